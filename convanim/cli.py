@@ -1,0 +1,244 @@
+"""The command line: parse, call the library, report. Errors are one ``Error: …`` line."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Callable, List, Optional, Sequence
+
+import click
+
+from . import __version__
+from .animation import MAX_DELAY_MS, MIN_DELAY_MS, Animation
+from .gallery import GALLERY
+from .layout import STYLES
+from .spec import Conv2d, ConvTranspose2d, SpecError, parse_padding, parse_size
+from .writers import OutputError, Target
+
+FLAGS = {
+    "input_size": "--i/--input-size",
+    "kernel_size": "--k/--kernel-size",
+    "stride": "--s/--stride",
+    "padding": "--p/--padding",
+    "dilation": "--d/--dilation",
+    "output_padding": "--a/--output-padding",
+    "style": "--style",
+    "delay": "--delay",
+}
+
+
+class SizeType(click.ParamType):
+    """``N`` or ``HxW``."""
+
+    name = "size"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, tuple):
+            return value
+        try:
+            return parse_size(str(value))
+        except ValueError as e:
+            self.fail(str(e), param, ctx)
+
+
+class PaddingType(click.ParamType):
+    """``N``, ``H,W``, ``top,bottom,left,right`` or a word; ``pairs_only`` for transposed padding."""
+
+    name = "padding"
+
+    def __init__(self, pairs_only: bool = False):
+        self.pairs_only = pairs_only
+
+    def convert(self, value, param, ctx):
+        if not isinstance(value, str):
+            return value
+        try:
+            padding = parse_padding(value)
+        except ValueError as e:
+            self.fail(str(e), param, ctx)
+        if self.pairs_only and (isinstance(padding, str) or (isinstance(padding, tuple) and len(padding) == 4)):
+            self.fail(f"{value!r} is not a transposed padding: use N or H,W (as in PyTorch)", param, ctx)
+        return padding
+
+
+class OutputType(click.ParamType):
+    name = "path"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, Target):
+            return value
+        try:
+            return Target.parse(value)
+        except OutputError as e:
+            self.fail(str(e), param, ctx)
+
+
+class ConvanimGroup(click.Group):
+    """Turns every failure into one ``Error: …`` line and an exit status, never a traceback."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        try:
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            code = code if isinstance(code, int) else 0
+        except click.ClickException as e:
+            click.echo(f"Error: {e.format_message()}", err=True)
+            code = e.exit_code
+        except SpecError as e:
+            flags = ", ".join(FLAGS.get(p, p) for p in e.params)
+            click.echo(f"Error: {flags}: {e.reason}", err=True)
+            code = 2
+        except click.Abort:
+            click.echo("Error: interrupted", err=True)
+            code = 130
+        except OSError as e:
+            where = f" {e.filename}" if e.filename else ""
+            click.echo(f"Error: cannot write{where}: {e.strerror or e}", err=True)
+            code = 1
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+
+@click.group(cls=ConvanimGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="convanim")
+def cli() -> None:
+    """Animations of convolution arithmetic, in the style of Dumoulin & Visin's guide."""
+
+
+def _output_options(default_dir: bool = False) -> Callable:
+    def decorate(f: Callable) -> Callable:
+        f = click.option(
+            "--fps", type=click.FloatRange(min=0, min_open=True), help="Frames per second (instead of --delay)."
+        )(f)
+        f = click.option(
+            "--delay",
+            type=click.IntRange(MIN_DELAY_MS, MAX_DELAY_MS),
+            help="Milliseconds per frame.  [default: 1000]",
+        )(f)
+        f = click.option(
+            "--style", type=click.Choice(STYLES), default="paper", show_default=True,
+            help="paper: isometric, output above input; flat: side by side.",
+        )(f)
+        if not default_dir:
+            f = click.option(
+                "-o", "--output", type=OutputType(),
+                help="A .gif, a name.png for a numbered PNG sequence, or a folder.  [default: output/NAME.gif]",
+            )(f)
+        return f
+
+    return decorate
+
+
+def _delay(delay: Optional[int], fps: Optional[float]) -> int:
+    if delay is not None and fps is not None:
+        raise click.UsageError("--delay and --fps: give one or the other")
+    if fps is not None:
+        ms = round(1000 / fps)
+        if not MIN_DELAY_MS <= ms <= MAX_DELAY_MS:
+            raise click.BadParameter(
+                f"{fps:g} fps is {ms} ms per frame; a GIF holds {MIN_DELAY_MS}..{MAX_DELAY_MS} ms", param_hint="--fps"
+            )
+        return ms
+    return 1000 if delay is None else delay
+
+
+def _save(name: str, anim: Animation, output: Optional[Target]) -> None:
+    target = output or Target(Path("output") / f"{name}_{anim.spec.slug}.gif", "gif")
+    for path in anim.save(target):
+        click.echo(str(path))
+
+
+def _geometry_options(i: str, k: str, d: str) -> Callable:
+    def decorate(f: Callable) -> Callable:
+        for option in reversed(
+            [
+                click.option("--i", "--input-size", "input_size", type=SizeType(), default=i, show_default=True,
+                             help="Input size, N or HxW."),
+                click.option("--k", "--kernel-size", "kernel_size", type=SizeType(), default=k, show_default=True,
+                             help="Kernel size, N or HxW."),
+                click.option("--s", "--stride", "stride", type=SizeType(), default="1", show_default=True,
+                             help="Stride, N or HxW."),
+                click.option("--p", "--padding", "padding", type=PaddingType(), default="0", show_default=True,
+                             help="Zero padding: N, H,W, top,bottom,left,right, valid, same or full."),
+                click.option("--d", "--dilation", "dilation", type=SizeType(), default=d, show_default=True,
+                             help="Dilation, N or HxW."),
+            ]
+        ):
+            f = option(f)
+        return f
+
+    return decorate
+
+
+@cli.command()
+@_geometry_options(i="5", k="3", d="1")
+@_output_options()
+def conv(input_size, kernel_size, stride, padding, dilation, output, style, delay, fps):
+    """A direct convolution: one frame per output cell."""
+    spec = Conv2d(input_size, kernel_size, stride, padding, dilation)
+    _save("conv", Animation(spec, style, _delay(delay, fps)), output)
+
+
+@cli.command()
+@_geometry_options(i="7", k="3", d="2")
+@_output_options()
+def dilated(input_size, kernel_size, stride, padding, dilation, output, style, delay, fps):
+    """A dilated convolution (the paper's dilation figure by default)."""
+    spec = Conv2d(input_size, kernel_size, stride, padding, dilation)
+    _save("dilated", Animation(spec, style, _delay(delay, fps)), output)
+
+
+@cli.command()
+@click.option("--i", "--input-size", "input_size", type=SizeType(), default="2", show_default=True,
+              help="Input size of the transposed convolution, N or HxW.")
+@click.option("--k", "--kernel-size", "kernel_size", type=SizeType(), default="3", show_default=True,
+              help="Kernel size, N or HxW.")
+@click.option("--s", "--stride", "stride", type=SizeType(), default="1", show_default=True, help="Stride, N or HxW.")
+@click.option("--p", "--padding", "padding", type=PaddingType(pairs_only=True), default="0", show_default=True,
+              help="PyTorch's padding: N or H,W.")
+@click.option("--d", "--dilation", "dilation", type=SizeType(), default="1", show_default=True,
+              help="Dilation, N or HxW.")
+@click.option("--a", "--output-padding", "output_padding", type=SizeType(), default="0", show_default=True,
+              help="Extra rows/columns at the bottom and right (PyTorch's output_padding).")
+@_output_options()
+def transposed(input_size, kernel_size, stride, padding, dilation, output_padding, output, style, delay, fps):
+    """A transposed convolution, drawn as the paper does: the equivalent direct convolution."""
+    spec = ConvTranspose2d(input_size, kernel_size, stride, padding, dilation, output_padding)
+    _save("transposed", Animation(spec, style, _delay(delay, fps)), output)
+
+
+def _names(values: Sequence[str]) -> List[str]:
+    names = [n.strip() for v in values for n in v.split(",") if n.strip()]
+    unknown = [n for n in names if n not in GALLERY]
+    if unknown:
+        raise click.BadParameter(
+            f"unknown figure {unknown[0]!r}; choose from: {', '.join(GALLERY)}", param_hint="--only"
+        )
+    return list(dict.fromkeys(names)) or list(GALLERY)
+
+
+@cli.command()
+@click.option("-o", "--output", "folder", type=click.Path(file_okay=False), default="output", show_default=True,
+              help="Folder for the GIFs.")
+@click.option("--only", multiple=True, metavar="NAME[,NAME…]", help="Only these figures (repeatable).")
+@_output_options(default_dir=True)
+def gallery(folder, only, style, delay, fps):
+    """The paper's 15 animations, named as its GIF files."""
+    names = _names(only)
+    ms = _delay(delay, fps)
+    animations = [(name, Animation(GALLERY[name], style, ms)) for name in names]
+    total = sum(len(a) for _, a in animations)
+    written: List[Path] = []
+    current = {"name": ""}
+    with click.progressbar(
+        length=total, label="gallery", file=sys.stderr, show_pos=True, item_show_func=lambda _: current["name"]
+    ) as bar:
+        for name, anim in animations:
+            current["name"] = name
+            written += anim.save(Path(folder) / f"{name}.gif", on_frame=lambda _: bar.update(1))
+    for path in written:
+        click.echo(str(path))
+
+
+def main(argv: Optional[Sequence[str]] = None) -> None:
+    cli.main(args=list(argv) if argv is not None else None, prog_name="convanim")

@@ -1,0 +1,121 @@
+"""Where planes go on screen: one affine map per plane, from cell coordinates to the figure.
+
+Plane coordinates are (x, y) = (column, row) with the origin at the top-left corner of the
+plane and rows growing downwards; screen coordinates have y growing upwards, in cell units.
+Pure NumPy: the renderer asks this module where things are and draws them there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence, Tuple
+
+import numpy as np
+
+from .scene import Plane
+from .spec import Pair
+from .sweep import Box
+
+STYLES = ("paper", "flat")
+
+# The paper's TikZ scopes use yslant=0.5, xslant=-0.7: a column goes right and up,
+# a row goes right and down, on screen.
+PAPER_SHEAR = np.array([[1.0, -0.7], [0.5, 0.65]])
+# TikZ's 5 pt xshift of the output scope, in cell units at the paper's scale.
+PAPER_OUTPUT_NUDGE = -0.176
+
+
+@dataclass(frozen=True, eq=False)
+class Placement:
+    """screen = matrix @ (x, y) + offset, for plane points (x, y) = (column, row)."""
+
+    matrix: np.ndarray
+    offset: np.ndarray
+    shape: Pair
+
+    def to_screen(self, xy: np.ndarray) -> np.ndarray:
+        return np.asarray(xy, dtype=float) @ self.matrix.T + self.offset
+
+    def to_plane(self, screen: np.ndarray) -> np.ndarray:
+        return (np.asarray(screen, dtype=float) - self.offset) @ np.linalg.inv(self.matrix).T
+
+    def corners(self) -> np.ndarray:
+        """The plane's four corners on screen: top-left, top-right, bottom-right, bottom-left."""
+        return self.to_screen(box_corners((0, 0, *self.shape)))
+
+    def cells(self, cells: np.ndarray) -> np.ndarray:
+        """Screen polygons (n, 4, 2) of the cells given as (n, 2) rows of (row, col)."""
+        cells = np.asarray(cells).reshape(-1, 2)
+        xy = cells[:, None, ::-1] + _UNIT_SQUARE[None, :, :]
+        return self.to_screen(xy)
+
+
+_UNIT_SQUARE = np.array([[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0]])
+
+
+def box_corners(box: Box) -> np.ndarray:
+    """Corners (x, y) of a box (row0, col0, row1, col1): top-left, top-right, bottom-right, bottom-left."""
+    r0, c0, r1, c1 = box
+    return np.array([[c0, r0], [c1, r0], [c1, r1], [c0, r1]], dtype=float)
+
+
+@dataclass(frozen=True, eq=False)
+class Layout:
+    placements: Tuple[Placement, ...]
+    draws_links: bool
+
+    @property
+    def bounds(self) -> Tuple[float, float, float, float]:
+        """(xmin, ymin, xmax, ymax) of all planes on screen."""
+        pts = np.concatenate([p.corners() for p in self.placements])
+        return (*pts.min(axis=0), *pts.max(axis=0))  # type: ignore[return-value]
+
+    def link_segments(self, source: int, source_box: Box, target: int, target_box: Box) -> np.ndarray:
+        """Four segments (4, 2, 2) joining the boxes' matching corners, hidden behind the target plane."""
+        start = self.placements[source].to_screen(box_corners(source_box))
+        end = self.placements[target].to_screen(box_corners(target_box))
+        occluder = self.placements[target]
+        return np.stack([_clip_before(occluder, a, b) for a, b in zip(start, end)])
+
+
+def _clip_before(plane: Placement, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The part of segment a→b before it enters ``plane``'s rectangle (Liang–Barsky)."""
+    pa, pb = plane.to_plane(np.stack([a, b]))
+    d = pb - pa
+    t_in, t_out = 0.0, 1.0
+    h, w = plane.shape
+    for p, q in ((-d[0], pa[0]), (d[0], w - pa[0]), (-d[1], pa[1]), (d[1], h - pa[1])):
+        if abs(p) < 1e-12:
+            if q < -1e-9:
+                return np.stack([a, b])  # parallel and outside: never enters
+            continue
+        t = q / p
+        if p < 0:
+            t_in = max(t_in, t)
+        else:
+            t_out = min(t_out, t)
+    if t_in > t_out + 1e-9:
+        return np.stack([a, b])
+    return np.stack([a, a + t_in * (b - a)])
+
+
+def layout(planes: Sequence[Plane], style: str = "paper") -> Layout:
+    """Place the planes: ``paper`` stacks them isometrically, ``flat`` puts them side by side."""
+    shapes = [p.grid.shape for p in planes]
+    flip = np.diag([1.0, -1.0])  # rows grow downwards on the plane, upwards on screen
+    if style == "paper":
+        matrix = PAPER_SHEAR @ flip
+        placements, elevation = [], 0.0
+        for k, (h, w) in enumerate(shapes):
+            offset = PAPER_SHEAR @ np.array([0.0, h]) + np.array([PAPER_OUTPUT_NUDGE if k else 0.0, elevation])
+            placements.append(Placement(matrix, offset, (h, w)))
+            elevation += h + 1
+        return Layout(tuple(placements), draws_links=True)
+    if style == "flat":
+        top = shapes[0][0]
+        placements, x = [], 0.0
+        for h, w in shapes:
+            placements.append(Placement(flip, np.array([x, -(top - h) / 2.0]), (h, w)))
+            x += w + 1
+        return Layout(tuple(placements), draws_links=False)
+    raise ValueError(f"unknown style {style!r}: use one of {', '.join(STYLES)}")

@@ -1,0 +1,265 @@
+"""Convolution specs: what the user asks for, normalised and validated once, at construction.
+
+Sizes are (height, width) pairs; padding of a direct convolution is (top, bottom, left, right).
+The arithmetic follows PyTorch (``nn.Conv2d`` and ``nn.ConvTranspose2d``), so a spec that
+PyTorch accepts is accepted here and gives the same output size.
+"""
+
+from __future__ import annotations
+
+import numbers
+import re
+from dataclasses import dataclass
+from typing import Sequence, Tuple, Union
+
+Pair = Tuple[int, int]
+Quad = Tuple[int, int, int, int]
+PairLike = Union[int, Sequence[int]]
+PaddingLike = Union[int, str, Sequence[int]]
+
+PADDING_WORDS = ("valid", "same", "full")
+
+
+class SpecError(ValueError):
+    """A spec that cannot be drawn, naming the parameters at fault and why."""
+
+    def __init__(self, params: str | Sequence[str], reason: str):
+        self.params: tuple[str, ...] = (params,) if isinstance(params, str) else tuple(params)
+        self.reason = reason
+        super().__init__(f"{', '.join(self.params)}: {reason}")
+
+
+def _int(name: str, value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise SpecError(name, f"expected a whole number, got {value!r}")
+    return int(value)
+
+
+def as_pair(name: str, value: PairLike, minimum: int) -> Pair:
+    """An int or an (h, w) sequence as a pair, each entry at least ``minimum``."""
+    if isinstance(value, (str, bytes)):
+        raise SpecError(name, f"expected a number or a pair of numbers, got {value!r}")
+    if isinstance(value, Sequence):
+        if len(value) != 2:
+            raise SpecError(name, f"expected 1 or 2 values, got {len(value)}")
+        pair = (_int(name, value[0]), _int(name, value[1]))
+    else:
+        n = _int(name, value)
+        pair = (n, n)
+    for n in pair:
+        if n < minimum:
+            raise SpecError(name, f"must be at least {minimum}, got {n}")
+    return pair
+
+
+def _resolve_padding(value: PaddingLike, kernel: Pair, dilation: Pair, stride: Pair) -> Quad:
+    """Padding as (top, bottom, left, right), with PyTorch's meaning of the words."""
+    if isinstance(value, str):
+        word = value.strip().lower()
+        reach = tuple(d * (k - 1) for k, d in zip(kernel, dilation))
+        if word == "valid":
+            return (0, 0, 0, 0)
+        if word == "full":
+            return (reach[0], reach[0], reach[1], reach[1])
+        if word == "same":
+            if stride != (1, 1):
+                raise SpecError(("padding", "stride"), "'same' padding needs stride 1 (as in PyTorch)")
+            # PyTorch puts the odd cell of an even kernel at the bottom and right.
+            top, left = reach[0] // 2, reach[1] // 2
+            return (top, reach[0] - top, left, reach[1] - left)
+        raise SpecError("padding", f"unknown padding {value!r}: use a number or one of {', '.join(PADDING_WORDS)}")
+    if isinstance(value, Sequence):
+        values = tuple(_int("padding", v) for v in value)
+        if len(values) == 2:
+            values = (values[0], values[0], values[1], values[1])
+        elif len(values) != 4:
+            raise SpecError("padding", f"expected 1, 2 or 4 values (top, bottom, left, right), got {len(values)}")
+    else:
+        p = _int("padding", value)
+        values = (p, p, p, p)
+    if min(values) < 0:
+        raise SpecError("padding", f"must not be negative, got {min(values)}")
+    return values  # type: ignore[return-value]
+
+
+def _size(pair: Pair) -> str:
+    return str(pair[0]) if pair[0] == pair[1] else f"{pair[0]}x{pair[1]}"
+
+
+def extent(kernel: Pair, dilation: Pair) -> Pair:
+    """Cells a dilated kernel spans on each axis: d·(k−1) + 1."""
+    return (dilation[0] * (kernel[0] - 1) + 1, dilation[1] * (kernel[1] - 1) + 1)
+
+
+@dataclass(frozen=True, init=False)
+class Conv2d:
+    """A direct 2-D convolution (cross-correlation, as in PyTorch's ``F.conv2d``)."""
+
+    input_size: Pair
+    kernel_size: Pair
+    stride: Pair = (1, 1)
+    padding: Quad = (0, 0, 0, 0)
+    dilation: Pair = (1, 1)
+
+    op = "conv"
+
+    def __init__(
+        self,
+        input_size: PairLike,
+        kernel_size: PairLike,
+        stride: PairLike = 1,
+        padding: PaddingLike = 0,
+        dilation: PairLike = 1,
+    ):
+        set_ = object.__setattr__
+        set_(self, "input_size", as_pair("input_size", input_size, 1))
+        set_(self, "kernel_size", as_pair("kernel_size", kernel_size, 1))
+        set_(self, "stride", as_pair("stride", stride, 1))
+        set_(self, "dilation", as_pair("dilation", dilation, 1))
+        set_(self, "padding", _resolve_padding(padding, self.kernel_size, self.dilation, self.stride))
+        span, padded = self.kernel_extent, self.padded_size
+        if span[0] > padded[0] or span[1] > padded[1]:
+            raise SpecError(
+                ("kernel_size", "input_size", "padding"),
+                f"the kernel spans {span[0]}x{span[1]} cells"
+                f"{' (dilated)' if self.dilation != (1, 1) else ''}"
+                f" but the padded input is only {padded[0]}x{padded[1]}",
+            )
+
+    @property
+    def kernel_extent(self) -> Pair:
+        return extent(self.kernel_size, self.dilation)
+
+    @property
+    def padded_size(self) -> Pair:
+        t, b, l, r = self.padding
+        return (self.input_size[0] + t + b, self.input_size[1] + l + r)
+
+    @property
+    def output_size(self) -> Pair:
+        """⌊(i + p_before + p_after − d·(k−1) − 1) / s⌋ + 1 on each axis."""
+        return tuple(  # type: ignore[return-value]
+            (n - e) // s + 1 for n, e, s in zip(self.padded_size, self.kernel_extent, self.stride)
+        )
+
+    @property
+    def slug(self) -> str:
+        """A file-name-safe summary, e.g. ``i5_k3_s2_p1_d1``."""
+        t, b, l, r = self.padding
+        pad = str(t) if t == b == l == r else (f"{t}x{l}" if (t, l) == (b, r) else f"{t}-{b}-{l}-{r}")
+        return (
+            f"i{_size(self.input_size)}_k{_size(self.kernel_size)}_s{_size(self.stride)}"
+            f"_p{pad}_d{_size(self.dilation)}"
+        )
+
+
+@dataclass(frozen=True, init=False)
+class ConvTranspose2d:
+    """A transposed 2-D convolution with PyTorch's parameters (``nn.ConvTranspose2d``).
+
+    ``input_size`` is the transposed operation's own input (the o of the direct convolution
+    it transposes); the output size is (i − 1)·s − 2p + d·(k − 1) + a + 1.
+    """
+
+    input_size: Pair
+    kernel_size: Pair
+    stride: Pair = (1, 1)
+    padding: Pair = (0, 0)
+    dilation: Pair = (1, 1)
+    output_padding: Pair = (0, 0)
+
+    op = "transposed"
+
+    def __init__(
+        self,
+        input_size: PairLike,
+        kernel_size: PairLike,
+        stride: PairLike = 1,
+        padding: PairLike = 0,
+        dilation: PairLike = 1,
+        output_padding: PairLike = 0,
+    ):
+        set_ = object.__setattr__
+        set_(self, "input_size", as_pair("input_size", input_size, 1))
+        set_(self, "kernel_size", as_pair("kernel_size", kernel_size, 1))
+        set_(self, "stride", as_pair("stride", stride, 1))
+        set_(self, "padding", as_pair("padding", padding, 0))
+        set_(self, "dilation", as_pair("dilation", dilation, 1))
+        set_(self, "output_padding", as_pair("output_padding", output_padding, 0))
+        for a, s, d in zip(self.output_padding, self.stride, self.dilation):
+            if a >= s and a >= d:
+                raise SpecError(
+                    "output_padding",
+                    f"must be smaller than the stride or the dilation (PyTorch's rule), "
+                    f"got {a} with stride {s} and dilation {d}",
+                )
+        out = self.output_size
+        if min(out) < 1:
+            raise SpecError(
+                ("padding", "input_size", "kernel_size"),
+                f"the padding leaves no output (output size {out[0]}x{out[1]})",
+            )
+
+    @classmethod
+    def of(cls, conv: Conv2d) -> "ConvTranspose2d":
+        """The transposed convolution that maps ``conv``'s output shape back to its input shape."""
+        t, b, l, r = conv.padding
+        if (t, l) != (b, r):
+            raise SpecError("padding", "only a symmetric padding has a transposed convolution in PyTorch")
+        padding = (t, l)
+        leftover = tuple(
+            (n - e) % s for n, e, s in zip(conv.padded_size, conv.kernel_extent, conv.stride)
+        )
+        return cls(conv.output_size, conv.kernel_size, conv.stride, padding, conv.dilation, leftover)
+
+    @property
+    def kernel_extent(self) -> Pair:
+        return extent(self.kernel_size, self.dilation)
+
+    @property
+    def output_size(self) -> Pair:
+        return tuple(  # type: ignore[return-value]
+            (i - 1) * s - 2 * p + e + a
+            for i, s, p, e, a in zip(
+                self.input_size, self.stride, self.padding, self.kernel_extent, self.output_padding
+            )
+        )
+
+    @property
+    def slug(self) -> str:
+        return (
+            f"i{_size(self.input_size)}_k{_size(self.kernel_size)}_s{_size(self.stride)}"
+            f"_p{_size(self.padding)}_d{_size(self.dilation)}_a{_size(self.output_padding)}"
+        )
+
+
+Spec = Union[Conv2d, ConvTranspose2d]
+
+
+# ---- text forms, shared by the CLI and batch files -------------------------------------
+
+_SIZE_RE = re.compile(r"^\s*(\d+)\s*(?:[x×]\s*(\d+)\s*)?$", re.IGNORECASE)
+
+
+def parse_size(text: str) -> Pair:
+    """``"5"`` → (5, 5); ``"6x5"`` → (6, 5). Raises ValueError with a hint."""
+    match = _SIZE_RE.match(text)
+    if not match:
+        raise ValueError(f"{text!r} is not a size: use N or HxW, e.g. 5 or 6x5")
+    h = int(match.group(1))
+    w = int(match.group(2)) if match.group(2) is not None else h
+    return (h, w)
+
+
+def parse_padding(text: str) -> Union[str, int, Tuple[int, ...]]:
+    """``"1"``, ``"1,2"``, ``"1,0,2,1"`` (top, bottom, left, right) or a padding word."""
+    word = text.strip().lower()
+    if word in PADDING_WORDS:
+        return word
+    parts = [p.strip() for p in word.split(",")]
+    if len(parts) not in (1, 2, 4) or not all(p.isdigit() for p in parts):
+        raise ValueError(
+            f"{text!r} is not a padding: use N, H,W, top,bottom,left,right or one of {', '.join(PADDING_WORDS)}"
+        )
+    values = tuple(int(p) for p in parts)
+    return values[0] if len(values) == 1 else values

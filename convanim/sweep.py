@@ -1,0 +1,149 @@
+"""The arithmetic: which drawn cells the kernel reads at each step, and which output cell it feeds.
+
+Pure NumPy, nothing about drawing. Every operation reduces to one sweep of a (dilated) kernel
+with some stride over a drawn grid: the padded input for a direct convolution, and for a
+transposed one the paper's equivalent direct convolution over the input spread out with zeros.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+from functools import cached_property
+from typing import Iterator, Tuple
+
+import numpy as np
+
+from .spec import Conv2d, ConvTranspose2d, Pair, Spec
+
+Box = Tuple[int, int, int, int]
+"""(row0, col0, row1, col1) with row1, col1 exclusive."""
+
+
+class Cell(IntEnum):
+    DATA = 0  # an input value
+    PADDING = 1  # zero padding around the data (and PyTorch's output_padding)
+    ZERO = 2  # a zero inserted between data cells by a stride of a transposed convolution
+    RESULT = 3  # an output value
+
+
+@dataclass(frozen=True, eq=False)
+class Grid:
+    """A plane of cells as drawn, with the rows and columns where the source's values sit.
+
+    Positions outside the grid are allowed: they are source rows or columns cropped away
+    (a transposed convolution whose padding exceeds d·(k−1)).
+    """
+
+    shape: Pair
+    rows: np.ndarray
+    cols: np.ndarray
+    fill: Cell = Cell.DATA
+
+    @classmethod
+    def dense(cls, shape: Pair, fill: Cell = Cell.RESULT) -> "Grid":
+        return cls(shape, np.arange(shape[0]), np.arange(shape[1]), fill)
+
+    @cached_property
+    def kinds(self) -> np.ndarray:
+        """The kind of every cell, an (H, W) array of :class:`Cell` codes."""
+        h, w = self.shape
+        kinds = np.full((h, w), Cell.PADDING, dtype=np.uint8)
+        rows, cols = self._visible(self.rows, h), self._visible(self.cols, w)
+        if rows.size and cols.size:
+            r0, r1 = max(self.rows.min(), 0), min(self.rows.max(), h - 1)
+            c0, c1 = max(self.cols.min(), 0), min(self.cols.max(), w - 1)
+            kinds[r0 : r1 + 1, c0 : c1 + 1] = Cell.ZERO
+            kinds[np.ix_(rows, cols)] = self.fill
+        return kinds
+
+    def place(self, values: np.ndarray, background: float = 0.0) -> np.ndarray:
+        """The source ``values`` (H_src, W_src) laid out on this grid, ``background`` elsewhere."""
+        values = np.asarray(values)
+        drawn = np.full(self.shape, background, dtype=np.result_type(values, type(background)))
+        keep_r = (self.rows >= 0) & (self.rows < self.shape[0])
+        keep_c = (self.cols >= 0) & (self.cols < self.shape[1])
+        drawn[np.ix_(self.rows[keep_r], self.cols[keep_c])] = values[np.ix_(keep_r, keep_c)]
+        return drawn
+
+    @staticmethod
+    def _visible(positions: np.ndarray, n: int) -> np.ndarray:
+        return positions[(positions >= 0) & (positions < n)]
+
+
+@dataclass(frozen=True, eq=False)
+class Sweep:
+    """A kernel sliding over ``source`` with ``stride``, one step per output cell, row-major.
+
+    ``flipped`` says that the drawn kernel is the real one rotated by 180°, as in the direct
+    convolution that is equivalent to a transposed one.
+    """
+
+    source: Grid
+    kernel_size: Pair
+    stride: Pair
+    dilation: Pair
+    flipped: bool = False
+
+    @cached_property
+    def output_size(self) -> Pair:
+        return tuple(  # type: ignore[return-value]
+            (n - d * (k - 1) - 1) // s + 1
+            for n, k, s, d in zip(self.source.shape, self.kernel_size, self.stride, self.dilation)
+        )
+
+    @cached_property
+    def target(self) -> Grid:
+        return Grid.dense(self.output_size)
+
+    def __len__(self) -> int:
+        return self.output_size[0] * self.output_size[1]
+
+    def out_cell(self, step: int) -> Pair:
+        if not 0 <= step < len(self):
+            raise IndexError(f"step {step} out of range for a sweep of {len(self)} steps")
+        return divmod(step, self.output_size[1])
+
+    def taps(self, step: int) -> np.ndarray:
+        """The source cells the kernel reads at ``step``: (kh·kw, 2) rows of (row, col), in kernel order."""
+        r, c = self.out_cell(step)
+        (kh, kw), (sh, sw), (dh, dw) = self.kernel_size, self.stride, self.dilation
+        rows = r * sh + dh * np.arange(kh)
+        cols = c * sw + dw * np.arange(kw)
+        return np.stack(np.meshgrid(rows, cols, indexing="ij"), axis=-1).reshape(-1, 2)
+
+    def footprint(self, step: int) -> Box:
+        """The box on the source spanned by the kernel at ``step`` (dilation holes included)."""
+        r, c = self.out_cell(step)
+        (kh, kw), (sh, sw), (dh, dw) = self.kernel_size, self.stride, self.dilation
+        return (r * sh, c * sw, r * sh + dh * (kh - 1) + 1, c * sw + dw * (kw - 1) + 1)
+
+    def all_taps(self) -> np.ndarray:
+        """Every step's taps at once: (steps, kh·kw, 2)."""
+        oh, ow = self.output_size
+        (kh, kw), (sh, sw), (dh, dw) = self.kernel_size, self.stride, self.dilation
+        rows = (np.arange(oh)[:, None] * sh + np.arange(kh)[None, :] * dh)[:, None, :, None]
+        cols = (np.arange(ow)[:, None] * sw + np.arange(kw)[None, :] * dw)[None, :, None, :]
+        rows, cols = np.broadcast_arrays(rows, cols)
+        return np.stack([rows, cols], axis=-1).reshape(oh * ow, kh * kw, 2)
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        return (self.taps(i) for i in range(len(self)))
+
+
+def sweep_of(spec: Spec) -> Sweep:
+    """The sweep that computes ``spec``, on the grid the paper draws for it."""
+    if isinstance(spec, Conv2d):
+        t, _, l, _ = spec.padding
+        source = Grid(spec.padded_size, t + np.arange(spec.input_size[0]), l + np.arange(spec.input_size[1]))
+        return Sweep(source, spec.kernel_size, spec.stride, spec.dilation)
+    if isinstance(spec, ConvTranspose2d):
+        lead = [d * (k - 1) - p for k, d, p in zip(spec.kernel_size, spec.dilation, spec.padding)]
+        shape = tuple(
+            (i - 1) * s + 1 + 2 * b + a
+            for i, s, b, a in zip(spec.input_size, spec.stride, lead, spec.output_padding)
+        )
+        rows = lead[0] + spec.stride[0] * np.arange(spec.input_size[0])
+        cols = lead[1] + spec.stride[1] * np.arange(spec.input_size[1])
+        return Sweep(Grid(shape, rows, cols), spec.kernel_size, (1, 1), spec.dilation, flipped=True)
+    raise TypeError(f"not a convolution spec: {spec!r}")
