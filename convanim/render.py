@@ -129,6 +129,12 @@ class Renderer:
         else:
             self._links.set_visible(False)
 
+    def pixels(self, plane: int, xy: np.ndarray) -> np.ndarray:
+        """Where plane points (x, y) = (column, row) land in a frame, as (x, y) pixels from the top-left."""
+        screen = self.layout.placements[plane].to_screen(np.asarray(xy, dtype=float))
+        display = self.axes.transData.transform(screen.reshape(-1, 2))
+        return np.column_stack([display[:, 0], self.height - display[:, 1]]).reshape(np.shape(screen))
+
     def frame(self, step: Optional[Step | int] = 0) -> np.ndarray:
         """One frame as an (H, W, 3) uint8 RGB array."""
         if not isinstance(step, Step):

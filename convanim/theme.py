@@ -37,7 +37,7 @@ class Theme:
         colours = [*bases, self.line, *(self.over(b) for b in bases)]
         return tuple(dict.fromkeys(colours))
 
-    def palette(self, size: int = 256) -> np.ndarray:
+    def palette(self, size: int = 255) -> np.ndarray:
         """A fixed palette (n, 3) for indexed formats: the solid colours and ramps between each pair.
 
         Antialiased edges blend two colours, so the ramps cover them; one palette serves every

@@ -66,7 +66,7 @@ def write_animation(
     target: Target,
     delay_ms: int,
     count: int,
-    palette: Optional[np.ndarray] = None,
+    palette: np.ndarray,
 ) -> List[Path]:
     """Stream ``count`` RGB frames into ``target``; returns the files written."""
     if target.format == "gif":
@@ -87,7 +87,7 @@ def _umask() -> int:
     return mask
 
 
-def _write_gif(frames: Iterable[np.ndarray], path: Path, delay_ms: int, palette: Optional[np.ndarray]) -> Path:
+def _write_gif(frames: Iterable[np.ndarray], path: Path, delay_ms: int, palette: np.ndarray) -> Path:
     tmp = _atomic_file(path)
     try:
         with tmp:
@@ -108,18 +108,17 @@ class GifStream:
     One frame is held back so that identical consecutive frames merge into one longer frame.
     """
 
-    def __init__(self, fp: BinaryIO, delay_ms: int, palette: Optional[np.ndarray] = None):
+    def __init__(self, fp: BinaryIO, delay_ms: int, palette: np.ndarray):
         self.fp = fp
         self.delay_ms = int(delay_ms)
-        self._palette_image = _palette_image(palette) if palette is not None else None
+        self._mapper = PaletteMapper.for_palette(palette)
         self._previous: Optional[np.ndarray] = None
         self._pending: Optional[tuple] = None  # (image, offset, duration)
 
     def _index(self, rgb: np.ndarray) -> Image.Image:
-        image = Image.fromarray(np.ascontiguousarray(rgb[:, :, :3]), "RGB")
-        if self._palette_image is None:
-            self._palette_image = image.quantize(256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
-        return image.quantize(palette=self._palette_image, dither=Image.Dither.NONE)
+        image = Image.fromarray(self._mapper.index(rgb), "P")
+        image.putpalette(self._mapper.palette_bytes)
+        return image
 
     def add(self, rgb: np.ndarray) -> None:
         image = self._index(rgb)
@@ -153,13 +152,44 @@ class GifStream:
         self.fp.write(b";")
 
 
-def _palette_image(palette: np.ndarray) -> Image.Image:
-    colours = np.asarray(palette, dtype=np.uint8).reshape(-1, 3)[:256]
-    # Pad with a repeat of the first colour: no stray black entry that dark pixels could snap to.
-    padded = np.vstack([colours, np.repeat(colours[:1], 256 - len(colours), axis=0)])
-    image = Image.new("P", (1, 1))
-    image.putpalette(padded.tobytes())
-    return image
+class PaletteMapper:
+    """Exact nearest-colour indexing against a fixed palette of at most 255 colours.
+
+    A lookup table over all 2^24 colours is filled lazily, so after the first frames of an
+    animation every pixel is one table read; colours in the palette map to themselves exactly.
+    """
+
+    _UNKNOWN = 255
+    _cache: "dict[bytes, PaletteMapper]" = {}
+
+    def __init__(self, palette: np.ndarray):
+        colours = np.asarray(palette, dtype=np.uint8).reshape(-1, 3)
+        if not 1 <= len(colours) <= 255:
+            raise ValueError(f"a palette needs 1 to 255 colours, got {len(colours)}")
+        self.colours = colours
+        padded = np.vstack([colours, np.repeat(colours[:1], 256 - len(colours), axis=0)])
+        self.palette_bytes = padded.tobytes()
+        self._table = np.full(1 << 24, self._UNKNOWN, dtype=np.uint8)
+
+    @classmethod
+    def for_palette(cls, palette: np.ndarray) -> "PaletteMapper":
+        key = np.asarray(palette, dtype=np.uint8).tobytes()
+        if key not in cls._cache:
+            cls._cache[key] = cls(palette)
+        return cls._cache[key]
+
+    def index(self, rgb: np.ndarray) -> np.ndarray:
+        rgb = np.asarray(rgb)[:, :, :3].astype(np.uint32)
+        keys = (rgb[:, :, 0] << 16) | (rgb[:, :, 1] << 8) | rgb[:, :, 2]
+        indices = self._table[keys]
+        unknown = indices == self._UNKNOWN
+        if unknown.any():
+            new = np.unique(keys[unknown])
+            new_rgb = np.stack([(new >> 16) & 255, (new >> 8) & 255, new & 255], axis=1).astype(np.int32)
+            distance = ((new_rgb[:, None, :] - self.colours[None, :, :].astype(np.int32)) ** 2).sum(axis=-1)
+            self._table[new] = distance.argmin(axis=1).astype(np.uint8)
+            indices = self._table[keys]
+        return indices
 
 
 _FRAME_NAME = re.compile(r"_(\d+)\.png$")

@@ -1,0 +1,46 @@
+"""Obvious loops, written from the definitions, to check the step model against."""
+
+import numpy as np
+
+
+def conv2d(x, w, stride, padding, dilation):
+    """PyTorch's F.conv2d (cross-correlation) on an unpadded input, padding (top, bottom, left, right)."""
+    (ih, iw), (kh, kw) = x.shape, w.shape
+    (sh, sw), (dh, dw) = stride, dilation
+    t, b, l, r = padding
+    oh = (ih + t + b - dh * (kh - 1) - 1) // sh + 1
+    ow = (iw + l + r - dw * (kw - 1) - 1) // sw + 1
+    out = np.zeros((oh, ow))
+    for i in range(oh):
+        for j in range(ow):
+            for a in range(kh):
+                for c in range(kw):
+                    y, z = i * sh + a * dh - t, j * sw + c * dw - l
+                    if 0 <= y < ih and 0 <= z < iw:
+                        out[i, j] += x[y, z] * w[a, c]
+    return out
+
+
+def conv_transpose2d(x, w, stride, padding, dilation, output_padding):
+    """PyTorch's F.conv_transpose2d: every input cell stamps the kernel, scaled, onto the output."""
+    (ih, iw), (kh, kw) = x.shape, w.shape
+    (sh, sw), (ph, pw), (dh, dw), (ah, aw) = stride, padding, dilation, output_padding
+    oh = (ih - 1) * sh - 2 * ph + dh * (kh - 1) + ah + 1
+    ow = (iw - 1) * sw - 2 * pw + dw * (kw - 1) + aw + 1
+    out = np.zeros((oh, ow))
+    for i in range(ih):
+        for j in range(iw):
+            for a in range(kh):
+                for c in range(kw):
+                    y, z = i * sh - ph + a * dh, j * sw - pw + c * dw
+                    if 0 <= y < oh and 0 <= z < ow:
+                        out[y, z] += x[i, j] * w[a, c]
+    return out
+
+
+def gather(sweep, x, w):
+    """What the drawn sweep computes: taps of the drawn grid times the drawn kernel."""
+    drawn = sweep.source.place(x)
+    kernel = np.rot90(w, 2) if sweep.flipped else w
+    out = np.array([drawn[t[:, 0], t[:, 1]] @ kernel.ravel() for t in sweep])
+    return out.reshape(sweep.output_size)

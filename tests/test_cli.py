@@ -1,0 +1,151 @@
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from PIL import Image
+
+from convanim.cli import cli
+from convanim.gallery import GALLERY
+
+
+@pytest.fixture
+def run(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+
+    def invoke(*args):
+        return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+    return invoke
+
+
+def _frames(path):
+    with Image.open(path) as im:
+        return im.n_frames
+
+
+def _files(root):
+    return sorted(p.relative_to(root).as_posix() for p in Path(root).rglob("*") if p.is_file())
+
+
+def test_dilated_defaults_write_the_papers_dilation_figure(run, tmp_path):
+    result = run("dilated", "--k", "3", "--d", "2")
+    assert result.exit_code == 0
+    assert result.stdout == "output/dilated_i7_k3_s1_p0_d2.gif\n"
+    assert result.stderr == ""
+    assert _frames(tmp_path / "output/dilated_i7_k3_s1_p0_d2.gif") == 9
+
+
+def test_conv_to_a_named_gif(run, tmp_path):
+    result = run("conv", "--i", "5", "--k", "3", "--s", "2", "--p", "1", "-o", "padding_strides.gif")
+    assert (result.exit_code, result.stdout) == (0, "padding_strides.gif\n")
+    assert _frames(tmp_path / "padding_strides.gif") == 9
+
+
+def test_long_aliases(run, tmp_path):
+    result = run("conv", "--input-size", "5", "--kernel-size", "3", "--stride", "2", "--padding", "1",
+                 "--dilation", "1", "--output", "a.gif")
+    assert (result.exit_code, result.stdout) == (0, "a.gif\n")
+
+
+def test_transposed_with_output_padding(run, tmp_path):
+    result = run("transposed", "--i", "3", "--k", "3", "--s", "2", "--p", "1", "--a", "1", "-o", "odd.gif")
+    assert (result.exit_code, result.stdout) == (0, "odd.gif\n")
+    assert _frames(tmp_path / "odd.gif") == 36
+
+
+def test_non_square_spec_to_a_png_folder(run, tmp_path):
+    result = run("conv", "--i", "6x5", "--k", "3x2", "--s", "2x1", "--p", "1,0,2,1", "-o", "frames/")
+    assert result.exit_code == 0
+    expected = [f"frames/frame_{i:03d}.png" for i in range(21)]
+    assert result.stdout.splitlines() == expected
+    assert _files(tmp_path) == expected
+
+
+def test_png_name_gives_a_numbered_sequence_beside_it(run, tmp_path):
+    result = run("conv", "--i", "4", "-o", "seq/a.png")
+    assert result.stdout.splitlines() == [f"seq/a_{i:03d}.png" for i in range(4)]
+
+
+def test_style_flat_and_timing(run, tmp_path):
+    assert run("conv", "--style", "flat", "--delay", "500", "-o", "a.gif").exit_code == 0
+    with Image.open(tmp_path / "a.gif") as im:
+        assert im.info["duration"] == 500
+    assert run("conv", "--fps", "4", "-o", "b.gif").exit_code == 0
+    with Image.open(tmp_path / "b.gif") as im:
+        assert im.info["duration"] == 250
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["conv", "--s", "0"], "Error: --s/--stride: must be at least 1, got 0"),
+        (["conv", "--i", "3", "--k", "5"],
+         "Error: --k/--kernel-size, --i/--input-size, --p/--padding: the kernel spans 5x5 cells but the padded input is only 3x3"),
+        (["conv", "--i", "-4"], "Error: Invalid value for '--i' / '--input-size': '-4' is not a size: use N or HxW, e.g. 5 or 6x5"),
+        (["conv", "--k", "3y3"], "Error: Invalid value for '--k' / '--kernel-size': '3y3' is not a size: use N or HxW, e.g. 5 or 6x5"),
+        (["conv", "--p", "half"],
+         "Error: Invalid value for '--p' / '--padding': 'half' is not a padding: use N, H,W, top,bottom,left,right or one of valid, same, full"),
+        (["conv", "--s", "2", "--p", "same"], "Error: --p/--padding, --s/--stride: 'same' padding needs stride 1 (as in PyTorch)"),
+        (["conv", "-o", "a.jpg"],
+         "Error: Invalid value for '-o' / '--output': unknown extension '.jpg': use .gif, .png or a folder for a PNG sequence"),
+        (["transposed", "--s", "2", "--a", "2"],
+         "Error: --a/--output-padding: must be smaller than the stride or the dilation (PyTorch's rule), got 2 with stride 2 and dilation 1"),
+        (["transposed", "--p", "1,1,1,1"],
+         "Error: Invalid value for '--p' / '--padding': '1,1,1,1' is not a transposed padding: use N or H,W (as in PyTorch)"),
+        (["transposed", "--i", "1", "--k", "1", "--p", "1"],
+         "Error: --p/--padding, --i/--input-size, --k/--kernel-size: the padding leaves no output (output size -1x-1)"),
+        (["conv", "--delay", "5"], "Error: Invalid value for '--delay': 5 is not in the range 10<=x<=655350."),
+        (["conv", "--delay", "100", "--fps", "2"], "Error: --delay and --fps: give one or the other"),
+        (["conv", "--style", "cubist"], "Error: Invalid value for '--style': 'cubist' is not one of 'paper', 'flat'."),
+        (["conv", "--wat"], "Error: No such option '--wat'."),
+        (["gallery", "--only", "nope"],
+         f"Error: Invalid value for --only: unknown figure 'nope'; choose from: {', '.join(GALLERY)}"),
+    ],
+)
+def test_bad_input_is_one_error_line_exit_2_and_no_file(run, tmp_path, args, message):
+    result = run(*args)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr == message + "\n"
+    assert _files(tmp_path) == []
+
+
+def test_unwritable_output_is_a_runtime_error(run, tmp_path):
+    (tmp_path / "blocker").write_text("a file where a folder should be")
+    result = run("conv", "-o", "blocker/a.gif")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: cannot write")
+    assert result.stderr.count("\n") == 1
+    assert _files(tmp_path) == ["blocker"]
+
+
+def test_gallery_only_writes_the_named_figures(run, tmp_path):
+    result = run("gallery", "--only", "dilation,no_padding_no_strides", "-o", "figs")
+    assert result.exit_code == 0
+    assert result.stdout.splitlines() == ["figs/dilation.gif", "figs/no_padding_no_strides.gif"]
+    assert _frames(tmp_path / "figs/dilation.gif") == 9
+    assert _frames(tmp_path / "figs/no_padding_no_strides.gif") == 4
+
+
+def test_gallery_writes_all_fifteen(run, tmp_path):
+    result = run("gallery")
+    assert result.exit_code == 0
+    assert result.stdout.splitlines() == [f"output/{name}.gif" for name in GALLERY]
+    assert "gallery" in result.stderr  # the progress bar
+
+
+def test_help_and_version(run):
+    result = run("--help")
+    assert result.exit_code == 0
+    for command in ("conv", "dilated", "transposed", "gallery"):
+        assert command in result.stdout
+    assert run("--version").stdout == "convanim, version 0.1.0\n"
+    assert "--i, --input-size SIZE" in run("conv", "--help").stdout
+
+
+def test_python_dash_m(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "convanim", "conv", "--s", "0"], capture_output=True, text=True,
+                            cwd=tmp_path)
+    assert (result.returncode, result.stdout, result.stderr) == (2, "", "Error: --s/--stride: must be at least 1, got 0\n")

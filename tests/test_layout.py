@@ -1,0 +1,78 @@
+import numpy as np
+import pytest
+
+from convanim.layout import PAPER_SHEAR, layout
+from convanim.scene import gather_scene
+from convanim.spec import Conv2d
+from convanim.sweep import sweep_of
+
+
+def _planes(spec):
+    return gather_scene(sweep_of(spec)).planes
+
+
+def test_paper_axes_follow_the_tikz_slant():
+    """A column goes right and up (2:1), a row goes right and down, as in the paper's GIFs."""
+    inp = layout(_planes(Conv2d(4, 3)), "paper").placements[0]
+    origin = inp.to_screen([0, 0])
+    column = inp.to_screen([1, 0]) - origin
+    row = inp.to_screen([0, 1]) - origin
+    np.testing.assert_allclose(column, [1.0, 0.5])
+    np.testing.assert_allclose(row, [0.7, -0.65])
+
+
+def test_paper_output_floats_padded_height_plus_one_above_the_input():
+    spec = Conv2d(5, 3, 2, 1)  # padded 7x7
+    inp, out = layout(_planes(spec), "paper").placements
+    bottom_left_in = inp.to_screen([0, 7])
+    bottom_left_out = out.to_screen([0, 3])
+    np.testing.assert_allclose(bottom_left_out - bottom_left_in, [-0.176, 8.0])
+
+
+def test_flat_places_output_right_of_input_vertically_centred():
+    inp, out = layout(_planes(Conv2d(5, 3, 2, 1)), "flat").placements
+    np.testing.assert_allclose(inp.to_screen([0, 0]), [0, 0])
+    np.testing.assert_allclose(out.to_screen([0, 0]), [8, -2])
+    np.testing.assert_allclose(out.to_screen([3, 3]), [11, -5])
+
+
+def test_to_plane_inverts_to_screen():
+    for style in ("paper", "flat"):
+        for p in layout(_planes(Conv2d(5, 3, 2, 1)), style).placements:
+            pts = np.array([[0.0, 0.0], [2.5, 1.0], [3.0, 3.0]])
+            np.testing.assert_allclose(p.to_plane(p.to_screen(pts)), pts)
+
+
+def test_cells_are_unit_squares_on_the_plane():
+    p = layout(_planes(Conv2d(4, 3)), "paper").placements[0]
+    poly = p.cells(np.array([[1, 2]]))[0]
+    np.testing.assert_allclose(p.to_plane(poly), [[2, 1], [3, 1], [3, 2], [2, 2]])
+
+
+def test_links_start_at_the_footprint_and_stop_at_the_output_plane():
+    spec = Conv2d(5, 3, 2, 1)
+    planes = _planes(spec)
+    lay = layout(planes, "paper")
+    inp, out = lay.placements
+    sweep = sweep_of(spec)
+    for step in range(len(sweep)):
+        r, c = sweep.out_cell(step)
+        segs = lay.link_segments(0, sweep.footprint(step), 1, (r, c, r + 1, c + 1))
+        r0, c0, r1, c1 = sweep.footprint(step)
+        np.testing.assert_allclose(segs[:, 0], inp.to_screen([[c0, r0], [c1, r0], [c1, r1], [c0, r1]]))
+        ends = out.to_plane(segs[:, 1])
+        h, w = out.shape
+        for x, y in ends:  # every visible end lies on the plane's rim or on the cell's corner
+            on_rim = np.isclose(x, 0) or np.isclose(x, w) or np.isclose(y, 0) or np.isclose(y, h)
+            corner = any(np.allclose([x, y], q) for q in [[c, r], [c + 1, r], [c + 1, r + 1], [c, r + 1]])
+            assert on_rim or corner
+            assert -1e-9 <= x <= w + 1e-9 and -1e-9 <= y <= h + 1e-9
+
+
+def test_unknown_style():
+    with pytest.raises(ValueError, match="unknown style 'cubist'"):
+        layout(_planes(Conv2d(4, 3)), "cubist")
+
+
+def test_shear_matrix_is_the_papers():
+    np.testing.assert_allclose(PAPER_SHEAR, [[1, -0.7], [0.5, 0.65]])

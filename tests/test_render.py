@@ -1,0 +1,96 @@
+import numpy as np
+import pytest
+
+from convanim.render import PAPER_CELL_PX, Renderer
+from convanim.scene import gather_scene
+from convanim.spec import Conv2d, ConvTranspose2d
+from convanim.sweep import Cell, sweep_of
+from convanim.theme import PAPER
+
+
+def _renderer(spec, style="paper", **kw):
+    return Renderer(gather_scene(sweep_of(spec)), style, **kw)
+
+
+def _colour_at(frame, renderer, plane, cell):
+    """The commonest colour at five points inside a cell (a thin connector line may cross one)."""
+    r, c = cell
+    points = renderer.pixels(plane, [[c + dx, r + dy] for dx, dy in [(0.5, 0.5), (0.3, 0.3), (0.7, 0.3), (0.3, 0.7), (0.7, 0.7)]])
+    samples = [tuple(int(v) for v in frame[int(round(y)), int(round(x))]) for x, y in points]
+    return max(set(samples), key=samples.count)
+
+
+def _close(a, b, tol=3):
+    return all(abs(int(p) - int(q)) <= tol for p, q in zip(a, b))
+
+
+SPECS = [
+    Conv2d(5, 3, 2, 1),
+    Conv2d(7, 3, dilation=2),
+    Conv2d((6, 5), (3, 2), (2, 1), (1, 0, 2, 1)),
+    ConvTranspose2d.of(Conv2d(6, 3, 2, 1)),
+    ConvTranspose2d(3, 2, 2, 1, dilation=2),
+]
+
+
+@pytest.mark.parametrize("style", ["paper", "flat"])
+@pytest.mark.parametrize("spec", SPECS, ids=lambda s: f"{s.op}_{s.slug}")
+def test_every_cell_has_the_colour_of_its_kind_and_the_highlight(spec, style):
+    r = _renderer(spec, style)
+    sweep = sweep_of(spec)
+    kinds = sweep.source.kinds
+    theme = PAPER
+    base = {Cell.DATA: theme.input, Cell.PADDING: theme.padding, Cell.ZERO: theme.padding}
+    for step in sorted({0, 1, len(sweep) // 2, len(sweep) - 1}):
+        frame = r.frame(step)
+        assert frame.shape == (r.height, r.width, 3) and frame.dtype == np.uint8
+        taps = {tuple(t) for t in sweep.taps(step)}
+        for cell in np.ndindex(*kinds.shape):
+            colour = base[Cell(kinds[cell])]
+            want = theme.over(colour) if cell in taps else colour
+            assert _close(_colour_at(frame, r, 0, cell), want), (step, cell)
+        out = sweep.out_cell(step)
+        for cell in np.ndindex(*sweep.output_size):
+            want = theme.over(theme.output) if cell == out else theme.output
+            assert _close(_colour_at(frame, r, 1, cell), want), (step, cell)
+
+
+def test_frames_do_not_accumulate_and_repeat_exactly():
+    r = _renderer(Conv2d(5, 3, 2, 1))
+    first = r.frame(0)
+    for i in range(len(r.scene)):
+        r.frame(i)
+    np.testing.assert_array_equal(r.frame(0), first)
+
+
+def test_only_the_moving_parts_change_between_frames():
+    r = _renderer(Conv2d(7, 3, dilation=2))
+    a, b = r.frame(0), r.frame(8)
+    changed = np.argwhere((a != b).any(axis=-1))
+    # Nothing changes in the margins: the static scene is drawn once.
+    assert changed[:, 0].min() > 10 and changed[:, 1].min() > 10
+    assert 0.02 < len(changed) / (r.width * r.height) < 0.5
+
+
+def test_paper_scale_sizes_are_close_to_the_papers_gifs():
+    # measured on the reference GIFs: 244x259 and 395x381 (width x height)
+    for spec, (w, h) in [(Conv2d(4, 3), (244, 259)), (Conv2d(5, 3, 2, 1), (395, 381))]:
+        r = _renderer(spec)
+        assert abs(r.width - w) <= 8 and abs(r.height - h) <= 8
+
+
+def test_cell_px_scales_the_image():
+    small, big = _renderer(Conv2d(4, 3)), _renderer(Conv2d(4, 3), cell_px=2 * PAPER_CELL_PX)
+    assert abs(big.width - 2 * small.width) <= 2 and abs(big.height - 2 * small.height) <= 2
+    with pytest.raises(ValueError):
+        _renderer(Conv2d(4, 3), cell_px=0)
+
+
+def test_flat_frames_have_no_connector_lines():
+    r = _renderer(Conv2d(5, 3), "flat")
+    frame = r.frame(0)
+    # between the planes, the background is untouched
+    x_in_right = r.pixels(0, [5, 2.5])[0]
+    x_out_left = r.pixels(1, [0, 1.5])[0]
+    gap = frame[:, int(x_in_right) + 3 : int(x_out_left) - 3]
+    assert (gap == 255).all()

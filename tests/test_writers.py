@@ -1,0 +1,133 @@
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageSequence
+
+from convanim.animation import Animation
+from convanim.spec import Conv2d
+from convanim.theme import PAPER
+from convanim.writers import GifStream, OutputError, Target, write_animation
+
+
+def _read_gif(path):
+    with Image.open(path) as im:
+        frames = [np.asarray(f.convert("RGB")) for f in ImageSequence.Iterator(im)]
+        durations = []
+        for i in range(im.n_frames):
+            im.seek(i)
+            durations.append(im.info["duration"])
+        return frames, durations, im.info.get("loop"), im.size
+
+
+@pytest.mark.parametrize(
+    "text, fmt",
+    [("a.gif", "gif"), ("A.GIF", "gif"), ("a.png", "png"), ("frames/", "png"), ("frames", "png"), ("d/e/f.gif", "gif")],
+)
+def test_target_format_by_extension(text, fmt):
+    assert Target.parse(text).format == fmt
+
+
+@pytest.mark.parametrize("text", ["a.jpg", "a.gif.bak", "movie.mp4"])
+def test_unknown_extension(text):
+    with pytest.raises(OutputError, match=r"unknown extension '\.\w+': use \.gif, \.png or a folder"):
+        Target.parse(text)
+
+
+def test_existing_folder_with_a_dot_is_a_folder(tmp_path):
+    (tmp_path / "v1.0").mkdir()
+    assert Target.parse(tmp_path / "v1.0") == Target(tmp_path / "v1.0", "png")
+
+
+def test_frame_paths():
+    assert [p.as_posix() for p in Target.parse("out/").frame_paths(2)] == ["out/frame_000.png", "out/frame_001.png"]
+    assert Target.parse("x/a.png").frame_paths(1001)[-1].as_posix() == "x/a_1000.png"
+
+
+def test_gif_reads_back_with_frames_timing_and_loop(tmp_path):
+    anim = Animation(Conv2d(5, 3, 2, 1), delay_ms=250)
+    expected = list(anim.frames())
+    [path] = anim.save(tmp_path / "sub" / "a.gif")
+    frames, durations, loop, size = _read_gif(path)
+    assert len(frames) == len(anim) == 9
+    assert durations == [250] * 9
+    assert loop == 0
+    assert size == (expected[0].shape[1], expected[0].shape[0])
+    for got, want in zip(frames, expected):
+        diff = np.abs(got.astype(int) - want.astype(int))
+        assert diff.mean() < 1.0 and np.percentile(diff, 99.9) <= 12
+
+
+def test_gif_solid_colours_survive_exactly(tmp_path):
+    [path] = Animation(Conv2d(5, 3, 2, 1)).save(tmp_path / "a.gif")
+    frames, *_ = _read_gif(path)
+    colours = {tuple(c) for c in frames[0].reshape(-1, 3)}
+    for solid in [PAPER.input, PAPER.output, PAPER.line, PAPER.over(PAPER.input), PAPER.over(PAPER.padding)]:
+        assert solid in colours
+
+
+def test_identical_consecutive_frames_merge(tmp_path):
+    a = np.full((20, 30, 3), PAPER.input, np.uint8)
+    b = a.copy()
+    b[5:8, 10:12] = PAPER.output
+    with open(tmp_path / "m.gif", "wb") as fp:
+        stream = GifStream(fp, 100, PAPER.palette())
+        for frame in (a, a, b, b, b, a):
+            stream.add(frame)
+        stream.close()
+    frames, durations, _, _ = _read_gif(tmp_path / "m.gif")
+    assert durations == [200, 300, 100]
+    np.testing.assert_array_equal(frames[1], b)
+    np.testing.assert_array_equal(frames[2], a)
+
+
+def test_png_sequence_is_lossless(tmp_path):
+    anim = Animation(Conv2d(4, 3))
+    paths = anim.save(tmp_path / "seq")
+    assert [p.name for p in paths] == ["frame_000.png", "frame_001.png", "frame_002.png", "frame_003.png"]
+    for path, want in zip(paths, anim.frames()):
+        np.testing.assert_array_equal(np.asarray(Image.open(path).convert("RGB")), want)
+
+
+def test_png_sequence_removes_its_own_stale_frames_and_nothing_else(tmp_path):
+    Animation(Conv2d(5, 3)).save(tmp_path / "a.png")  # 9 frames
+    (tmp_path / "notes.txt").write_text("mine")
+    (tmp_path / "b_000.png").write_bytes(b"someone else's")
+    paths = Animation(Conv2d(4, 3)).save(tmp_path / "a.png")  # 4 frames
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == ["a_000.png", "a_001.png", "a_002.png", "a_003.png", "b_000.png", "notes.txt"]
+    assert [p.name for p in paths] == names[:4]
+
+
+class Boom(Exception):
+    pass
+
+
+def _failing(frames, after):
+    for i, frame in enumerate(frames):
+        if i == after:
+            raise Boom()
+        yield frame
+
+
+@pytest.mark.parametrize("name", ["a.gif", "a.png", "folder"])
+def test_a_failure_mid_animation_leaves_nothing_behind(tmp_path, name):
+    anim = Animation(Conv2d(5, 3))
+    target = Target.parse(tmp_path / name)
+    if target.format == "gif":
+        target.path.write_bytes(b"previous version")
+    with pytest.raises(Boom):
+        write_animation(_failing(anim.frames(), 4), target, 1000, len(anim), PAPER.palette())
+    left = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*"))
+    if target.format == "gif":
+        assert left == ["a.gif"] and target.path.read_bytes() == b"previous version"
+    else:
+        assert left in ([], ["folder"])
+
+
+def test_files_get_ordinary_permissions(tmp_path):
+    [path] = Animation(Conv2d(4, 3)).save(tmp_path / "a.gif")
+    mask = os.umask(0)
+    os.umask(mask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~mask
