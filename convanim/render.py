@@ -20,8 +20,8 @@ from .scene import Scene, Step
 from .sweep import Cell
 from .theme import PAPER, RGB, Theme
 
-PAPER_CELL_PX = 29.25  # the paper's cells: 0.5 cm at the resolution of its GIFs
-MARGIN_PX = 20.0  # the standalone class's 10 pt border at that resolution
+PAPER_CELL_PX = 29.6  # the paper's cells: 0.5 cm at the resolution of its GIFs
+MARGIN_PX = 20.5  # the standalone class's 10 pt border at that resolution
 _DPI = 100.0
 
 
@@ -112,7 +112,7 @@ class Renderer:
             for _ in self.scene.planes
         ]
         self._links = LineCollection(
-            [], colors=[_rgba(theme.line)], linewidths=self._stroke(theme.link_px), animated=True
+            [], colors=[_rgba(theme.link)], linewidths=self._stroke(theme.link_px), animated=True
         )
         for artist in (*self._highlights, self._links):
             self.axes.add_collection(artist, autolim=False)

@@ -20,8 +20,9 @@ class Theme:
     line: RGB = (0, 43, 54)  # base03
     highlight: RGB = (7, 54, 66)  # base02, laid over the footprint and the current output cell
     highlight_alpha: float = 0.4
+    link: RGB = (0, 0, 0)  # the connector lines (TikZ's default black)
     # Strokes in pixels at the paper's scale (TikZ "thick" and default lines at 0.5 cm per cell).
-    line_px: float = 1.65
+    line_px: float = 1.4
     link_px: float = 0.85
     dash_px: float = 6.2
 
@@ -34,7 +35,7 @@ class Theme:
     def solid_colours(self) -> Tuple[RGB, ...]:
         """Every flat colour a frame can contain, before antialiasing."""
         bases = (self.background, self.input, self.output, self.padding)
-        colours = [*bases, self.line, *(self.over(b) for b in bases)]
+        colours = [*bases, self.line, self.link, *(self.over(b) for b in bases)]
         return tuple(dict.fromkeys(colours))
 
     def palette(self, size: int = 255) -> np.ndarray:

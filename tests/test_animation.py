@@ -1,0 +1,39 @@
+import numpy as np
+import pytest
+
+from convanim import Animation, Conv2d, ConvTranspose2d, SpecError
+
+
+def test_animation_is_a_frozen_value_with_a_length():
+    anim = Animation(Conv2d(5, 3, 2, 1))
+    assert len(anim) == 9
+    assert anim == Animation(Conv2d(5, 3, 2, 1))
+    with pytest.raises(AttributeError):
+        anim.style = "flat"
+
+
+def test_frames_stream_one_at_a_time():
+    frames = Animation(Conv2d(4, 3)).frames()
+    first = next(frames)
+    assert first.ndim == 3 and first.shape[2] == 3
+    assert len(list(frames)) == 3
+
+
+def test_frame_by_index_equals_the_streamed_frame():
+    anim = Animation(ConvTranspose2d(2, 3))
+    np.testing.assert_array_equal(anim.frame(5), list(anim.frames())[5])
+
+
+@pytest.mark.parametrize(
+    "kwargs, params", [({"style": "cubist"}, ("style",)), ({"delay_ms": 5}, ("delay",)), ({"delay_ms": 10**6}, ("delay",))]
+)
+def test_bad_options(kwargs, params):
+    with pytest.raises(SpecError) as info:
+        Animation(Conv2d(4, 3), **kwargs)
+    assert info.value.params == params
+
+
+def test_save_reports_progress(tmp_path):
+    seen = []
+    Animation(Conv2d(4, 3)).save(tmp_path / "a.gif", on_frame=seen.append)
+    assert seen == [0, 1, 2, 3]
