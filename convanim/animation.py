@@ -13,9 +13,10 @@ import numpy as np
 from .layout import STYLES
 from .render import PAPER_CELL_PX, Renderer
 from .scene import Scene, gather_scene
-from .spec import Spec, SpecError
+from .spec import Spec, SpecError, caption
 from .sweep import Sweep, sweep_of
 from .theme import PAPER, Theme
+from .values import Numbers
 from .writers import Target, write_animation
 
 MIN_DELAY_MS, MAX_DELAY_MS = 10, 655_350  # what a GIF frame delay can hold
@@ -23,11 +24,19 @@ MIN_DELAY_MS, MAX_DELAY_MS = 10, 655_350  # what a GIF frame delay can hold
 
 @dataclass(frozen=True)
 class Animation:
-    """One animation: ``len(anim)`` frames, one per step of the spec's sweep."""
+    """One animation: ``len(anim)`` frames, one per step of the spec's sweep.
+
+    ``numbers`` (see :func:`convanim.values.numbers`) prints the values in the cells;
+    ``labels`` names the planes and adds a caption with the parameters and the output size;
+    with both, the kernel is shown as a plane of its own too.
+    """
 
     spec: Spec
     style: str = "paper"
     delay_ms: int = 1000
+    numbers: Optional[Numbers] = field(default=None, repr=False)
+    labels: bool = False
+    precision: int = 1
     theme: Theme = field(default=PAPER, repr=False)
     cell_px: float = PAPER_CELL_PX
 
@@ -36,6 +45,10 @@ class Animation:
             raise SpecError("style", f"unknown style {self.style!r}: use one of {', '.join(STYLES)}")
         if not MIN_DELAY_MS <= self.delay_ms <= MAX_DELAY_MS:
             raise SpecError("delay", f"must be between {MIN_DELAY_MS} and {MAX_DELAY_MS} ms, got {self.delay_ms}")
+        if not 0 <= self.precision <= 6:
+            raise SpecError("precision", f"must be between 0 and 6 decimals, got {self.precision}")
+        if self.numbers is not None and self.numbers.spec != self.spec:
+            raise SpecError("numbers", "were computed for another spec")
 
     @cached_property
     def sweep(self) -> Sweep:
@@ -43,13 +56,19 @@ class Animation:
 
     @cached_property
     def scene(self) -> Scene:
-        return gather_scene(self.sweep)
+        return gather_scene(
+            self.sweep,
+            self.numbers,
+            self.precision,
+            show_kernel=self.labels,
+            caption=caption(self.spec) if self.labels else "",
+        )
 
     def __len__(self) -> int:
         return len(self.scene)
 
     def renderer(self) -> Renderer:
-        return Renderer(self.scene, self.style, self.theme, self.cell_px)
+        return Renderer(self.scene, self.style, self.theme, self.cell_px, labels=self.labels)
 
     def frames(self) -> Iterator[np.ndarray]:
         """Every frame, in order, as (H, W, 3) uint8 arrays, drawn one at a time."""

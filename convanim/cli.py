@@ -7,13 +7,16 @@ from pathlib import Path
 from typing import Callable, List, Optional, Sequence
 
 import click
+import numpy as np
+from click.core import ParameterSource
 
 from . import __version__
 from .animation import MAX_DELAY_MS, MIN_DELAY_MS, Animation
 from .gallery import GALLERY
 from .layout import STYLES
-from .spec import Conv2d, ConvTranspose2d, SpecError, parse_padding, parse_size
-from .writers import OutputError, Target
+from .spec import POOL_MODES, Conv2d, ConvTranspose2d, Pool2d, SpecError, parse_padding, parse_size
+from .values import PAPER_SEED, Numbers, load_values, record
+from .writers import OutputError, Target, write_json
 
 FLAGS = {
     "input_size": "--i/--input-size",
@@ -24,6 +27,10 @@ FLAGS = {
     "output_padding": "--a/--output-padding",
     "style": "--style",
     "delay": "--delay",
+    "mode": "--mode",
+    "input_values": "--input-values",
+    "kernel_values": "--kernel-values",
+    "precision": "--precision",
 }
 
 
@@ -105,7 +112,7 @@ def cli() -> None:
     """Animations of convolution arithmetic, in the style of Dumoulin & Visin's guide."""
 
 
-def _output_options(default_dir: bool = False) -> Callable:
+def _output_options() -> Callable:
     def decorate(f: Callable) -> Callable:
         f = click.option(
             "--fps", type=click.FloatRange(min=0, min_open=True), help="Frames per second (instead of --delay)."
@@ -119,11 +126,10 @@ def _output_options(default_dir: bool = False) -> Callable:
             "--style", type=click.Choice(STYLES), default="paper", show_default=True,
             help="paper: isometric, output above input; flat: side by side.",
         )(f)
-        if not default_dir:
-            f = click.option(
-                "-o", "--output", type=OutputType(),
-                help="A .gif, a name.png for a numbered PNG sequence, or a folder.  [default: output/NAME.gif]",
-            )(f)
+        f = click.option(
+            "-o", "--output", type=OutputType(),
+            help="A .gif, a name.png for a numbered PNG sequence, or a folder.  [default: output/NAME.gif]",
+        )(f)
         return f
 
     return decorate
@@ -142,10 +148,87 @@ def _delay(delay: Optional[int], fps: Optional[float]) -> int:
     return 1000 if delay is None else delay
 
 
-def _save(name: str, anim: Animation, output: Optional[Target]) -> None:
-    target = output or Target(Path("output") / f"{name}_{anim.spec.slug}.gif", "gif")
+class ValuesFile(click.ParamType):
+    """A .npy, .csv or .txt file holding a 2-D array of finite numbers."""
+
+    name = "file"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, np.ndarray):
+            return value
+        try:
+            return load_values(value)
+        except ValueError as e:
+            self.fail(f"{value}: {e}", param, ctx)
+
+
+class JsonPath(click.ParamType):
+    name = "file.json"
+
+    def convert(self, value, param, ctx):
+        if not str(value).lower().endswith(".json"):
+            self.fail(f"{value!r} is not a .json file", param, ctx)
+        return Path(value)
+
+
+def _numbers_options(kernel: bool) -> Callable:
+    def decorate(f: Callable) -> Callable:
+        options = [
+            click.option("--numbers", is_flag=True, help="Print the values in the cells (seeded random integers)."),
+            click.option("--seed", type=int, help=f"Seed for the random values.  [default: {PAPER_SEED}, the paper's]"),
+            click.option("--input-values", "input_values", type=ValuesFile(),
+                         help="The input's values (.npy, .csv or .txt); the input size comes from it."),
+        ]
+        if kernel:
+            options.append(click.option("--kernel-values", "kernel_values", type=ValuesFile(),
+                                        help="The kernel's weights (.npy, .csv or .txt); the kernel size comes from it."))
+        options += [
+            click.option("--precision", type=click.IntRange(0, 6), default=1, show_default=True,
+                         help="Decimals for values that are not whole numbers."),
+            click.option("--labels/--no-labels", default=True, show_default=True,
+                         help="Name the planes and caption the parameters and output size."),
+            click.option("--dump", type=JsonPath(), help="Also write the computation, step by step, as JSON."),
+        ]
+        for option in reversed(options):
+            f = option(f)
+        return f
+
+    return decorate
+
+
+def _size_from(array: Optional[np.ndarray], size_param: str, values_param: str, size):
+    """The size an array implies, unless the user gave a different one explicitly."""
+    if array is None:
+        return size
+    shape = tuple(array.shape)
+    ctx = click.get_current_context()
+    if ctx.get_parameter_source(size_param) not in (ParameterSource.DEFAULT, None) and tuple(size) != shape:
+        raise click.UsageError(
+            f"{FLAGS[size_param]}, --{values_param.replace('_', '-')}: the size says {size[0]}x{size[1]} "
+            f"but the values are {shape[0]}x{shape[1]}"
+        )
+    return shape
+
+
+def _run(name: str, make_spec: Callable, params: dict) -> None:
+    """Build the spec and its numbers, save the animation, dump the computation; print the files."""
+    input_values = params.pop("input_values", None)
+    kernel_values = params.pop("kernel_values", None)
+    params["input_size"] = _size_from(input_values, "input_size", "input_values", params["input_size"])
+    if "kernel_size" in params:
+        params["kernel_size"] = _size_from(kernel_values, "kernel_size", "kernel_values", params["kernel_size"])
+    show = params.pop("numbers") or input_values is not None or kernel_values is not None
+    seed, dump, labels = params.pop("seed"), params.pop("dump"), params.pop("labels")
+    precision, output = params.pop("precision"), params.pop("output")
+    style, delay = params.pop("style"), _delay(params.pop("delay"), params.pop("fps"))
+    spec = make_spec(**params)
+    values = Numbers.of(spec, input_values, kernel_values, seed) if show or dump else None
+    anim = Animation(spec, style, delay, numbers=values if show else None, labels=labels, precision=precision)
+    target = output or Target(Path("output") / f"{name}_{spec.slug}.gif", "gif")
     for path in anim.save(target):
         click.echo(str(path))
+    if dump is not None:
+        click.echo(str(write_json(dump, record(values))))
 
 
 def _geometry_options(i: str, k: str, d: str) -> Callable:
@@ -172,20 +255,20 @@ def _geometry_options(i: str, k: str, d: str) -> Callable:
 
 @cli.command()
 @_geometry_options(i="5", k="3", d="1")
+@_numbers_options(kernel=True)
 @_output_options()
-def conv(input_size, kernel_size, stride, padding, dilation, output, style, delay, fps):
-    """A direct convolution: one frame per output cell."""
-    spec = Conv2d(input_size, kernel_size, stride, padding, dilation)
-    _save("conv", Animation(spec, style, _delay(delay, fps)), output)
+def conv(**params):
+    """A direct convolution (PyTorch's conv2d): one frame per output cell."""
+    _run("conv", Conv2d, params)
 
 
 @cli.command()
 @_geometry_options(i="7", k="3", d="2")
+@_numbers_options(kernel=True)
 @_output_options()
-def dilated(input_size, kernel_size, stride, padding, dilation, output, style, delay, fps):
+def dilated(**params):
     """A dilated convolution (the paper's dilation figure by default)."""
-    spec = Conv2d(input_size, kernel_size, stride, padding, dilation)
-    _save("dilated", Animation(spec, style, _delay(delay, fps)), output)
+    _run("dilated", Conv2d, params)
 
 
 @cli.command()
@@ -200,11 +283,22 @@ def dilated(input_size, kernel_size, stride, padding, dilation, output, style, d
               help="Dilation, N or HxW.")
 @click.option("--a", "--output-padding", "output_padding", type=SizeType(), default="0", show_default=True,
               help="Extra rows/columns at the bottom and right (PyTorch's output_padding).")
+@_numbers_options(kernel=True)
 @_output_options()
-def transposed(input_size, kernel_size, stride, padding, dilation, output_padding, output, style, delay, fps):
+def transposed(**params):
     """A transposed convolution, drawn as the paper does: the equivalent direct convolution."""
-    spec = ConvTranspose2d(input_size, kernel_size, stride, padding, dilation, output_padding)
-    _save("transposed", Animation(spec, style, _delay(delay, fps)), output)
+    _run("transposed", ConvTranspose2d, params)
+
+
+@cli.command()
+@click.option("--mode", type=click.Choice(POOL_MODES), default="max", show_default=True,
+              help="max: pads with -inf; avg: counts the zero padding (PyTorch's defaults).")
+@_geometry_options(i="5", k="3", d="1")
+@_numbers_options(kernel=False)
+@_output_options()
+def pool(**params):
+    """Max or average pooling (stride 1 unless --s says otherwise, as in the paper)."""
+    _run("pool", Pool2d, params)
 
 
 def _names(values: Sequence[str]) -> List[str]:
@@ -221,12 +315,14 @@ def _names(values: Sequence[str]) -> List[str]:
 @click.option("-o", "--output", "folder", type=click.Path(file_okay=False), default="output", show_default=True,
               help="Folder for the GIFs.")
 @click.option("--only", multiple=True, metavar="NAME[,NAME…]", help="Only these figures (repeatable).")
-@_output_options(default_dir=True)
+@click.option("--style", type=click.Choice(STYLES), help="Draw every figure in this style.  [default: the paper's]")
+@click.option("--delay", type=click.IntRange(MIN_DELAY_MS, MAX_DELAY_MS), help="Milliseconds per frame.  [default: 1000]")
+@click.option("--fps", type=click.FloatRange(min=0, min_open=True), help="Frames per second (instead of --delay).")
 def gallery(folder, only, style, delay, fps):
-    """The paper's 15 animations, named as its GIF files."""
+    """The paper's 15 arithmetic and 4 numerical animations, named as its GIF files."""
     names = _names(only)
     ms = _delay(delay, fps)
-    animations = [(name, Animation(GALLERY[name], style, ms)) for name in names]
+    animations = [(name, GALLERY[name].animation(style, ms)) for name in names]
     total = sum(len(a) for _, a in animations)
     written: List[Path] = []
     current = {"name": ""}

@@ -100,22 +100,34 @@ def _clip_before(plane: Placement, a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def layout(planes: Sequence[Plane], style: str = "paper") -> Layout:
-    """Place the planes: ``paper`` stacks them isometrically, ``flat`` puts them side by side."""
-    shapes = [p.grid.shape for p in planes]
+    """Place the planes: ``paper`` stacks them isometrically, ``flat`` puts them side by side.
+
+    Planes marked ``beside`` (a kernel) sit next to the first plane instead of in the stack.
+    """
+    if style not in STYLES:
+        raise ValueError(f"unknown style {style!r}: use one of {', '.join(STYLES)}")
     flip = np.diag([1.0, -1.0])  # rows grow downwards on the plane, upwards on screen
+    base_h, base_w = planes[0].grid.shape
     if style == "paper":
+        placements = []
         matrix = PAPER_SHEAR @ flip
-        placements, elevation = [], 0.0
-        for k, (h, w) in enumerate(shapes):
-            offset = PAPER_SHEAR @ np.array([0.0, h]) + np.array([PAPER_OUTPUT_NUDGE if k else 0.0, elevation])
-            placements.append(Placement(matrix, offset, (h, w)))
-            elevation += h + 1
+        elevation, aside = 0.0, base_w + 1.0
+        for k, plane in enumerate(planes):
+            h, w = plane.grid.shape
+            if plane.beside:  # on the floor, right of the first plane, centred on it
+                origin = PAPER_SHEAR @ np.array([aside, (base_h - h) / 2.0])
+                aside += w + 1
+            else:
+                origin = np.array([PAPER_OUTPUT_NUDGE if k else 0.0, elevation])
+                elevation += h + 1
+            placements.append(Placement(matrix, PAPER_SHEAR @ np.array([0.0, h]) + origin, (h, w)))
         return Layout(tuple(placements), draws_links=True)
-    if style == "flat":
-        top = shapes[0][0]
-        placements, x = [], 0.0
-        for h, w in shapes:
-            placements.append(Placement(flip, np.array([x, -(top - h) / 2.0]), (h, w)))
-            x += w + 1
-        return Layout(tuple(placements), draws_links=False)
-    raise ValueError(f"unknown style {style!r}: use one of {', '.join(STYLES)}")
+    # flat: left to right, operands (the first plane, then those beside it) before results,
+    # all centred on the first plane's middle row
+    order = sorted(range(len(planes)), key=lambda k: (k > 0 and not planes[k].beside, k))
+    slots, x = {}, 0.0
+    for k in order:
+        h, w = planes[k].grid.shape
+        slots[k] = Placement(flip, np.array([x, -(base_h - h) / 2.0]), (h, w))
+        x += w + 1
+    return Layout(tuple(slots[k] for k in range(len(planes))), draws_links=False)

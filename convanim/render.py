@@ -1,22 +1,31 @@
 """Draws any scene with matplotlib's Agg backend.
 
 The figure and the static planes are drawn once per animation; each frame restores that
-background and draws only what moves (the highlighted cells and the connector lines), so
-the cost of a frame does not grow with the grid.
+background and draws only what moves (highlights, marks, connector lines, the numbers on top
+of them), so the cost of a frame does not grow with the grid. Values that stay once written
+(the output filling in) are baked into the background as the animation advances.
+
+Text is drawn as glyph outlines mapped through each plane's affine map, so numbers lie in
+the plane in the isometric style, and every extent is known before anything is drawn.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Iterator, List, Optional
+from functools import lru_cache
+from typing import Iterable, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.collections import LineCollection, PolyCollection
+from matplotlib.collections import LineCollection, PathCollection, PolyCollection
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
+from matplotlib.path import Path
+from matplotlib.textpath import TextPath
+from matplotlib.transforms import IdentityTransform
 
 from .layout import Layout, Placement, layout
-from .scene import Scene, Step
+from .scene import Label, Scene, Step
 from .sweep import Cell
 from .theme import PAPER, RGB, Theme
 
@@ -24,24 +33,54 @@ PAPER_CELL_PX = 29.6  # the paper's cells: 0.5 cm at the resolution of its GIFs
 MARGIN_PX = 20.5  # the standalone class's 10 pt border at that resolution
 _DPI = 100.0
 
+# Text sizes in cell units: the em size and, for values, the widest a string may be.
+VALUE_EM, VALUE_MAX_WIDTH = 0.52, 0.84
+WEIGHT_EM = 0.27
+NAME_EM, CAPTION_EM = 0.55, 0.5
+
 
 def _rgba(colour: RGB, alpha: float = 1.0) -> tuple:
     return (colour[0] / 255, colour[1] / 255, colour[2] / 255, alpha)
 
 
-class Renderer:
-    """Renders the frames of one scene; build it once, then ask for frames."""
+@lru_cache(maxsize=4096)
+def _glyphs(text: str, font: str) -> Tuple[np.ndarray, np.ndarray, Tuple[float, float, float, float]]:
+    """Outline of ``text`` at 1 em, baseline at y=0, y up: (vertices, codes, (x0, y0, x1, y1))."""
+    path = TextPath((0, 0), text, size=1.0, prop=FontProperties(family=font))
+    vertices = np.asarray(path.vertices, dtype=float)
+    extents = path.get_extents()
+    return vertices, np.asarray(path.codes), (extents.x0, extents.y0, extents.x1, extents.y1)
 
-    def __init__(self, scene: Scene, style: str = "paper", theme: Theme = PAPER, cell_px: float = PAPER_CELL_PX):
+
+def _digit_height(font: str) -> float:
+    return _glyphs("0", font)[2][3]
+
+
+class Renderer:
+    """Renders the frames of one scene; build it once, then ask for frames in any order."""
+
+    def __init__(
+        self,
+        scene: Scene,
+        style: str = "paper",
+        theme: Theme = PAPER,
+        cell_px: float = PAPER_CELL_PX,
+        labels: bool = False,
+    ):
         if not cell_px > 0:
             raise ValueError(f"cell_px must be positive, got {cell_px!r}")
         self.scene = scene
         self.theme = theme
         self.layout: Layout = layout(scene.planes, style)
+        self.style = style
         self._px = cell_px / PAPER_CELL_PX  # stroke scale relative to the paper
         self._pt = 72.0 / _DPI  # points per pixel
 
+        annotations = self._annotations() if labels else []
         xmin, ymin, xmax, ymax = self.layout.bounds
+        for vertices, _ in annotations:
+            xmin, ymin = min(xmin, vertices[:, 0].min()), min(ymin, vertices[:, 1].min())
+            xmax, ymax = max(xmax, vertices[:, 0].max()), max(ymax, vertices[:, 1].max())
         margin = MARGIN_PX * self._px
         self.width = int(math.ceil((xmax - xmin) * cell_px + 2 * margin))
         self.height = int(math.ceil((ymax - ymin) * cell_px + 2 * margin))
@@ -56,9 +95,17 @@ class Renderer:
 
         for plane, placement in zip(scene.planes, self.layout.placements):
             self._draw_plane(plane.grid.kinds, placement)
+        for k, plane in enumerate(scene.planes):
+            if plane.text is not None:
+                cells = [(r, c) for r, c in np.ndindex(*plane.text.shape) if plane.text[r, c]]
+                self._add_text([Label(k, cell, plane.text[cell]) for cell in cells])
+        if annotations:
+            self.axes.add_collection(self._text_collection(annotations), autolim=False)
         self._moving = self._moving_artists()
         self.canvas.draw()
-        self._background = self.canvas.copy_from_bbox(self.figure.bbox)
+        self._pristine = self.canvas.copy_from_bbox(self.figure.bbox)
+        self._background = self._pristine
+        self._baked = 0  # the reveals of steps before this one are in the background
 
     # ---- static ---------------------------------------------------------------------
 
@@ -68,8 +115,8 @@ class Renderer:
     def _draw_plane(self, kinds: np.ndarray, placement: Placement) -> None:
         theme, ax = self.theme, self.axes
         h, w = kinds.shape
-        if (kinds == Cell.PADDING).any() or (kinds == Cell.ZERO).any():
-            blank = np.argwhere((kinds == Cell.PADDING) | (kinds == Cell.ZERO))
+        blank = np.argwhere((kinds == Cell.PADDING) | (kinds == Cell.ZERO))
+        if len(blank):
             ax.add_collection(PolyCollection(placement.cells(blank), facecolors=[_rgba(theme.padding)], linewidths=0))
             lw = self._stroke(theme.line_px)
             dash = self._stroke(theme.dash_px) / lw  # matplotlib scales dashes by the line width
@@ -83,7 +130,7 @@ class Renderer:
                     capstyle="butt",
                 )
             )
-        for kind, colour in ((Cell.DATA, theme.input), (Cell.RESULT, theme.output)):
+        for kind, colour in ((Cell.DATA, theme.input), (Cell.RESULT, theme.output), (Cell.WEIGHT, theme.kernel_fill)):
             cells = np.argwhere(kinds == kind)
             if len(cells):
                 ax.add_collection(
@@ -96,10 +143,66 @@ class Renderer:
                     )
                 )
 
+    # ---- text -----------------------------------------------------------------------
+
+    def _label_outline(self, label: Label) -> Tuple[np.ndarray, np.ndarray]:
+        """Screen-space outline of a cell label: a value centred, a weight in the bottom-right corner."""
+        font = self.theme.font
+        vertices, codes, (gx0, _, gx1, _) = _glyphs(label.text, font)
+        r, c = label.cell
+        if label.kind == "weight":
+            size = WEIGHT_EM
+            x = c + 0.93 - gx1 * size
+            baseline = r + 0.9
+        else:
+            size = min(VALUE_EM, VALUE_MAX_WIDTH / max(gx1 - gx0, 1e-9))
+            x = c + 0.5 - (gx0 + gx1) / 2 * size
+            baseline = r + 0.5 + _digit_height(font) * size / 2
+        plane_xy = np.column_stack([x + vertices[:, 0] * size, baseline - vertices[:, 1] * size])
+        return self.layout.placements[label.plane].to_screen(plane_xy), codes
+
+    def _text_collection(self, outlines: Iterable[Tuple[np.ndarray, np.ndarray]], animated: bool = False) -> PathCollection:
+        paths = [Path(v, c) for v, c in outlines]
+        collection = PathCollection(paths, facecolors=[_rgba(self.theme.text)], linewidths=0, animated=animated)
+        collection.set_transform(self.axes.transData)
+        collection.set_offset_transform(IdentityTransform())
+        return collection
+
+    def _add_text(self, labels: Sequence[Label]) -> None:
+        if labels:
+            self.axes.add_collection(self._text_collection(map(self._label_outline, labels)), autolim=False)
+
+    def _screen_text(self, text: str, em: float, anchor, ha: str, va: str = "middle") -> Tuple[np.ndarray, np.ndarray]:
+        """Upright text on screen, its (ha, va) point at ``anchor``: ha left/center/right, va top/middle/bottom."""
+        vertices, codes, (gx0, gy0, gx1, gy1) = _glyphs(text, self.theme.font)
+        dx = {"left": -gx0, "center": -(gx0 + gx1) / 2, "right": -gx1}[ha]
+        dy = {"top": -gy1, "middle": -_digit_height(self.theme.font) / 2, "bottom": -gy0}[va]
+        return np.asarray(anchor, dtype=float) + (vertices + [dx, dy]) * em, codes
+
+    def _annotations(self) -> List[Tuple[np.ndarray, np.ndarray]]:
+        """Plane names and the caption, placed where they touch nothing."""
+        out = []
+        for plane, placement in zip(self.scene.planes, self.layout.placements):
+            corners = placement.corners()
+            if self.style == "flat":
+                top = [corners[:, 0].mean(), corners[:, 1].max() + 0.3]
+                out.append(self._screen_text(plane.name, NAME_EM, top, "center", "bottom"))
+            elif plane.beside:
+                right = corners[corners[:, 0].argmax()]
+                out.append(self._screen_text(plane.name, NAME_EM, right + [0.35, 0], "left"))
+            else:
+                left = corners[corners[:, 0].argmin()]
+                out.append(self._screen_text(plane.name, NAME_EM, left - [0.35, 0], "right"))
+        if self.scene.caption:
+            xmin, ymin, xmax, _ = self.layout.bounds
+            out.append(self._screen_text(self.scene.caption, CAPTION_EM, [(xmin + xmax) / 2, ymin - 0.45], "center", "top"))
+        return out
+
     # ---- moving ---------------------------------------------------------------------
 
     def _moving_artists(self) -> List[object]:
         theme = self.theme
+        n = len(self.scene.planes)
         self._highlights = [
             PolyCollection(
                 [],
@@ -109,25 +212,58 @@ class Renderer:
                 joinstyle="miter",
                 animated=True,
             )
-            for _ in self.scene.planes
+            for _ in range(n)
+        ]
+        self._marks = [
+            PolyCollection(
+                [], facecolors="none", edgecolors=[_rgba(theme.mark)], linewidths=self._stroke(theme.mark_px),
+                joinstyle="miter", animated=True,
+            )
+            for _ in range(n)
         ]
         self._links = LineCollection(
             [], colors=[_rgba(theme.link)], linewidths=self._stroke(theme.link_px), animated=True
         )
-        for artist in (*self._highlights, self._links):
+        self._labels = self._text_collection([], animated=True)
+        for artist in (*self._highlights, *self._marks, self._links):
             self.axes.add_collection(artist, autolim=False)
-        # Links run above their source plane and below every later one.
-        return [self._highlights[0], self._links, *self._highlights[1:]]
+        self.axes.add_collection(self._labels, autolim=False)
+        # Links run above their source plane and below every later one; text goes on top.
+        return [self._highlights[0], self._links, *self._highlights[1:], *self._marks, self._labels]
 
     def _update(self, step: Step) -> None:
         for artist, cells, placement in zip(self._highlights, step.highlights, self.layout.placements):
             artist.set_verts(placement.cells(cells))
+        for k, artist in enumerate(self._marks):
+            cells = step.marks[k] if k < len(step.marks) else np.empty((0, 2))
+            polygons = self.layout.placements[k].cells(cells)
+            if len(polygons):  # an inset square, inside the cell's outline
+                centre = polygons.mean(axis=1, keepdims=True)
+                polygons = centre + (polygons - centre) * 0.72
+            artist.set_verts(polygons)
         link = step.link
         if link is not None and self.layout.draws_links:
             self._links.set_segments(list(self.layout.link_segments(link.source, link.source_box, link.target, link.target_box)))
             self._links.set_visible(True)
         else:
             self._links.set_visible(False)
+        self._labels.set_paths([Path(v, c) for v, c in map(self._label_outline, (*step.labels, *step.reveals))])
+
+    def _bake_until(self, index: int) -> None:
+        """Make the background hold the reveals of every step before ``index``."""
+        if index == self._baked:
+            return
+        if index < self._baked:
+            self._background, self._baked = self._pristine, 0
+        reveals = [label for i in range(self._baked, index) for label in self.scene.step(i).reveals]
+        if reveals:
+            self.canvas.restore_region(self._background)
+            collection = self._text_collection(map(self._label_outline, reveals), animated=True)
+            self.axes.add_collection(collection, autolim=False)
+            self.axes.draw_artist(collection)
+            collection.remove()
+            self._background = self.canvas.copy_from_bbox(self.figure.bbox)
+        self._baked = index
 
     def pixels(self, plane: int, xy: np.ndarray) -> np.ndarray:
         """Where plane points (x, y) = (column, row) land in a frame, as (x, y) pixels from the top-left."""
@@ -139,6 +275,7 @@ class Renderer:
         """One frame as an (H, W, 3) uint8 RGB array."""
         if not isinstance(step, Step):
             step = self.scene.step(int(step or 0))
+        self._bake_until(step.index)
         self._update(step)
         self.canvas.restore_region(self._background)
         for artist in self._moving:

@@ -233,7 +233,69 @@ class ConvTranspose2d:
         )
 
 
+POOL_MODES = ("max", "avg")
+
+
+@dataclass(frozen=True, init=False)
+class Pool2d(Conv2d):
+    """Max or average pooling: the geometry of a convolution, with no weights.
+
+    As in PyTorch, max pooling pads with −∞ and average pooling counts the zero padding
+    (``count_include_pad=True``); padding may be at most half the (effective) kernel.
+    """
+
+    mode: str = "max"
+
+    op = "pool"
+
+    def __init__(
+        self,
+        input_size: PairLike,
+        kernel_size: PairLike,
+        stride: PairLike = 1,
+        padding: PaddingLike = 0,
+        dilation: PairLike = 1,
+        mode: str = "max",
+    ):
+        if mode not in POOL_MODES:
+            raise SpecError("mode", f"unknown pooling mode {mode!r}: use one of {', '.join(POOL_MODES)}")
+        object.__setattr__(self, "mode", mode)
+        super().__init__(input_size, kernel_size, stride, padding, dilation)
+        if mode == "avg" and self.dilation != (1, 1):
+            raise SpecError("dilation", "average pooling has no dilation (as in PyTorch's avg_pool2d)")
+        t, b, l, r = self.padding
+        reach = self.kernel_extent if mode == "max" else self.kernel_size
+        for pad, span in ((t, reach[0]), (b, reach[0]), (l, reach[1]), (r, reach[1])):
+            if 2 * pad > span:
+                raise SpecError(
+                    "padding",
+                    f"{mode} pooling pads at most half the {'dilated ' if mode == 'max' else ''}kernel"
+                    f" (PyTorch's rule): {pad} > {span}/2",
+                )
+
+    @property
+    def slug(self) -> str:
+        return f"{self.mode}_{super().slug}"
+
+
 Spec = Union[Conv2d, ConvTranspose2d]
+
+
+def caption(spec: Spec) -> str:
+    """The parameters and the output size, in the paper's letters: ``i=5, k=3, s=2, p=1 → o=3``."""
+    parts = [f"i={_size(spec.input_size)}", f"k={_size(spec.kernel_size)}", f"s={_size(spec.stride)}"]
+    if isinstance(spec, Conv2d):
+        t, b, l, r = spec.padding
+        pad = str(t) if t == b == l == r else (f"{t},{l}" if (t, l) == (b, r) else f"{t},{b},{l},{r}")
+    else:
+        pad = str(spec.padding[0]) if spec.padding[0] == spec.padding[1] else "{},{}".format(*spec.padding)
+    parts.append(f"p={pad}")
+    if spec.dilation != (1, 1):
+        parts.append(f"d={_size(spec.dilation)}")
+    if isinstance(spec, ConvTranspose2d) and spec.output_padding != (0, 0):
+        parts.append(f"a={_size(spec.output_padding)}")
+    prefix = {"pool": f"{getattr(spec, 'mode', '')} pooling: ", "transposed": "transposed: "}.get(spec.op, "")
+    return f"{prefix}{', '.join(parts)} → o={_size(spec.output_size)}"
 
 
 # ---- text forms, shared by the CLI and batch files -------------------------------------

@@ -25,6 +25,7 @@ class Cell(IntEnum):
     PADDING = 1  # zero padding around the data (and PyTorch's output_padding)
     ZERO = 2  # a zero inserted between data cells by a stride of a transposed convolution
     RESULT = 3  # an output value
+    WEIGHT = 4  # a kernel weight
 
 
 @dataclass(frozen=True, eq=False)

@@ -21,10 +21,19 @@ class Theme:
     highlight: RGB = (7, 54, 66)  # base02, laid over the footprint and the current output cell
     highlight_alpha: float = 0.4
     link: RGB = (0, 0, 0)  # the connector lines (TikZ's default black)
+    text: RGB = (0, 0, 0)
+    mark: RGB = (203, 75, 22)  # Solarized orange: the cell a max pooling keeps
+    font: str = "DejaVu Serif"
     # Strokes in pixels at the paper's scale (TikZ "thick" and default lines at 0.5 cm per cell).
     line_px: float = 1.4
     link_px: float = 0.85
     dash_px: float = 6.2
+    mark_px: float = 2.5
+
+    @property
+    def kernel_fill(self) -> RGB:
+        """A kernel drawn on its own has the footprint's shade over a blank cell."""
+        return self.over(self.padding)
 
     def over(self, base: RGB) -> RGB:
         """The highlight composited over ``base``."""
@@ -35,7 +44,7 @@ class Theme:
     def solid_colours(self) -> Tuple[RGB, ...]:
         """Every flat colour a frame can contain, before antialiasing."""
         bases = (self.background, self.input, self.output, self.padding)
-        colours = [*bases, self.line, self.link, *(self.over(b) for b in bases)]
+        colours = [*bases, self.line, self.link, self.text, self.mark, *(self.over(b) for b in bases)]
         return tuple(dict.fromkeys(colours))
 
     def palette(self, size: int = 255) -> np.ndarray:

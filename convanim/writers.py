@@ -8,6 +8,7 @@ end, so an error or Ctrl-C never leaves a half-written animation behind.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -85,6 +86,45 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def write_json(path: str | os.PathLike, data: object) -> Path:
+    """Write ``data`` as JSON, atomically: keys in the order given, no NaN, a final newline."""
+    path = Path(path)
+    text = _json_text(data) + "\n"
+    tmp = _atomic_file(path)
+    try:
+        with tmp:
+            tmp.write(text.encode("utf-8"))
+        os.replace(tmp.name, path)
+    except BaseException:
+        Path(tmp.name).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _json_text(value: object, indent: str = "") -> str:
+    """JSON that reads well: objects and lists of rows one entry a line, rows and numbers inline."""
+    inner = indent + "  "
+    if isinstance(value, dict) and value and not _is_flat(value):
+        items = [f"{inner}{json.dumps(k)}: {_json_text(v, inner)}" for k, v in value.items()]
+        return "{\n" + ",\n".join(items) + "\n" + indent + "}"
+    if isinstance(value, list) and value and isinstance(value[0], (dict, list)) and not _is_row(value):
+        return "[\n" + ",\n".join(inner + _json_text(v, inner) for v in value) + "\n" + indent + "]"
+    return json.dumps(value, allow_nan=False, ensure_ascii=False, separators=(", ", ": "))
+
+
+def _is_flat(value: dict) -> bool:
+    """An object of numbers, strings and short rows, like one frame, stays on one line."""
+    return all(
+        not isinstance(v, (dict, list)) or isinstance(v, list) and (not v or not isinstance(v[0], (dict, list)) or _is_row(v))
+        for v in value.values()
+    )
+
+
+def _is_row(value: list) -> bool:
+    """A short list of short lists, like a frame's taps, stays on one line."""
+    return all(isinstance(v, list) and len(v) <= 2 and not any(isinstance(x, list) for x in v) for v in value) and len(value) <= 64
 
 
 def _write_gif(frames: Iterable[np.ndarray], path: Path, delay_ms: int, palette: np.ndarray) -> Path:

@@ -1,13 +1,13 @@
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image
 
-from convanim.animation import Animation
-from convanim.gallery import GALLERY
-from convanim.spec import Conv2d, ConvTranspose2d
+from convanim.gallery import ARITHMETIC, GALLERY, NUMERICAL
+from convanim.spec import Conv2d, ConvTranspose2d, Pool2d
 
-REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "conv_arithmetic" / "gif"
+REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "conv_arithmetic"
 
 # The reference README's table: (i, k, s, p, d) and frames of the direct and the transposed figure.
 PAPER = {
@@ -21,30 +21,52 @@ PAPER = {
 }
 
 
-def test_gallery_has_the_papers_fifteen_names_in_order():
-    assert list(GALLERY) == [*PAPER, *(f"{n}_transposed" for n in PAPER), "dilation"]
+def test_gallery_has_the_papers_names_in_order():
+    assert list(ARITHMETIC) == [*PAPER, *(f"{n}_transposed" for n in PAPER), "dilation"]
+    assert list(NUMERICAL) == [
+        "numerical_no_padding_no_strides", "numerical_padding_strides", "numerical_average_pooling", "numerical_max_pooling",
+    ]
+    assert list(GALLERY) == [*ARITHMETIC, *NUMERICAL]
 
 
 @pytest.mark.parametrize("name", PAPER)
 def test_parameters_and_frame_counts_match_the_paper(name):
     (i, k, s, p, d), direct_frames, transposed_frames = PAPER[name]
-    assert GALLERY[name] == Conv2d(i, k, s, p, d)
-    assert len(Animation(GALLERY[name])) == direct_frames
-    transposed = GALLERY[f"{name}_transposed"]
+    figure = GALLERY[name]
+    assert figure.spec == Conv2d(i, k, s, p, d)
+    assert len(figure.animation()) == direct_frames
+    transposed = GALLERY[f"{name}_transposed"].spec
     assert isinstance(transposed, ConvTranspose2d)
     assert transposed.output_size == (i, i)
-    assert len(Animation(transposed)) == transposed_frames
+    assert len(GALLERY[f"{name}_transposed"].animation()) == transposed_frames
 
 
-def test_dilation():
-    assert GALLERY["dilation"] == Conv2d(7, 3, 1, 0, 2)
-    assert len(Animation(GALLERY["dilation"])) == 9
+def test_arithmetic_figures_are_the_bare_paper_look():
+    for figure in ARITHMETIC.values():
+        anim = figure.animation()
+        assert (anim.style, anim.numbers, anim.labels) == ("paper", None, False)
+    assert GALLERY["dilation"].spec == Conv2d(7, 3, 1, 0, 2)
+
+
+def test_numerical_figures_have_the_papers_numbers_and_pytorchs_results():
+    conv = GALLERY["numerical_no_padding_no_strides"].animation()
+    assert (conv.style, conv.labels) == ("flat", False)
+    assert conv.numbers.input.tolist()[0] == [3, 3, 2, 1, 0]
+    assert conv.numbers.kernel.tolist() == [[0, 1, 2], [2, 2, 0], [0, 1, 2]]
+    assert conv.numbers.output.tolist() == [[12, 12, 17], [10, 17, 19], [9, 6, 14]]
+    strided = GALLERY["numerical_padding_strides"].animation().numbers
+    assert strided.output.tolist() == [[6, 17, 3], [8, 17, 13], [6, 4, 4]]
+    avg = GALLERY["numerical_average_pooling"].animation().numbers
+    assert avg.spec == Pool2d(5, 3, mode="avg")
+    np.testing.assert_allclose(avg.output[0], [15 / 9, 15 / 9, 15 / 9])
+    top = GALLERY["numerical_max_pooling"].animation().numbers
+    assert top.output.tolist() == [[3, 3, 3], [3, 3, 3], [3, 2, 3]]
 
 
 @pytest.mark.skipif(not REFERENCE.is_dir(), reason="reference GIFs not beside the checkout")
-def test_frame_counts_equal_the_reference_gifs():
-    names = sorted(p.stem for p in REFERENCE.glob("*.gif"))
-    assert names == sorted(GALLERY)
-    for name in names:
-        with Image.open(REFERENCE / f"{name}.gif") as im:
-            assert len(Animation(GALLERY[name])) == im.n_frames, name
+def test_names_and_frame_counts_equal_the_reference_gifs():
+    files = sorted([*REFERENCE.glob("gif/*.gif"), *REFERENCE.glob("numerical/*.gif")])
+    assert sorted(p.stem for p in files) == sorted(GALLERY)
+    for path in files:
+        with Image.open(path) as im:
+            assert len(GALLERY[path.stem].animation()) == im.n_frames, path.stem

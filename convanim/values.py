@@ -1,0 +1,196 @@
+"""The NumPy reference: the values a sweep computes, step by step, with PyTorch's results.
+
+Every value is read off the same sweep that drives the frames: the input laid out on the drawn
+grid, gathered at each step's taps, combined with the kernel as drawn (rotated by 180° for a
+transposed convolution), summed, averaged or maxed.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+
+from .spec import ConvTranspose2d, Pool2d, Spec, SpecError
+from .sweep import Cell, Sweep, sweep_of
+
+PAPER_SEED = 1234  # the seed of the paper's numerical figures: the same numbers as theirs
+
+
+@dataclass(frozen=True, eq=False)
+class Numbers:
+    """The values of one animation: the operands, and what each step computes."""
+
+    spec: Spec
+    input: np.ndarray  # (H, W), as given
+    kernel: Optional[np.ndarray]  # (kh, kw) PyTorch weight; None for pooling
+
+    @classmethod
+    def of(cls, spec: Spec, input: Optional[np.ndarray] = None, kernel: Optional[np.ndarray] = None,
+           seed: Optional[int] = None) -> "Numbers":
+        """Operands for ``spec``: the given arrays, or random integers (input 0..3, kernel 0..2).
+
+        The default seed is the paper's, so the default numbers are those of its figures.
+        """
+        rng = np.random.RandomState(PAPER_SEED if seed is None else seed)
+        if input is None:
+            input = rng.randint(0, 4, size=spec.input_size)
+        has_kernel = not isinstance(spec, Pool2d)
+        if kernel is None and has_kernel:
+            kernel = rng.randint(0, 3, size=spec.kernel_size)
+        if kernel is not None and not has_kernel:
+            raise SpecError("kernel_values", "pooling has no kernel weights")
+        input = _checked("input_values", input, spec.input_size)
+        kernel = _checked("kernel_values", kernel, spec.kernel_size) if kernel is not None else None
+        return cls(spec, input, kernel)
+
+    @cached_property
+    def sweep(self) -> Sweep:
+        return sweep_of(self.spec)
+
+    @property
+    def mode(self) -> str:
+        return self.spec.mode if isinstance(self.spec, Pool2d) else "sum"
+
+    @cached_property
+    def drawn_input(self) -> np.ndarray:
+        """The input on the drawn grid: zeros around and between, −∞ around for max pooling."""
+        background = -np.inf if self.mode == "max" else 0.0
+        return self.sweep.source.place(self.input.astype(float), background)
+
+    @cached_property
+    def drawn_kernel(self) -> Optional[np.ndarray]:
+        """The kernel as it slides over the drawn grid: rotated by 180° for a transposed convolution."""
+        if self.kernel is None:
+            return None
+        return np.rot90(self.kernel, 2) if self.sweep.flipped else self.kernel
+
+    @cached_property
+    def gathered(self) -> np.ndarray:
+        """(steps, kh·kw): the drawn input under each tap of each step."""
+        taps = self.sweep.all_taps()
+        return self.drawn_input[taps[..., 0], taps[..., 1]]
+
+    @cached_property
+    def steps(self) -> np.ndarray:
+        """(steps,): the value each step writes, in animation order."""
+        g = self.gathered
+        if self.mode == "max":
+            return g.max(axis=1)
+        if self.mode == "avg":
+            return g.mean(axis=1)
+        return g @ self.drawn_kernel.astype(float).ravel()
+
+    @cached_property
+    def winners(self) -> Optional[np.ndarray]:
+        """For max pooling, the index (into the taps) of the value each step keeps: the first maximum."""
+        return self.gathered.argmax(axis=1) if self.mode == "max" else None
+
+    @cached_property
+    def output(self) -> np.ndarray:
+        return self.steps.reshape(self.sweep.output_size)
+
+
+def _checked(name: str, values: np.ndarray, shape) -> np.ndarray:
+    values = np.asarray(values)
+    if values.dtype.kind not in "iuf" or values.dtype.kind == "f" and not np.isfinite(values).all():
+        raise SpecError(name, "values must be finite numbers")
+    if values.shape != tuple(shape):
+        raise SpecError(name, f"expected shape {shape[0]}x{shape[1]}, got {'x'.join(map(str, values.shape))}")
+    return values
+
+
+def load_values(path: str | os.PathLike) -> np.ndarray:
+    """A 2-D array of finite numbers from ``.npy``, ``.csv`` or ``.txt``; ValueError says what is wrong."""
+    p = Path(path)
+    suffix = p.suffix.lower()
+    try:
+        if suffix == ".npy":
+            array = np.load(p, allow_pickle=False)
+        elif suffix in (".csv", ".txt"):
+            text = p.read_text(encoding="utf-8")
+            delimiter = "," if suffix == ".csv" or "," in text else None
+            array = np.loadtxt(p, delimiter=delimiter, ndmin=2, dtype=float, encoding="utf-8")
+        else:
+            raise ValueError(f"unknown extension {p.suffix!r}: use .npy, .csv or .txt")
+    except OSError as e:
+        raise ValueError(f"cannot read it: {e.strerror or e}") from None
+    except UnicodeDecodeError:
+        raise ValueError("not a text file") from None
+    except ValueError as e:
+        message = str(e).splitlines()[0] if str(e) else "malformed"
+        if message.startswith("unknown extension"):
+            raise
+        raise ValueError(f"not a table of numbers ({message})") from None
+    array = np.asarray(array)
+    if array.dtype.kind not in "iufb":
+        raise ValueError(f"expected numbers, got dtype {array.dtype}")
+    if array.ndim != 2:
+        raise ValueError(f"expected a 2-D array, got {array.ndim}-D with shape {array.shape}")
+    if array.size == 0:
+        raise ValueError("the array is empty")
+    if array.dtype.kind == "f":
+        bad = np.argwhere(~np.isfinite(array))
+        if len(bad):
+            r, c = bad[0]
+            raise ValueError(f"{array[r, c]} at row {r}, column {c}: values must be finite")
+        if np.all(array == np.round(array)) and np.abs(array).max() < 2**53:
+            array = array.astype(np.int64)
+    return array.astype(np.int64) if array.dtype.kind == "b" else array
+
+
+def format_value(value: float, precision: int = 1) -> str:
+    """Integers as integers, anything else with ``precision`` decimals; −∞ as a symbol."""
+    if np.isneginf(value):
+        return "−∞"
+    if float(value).is_integer():
+        return f"{int(value)}".replace("-", "−")
+    return f"{value:.{precision}f}".replace("-", "−")
+
+
+def _json_number(value: float):
+    if not np.isfinite(value):
+        return None  # −∞ (max pooling's padding) has no JSON form
+    return int(value) if float(value).is_integer() else float(value)
+
+
+def _json_array(values: np.ndarray) -> list:
+    return [[_json_number(v) for v in row] for row in np.asarray(values, dtype=float)]
+
+
+def record(numbers: Numbers) -> dict:
+    """The whole computation as plain data, in animation order (the ``--dump`` JSON)."""
+    spec, sweep = numbers.spec, numbers.sweep
+    params = {"input_size": spec.input_size, "kernel_size": spec.kernel_size, "stride": spec.stride,
+              "padding": spec.padding, "dilation": spec.dilation}
+    if isinstance(spec, ConvTranspose2d):
+        params["output_padding"] = spec.output_padding
+    if isinstance(spec, Pool2d):
+        params["mode"] = spec.mode
+    frames = []
+    taps = sweep.all_taps()
+    for index, value in enumerate(numbers.steps):
+        frame = {"index": index, "out": list(sweep.out_cell(index)), "taps": taps[index].tolist(),
+                 "value": _json_number(value)}
+        if numbers.winners is not None:
+            frame["winner"] = taps[index][numbers.winners[index]].tolist()
+        frames.append(frame)
+    return {
+        "op": spec.op,
+        "spec": {k: list(v) if isinstance(v, tuple) else v for k, v in params.items()},
+        "output_size": list(spec.output_size),
+        "input": _json_array(numbers.input),
+        "kernel": _json_array(numbers.kernel) if numbers.kernel is not None else None,
+        "grid": {
+            "shape": list(sweep.source.shape),
+            "kinds": [[Cell(k).name.lower() for k in row] for row in sweep.source.kinds],
+            "values": _json_array(numbers.drawn_input),
+            "kernel": _json_array(numbers.drawn_kernel) if numbers.drawn_kernel is not None else None,
+        },
+        "output": _json_array(numbers.output),
+        "frames": frames,
+    }
