@@ -241,7 +241,7 @@ class Pool2d(Conv2d):
     """Max or average pooling: the geometry of a convolution, with no weights.
 
     As in PyTorch, max pooling pads with −∞ and average pooling counts the zero padding
-    (``count_include_pad=True``); padding may be at most half the (effective) kernel.
+    (``count_include_pad=True``); padding may be at most half the kernel.
     """
 
     mode: str = "max"
@@ -264,14 +264,10 @@ class Pool2d(Conv2d):
         if mode == "avg" and self.dilation != (1, 1):
             raise SpecError("dilation", "average pooling has no dilation (as in PyTorch's avg_pool2d)")
         t, b, l, r = self.padding
-        reach = self.kernel_extent if mode == "max" else self.kernel_size
-        for pad, span in ((t, reach[0]), (b, reach[0]), (l, reach[1]), (r, reach[1])):
+        kh, kw = self.kernel_size
+        for pad, span in ((t, kh), (b, kh), (l, kw), (r, kw)):
             if 2 * pad > span:
-                raise SpecError(
-                    "padding",
-                    f"{mode} pooling pads at most half the {'dilated ' if mode == 'max' else ''}kernel"
-                    f" (PyTorch's rule): {pad} > {span}/2",
-                )
+                raise SpecError("padding", f"pooling pads at most half the kernel (PyTorch's rule): {pad} > {span}/2")
 
     @property
     def slug(self) -> str:

@@ -8,6 +8,7 @@ transposed convolution), summed, averaged or maxed.
 from __future__ import annotations
 
 import os
+import warnings
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -114,7 +115,9 @@ def load_values(path: str | os.PathLike) -> np.ndarray:
         elif suffix in (".csv", ".txt"):
             text = p.read_text(encoding="utf-8")
             delimiter = "," if suffix == ".csv" or "," in text else None
-            array = np.loadtxt(p, delimiter=delimiter, ndmin=2, dtype=float, encoding="utf-8")
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # an empty file: reported below, once
+                array = np.loadtxt(p, delimiter=delimiter, ndmin=2, dtype=float, encoding="utf-8")
         else:
             raise ValueError(f"unknown extension {p.suffix!r}: use .npy, .csv or .txt")
     except OSError as e:

@@ -44,3 +44,23 @@ def gather(sweep, x, w):
     kernel = np.rot90(w, 2) if sweep.flipped else w
     out = np.array([drawn[t[:, 0], t[:, 1]] @ kernel.ravel() for t in sweep])
     return out.reshape(sweep.output_size)
+
+
+def pool2d(x, kernel, stride, padding, dilation, mode):
+    """F.max_pool2d (padding is −∞) or F.avg_pool2d with count_include_pad (padding is 0)."""
+    (ih, iw), (kh, kw) = x.shape, kernel
+    (sh, sw), (dh, dw) = stride, dilation
+    t, b, l, r = padding
+    oh = (ih + t + b - dh * (kh - 1) - 1) // sh + 1
+    ow = (iw + l + r - dw * (kw - 1) - 1) // sw + 1
+    out = np.zeros((oh, ow))
+    for i in range(oh):
+        for j in range(ow):
+            seen = []
+            for a in range(kh):
+                for c in range(kw):
+                    y, z = i * sh + a * dh - t, j * sw + c * dw - l
+                    inside = 0 <= y < ih and 0 <= z < iw
+                    seen.append(x[y, z] if inside else (-np.inf if mode == "max" else 0.0))
+            out[i, j] = max(seen) if mode == "max" else sum(seen) / (kh * kw)
+    return out

@@ -149,3 +149,83 @@ def test_python_dash_m(tmp_path):
     result = subprocess.run([sys.executable, "-m", "convanim", "conv", "--s", "0"], capture_output=True, text=True,
                             cwd=tmp_path)
     assert (result.returncode, result.stdout, result.stderr) == (2, "", "Error: --s/--stride: must be at least 1, got 0\n")
+
+
+import json  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+
+def test_numbers_with_seed_and_dump(run, tmp_path):
+    result = run("conv", "--i", "5", "--k", "3", "--s", "2", "--p", "1", "--numbers", "--seed", "7",
+                 "--dump", "steps.json", "-o", "n.gif")
+    assert (result.exit_code, result.stdout) == (0, "n.gif\nsteps.json\n")
+    data = json.loads((tmp_path / "steps.json").read_text())
+    assert data["op"] == "conv" and data["output_size"] == [3, 3] and len(data["frames"]) == 9
+    x, w = np.array(data["input"]), np.array(data["kernel"])
+    import naive
+
+    np.testing.assert_array_equal(data["output"], naive.conv2d(x, w, (2, 2), (1, 1, 1, 1), (1, 1)))
+    assert _frames(tmp_path / "n.gif") == 9
+
+
+def test_pool_default_name(run, tmp_path):
+    result = run("pool", "--mode", "max", "--i", "5", "--k", "3")
+    assert (result.exit_code, result.stdout) == (0, "output/pool_max_i5_k3_s1_p0_d1.gif\n")
+    result = run("pool", "--mode", "avg", "--numbers", "--no-labels", "-o", "avg.gif")
+    assert (result.exit_code, result.stdout) == (0, "avg.gif\n")
+
+
+def test_values_files_set_the_sizes(run, tmp_path):
+    np.save(tmp_path / "x.npy", np.arange(12).reshape(3, 4))
+    (tmp_path / "w.csv").write_text("1,0\n0,-1\n")
+    result = run("conv", "--input-values", "x.npy", "--kernel-values", "w.csv", "--dump", "d.json", "-o", "v.gif")
+    assert (result.exit_code, result.stdout) == (0, "v.gif\nd.json\n")
+    data = json.loads((tmp_path / "d.json").read_text())
+    assert data["spec"]["input_size"] == [3, 4] and data["spec"]["kernel_size"] == [2, 2]
+    assert data["output"] == [[-5, -5, -5], [-5, -5, -5]]
+    assert _frames(tmp_path / "v.gif") == 6
+
+
+def test_transposed_numbers_use_pytorchs_weight(run, tmp_path):
+    (tmp_path / "x.txt").write_text("1 2\n3 4\n")
+    (tmp_path / "w.txt").write_text("1 0\n0 2\n")
+    result = run("transposed", "--s", "2", "--input-values", "x.txt", "--kernel-values", "w.txt", "--dump", "t.json",
+                 "-o", "t.gif")
+    assert result.exit_code == 0
+    data = json.loads((tmp_path / "t.json").read_text())
+    assert data["output"] == [[1, 0, 2, 0], [0, 2, 0, 4], [3, 0, 4, 0], [0, 6, 0, 8]]
+
+
+@pytest.mark.parametrize(
+    "files, args, message",
+    [
+        ({"x.npy": np.ones((5, 5))}, ["conv", "--i", "4", "--input-values", "x.npy"],
+         "Error: --i/--input-size, --input-values: the size says 4x4 but the values are 5x5"),
+        ({"w.npy": np.ones((2, 2))}, ["conv", "--k", "3", "--kernel-values", "w.npy"],
+         "Error: --k/--kernel-size, --kernel-values: the size says 3x3 but the values are 2x2"),
+        ({"x.csv": "1,2\n3,nan\n"}, ["conv", "--k", "1", "--input-values", "x.csv"],
+         "Error: Invalid value for '--input-values': x.csv: nan at row 1, column 1: values must be finite"),
+        ({"x.csv": "1,a\n"}, ["conv", "--input-values", "x.csv"],
+         "Error: Invalid value for '--input-values': x.csv: not a table of numbers (could not convert string 'a' to float64 at row 0, column 2.)"),
+        ({}, ["conv", "--input-values", "nope.npy"],
+         "Error: Invalid value for '--input-values': nope.npy: cannot read it: No such file or directory"),
+        ({"x.npy": np.ones((3, 3))}, ["conv", "--input-values", "x.npy", "--k", "5"],
+         "Error: --k/--kernel-size, --i/--input-size, --p/--padding: the kernel spans 5x5 cells but the padded input is only 3x3"),
+        ({}, ["conv", "--dump", "steps.txt"], "Error: Invalid value for '--dump': 'steps.txt' is not a .json file"),
+        ({}, ["pool", "--kernel-values", "w.npy"], "Error: No such option '--kernel-values'. (Did you mean one of: '--input-values', '--kernel-size'?)"),
+        ({}, ["pool", "--mode", "avg", "--d", "2"], "Error: --d/--dilation: average pooling has no dilation (as in PyTorch's avg_pool2d)"),
+        ({}, ["pool", "--p", "2"], "Error: --p/--padding: pooling pads at most half the kernel (PyTorch's rule): 2 > 3/2"),
+        ({}, ["conv", "--precision", "9"], "Error: Invalid value for '--precision': 9 is not in the range 0<=x<=6."),
+    ],
+)
+def test_bad_numbers_are_one_error_line_and_no_output(run, tmp_path, files, args, message):
+    for name, content in files.items():
+        if isinstance(content, str):
+            (tmp_path / name).write_text(content)
+        else:
+            np.save(tmp_path / name, content)
+    before = _files(tmp_path)
+    result = run(*args)
+    assert (result.exit_code, result.stdout, result.stderr) == (2, "", message + "\n")
+    assert _files(tmp_path) == before

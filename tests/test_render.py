@@ -94,3 +94,65 @@ def test_flat_frames_have_no_connector_lines():
     x_out_left = r.pixels(1, [0, 1.5])[0]
     gap = frame[:, int(x_in_right) + 3 : int(x_out_left) - 3]
     assert (gap == 255).all()
+
+
+from convanim.spec import Pool2d  # noqa: E402
+from convanim.values import Numbers  # noqa: E402
+
+
+def _ink(frame, renderer, plane, cell, colour=(0, 0, 0), tol=60, inset=0.2):
+    """How many pixels near ``colour`` lie well inside a cell (its text, or a mark)."""
+    r, c = cell
+    a, b = inset, 1 - inset
+    corners = renderer.pixels(plane, [[c + a, r + a], [c + b, r + a], [c + b, r + b], [c + a, r + b]])
+    x0, y0 = np.floor(corners.min(axis=0)).astype(int)
+    x1, y1 = np.ceil(corners.max(axis=0)).astype(int)
+    patch = frame[y0:y1, x0:x1].astype(int)
+    from matplotlib.path import Path as MplPath
+
+    yy, xx = np.mgrid[y0:y1, x0:x1]
+    inside = MplPath(corners).contains_points(np.column_stack([xx.ravel() + 0.5, yy.ravel() + 0.5])).reshape(xx.shape)
+    near = np.abs(patch - np.array(colour)).sum(axis=-1) < tol
+    return int((near & inside).sum())
+
+
+@pytest.mark.parametrize("style", ["paper", "flat"])
+def test_output_values_fill_in_as_the_kernel_reaches_them(style):
+    spec = Conv2d(5, 3, 2, 1)
+    scene = gather_scene(sweep_of(spec), Numbers.of(spec))
+    r = Renderer(scene, style)
+    for step in (0, 4, 8, 3):  # out of order too: the background is rebuilt
+        frame = r.frame(step)
+        for k, cell in enumerate(np.ndindex(3, 3)):
+            written = _ink(frame, r, 1, cell) > 3
+            assert written == (k <= step), (step, cell)
+        for cell in np.ndindex(7, 7):
+            assert _ink(frame, r, 0, cell) > 3, (step, cell)
+
+
+def test_frames_with_numbers_repeat_exactly_in_any_order():
+    spec = Conv2d(5, 3)
+    r = Renderer(gather_scene(sweep_of(spec), Numbers.of(spec)), "flat")
+    frames = [r.frame(i) for i in range(9)]
+    np.testing.assert_array_equal(r.frame(5), frames[5])
+    np.testing.assert_array_equal(r.frame(8), frames[8])
+
+
+def test_max_pooling_marks_the_winning_cell():
+    spec = Pool2d(3, 2)
+    x = np.array([[1, 9, 2], [3, 4, 5], [8, 6, 7]])
+    r = Renderer(gather_scene(sweep_of(spec), Numbers.of(spec, x)), "flat")
+    winners = [(0, 1), (0, 1), (2, 0), (2, 2)]
+    for step, winner in enumerate(winners):
+        frame = r.frame(step)
+        for cell in np.ndindex(3, 3):
+            marked = _ink(frame, r, 0, cell, r.theme.mark, tol=40, inset=0.08) > 5
+            assert marked == (cell == winner), (step, cell)
+
+
+def test_labels_and_kernel_plane_grow_the_image():
+    spec = Conv2d(5, 3)
+    bare = Renderer(gather_scene(sweep_of(spec), Numbers.of(spec)))
+    labelled = Renderer(gather_scene(sweep_of(spec), Numbers.of(spec), show_kernel=True, caption="i=5"), labels=True)
+    assert len(labelled.scene.planes) == 3
+    assert labelled.width > bare.width and labelled.height > bare.height
