@@ -34,7 +34,7 @@ MARGIN_PX = 20.5  # the standalone class's 10 pt border at that resolution
 _DPI = 100.0
 
 # Text sizes in cell units: the em size and, for values, the widest a string may be.
-VALUE_EM, VALUE_MAX_WIDTH = 0.52, 0.84
+VALUE_EM, VALUE_MAX_WIDTH = 0.52, 0.78
 WEIGHT_EM = 0.27
 NAME_EM, CAPTION_EM = 0.55, 0.5
 

@@ -34,6 +34,7 @@ class Target:
 
     path: Path
     format: str
+    folder: bool = False  # a PNG sequence named frame_NNN.png inside ``path``
 
     @classmethod
     def parse(cls, path: str | os.PathLike) -> "Target":
@@ -42,7 +43,7 @@ class Target:
             raise OutputError("the output path is empty")
         p = Path(text)
         if text.endswith(("/", os.sep)) or p.is_dir() or not p.suffix:
-            return cls(p, "png")
+            return cls(p, "png", folder=True)
         fmt = FORMATS.get(p.suffix.lower())
         if fmt is None:
             raise OutputError(
@@ -57,9 +58,7 @@ class Target:
         return [folder / f"{stem}_{i:0{digits}d}.png" for i in range(count)]
 
     def _sequence_base(self):
-        if self.path.suffix.lower() == ".png" and not self.path.is_dir():
-            return self.path.parent, self.path.stem
-        return self.path, "frame"
+        return (self.path, "frame") if self.folder else (self.path.parent, self.path.stem)
 
 
 def write_animation(

@@ -37,7 +37,8 @@ def test_unknown_extension(text):
 
 def test_existing_folder_with_a_dot_is_a_folder(tmp_path):
     (tmp_path / "v1.0").mkdir()
-    assert Target.parse(tmp_path / "v1.0") == Target(tmp_path / "v1.0", "png")
+    assert Target.parse(tmp_path / "v1.0") == Target(tmp_path / "v1.0", "png", folder=True)
+    assert Target.parse("x.png/").frame_paths(1)[0].as_posix() == "x.png/frame_000.png"
 
 
 def test_frame_paths():
