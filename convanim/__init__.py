@@ -10,9 +10,10 @@ from .animation import Animation
 from .gallery import GALLERY
 from .render import Renderer
 from .scene import Scene, gather_scene
-from .spec import Conv2d, ConvTranspose2d, SpecError
+from .spec import Conv2d, ConvTranspose2d, Pool2d, SpecError
 from .sweep import Cell, Grid, Sweep, sweep_of
 from .theme import PAPER, Theme
+from .values import Numbers
 from .writers import Target
 
 __all__ = [
@@ -22,7 +23,9 @@ __all__ = [
     "ConvTranspose2d",
     "GALLERY",
     "Grid",
+    "Numbers",
     "PAPER",
+    "Pool2d",
     "Renderer",
     "Scene",
     "SpecError",
