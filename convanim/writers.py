@@ -141,47 +141,67 @@ def _write_gif(frames: Iterable[np.ndarray], path: Path, delay_ms: int, palette:
     return path
 
 
+def colour_keys(frame: np.ndarray) -> np.ndarray:
+    """Each pixel's colour as one integer, R | G << 8 | B << 16, for RGB or RGBA uint8 frames."""
+    frame = np.asarray(frame)
+    if frame.dtype == np.uint8 and frame.ndim == 3 and frame.shape[2] == 4 and frame.flags.c_contiguous:
+        return frame.view("<u4")[:, :, 0] & 0xFFFFFF  # RGBA in memory is this integer plus alpha
+    rgb = frame[:, :, :3].astype(np.uint32)
+    return rgb[:, :, 0] | (rgb[:, :, 1] << 8) | (rgb[:, :, 2] << 16)
+
+
 class GifStream:
-    """Writes GIF frames as they come: a global fixed palette, loop forever, changed rectangles only.
+    """Writes GIF frames as they come: one fixed palette, loop forever, and per frame only the
+    rectangle that changed, with its unchanged pixels transparent so that they compress to nothing.
 
     One frame is held back so that identical consecutive frames merge into one longer frame.
     """
+
+    TRANSPARENT = 255  # never a palette colour: the palette holds at most 255
 
     def __init__(self, fp: BinaryIO, delay_ms: int, palette: np.ndarray):
         self.fp = fp
         self.delay_ms = int(delay_ms)
         self._mapper = PaletteMapper.for_palette(palette)
         self._previous: Optional[np.ndarray] = None
-        self._pending: Optional[tuple] = None  # (image, offset, duration)
+        self._pending: Optional[list] = None  # [image, offset, duration, extra encoder params]
 
-    def _index(self, rgb: np.ndarray) -> Image.Image:
-        image = Image.fromarray(self._mapper.index(rgb), "P")
+    def _image(self, indices: np.ndarray) -> Image.Image:
+        image = Image.fromarray(indices, "P")
         image.putpalette(self._mapper.palette_bytes)
         return image
 
-    def add(self, rgb: np.ndarray) -> None:
-        image = self._index(rgb)
-        indices = np.asarray(image)
+    def add(self, frame: np.ndarray) -> None:
+        """Append an (H, W, 3) RGB or (H, W, 4) RGBA uint8 frame."""
+        keys = colour_keys(frame)
         if self._previous is None:
+            image = self._image(self._mapper.index(keys))
             header, _ = GifImagePlugin.getheader(image, None, {"loop": 0, "duration": self.delay_ms, "optimize": False})
             self.fp.writelines(header)
-            self._pending = (image, (0, 0), self.delay_ms)
-        else:
-            changed = np.nonzero(indices != self._previous)
-            if changed[0].size == 0:
-                image0, offset0, duration0 = self._pending
-                self._pending = (image0, offset0, duration0 + self.delay_ms)
-                return
-            self._flush()
-            y0, y1 = changed[0].min(), changed[0].max() + 1
-            x0, x1 = changed[1].min(), changed[1].max() + 1
-            self._pending = (image.crop((x0, y0, x1, y1)), (int(x0), int(y0)), self.delay_ms)
-        self._previous = indices
+            self._pending = [image, (0, 0), self.delay_ms, {}]
+            self._previous = keys
+            return
+        if keys.shape != self._previous.shape:
+            raise ValueError(f"frame size changed from {self._previous.shape} to {keys.shape}")
+        changed = keys != self._previous
+        rows = np.flatnonzero(changed.any(axis=1))
+        if rows.size == 0:
+            self._pending[2] += self.delay_ms
+            return
+        self._flush()
+        y0, y1 = rows[0], rows[-1] + 1
+        cols = np.flatnonzero(changed[y0:y1].any(axis=0))
+        x0, x1 = cols[0], cols[-1] + 1
+        indices = self._mapper.index(keys[y0:y1, x0:x1])
+        indices[~changed[y0:y1, x0:x1]] = self.TRANSPARENT
+        extra = {"transparency": self.TRANSPARENT, "disposal": 1}
+        self._pending = [self._image(indices), (int(x0), int(y0)), self.delay_ms, extra]
+        self._previous = keys
 
     def _flush(self) -> None:
         if self._pending is not None:
-            image, offset, duration = self._pending
-            self.fp.writelines(GifImagePlugin.getdata(image, offset, duration=duration))
+            image, offset, duration, extra = self._pending
+            self.fp.writelines(GifImagePlugin.getdata(image, offset, duration=duration, **extra))
             self._pending = None
 
     def close(self) -> None:
@@ -217,15 +237,14 @@ class PaletteMapper:
             cls._cache[key] = cls(palette)
         return cls._cache[key]
 
-    def index(self, rgb: np.ndarray) -> np.ndarray:
-        rgb = np.asarray(rgb)[:, :, :3].astype(np.uint32)
-        keys = (rgb[:, :, 0] << 16) | (rgb[:, :, 1] << 8) | rgb[:, :, 2]
+    def index(self, keys: np.ndarray) -> np.ndarray:
+        """Palette indices (uint8) of colour keys (see :func:`colour_keys`)."""
         indices = self._table[keys]
         unknown = indices == self._UNKNOWN
         if unknown.any():
             new = np.unique(keys[unknown])
-            new_rgb = np.stack([(new >> 16) & 255, (new >> 8) & 255, new & 255], axis=1).astype(np.int32)
-            distance = ((new_rgb[:, None, :] - self.colours[None, :, :].astype(np.int32)) ** 2).sum(axis=-1)
+            rgb = np.stack([new & 255, (new >> 8) & 255, (new >> 16) & 255], axis=1).astype(np.int32)
+            distance = ((rgb[:, None, :] - self.colours[None, :, :].astype(np.int32)) ** 2).sum(axis=-1)
             self._table[new] = distance.argmin(axis=1).astype(np.uint8)
             indices = self._table[keys]
         return indices
