@@ -11,22 +11,24 @@ from typing import Callable, Iterator, List, Optional
 import numpy as np
 
 from .layout import STYLES
-from .render import PAPER_CELL_PX, Renderer
+from .render import MIN_CELL_PX, Geometry, Renderer
 from .scene import Scene, gather_scene
 from .spec import Spec, SpecError, caption
-from .sweep import Sweep, sweep_of
+from .sweep import Sweep, drawn_shape, sweep_of
 from .theme import PAPER, Theme
 from .values import Numbers
 from .writers import Target, write_animation
 
 MIN_DELAY_MS, MAX_DELAY_MS = 10, 655_350  # what a GIF frame delay can hold
+MAX_FRAMES = 2000
+MAX_SIZE_PX = 4096
 
 
 @dataclass(frozen=True)
 class Animation:
     """One animation: ``len(anim)`` frames, one per step of the spec's sweep.
 
-    ``numbers`` (see :func:`convanim.values.numbers`) prints the values in the cells;
+    ``numbers`` (see :meth:`convanim.values.Numbers.of`) prints the values in the cells;
     ``labels`` names the planes and adds a caption with the parameters and the output size;
     with both, the kernel is shown as a plane of its own too.
     """
@@ -38,7 +40,9 @@ class Animation:
     labels: bool = False
     precision: int = 1
     theme: Theme = field(default=PAPER, repr=False)
-    cell_px: float = PAPER_CELL_PX
+    cell_px: Optional[float] = None  # None: the paper's, smaller for large grids
+    max_frames: int = MAX_FRAMES
+    max_size: int = MAX_SIZE_PX
 
     def __post_init__(self) -> None:
         if self.style not in STYLES:
@@ -49,6 +53,32 @@ class Animation:
             raise SpecError("precision", f"must be between 0 and 6 decimals, got {self.precision}")
         if self.numbers is not None and self.numbers.spec != self.spec:
             raise SpecError("numbers", "were computed for another spec")
+        if self.cell_px is not None and not 0 < self.cell_px <= 1000:
+            raise SpecError("cell_px", f"must be between 0 and 1000 px, got {self.cell_px}")
+
+    def check_limits(self) -> None:
+        """Refuse, before anything is drawn, an animation with too many frames or too large an image."""
+        frames = self.spec.output_size[0] * self.spec.output_size[1]
+        if frames > self.max_frames:
+            raise SpecError(
+                "max_frames", f"the spec makes {frames:,} frames, more than the limit of {self.max_frames:,}"
+            )
+        rows, cols = drawn_shape(self.spec)
+        if max(rows, cols) * max(self.cell_px or MIN_CELL_PX, MIN_CELL_PX) > self.max_size:
+            raise SpecError(
+                "max_size",
+                f"the drawn grid is {rows:,}x{cols:,} cells, too large for {self.max_size:,} px on a side",
+            )
+        size = self.geometry
+        if max(size.width, size.height) > self.max_size:
+            raise SpecError(
+                "max_size",
+                f"the image would be {size.width:,}x{size.height:,} px, more than {self.max_size:,} px on a side",
+            )
+
+    @cached_property
+    def geometry(self) -> Geometry:
+        return Geometry.of(self.scene, self.style, self.theme, self.cell_px, self.labels, max_size=self.max_size)
 
     @cached_property
     def sweep(self) -> Sweep:
@@ -68,24 +98,34 @@ class Animation:
         return len(self.scene)
 
     def renderer(self) -> Renderer:
-        return Renderer(self.scene, self.style, self.theme, self.cell_px, labels=self.labels)
+        self.check_limits()
+        return Renderer(self.scene, self.style, self.theme, geometry=self.geometry)
 
-    def frames(self) -> Iterator[np.ndarray]:
-        """Every frame, in order, as (H, W, 3) uint8 arrays, drawn one at a time."""
-        return self.renderer().frames()
+    def frames(self, rgba: bool = False) -> Iterator[np.ndarray]:
+        """Every frame, in order, as (H, W, 3) uint8 arrays (or RGBA), drawn one at a time."""
+        return self.renderer().frames(rgba)
 
     def frame(self, index: int = 0) -> np.ndarray:
-        return self.renderer().frame(index)
+        """One frame, (H, W, 3) uint8; repeated calls share one renderer."""
+        return self._shared_renderer.frame(index)
+
+    @cached_property
+    def _shared_renderer(self) -> Renderer:
+        return self.renderer()
 
     def save(
-        self, path: str | os.PathLike, on_frame: Optional[Callable[[int], None]] = None
+        self, path: str | os.PathLike, on_frame: Optional[Callable[[int], None]] = None, force: bool = False
     ) -> List[Path]:
-        """Write the animation (``.gif``, ``name.png`` or a folder of PNGs); returns the files written."""
+        """Write the animation (``.gif``, ``name.png`` or a folder of PNGs); returns the files written.
+
+        Frames stream from the renderer to the file one at a time. ``force`` lets a PNG sequence
+        replace files that convanim did not write.
+        """
         target = path if isinstance(path, Target) else Target.parse(path)
-        frames: Iterator[np.ndarray] = self.frames()
+        frames: Iterator[np.ndarray] = self.frames(rgba=True)
         if on_frame is not None:
             frames = _report(frames, on_frame)
-        return write_animation(frames, target, self.delay_ms, len(self), self.theme.palette())
+        return write_animation(frames, target, self.delay_ms, len(self), self.theme.palette(), force)
 
 
 def _report(frames: Iterator[np.ndarray], on_frame: Callable[[int], None]) -> Iterator[np.ndarray]:

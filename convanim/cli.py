@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+import math
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable, List, Optional, Sequence
 
 import click
 import numpy as np
 from click.core import ParameterSource
+from click.exceptions import NoArgsIsHelpError
 
 from . import __version__
-from .animation import MAX_DELAY_MS, MIN_DELAY_MS, Animation
+from .animation import MAX_DELAY_MS, MAX_FRAMES, MAX_SIZE_PX, MIN_DELAY_MS, Animation
 from .gallery import GALLERY
 from .layout import STYLES
 from .spec import POOL_MODES, Conv2d, ConvTranspose2d, Pool2d, SpecError, parse_padding, parse_size
 from .values import PAPER_SEED, Numbers, load_values, record
-from .writers import OutputError, Target, write_json
+from .writers import OutputError, Target, check_writable, write_json
 
 FLAGS = {
     "input_size": "--i/--input-size",
@@ -31,6 +34,8 @@ FLAGS = {
     "input_values": "--input-values",
     "kernel_values": "--kernel-values",
     "precision": "--precision",
+    "max_frames": "--max-frames",
+    "max_size": "--max-size",
 }
 
 
@@ -80,6 +85,20 @@ class OutputType(click.ParamType):
             self.fail(str(e), param, ctx)
 
 
+def _say_error(message: str) -> None:
+    """One line on stderr, whatever the message holds: control characters are escaped."""
+    line = "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in message)
+    click.echo(f"Error: {line}", err=True)
+
+
+class Incomplete(click.ClickException):
+    """A batch that stopped part-way: what failed, and what was not written."""
+
+    def __init__(self, message: str, exit_code: int):
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
 class ConvanimGroup(click.Group):
     """Turns every failure into one ``Error: …`` line and an exit status, never a traceback."""
 
@@ -87,19 +106,25 @@ class ConvanimGroup(click.Group):
         try:
             code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
             code = code if isinstance(code, int) else 0
+        except NoArgsIsHelpError as e:  # plain `convanim`: the help, as --help shows it
+            click.echo(e.ctx.get_help())
+            code = 0
         except click.ClickException as e:
-            click.echo(f"Error: {e.format_message()}", err=True)
+            _say_error(e.format_message())
             code = e.exit_code
         except SpecError as e:
             flags = ", ".join(FLAGS.get(p, p) for p in e.params)
-            click.echo(f"Error: {flags}: {e.reason}", err=True)
+            _say_error(f"{flags}: {e.reason}")
             code = 2
+        except OutputError as e:
+            _say_error(f"-o/--output: {e}")
+            code = 1
         except click.Abort:
-            click.echo("Error: interrupted", err=True)
+            _say_error("interrupted")
             code = 130
         except OSError as e:
             where = f" {e.filename}" if e.filename else ""
-            click.echo(f"Error: cannot write{where}: {e.strerror or e}", err=True)
+            _say_error(f"cannot write{where}: {e.strerror or e}")
             code = 1
         if standalone_mode:
             sys.exit(code)
@@ -126,6 +151,7 @@ def _output_options() -> Callable:
             "--style", type=click.Choice(STYLES), default="paper", show_default=True,
             help="paper: isometric, output above input; flat: side by side.",
         )(f)
+        f = _limit_options(f)
         f = click.option(
             "-o", "--output", type=OutputType(),
             help="A .gif, a name.png for a numbered PNG sequence, or a folder.  [default: output/NAME.gif]",
@@ -135,16 +161,25 @@ def _output_options() -> Callable:
     return decorate
 
 
+def _limit_options(f: Callable) -> Callable:
+    f = click.option("--force", is_flag=True, help="Let a PNG sequence replace files convanim did not write.")(f)
+    f = click.option("--max-size", type=click.IntRange(min=16), default=MAX_SIZE_PX, show_default=True,
+                     help="Refuse images larger than this many pixels on a side.")(f)
+    f = click.option("--max-frames", type=click.IntRange(min=1), default=MAX_FRAMES, show_default=True,
+                     help="Refuse animations with more frames than this.")(f)
+    return f
+
+
 def _delay(delay: Optional[int], fps: Optional[float]) -> int:
     if delay is not None and fps is not None:
         raise click.UsageError("--delay and --fps: give one or the other")
     if fps is not None:
-        ms = round(1000 / fps)
+        ms = 1000 / fps if math.isfinite(fps) else math.nan
         if not MIN_DELAY_MS <= ms <= MAX_DELAY_MS:
             raise click.BadParameter(
-                f"{fps:g} fps is {ms} ms per frame; a GIF holds {MIN_DELAY_MS}..{MAX_DELAY_MS} ms", param_hint="--fps"
+                f"{fps:g} fps is {ms:g} ms per frame; a GIF holds {MIN_DELAY_MS}..{MAX_DELAY_MS} ms", param_hint="--fps"
             )
-        return ms
+        return round(ms)
     return 1000 if delay is None else delay
 
 
@@ -168,6 +203,10 @@ class JsonPath(click.ParamType):
     def convert(self, value, param, ctx):
         if not str(value).lower().endswith(".json"):
             self.fail(f"{value!r} is not a .json file", param, ctx)
+        try:
+            check_writable(Path(value))
+        except OutputError as e:
+            self.fail(str(e), param, ctx)
         return Path(value)
 
 
@@ -175,7 +214,7 @@ def _numbers_options(kernel: bool) -> Callable:
     def decorate(f: Callable) -> Callable:
         options = [
             click.option("--numbers", is_flag=True, help="Print the values in the cells (seeded random integers)."),
-            click.option("--seed", type=int, help=f"Seed for the random values.  [default: {PAPER_SEED}, the paper's]"),
+            click.option("--seed", type=click.IntRange(0, 2**32 - 1), help=f"Seed for the random values.  [default: {PAPER_SEED}, the paper's]"),
             click.option("--input-values", "input_values", type=ValuesFile(),
                          help="The input's values (.npy, .csv or .txt); the input size comes from it."),
         ]
@@ -221,11 +260,16 @@ def _run(name: str, make_spec: Callable, params: dict) -> None:
     seed, dump, labels = params.pop("seed"), params.pop("dump"), params.pop("labels")
     precision, output = params.pop("precision"), params.pop("output")
     style, delay = params.pop("style"), _delay(params.pop("delay"), params.pop("fps"))
+    limits = {"max_frames": params.pop("max_frames"), "max_size": params.pop("max_size")}
+    force = params.pop("force")
     spec = make_spec(**params)
+    anim = Animation(spec, style, delay, labels=labels, precision=precision, **limits)
+    anim.check_limits()  # before the numbers, which grow with the spec too
     values = Numbers.of(spec, input_values, kernel_values, seed) if show or dump else None
-    anim = Animation(spec, style, delay, numbers=values if show else None, labels=labels, precision=precision)
+    if show:
+        anim = replace(anim, numbers=values)
     target = output or Target(Path("output") / f"{name}_{spec.slug}.gif", "gif")
-    for path in anim.save(target):
+    for path in anim.save(target, force=force):
         click.echo(str(path))
     if dump is not None:
         click.echo(str(write_json(dump, record(values))))
@@ -302,13 +346,15 @@ def pool(**params):
 
 
 def _names(values: Sequence[str]) -> List[str]:
+    if not values:
+        return list(GALLERY)
     names = [n.strip() for v in values for n in v.split(",") if n.strip()]
     unknown = [n for n in names if n not in GALLERY]
-    if unknown:
+    if unknown or not names:
         raise click.BadParameter(
-            f"unknown figure {unknown[0]!r}; choose from: {', '.join(GALLERY)}", param_hint="--only"
+            f"unknown figure {(unknown or [''])[0]!r}; choose from: {', '.join(GALLERY)}", param_hint="--only"
         )
-    return list(dict.fromkeys(names)) or list(GALLERY)
+    return list(dict.fromkeys(names))
 
 
 @cli.command()
@@ -326,12 +372,21 @@ def gallery(folder, only, style, delay, fps):
     total = sum(len(a) for _, a in animations)
     written: List[Path] = []
     current = {"name": ""}
-    with click.progressbar(
-        length=total, label="gallery", file=sys.stderr, show_pos=True, item_show_func=lambda _: current["name"]
-    ) as bar:
-        for name, anim in animations:
-            current["name"] = name
-            written += anim.save(Path(folder) / f"{name}.gif", on_frame=lambda _: bar.update(1))
+    try:
+        with click.progressbar(
+            length=total, label="gallery", file=sys.stderr, show_pos=True, item_show_func=lambda _: current["name"]
+        ) as bar:
+            for name, anim in animations:
+                current["name"] = name
+                written += anim.save(Path(folder) / f"{name}.gif", on_frame=lambda _: bar.update(1))
+    except (KeyboardInterrupt, OSError) as e:
+        for path in written:
+            click.echo(str(path))
+        missing = ", ".join(n for n in names if Path(folder) / f"{n}.gif" not in written)
+        if isinstance(e, KeyboardInterrupt):
+            raise Incomplete(f"interrupted; not written: {missing}", 130) from None
+        where = f" {e.filename}" if e.filename else ""
+        raise Incomplete(f"cannot write{where}: {e.strerror or e}; not written: {missing}", 1) from None
     for path in written:
         click.echo(str(path))
 

@@ -99,10 +99,12 @@ def _clip_before(plane: Placement, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.stack([a, a + t_in * (b - a)])
 
 
-def layout(planes: Sequence[Plane], style: str = "paper") -> Layout:
+def layout(planes: Sequence[Plane], style: str = "paper", label_widths: Sequence[float] = ()) -> Layout:
     """Place the planes: ``paper`` stacks them isometrically, ``flat`` puts them side by side.
 
     Planes marked ``beside`` (a kernel) sit next to the first plane instead of in the stack.
+    In ``flat``, each plane gets a slot as wide as its label (``label_widths``, in cells) if
+    that is wider than the plane, so that labels above neighbours never meet.
     """
     if style not in STYLES:
         raise ValueError(f"unknown style {style!r}: use one of {', '.join(STYLES)}")
@@ -128,6 +130,7 @@ def layout(planes: Sequence[Plane], style: str = "paper") -> Layout:
     slots, x = {}, 0.0
     for k in order:
         h, w = planes[k].grid.shape
-        slots[k] = Placement(flip, np.array([x, -(base_h - h) / 2.0]), (h, w))
-        x += w + 1
+        slot = max(w, label_widths[k] if k < len(label_widths) else 0.0)
+        slots[k] = Placement(flip, np.array([x + (slot - w) / 2.0, -(base_h - h) / 2.0]), (h, w))
+        x += slot + 1
     return Layout(tuple(slots[k] for k in range(len(planes))), draws_links=False)

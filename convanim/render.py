@@ -12,6 +12,7 @@ the plane in the isometric style, and every extent is known before anything is d
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable, Iterator, List, Optional, Sequence, Tuple
 
@@ -30,13 +31,15 @@ from .sweep import Cell
 from .theme import PAPER, RGB, Theme
 
 PAPER_CELL_PX = 29.6  # the paper's cells: 0.5 cm at the resolution of its GIFs
-MARGIN_PX = 20.5  # the standalone class's 10 pt border at that resolution
+MARGIN_PX = 21.0  # the standalone class's 10 pt border at that resolution
 _DPI = 100.0
 
 # Text sizes in cell units: the em size and, for values, the widest a string may be.
 VALUE_EM, VALUE_MAX_WIDTH = 0.52, 0.78
 WEIGHT_EM = 0.27
 NAME_EM, CAPTION_EM = 0.55, 0.5
+FIT_WIDTH_PX = 1000.0  # a large grid shrinks its cells to stay about this wide...
+MIN_CELL_PX = 4.0  # ...down to this
 
 
 def _rgba(colour: RGB, alpha: float = 1.0) -> tuple:
@@ -56,6 +59,76 @@ def _digit_height(font: str) -> float:
     return _glyphs("0", font)[2][3]
 
 
+@dataclass(frozen=True, eq=False)
+class Geometry:
+    """Where everything goes and how big the image is, known before anything is drawn."""
+
+    layout: Layout
+    annotations: Tuple[Tuple[np.ndarray, np.ndarray], ...]  # plane names and caption, screen outlines
+    bounds: Tuple[float, float, float, float]  # in cell units, annotations included
+    cell_px: float
+    width: int
+    height: int
+
+    @classmethod
+    def of(
+        cls, scene: Scene, style: str = "paper", theme: Theme = PAPER, cell_px: Optional[float] = None,
+        labels: bool = False, fit_width: float = FIT_WIDTH_PX, max_size: float = math.inf,
+    ) -> "Geometry":
+        """``cell_px`` None: the paper's cell size, shrunk so that a large grid stays about ``fit_width``
+        wide and within ``max_size`` on a side."""
+        widths = [_text_width(p.name, NAME_EM, theme) for p in scene.planes] if labels else []
+        lay = layout(scene.planes, style, widths)
+        annotations = tuple(_annotations(scene, lay, style, theme)) if labels else ()
+        xmin, ymin, xmax, ymax = lay.bounds
+        for vertices, _ in annotations:
+            xmin, ymin = min(xmin, vertices[:, 0].min()), min(ymin, vertices[:, 1].min())
+            xmax, ymax = max(xmax, vertices[:, 0].max()), max(ymax, vertices[:, 1].max())
+        margins = 2 * MARGIN_PX / PAPER_CELL_PX  # margins scale with the cells, in cell units
+        if cell_px is None:
+            w, h = xmax - xmin + margins, ymax - ymin + margins
+            fits = min(PAPER_CELL_PX, fit_width / w, max_size / w, max_size / h)
+            cell_px = max(MIN_CELL_PX, math.floor(fits * 1000) / 1000)
+        elif not cell_px > 0:
+            raise ValueError(f"cell_px must be positive, got {cell_px!r}")
+        width = int(math.ceil((xmax - xmin + margins) * cell_px))
+        height = int(math.ceil((ymax - ymin + margins) * cell_px))
+        return cls(lay, annotations, (xmin, ymin, xmax, ymax), float(cell_px), width, height)
+
+
+def _text_width(text: str, em: float, theme: Theme) -> float:
+    x0, _, x1, _ = _glyphs(text, theme.font)[2]
+    return (x1 - x0) * em
+
+
+def _screen_text(text: str, em: float, anchor, theme: Theme, ha: str, va: str = "middle") -> Tuple[np.ndarray, np.ndarray]:
+    """Upright text on screen, its (ha, va) point at ``anchor``: ha left/center/right, va top/middle/bottom."""
+    vertices, codes, (gx0, gy0, gx1, gy1) = _glyphs(text, theme.font)
+    dx = {"left": -gx0, "center": -(gx0 + gx1) / 2, "right": -gx1}[ha]
+    dy = {"top": -gy1, "middle": -_digit_height(theme.font) / 2, "bottom": -gy0}[va]
+    return np.asarray(anchor, dtype=float) + (vertices + [dx, dy]) * em, codes
+
+
+def _annotations(scene: Scene, lay: Layout, style: str, theme: Theme) -> List[Tuple[np.ndarray, np.ndarray]]:
+    """Plane names and the caption, placed where they touch nothing."""
+    out = []
+    for plane, placement in zip(scene.planes, lay.placements):
+        corners = placement.corners()
+        if style == "flat":
+            top = [corners[:, 0].mean(), corners[:, 1].max() + 0.3]
+            out.append(_screen_text(plane.name, NAME_EM, top, theme, "center", "bottom"))
+        elif plane.beside:
+            right = corners[corners[:, 0].argmax()]
+            out.append(_screen_text(plane.name, NAME_EM, right + [0.35, 0], theme, "left"))
+        else:
+            left = corners[corners[:, 0].argmin()]
+            out.append(_screen_text(plane.name, NAME_EM, left - [0.35, 0], theme, "right"))
+    if scene.caption:
+        xmin, ymin, xmax, _ = lay.bounds
+        out.append(_screen_text(scene.caption, CAPTION_EM, [(xmin + xmax) / 2, ymin - 0.45], theme, "center", "top"))
+    return out
+
+
 class Renderer:
     """Renders the frames of one scene; build it once, then ask for frames in any order."""
 
@@ -64,33 +137,29 @@ class Renderer:
         scene: Scene,
         style: str = "paper",
         theme: Theme = PAPER,
-        cell_px: float = PAPER_CELL_PX,
+        cell_px: Optional[float] = None,
         labels: bool = False,
+        geometry: Optional[Geometry] = None,
     ):
-        if not cell_px > 0:
-            raise ValueError(f"cell_px must be positive, got {cell_px!r}")
         self.scene = scene
         self.theme = theme
-        self.layout: Layout = layout(scene.planes, style)
         self.style = style
-        self._px = cell_px / PAPER_CELL_PX  # stroke scale relative to the paper
+        geometry = geometry or Geometry.of(scene, style, theme, cell_px, labels)
+        self.geometry = geometry
+        self.layout = geometry.layout
+        self.width, self.height, self.cell_px = geometry.width, geometry.height, geometry.cell_px
+        self._px = geometry.cell_px / PAPER_CELL_PX  # stroke scale relative to the paper
         self._pt = 72.0 / _DPI  # points per pixel
 
-        annotations = self._annotations() if labels else []
-        xmin, ymin, xmax, ymax = self.layout.bounds
-        for vertices, _ in annotations:
-            xmin, ymin = min(xmin, vertices[:, 0].min()), min(ymin, vertices[:, 1].min())
-            xmax, ymax = max(xmax, vertices[:, 0].max()), max(ymax, vertices[:, 1].max())
-        margin = MARGIN_PX * self._px
-        self.width = int(math.ceil((xmax - xmin) * cell_px + 2 * margin))
-        self.height = int(math.ceil((ymax - ymin) * cell_px + 2 * margin))
         self.figure = Figure(figsize=(self.width / _DPI, self.height / _DPI), dpi=_DPI, facecolor=_rgba(theme.background))
         self.canvas = FigureCanvasAgg(self.figure)
         ax = self.figure.add_axes((0, 0, 1, 1))
         ax.set_axis_off()
-        x0, y0 = xmin - margin / cell_px, ymin - margin / cell_px
-        ax.set_xlim(x0, x0 + self.width / cell_px)
-        ax.set_ylim(y0, y0 + self.height / cell_px)
+        xmin, ymin, _, _ = geometry.bounds
+        margin = MARGIN_PX / PAPER_CELL_PX
+        x0, y0 = xmin - margin, ymin - margin
+        ax.set_xlim(x0, x0 + self.width / self.cell_px)
+        ax.set_ylim(y0, y0 + self.height / self.cell_px)
         self.axes = ax
 
         for plane, placement in zip(scene.planes, self.layout.placements):
@@ -99,13 +168,14 @@ class Renderer:
             if plane.text is not None:
                 cells = [(r, c) for r, c in np.ndindex(*plane.text.shape) if plane.text[r, c]]
                 self._add_text([Label(k, cell, plane.text[cell]) for cell in cells])
-        if annotations:
-            self.axes.add_collection(self._text_collection(annotations), autolim=False)
+        if geometry.annotations:
+            self.axes.add_collection(self._text_collection(geometry.annotations), autolim=False)
         self._moving = self._moving_artists()
         self.canvas.draw()
         self._pristine = self.canvas.copy_from_bbox(self.figure.bbox)
         self._background = self._pristine
         self._baked = 0  # the reveals of steps before this one are in the background
+        self._last: Optional[Step] = None
 
     # ---- static ---------------------------------------------------------------------
 
@@ -172,32 +242,6 @@ class Renderer:
         if labels:
             self.axes.add_collection(self._text_collection(map(self._label_outline, labels)), autolim=False)
 
-    def _screen_text(self, text: str, em: float, anchor, ha: str, va: str = "middle") -> Tuple[np.ndarray, np.ndarray]:
-        """Upright text on screen, its (ha, va) point at ``anchor``: ha left/center/right, va top/middle/bottom."""
-        vertices, codes, (gx0, gy0, gx1, gy1) = _glyphs(text, self.theme.font)
-        dx = {"left": -gx0, "center": -(gx0 + gx1) / 2, "right": -gx1}[ha]
-        dy = {"top": -gy1, "middle": -_digit_height(self.theme.font) / 2, "bottom": -gy0}[va]
-        return np.asarray(anchor, dtype=float) + (vertices + [dx, dy]) * em, codes
-
-    def _annotations(self) -> List[Tuple[np.ndarray, np.ndarray]]:
-        """Plane names and the caption, placed where they touch nothing."""
-        out = []
-        for plane, placement in zip(self.scene.planes, self.layout.placements):
-            corners = placement.corners()
-            if self.style == "flat":
-                top = [corners[:, 0].mean(), corners[:, 1].max() + 0.3]
-                out.append(self._screen_text(plane.name, NAME_EM, top, "center", "bottom"))
-            elif plane.beside:
-                right = corners[corners[:, 0].argmax()]
-                out.append(self._screen_text(plane.name, NAME_EM, right + [0.35, 0], "left"))
-            else:
-                left = corners[corners[:, 0].argmin()]
-                out.append(self._screen_text(plane.name, NAME_EM, left - [0.35, 0], "right"))
-        if self.scene.caption:
-            xmin, ymin, xmax, _ = self.layout.bounds
-            out.append(self._screen_text(self.scene.caption, CAPTION_EM, [(xmin + xmax) / 2, ymin - 0.45], "center", "top"))
-        return out
-
     # ---- moving ---------------------------------------------------------------------
 
     def _moving_artists(self) -> List[object]:
@@ -255,7 +299,9 @@ class Renderer:
             return
         if index < self._baked:
             self._background, self._baked = self._pristine, 0
-        reveals = [label for i in range(self._baked, index) for label in self.scene.step(i).reveals]
+        last = self._last
+        steps = (last if last is not None and last.index == i else self.scene.step(i) for i in range(self._baked, index))
+        reveals = [label for step in steps for label in step.reveals]
         if reveals:
             self.canvas.restore_region(self._background)
             collection = self._text_collection(map(self._label_outline, reveals), animated=True)
@@ -271,8 +317,8 @@ class Renderer:
         display = self.axes.transData.transform(screen.reshape(-1, 2))
         return np.column_stack([display[:, 0], self.height - display[:, 1]]).reshape(np.shape(screen))
 
-    def frame(self, step: Optional[Step | int] = 0) -> np.ndarray:
-        """One frame as an (H, W, 3) uint8 RGB array."""
+    def _draw(self, step: Optional[Step | int]) -> np.ndarray:
+        """Draw a frame; returns a view of the canvas's RGBA buffer, valid until the next draw."""
         if not isinstance(step, Step):
             step = self.scene.step(int(step or 0))
         self._bake_until(step.index)
@@ -280,8 +326,15 @@ class Renderer:
         self.canvas.restore_region(self._background)
         for artist in self._moving:
             self.axes.draw_artist(artist)
-        return np.asarray(self.canvas.buffer_rgba())[:, :, :3].copy()
+        self._last = step
+        return np.asarray(self.canvas.buffer_rgba())
 
-    def frames(self) -> Iterator[np.ndarray]:
+    def frame(self, step: Optional[Step | int] = 0) -> np.ndarray:
+        """One frame as an (H, W, 3) uint8 RGB array."""
+        return self._draw(step)[:, :, :3].copy()
+
+    def frames(self, rgba: bool = False) -> Iterator[np.ndarray]:
+        """Every frame in order: (H, W, 3) RGB arrays, or (H, W, 4) RGBA ones (cheaper to copy)."""
         for step in self.scene:
-            yield self.frame(step)
+            buffer = self._draw(step)
+            yield buffer.copy() if rgba else buffer[:, :, :3].copy()

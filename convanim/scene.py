@@ -100,9 +100,10 @@ def gather_scene(
             weights = [format_value(v, precision) for v in numbers.drawn_kernel.ravel()]
             if show_kernel:
                 kernel = numbers.kernel
-                name = "kernel (rotated 180° as it slides)" if sweep.flipped else "kernel"
                 grid = Grid.dense(kernel.shape, Cell.WEIGHT)
-                planes.append(Plane(name, grid, _texts(kernel, precision), beside=True))
+                planes.append(Plane("kernel", grid, _texts(kernel, precision), beside=True))
+                if sweep.flipped and caption:
+                    caption += "; the sweep uses the kernel rotated 180°"
 
     def make_step(index: int) -> Step:
         r, c = sweep.out_cell(index)

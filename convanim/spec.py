@@ -294,9 +294,9 @@ def caption(spec: Spec) -> str:
     return f"{prefix}{', '.join(parts)} → o={_size(spec.output_size)}"
 
 
-# ---- text forms, shared by the CLI and batch files -------------------------------------
+# ---- text forms --------------------------------------------------------------------
 
-_SIZE_RE = re.compile(r"^\s*(\d+)\s*(?:[x×]\s*(\d+)\s*)?$", re.IGNORECASE)
+_SIZE_RE = re.compile(r"^\s*([0-9]+)\s*(?:[x×]\s*([0-9]+)\s*)?$", re.IGNORECASE)
 
 
 def parse_size(text: str) -> Pair:
@@ -315,7 +315,7 @@ def parse_padding(text: str) -> Union[str, int, Tuple[int, ...]]:
     if word in PADDING_WORDS:
         return word
     parts = [p.strip() for p in word.split(",")]
-    if len(parts) not in (1, 2, 4) or not all(p.isdigit() for p in parts):
+    if len(parts) not in (1, 2, 4) or not all(p.isascii() and p.isdigit() for p in parts):
         raise ValueError(
             f"{text!r} is not a padding: use N, H,W, top,bottom,left,right or one of {', '.join(PADDING_WORDS)}"
         )

@@ -132,6 +132,13 @@ class Sweep:
         return (self.taps(i) for i in range(len(self)))
 
 
+def drawn_shape(spec: Spec) -> Pair:
+    """The size of the grid the paper draws for ``spec``, without building it."""
+    if isinstance(spec, ConvTranspose2d):
+        return tuple(o + d * (k - 1) for o, k, d in zip(spec.output_size, spec.kernel_size, spec.dilation))  # type: ignore[return-value]
+    return spec.padded_size
+
+
 def sweep_of(spec: Spec) -> Sweep:
     """The sweep that computes ``spec``, on the grid the paper draws for it."""
     if isinstance(spec, Conv2d):

@@ -96,10 +96,15 @@ class Numbers:
         return self.steps.reshape(self.sweep.output_size)
 
 
+MAX_MAGNITUDE = 1e100  # far from overflow however many products a step sums
+
+
 def _checked(name: str, values: np.ndarray, shape) -> np.ndarray:
     values = np.asarray(values)
     if values.dtype.kind not in "iuf" or values.dtype.kind == "f" and not np.isfinite(values).all():
         raise SpecError(name, "values must be finite numbers")
+    if values.size and np.abs(values.astype(float)).max() > MAX_MAGNITUDE:
+        raise SpecError(name, f"values must be at most {MAX_MAGNITUDE:g} in magnitude")
     if values.shape != tuple(shape):
         raise SpecError(name, f"expected shape {shape[0]}x{shape[1]}, got {'x'.join(map(str, values.shape))}")
     return values
@@ -130,6 +135,8 @@ def load_values(path: str | os.PathLike) -> np.ndarray:
             raise
         raise ValueError(f"not a table of numbers ({message})") from None
     array = np.asarray(array)
+    if array.dtype.kind == "f":
+        array = array.astype(np.float64)
     if array.dtype.kind not in "iufb":
         raise ValueError(f"expected numbers, got dtype {array.dtype}")
     if array.ndim != 2:

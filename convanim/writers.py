@@ -15,11 +15,13 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Iterable, List, Optional
+from contextlib import contextmanager
+from typing import BinaryIO, Iterable, Iterator, List, Optional
 
 import imageio.v3 as iio
 import numpy as np
 from PIL import GifImagePlugin, Image
+from PIL.PngImagePlugin import PngInfo
 
 FORMATS = {".gif": "gif", ".png": "png"}
 
@@ -42,13 +44,15 @@ class Target:
         if not text.strip():
             raise OutputError("the output path is empty")
         p = Path(text)
-        if text.endswith(("/", os.sep)) or p.is_dir() or not p.suffix:
+        if text.endswith(("/", os.sep)) or not p.suffix or (p.is_dir() and p.suffix.lower() != ".gif"):
+            check_writable(p, folder=True)
             return cls(p, "png", folder=True)
         fmt = FORMATS.get(p.suffix.lower())
         if fmt is None:
             raise OutputError(
                 f"unknown extension {p.suffix!r}: use {', '.join(FORMATS)} or a folder for a PNG sequence"
             )
+        check_writable(p)
         return cls(p, fmt)
 
     def frame_paths(self, count: int) -> List[Path]:
@@ -61,22 +65,72 @@ class Target:
         return (self.path, "frame") if self.folder else (self.path.parent, self.path.stem)
 
 
+def check_writable(path: Path, folder: bool = False) -> None:
+    """Fail early, before drawing, on a path that cannot be written: a file where a folder must be."""
+    if path.exists() and path.is_dir() != folder:
+        raise OutputError(f"{path} is a {'file' if folder else 'folder'}, not a {'folder' if folder else 'file'}")
+    for parent in path.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise OutputError(f"{parent} is a file, not a folder")
+            break
+
+
 def write_animation(
     frames: Iterable[np.ndarray],
     target: Target,
     delay_ms: int,
     count: int,
     palette: np.ndarray,
+    force: bool = False,
 ) -> List[Path]:
-    """Stream ``count`` RGB frames into ``target``; returns the files written."""
+    """Stream ``count`` RGB(A) frames into ``target``; returns the files written.
+
+    A PNG sequence replaces only files convanim wrote (their PNG text says so) unless ``force``.
+    """
     if target.format == "gif":
         return [_write_gif(frames, target.path, delay_ms, palette)]
-    return _write_png_sequence(frames, target, count)
+    return _write_png_sequence(frames, target, count, force)
+
+
+@contextmanager
+def _folder(path: Path) -> Iterator[None]:
+    """Make ``path`` and its missing parents for a write; if the write fails, remove what was made."""
+    made, p = [], path
+    while not p.exists() and p != p.parent:
+        made.append(p)
+        p = p.parent
+    path.mkdir(parents=True, exist_ok=True)
+    try:
+        yield
+    except BaseException:
+        for d in made:  # innermost first; stops at the first that is not empty
+            try:
+                d.rmdir()
+            except OSError:
+                break
+        raise
+
+
+@contextmanager
+def _replacing(path: Path) -> Iterator[BinaryIO]:
+    """A temporary file beside ``path``, renamed onto it if the block succeeds, removed if not."""
+    with _folder(path.parent):
+        tmp = _atomic_file(path)
+        try:
+            with tmp:
+                yield tmp
+            os.replace(tmp.name, path)
+        except BaseException:
+            Path(tmp.name).unlink(missing_ok=True)
+            raise
 
 
 def _atomic_file(path: Path):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".part", delete=False)
+    try:
+        tmp = tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".part", delete=False)
+    except OSError as e:  # name the file the user asked for, not the temporary one
+        raise OSError(e.errno, e.strerror, str(path)) from None
     os.chmod(tmp.name, 0o666 & ~_umask())  # as a plain open() would have made it
     return tmp
 
@@ -91,14 +145,8 @@ def write_json(path: str | os.PathLike, data: object) -> Path:
     """Write ``data`` as JSON, atomically: keys in the order given, no NaN, a final newline."""
     path = Path(path)
     text = _json_text(data) + "\n"
-    tmp = _atomic_file(path)
-    try:
-        with tmp:
-            tmp.write(text.encode("utf-8"))
-        os.replace(tmp.name, path)
-    except BaseException:
-        Path(tmp.name).unlink(missing_ok=True)
-        raise
+    with _replacing(path) as fp:
+        fp.write(text.encode("utf-8"))
     return path
 
 
@@ -127,17 +175,11 @@ def _is_row(value: list) -> bool:
 
 
 def _write_gif(frames: Iterable[np.ndarray], path: Path, delay_ms: int, palette: np.ndarray) -> Path:
-    tmp = _atomic_file(path)
-    try:
-        with tmp:
-            stream = GifStream(tmp, delay_ms, palette)
-            for frame in frames:
-                stream.add(frame)
-            stream.close()
-        os.replace(tmp.name, path)
-    except BaseException:
-        Path(tmp.name).unlink(missing_ok=True)
-        raise
+    with _replacing(path) as fp:
+        stream = GifStream(fp, delay_ms, palette)
+        for frame in frames:
+            stream.add(frame)
+        stream.close()
     return path
 
 
@@ -253,31 +295,50 @@ class PaletteMapper:
 _FRAME_NAME = re.compile(r"_(\d+)\.png$")
 
 
-def _write_png_sequence(frames: Iterable[np.ndarray], target: Target, count: int) -> List[Path]:
+MARK = "convanim"  # the PNG "Software" text of every frame convanim writes, without a version
+
+
+def written_by_convanim(path: Path) -> bool:
+    try:
+        with Image.open(path) as image:
+            return image.format == "PNG" and image.info.get("Software") == MARK
+    except (OSError, ValueError):
+        return False
+
+
+def _write_png_sequence(frames: Iterable[np.ndarray], target: Target, count: int, force: bool) -> List[Path]:
     paths = target.frame_paths(count)
     folder = paths[0].parent
-    folder.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=folder, prefix=".convanim-", suffix=".part"))
-    try:
-        written = 0
-        for frame, path in zip(frames, paths):
-            iio.imwrite(staging / path.name, np.ascontiguousarray(frame), extension=".png")
-            written += 1
-        if written != count:
-            raise ValueError(f"expected {count} frames, got {written}")
-        for path in paths:
-            os.replace(staging / path.name, path)
-        _remove_stale_frames(paths)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    for path in paths:
+        if path.is_dir() or (path.exists() and not force and not written_by_convanim(path)):
+            raise OutputError(f"{path} exists and was not written by convanim; use --force to replace it")
+    info = PngInfo()
+    info.add_text("Software", MARK)
+    with _folder(folder):
+        try:
+            staging = Path(tempfile.mkdtemp(dir=folder, prefix=".convanim-", suffix=".part"))
+        except OSError as e:
+            raise OSError(e.errno, e.strerror, str(folder)) from None
+        try:
+            written = 0
+            for frame, path in zip(frames, paths):
+                iio.imwrite(staging / path.name, np.ascontiguousarray(frame[:, :, :3]), extension=".png", pnginfo=info)
+                written += 1
+            if written != count:
+                raise ValueError(f"expected {count} frames, got {written}")
+            for path in paths:
+                os.replace(staging / path.name, path)
+            _remove_stale_frames(paths)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
     return paths
 
 
 def _remove_stale_frames(paths: List[Path]) -> None:
-    """Drop frames of this same sequence left by an earlier, longer run (and nothing else)."""
+    """Drop frames of this same sequence left by an earlier, longer run: convanim's, and nothing else."""
     keep = {p.name for p in paths}
     stem = paths[0].name[: _FRAME_NAME.search(paths[0].name).start()]
     pattern = re.compile(re.escape(stem) + r"_(\d+)\.png$")
     for candidate in paths[0].parent.iterdir():
-        if candidate.name not in keep and pattern.fullmatch(candidate.name) and candidate.is_file():
+        if candidate.name not in keep and pattern.fullmatch(candidate.name) and written_by_convanim(candidate):
             candidate.unlink()

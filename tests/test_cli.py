@@ -1,3 +1,4 @@
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -112,13 +113,19 @@ def test_bad_input_is_one_error_line_exit_2_and_no_file(run, tmp_path, args, mes
     assert _files(tmp_path) == []
 
 
-def test_unwritable_output_is_a_runtime_error(run, tmp_path):
+def test_a_file_where_a_folder_must_be_is_caught_before_drawing(run, tmp_path):
     (tmp_path / "blocker").write_text("a file where a folder should be")
     result = run("conv", "-o", "blocker/a.gif")
-    assert result.exit_code == 1
-    assert result.stderr.startswith("Error: cannot write")
-    assert result.stderr.count("\n") == 1
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == "Error: Invalid value for '-o' / '--output': blocker is a file, not a folder\n"
     assert _files(tmp_path) == ["blocker"]
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="needs /proc")
+def test_unwritable_output_is_a_runtime_error(run, tmp_path):
+    result = run("conv", "-o", "/proc/convanim-test.gif")
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == "Error: cannot write /proc/convanim-test.gif: No such file or directory\n"
 
 
 def test_gallery_only_writes_the_named_figures(run, tmp_path):

@@ -100,7 +100,7 @@ from convanim.spec import Pool2d  # noqa: E402
 from convanim.values import Numbers  # noqa: E402
 
 
-def _ink(frame, renderer, plane, cell, colour=(0, 0, 0), tol=60, inset=0.2):
+def _ink(frame, renderer, plane, cell, colour=(0, 0, 0), tol=150, inset=0.2):
     """How many pixels near ``colour`` lie well inside a cell (its text, or a mark)."""
     r, c = cell
     a, b = inset, 1 - inset

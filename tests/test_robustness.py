@@ -1,0 +1,291 @@
+"""Hostile input, interrupted runs, reproducible output, resource guards, safe file handling."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from PIL import Image
+
+import convanim.animation
+from convanim.cli import cli
+
+COMMANDS = ["conv", "dilated", "transposed", "pool", "gallery"]
+SIZE_VALUES = ["0", "1", "2", "3", "5", "-1", "-3", "3x2", "2x3", "x", "", " ", "1e3", "10x", "٣", "3×2", "99999999999",
+               "nan", "2x-1", "0x0"]
+PADDING_VALUES = ["0", "1", "2", "1,2", "1,0,2,1", "same", "full", "valid", "half", "-1", "1,2,3", "", "9999999"]
+NUMBER_VALUES = ["0", "1", "10", "-5", "abc", "", "1.5", "1e9", "99999999999999999999", "inf", "nan", "∞"]
+PATHS = ["a.gif", "sub/dir/a.gif", "frames/", "seq.png", "x.jpg", "", "adir", "adir.gif", "afile/x.gif", "v1.0",
+         "ü.gif", "a b.gif", "/dev/null/x.gif", "afile"]
+VALUE_FILES = ["x.npy", "w.npy", "nan.csv", "v1.npy", "v3.npy", "bad.txt", "empty.csv", "missing.npy", "adir", "afile"]
+OPTIONS = {
+    **{f: st.sampled_from(SIZE_VALUES) for f in ["--i", "--k", "--s", "--d", "--a", "--input-size", "--stride"]},
+    "--p": st.sampled_from(PADDING_VALUES),
+    **{f: st.sampled_from(NUMBER_VALUES) for f in ["--delay", "--fps", "--precision", "--seed", "--max-frames",
+                                                   "--max-size"]},
+    "--style": st.sampled_from(["paper", "flat", "cubist", ""]),
+    "--mode": st.sampled_from(["max", "avg", "min"]),
+    "-o": st.sampled_from(PATHS),
+    "--input-values": st.sampled_from(VALUE_FILES),
+    "--kernel-values": st.sampled_from(VALUE_FILES),
+    "--dump": st.sampled_from(["d.json", "d.txt", "sub/d.json", "afile/d.json", "adir"]),
+    "--only": st.sampled_from(["dilation", "nope", "", "no_padding_no_strides,nope", "numerical_max_pooling"]),
+}
+FLAGS = ["--numbers", "--labels", "--no-labels", "--force", "--help"]
+
+
+def _make_files(root: Path) -> None:
+    np.save(root / "x.npy", np.arange(9).reshape(3, 3))
+    np.save(root / "w.npy", np.ones((2, 2)))
+    np.save(root / "v1.npy", np.arange(3))
+    np.save(root / "v3.npy", np.zeros((2, 2, 2)))
+    (root / "nan.csv").write_text("1,nan\n2,3\n")
+    (root / "bad.txt").write_text("a b\nc d\n")
+    (root / "empty.csv").write_text("")
+    (root / "afile").write_text("a file where a folder is wanted")
+    (root / "adir").mkdir()
+    (root / "adir.gif").mkdir()
+
+
+def _snapshot(root: Path) -> dict:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+@st.composite
+def argument_lists(draw):
+    command = draw(st.sampled_from(COMMANDS))
+    args = [command]
+    for _ in range(draw(st.integers(0, 6))):
+        kind = draw(st.integers(0, 9))
+        if kind < 7:
+            flag = draw(st.sampled_from(sorted(OPTIONS)))
+            args += [flag, draw(OPTIONS[flag])]
+        elif kind < 9:
+            args.append(draw(st.sampled_from(FLAGS)))
+        else:
+            args.append(draw(st.text(max_size=4)))
+    if command == "gallery":
+        if "--only" not in args:
+            args += ["--only", "no_padding_no_strides"]
+    else:  # keep the runs that succeed small
+        args += ["--max-frames", "30", "--max-size", "400"]
+    return args
+
+
+@settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", 60)), deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(args=argument_lists())
+def test_hostile_arguments_end_cleanly(tmp_path_factory, args):
+    root = tmp_path_factory.mktemp("fuzz")
+    _make_files(root)
+    before = _snapshot(root)
+    cwd = os.getcwd()
+    os.chdir(root)
+    try:
+        result = CliRunner().invoke(cli, args)
+    finally:
+        os.chdir(cwd)
+    assert result.exception is None or isinstance(result.exception, SystemExit), (args, result.exception)
+    assert result.exit_code in (0, 1, 2), (args, result.exit_code, result.stderr)
+    assert "Traceback" not in result.stdout + result.stderr
+    stray = [p for p in root.rglob("*") if p.name.endswith(".part") or p.name.startswith(".convanim-")]
+    assert stray == [], args
+    after = _snapshot(root)
+    if result.exit_code == 0:
+        for line in result.stdout.splitlines():
+            if "--help" not in args:
+                assert (root / line).is_file() or Path(line).is_file(), (args, line)
+        return
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Error: ")]
+    assert len(errors) == 1 and result.stderr.rstrip("\n").splitlines()[-1] == errors[0], (args, result.stderr)
+    assert result.stdout == "" or args[0] == "gallery", args
+    if args[0] != "gallery":
+        assert after == before, args
+    for name in set(after) - set(before):  # a gallery keeps what it finished, and only whole files
+        with Image.open(root / name) as im:
+            im.seek(im.n_frames - 1)
+
+
+# ---- interrupted runs ----------------------------------------------------------------
+
+
+def _interrupt_after(monkeypatch, frames: int):
+    real = convanim.animation.Animation.frames
+
+    def frames_then_interrupt(self, *args, **kwargs):
+        for i, frame in enumerate(real(self, *args, **kwargs)):
+            if i == frames:
+                raise KeyboardInterrupt
+            yield frame
+
+    monkeypatch.setattr(convanim.animation.Animation, "frames", frames_then_interrupt)
+
+
+@pytest.mark.parametrize("output", ["a.gif", "seq/", "seq.png"])
+def test_ctrl_c_leaves_no_partial_output_and_keeps_the_previous_file(tmp_path, monkeypatch, output):
+    monkeypatch.chdir(tmp_path)
+    assert CliRunner().invoke(cli, ["conv", "-o", output]).exit_code == 0
+    before = _snapshot(tmp_path)
+    _interrupt_after(monkeypatch, 4)
+    result = CliRunner().invoke(cli, ["conv", "--i", "6", "-o", output])
+    assert result.exit_code == 130
+    assert result.stderr.strip() == "Error: interrupted"
+    assert _snapshot(tmp_path) == before
+    assert [p for p in tmp_path.rglob("*") if ".part" in p.name or p.name.startswith(".")] == []
+
+
+def test_ctrl_c_on_a_new_folder_leaves_nothing(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    _interrupt_after(monkeypatch, 2)
+    result = CliRunner().invoke(cli, ["conv", "-o", "new/deeper/a.gif"])
+    assert result.exit_code == 130
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_real_sigint_mid_animation(tmp_path):
+    (tmp_path / "out.gif").write_bytes(b"the previous version")
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "convanim", "conv", "--i", "44", "--k", "3", "-o", "out.gif"],
+                            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    deadline = time.time() + 60
+    while not any(p.name.endswith(".part") for p in tmp_path.iterdir()):
+        assert proc.poll() is None and time.time() < deadline, "the run ended before it could be interrupted"
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert err.strip() == "Error: interrupted"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.gif"]
+    assert (tmp_path / "out.gif").read_bytes() == b"the previous version"
+
+
+def test_gallery_keeps_what_it_finished_and_says_what_it_did_not(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    real = convanim.animation.Animation.save
+    calls = []
+
+    def save(self, path, *args, **kwargs):
+        calls.append(path)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real(self, path, *args, **kwargs)
+
+    monkeypatch.setattr(convanim.animation.Animation, "save", save)
+    result = CliRunner().invoke(cli, ["gallery", "--only", "dilation,no_padding_no_strides,padding_strides,no_padding_strides"])
+    assert result.exit_code == 130
+    assert result.stdout.splitlines() == ["output/dilation.gif", "output/no_padding_no_strides.gif"]
+    assert result.stderr.splitlines()[-1] == "Error: interrupted; not written: padding_strides, no_padding_strides"
+    assert sorted(p.name for p in (tmp_path / "output").iterdir()) == ["dilation.gif", "no_padding_no_strides.gif"]
+
+
+# ---- reproducible ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["conv", "--i", "5", "--s", "2", "--p", "1", "-o", "out.gif"],
+        ["transposed", "--i", "3", "--s", "2", "--a", "1", "--numbers", "--style", "flat", "-o", "out.gif"],
+        ["conv", "--numbers", "--seed", "3", "-o", "frames/", "--dump", "steps.json"],
+        ["pool", "--mode", "avg", "--numbers", "-o", "p.png", "--dump", "p.json"],
+        ["gallery", "--only", "numerical_max_pooling,dilation", "-o", "g"],
+    ],
+)
+def test_the_same_command_twice_gives_byte_identical_files(tmp_path, monkeypatch, args):
+    outputs = []
+    for run in ("first", "second"):
+        folder = tmp_path / run
+        folder.mkdir()
+        monkeypatch.chdir(folder)
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 0, result.stderr
+        outputs.append(_snapshot(folder))
+    assert outputs[0] == outputs[1]
+    assert len(outputs[0]) >= 1
+
+
+# ---- resource guards ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["conv", "--i", "100"], "Error: --max-frames: the spec makes 9,604 frames, more than the limit of 2,000"),
+        (["conv", "--i", "100000", "--numbers"],
+         "Error: --max-frames: the spec makes 9,999,600,004 frames, more than the limit of 2,000"),
+        (["conv", "--i", "12", "--max-frames", "50"], "Error: --max-frames: the spec makes 100 frames, more than the limit of 50"),
+        (["conv", "--i", "1200", "--k", "1200"],
+         "Error: --max-size: the drawn grid is 1,200x1,200 cells, too large for 4,096 px on a side"),
+        (["conv", "--i", "700", "--k", "700"],
+         "Error: --max-size: the image would be 4,773x3,230 px, more than 4,096 px on a side"),
+    ],
+)
+def test_guards_stop_before_drawing(tmp_path, monkeypatch, args, message):
+    monkeypatch.chdir(tmp_path)
+    start = time.perf_counter()
+    result = CliRunner().invoke(cli, args)
+    assert (result.exit_code, result.stderr) == (2, message + "\n")
+    assert time.perf_counter() - start < 20  # it did not try to draw (a generous bound, not a benchmark)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_raising_the_frame_limit_draws_it(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["conv", "--i", "12", "--k", "1", "--max-frames", "144", "-o", "a.gif"])
+    assert result.exit_code == 0
+    with Image.open(tmp_path / "a.gif") as im:
+        assert im.n_frames == 144
+
+
+def test_large_grids_shrink_their_cells_to_a_sensible_width(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert CliRunner().invoke(cli, ["conv", "--i", "30", "--k", "28", "-o", "a.gif"]).exit_code == 0
+    with Image.open(tmp_path / "a.gif") as im:
+        assert 900 <= im.size[0] <= 1000
+
+
+# ---- safe file handling ------------------------------------------------------------
+
+
+def test_a_png_sequence_leaves_other_files_alone(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    folder = tmp_path / "frames"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("mine")
+    (folder / "frame.png").write_bytes(b"mine too")
+    assert CliRunner().invoke(cli, ["conv", "-o", "frames/"]).exit_code == 0
+    assert CliRunner().invoke(cli, ["conv", "--i", "4", "-o", "frames/"]).exit_code == 0  # its own: no --force
+    names = sorted(p.name for p in folder.iterdir())
+    assert names == ["frame.png", "frame_000.png", "frame_001.png", "frame_002.png", "frame_003.png", "notes.txt"]
+    assert (folder / "notes.txt").read_text() == "mine"
+
+
+def test_someone_elses_frames_are_not_clobbered_without_force(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    folder = tmp_path / "frames"
+    folder.mkdir()
+    Image.new("RGB", (4, 4)).save(folder / "frame_002.png")
+    result = CliRunner().invoke(cli, ["conv", "-o", "frames/"])
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: -o/--output: frames/frame_002.png exists and was not written by convanim; use --force to replace it\n"
+    )
+    assert sorted(p.name for p in folder.iterdir()) == ["frame_002.png"]
+    result = CliRunner().invoke(cli, ["conv", "-o", "frames/", "--force"])
+    assert result.exit_code == 0
+    assert len(list(folder.iterdir())) == 9
+
+
+def test_a_folder_where_a_file_is_wanted(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a.gif").mkdir()
+    result = CliRunner().invoke(cli, ["conv", "-o", "a.gif"])
+    assert (result.exit_code, result.stderr) == (2, "Error: Invalid value for '-o' / '--output': a.gif is a folder, not a file\n")
+    assert list((tmp_path / "a.gif").iterdir()) == []
