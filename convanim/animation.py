@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
-from dataclasses import dataclass, field
+import signal
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field, fields
 from functools import cached_property
 from pathlib import Path
-from typing import Callable, Iterator, List, Optional
+from typing import Callable, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -76,6 +79,13 @@ class Animation:
                 f"the image would be {size.width:,}x{size.height:,} px, more than {self.max_size:,} px on a side",
             )
 
+    def __getstate__(self) -> dict:  # only the fields: caches (figures, closures) stay behind
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def __setstate__(self, state: dict) -> None:
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
+
     @cached_property
     def geometry(self) -> Geometry:
         return Geometry.of(self.scene, self.style, self.theme, self.cell_px, self.labels, max_size=self.max_size)
@@ -126,6 +136,65 @@ class Animation:
         if on_frame is not None:
             frames = _report(frames, on_frame)
         return write_animation(frames, target, self.delay_ms, len(self), self.theme.palette(), force)
+
+
+class SaveIncomplete(Exception):
+    """Some animations of a batch were saved and some were not: why, and which."""
+
+    def __init__(self, cause: BaseException, written: List[Path], missing: List[int]):
+        super().__init__(str(cause))
+        self.cause, self.written, self.missing = cause, written, missing
+
+
+def _save_one(anim: "Animation", path: Path, force: bool) -> List[Path]:
+    return anim.save(path, force=force)
+
+
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides; a worker finishes its file
+
+
+def save_many(
+    items: Sequence[Tuple["Animation", Path]],
+    jobs: int = 1,
+    on_saved: Optional[Callable[[int], None]] = None,
+    on_frame: Optional[Callable[[int], None]] = None,
+    force: bool = False,
+) -> List[Path]:
+    """Save several animations, in ``jobs`` parallel processes; returns the files in ``items`` order.
+
+    ``on_saved(i)`` is called as item i completes (``on_frame`` per frame when ``jobs`` is 1).
+    If one fails or the run is interrupted, the finished files stay and :class:`SaveIncomplete`
+    says which items were not written.
+    """
+    results: dict = {}
+    try:
+        if jobs <= 1 or len(items) <= 1:
+            for i, (anim, path) in enumerate(items):
+                results[i] = anim.save(path, on_frame=on_frame, force=force)
+                if on_saved:
+                    on_saved(i)
+        else:
+            methods = multiprocessing.get_all_start_methods()
+            context = multiprocessing.get_context("fork" if "fork" in methods else None)
+            order = sorted(range(len(items)), key=lambda i: -len(items[i][0]))  # longest first
+            with ProcessPoolExecutor(min(jobs, len(items)), mp_context=context, initializer=_ignore_sigint) as pool:
+                futures = {pool.submit(_save_one, items[i][0], items[i][1], force): i for i in order}
+                try:
+                    for future in as_completed(futures):
+                        results[futures[future]] = future.result()
+                        if on_saved:
+                            on_saved(futures[future])
+                except BaseException:
+                    pool.shutdown(wait=True, cancel_futures=True)
+                    for future, i in futures.items():  # what finished while we stopped
+                        if future.done() and not future.cancelled() and future.exception() is None:
+                            results[i] = future.result()
+                    raise
+    except (KeyboardInterrupt, OSError, SpecError) as e:
+        written = [p for i in sorted(results) for p in results[i]]
+        raise SaveIncomplete(e, written, [i for i in range(len(items)) if i not in results]) from e
+    return [p for i in range(len(items)) for p in results[i]]
 
 
 def _report(frames: Iterator[np.ndarray], on_frame: Callable[[int], None]) -> Iterator[np.ndarray]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -14,7 +15,7 @@ from click.core import ParameterSource
 from click.exceptions import NoArgsIsHelpError
 
 from . import __version__
-from .animation import MAX_DELAY_MS, MAX_FRAMES, MAX_SIZE_PX, MIN_DELAY_MS, Animation
+from .animation import MAX_DELAY_MS, MAX_FRAMES, MAX_SIZE_PX, MIN_DELAY_MS, Animation, SaveIncomplete, save_many
 from .gallery import GALLERY
 from .layout import STYLES
 from .spec import POOL_MODES, Conv2d, ConvTranspose2d, Pool2d, SpecError, parse_padding, parse_size
@@ -364,29 +365,32 @@ def _names(values: Sequence[str]) -> List[str]:
 @click.option("--style", type=click.Choice(STYLES), help="Draw every figure in this style.  [default: the paper's]")
 @click.option("--delay", type=click.IntRange(MIN_DELAY_MS, MAX_DELAY_MS), help="Milliseconds per frame.  [default: 1000]")
 @click.option("--fps", type=click.FloatRange(min=0, min_open=True), help="Frames per second (instead of --delay).")
-def gallery(folder, only, style, delay, fps):
+@click.option("--jobs", "-j", type=click.IntRange(1, 256), default=os.cpu_count() or 1, show_default="all cores",
+              help="Animations rendered in parallel processes.")
+def gallery(folder, only, style, delay, fps, jobs):
     """The paper's 15 arithmetic and 4 numerical animations, named as its GIF files."""
     names = _names(only)
     ms = _delay(delay, fps)
-    animations = [(name, GALLERY[name].animation(style, ms)) for name in names]
-    total = sum(len(a) for _, a in animations)
-    written: List[Path] = []
-    current = {"name": ""}
-    try:
-        with click.progressbar(
-            length=total, label="gallery", file=sys.stderr, show_pos=True, item_show_func=lambda _: current["name"]
-        ) as bar:
-            for name, anim in animations:
-                current["name"] = name
-                written += anim.save(Path(folder) / f"{name}.gif", on_frame=lambda _: bar.update(1))
-    except (KeyboardInterrupt, OSError) as e:
-        for path in written:
-            click.echo(str(path))
-        missing = ", ".join(n for n in names if Path(folder) / f"{n}.gif" not in written)
-        if isinstance(e, KeyboardInterrupt):
-            raise Incomplete(f"interrupted; not written: {missing}", 130) from None
-        where = f" {e.filename}" if e.filename else ""
-        raise Incomplete(f"cannot write{where}: {e.strerror or e}; not written: {missing}", 1) from None
+    items = [(GALLERY[name].animation(style, ms), Path(folder) / f"{name}.gif") for name in names]
+    total = sum(len(anim) for anim, _ in items)
+    check_writable(Path(folder), folder=True)
+    with click.progressbar(length=total, label="gallery", file=sys.stderr, show_pos=True) as bar:
+        try:
+            written = save_many(
+                items, jobs,
+                on_saved=(lambda i: bar.update(len(items[i][0]))) if jobs > 1 else None,
+                on_frame=(lambda _: bar.update(1)) if jobs <= 1 else None,
+            )
+        except SaveIncomplete as e:
+            for path in e.written:
+                click.echo(str(path))
+            missing = ", ".join(names[i] for i in e.missing)
+            if isinstance(e.cause, KeyboardInterrupt):
+                raise Incomplete(f"interrupted; not written: {missing}", 130) from None
+            if isinstance(e.cause, OSError):
+                where = f" {e.cause.filename}" if e.cause.filename else ""
+                raise Incomplete(f"cannot write{where}: {e.cause.strerror or e.cause}; not written: {missing}", 1) from None
+            raise Incomplete(f"{e.cause}; not written: {missing}", 1) from None
     for path in written:
         click.echo(str(path))
 

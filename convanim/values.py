@@ -30,6 +30,13 @@ class Numbers:
     input: np.ndarray  # (H, W), as given
     kernel: Optional[np.ndarray]  # (kh, kw) PyTorch weight; None for pooling
 
+    def __getstate__(self) -> dict:  # the operands only; the rest is recomputed on demand
+        return {"spec": self.spec, "input": self.input, "kernel": self.kernel}
+
+    def __setstate__(self, state: dict) -> None:
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
+
     @classmethod
     def of(cls, spec: Spec, input: Optional[np.ndarray] = None, kernel: Optional[np.ndarray] = None,
            seed: Optional[int] = None) -> "Numbers":

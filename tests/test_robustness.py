@@ -178,11 +178,42 @@ def test_gallery_keeps_what_it_finished_and_says_what_it_did_not(tmp_path, monke
         return real(self, path, *args, **kwargs)
 
     monkeypatch.setattr(convanim.animation.Animation, "save", save)
-    result = CliRunner().invoke(cli, ["gallery", "--only", "dilation,no_padding_no_strides,padding_strides,no_padding_strides"])
+    result = CliRunner().invoke(
+        cli, ["gallery", "--jobs", "1", "--only", "dilation,no_padding_no_strides,padding_strides,no_padding_strides"]
+    )
     assert result.exit_code == 130
     assert result.stdout.splitlines() == ["output/dilation.gif", "output/no_padding_no_strides.gif"]
     assert result.stderr.splitlines()[-1] == "Error: interrupted; not written: padding_strides, no_padding_strides"
     assert sorted(p.name for p in (tmp_path / "output").iterdir()) == ["dilation.gif", "no_padding_no_strides.gif"]
+
+
+def test_parallel_gallery_reports_a_failed_figure_and_keeps_the_rest(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    real = convanim.animation.Animation.save
+
+    def save(self, path, *args, **kwargs):
+        if Path(path).name == "padding_strides.gif":
+            raise OSError(28, "No space left on device", str(path))
+        return real(self, path, *args, **kwargs)
+
+    monkeypatch.setattr(convanim.animation.Animation, "save", save)
+    result = CliRunner().invoke(cli, ["gallery", "--jobs", "2", "--only", "dilation,padding_strides"])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1] == (
+        "Error: cannot write output/padding_strides.gif: No space left on device; not written: padding_strides"
+    )
+    assert result.stdout == "output/dilation.gif\n"  # both started at once; the other one finished
+    assert (tmp_path / "output" / "dilation.gif").is_file()
+    assert not (tmp_path / "output" / "padding_strides.gif").exists()
+
+
+def test_parallel_and_serial_galleries_are_identical(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    figures = "no_padding_strides,dilation,numerical_average_pooling"
+    assert CliRunner().invoke(cli, ["gallery", "-j", "1", "--only", figures, "-o", "one"]).exit_code == 0
+    assert CliRunner().invoke(cli, ["gallery", "-j", "3", "--only", figures, "-o", "three"]).exit_code == 0
+    one, three = _snapshot(tmp_path / "one"), _snapshot(tmp_path / "three")
+    assert one == three and len(one) == 3
 
 
 # ---- reproducible ------------------------------------------------------------------
