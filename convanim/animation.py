@@ -44,6 +44,7 @@ class Animation:
     precision: int = 1
     theme: Theme = field(default=PAPER, repr=False)
     cell_px: Optional[float] = None  # None: the paper's, smaller for large grids
+    crisp: bool = False  # no antialiasing: flat colours only, much smaller GIFs
     max_frames: int = MAX_FRAMES
     max_size: int = MAX_SIZE_PX
 
@@ -109,7 +110,7 @@ class Animation:
 
     def renderer(self) -> Renderer:
         self.check_limits()
-        return Renderer(self.scene, self.style, self.theme, geometry=self.geometry)
+        return Renderer(self.scene, self.style, self.theme, geometry=self.geometry, antialias=not self.crisp)
 
     def frames(self, rgba: bool = False) -> Iterator[np.ndarray]:
         """Every frame, in order, as (H, W, 3) uint8 arrays (or RGBA), drawn one at a time."""
@@ -135,7 +136,8 @@ class Animation:
         frames: Iterator[np.ndarray] = self.frames(rgba=True)
         if on_frame is not None:
             frames = _report(frames, on_frame)
-        return write_animation(frames, target, self.delay_ms, len(self), self.theme.palette(), force)
+        palette = self.theme.palette(ramps=not self.crisp)
+        return write_animation(frames, target, self.delay_ms, len(self), palette, force)
 
 
 class SaveIncomplete(Exception):

@@ -42,6 +42,12 @@ FIT_WIDTH_PX = 1000.0  # a large grid shrinks its cells to stay about this wide.
 MIN_CELL_PX = 4.0  # ...down to this
 
 
+def _union(a, b):
+    if a is None or b is None:
+        return a or b
+    return (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
+
+
 def _rgba(colour: RGB, alpha: float = 1.0) -> tuple:
     return (colour[0] / 255, colour[1] / 255, colour[2] / 255, alpha)
 
@@ -140,6 +146,7 @@ class Renderer:
         cell_px: Optional[float] = None,
         labels: bool = False,
         geometry: Optional[Geometry] = None,
+        antialias: bool = True,
     ):
         self.scene = scene
         self.theme = theme
@@ -171,11 +178,16 @@ class Renderer:
         if geometry.annotations:
             self.axes.add_collection(self._text_collection(geometry.annotations), autolim=False)
         self._moving = self._moving_artists()
+        if not antialias:  # crisp edges: flat colours that compress to about half the bytes
+            for artist in self.axes.collections:
+                artist.set_antialiased(False)
         self.canvas.draw()
         self._pristine = self.canvas.copy_from_bbox(self.figure.bbox)
         self._background = self._pristine
         self._baked = 0  # the reveals of steps before this one are in the background
         self._last: Optional[Step] = None
+        self._last_box: Optional[Tuple[int, int, int, int]] = None
+        self.changed: Optional[Tuple[int, int, int, int]] = None
 
     # ---- static ---------------------------------------------------------------------
 
@@ -275,28 +287,53 @@ class Renderer:
         # Links run above their source plane and below every later one; text goes on top.
         return [self._highlights[0], self._links, *self._highlights[1:], *self._marks, self._labels]
 
-    def _update(self, step: Step) -> None:
+    def _update(self, step: Step) -> np.ndarray:
+        """Point the moving artists at ``step``; returns every screen point they cover, (n, 2)."""
+        points = []
+
+        def show(artist, shapes, setter):
+            artist.set_visible(len(shapes) > 0)  # an invisible artist costs nothing to draw
+            setter(shapes)
+            points.extend(np.asarray(shape).reshape(-1, 2) for shape in shapes)
+
         for artist, cells, placement in zip(self._highlights, step.highlights, self.layout.placements):
-            artist.set_verts(placement.cells(cells))
+            show(artist, placement.cells(cells), artist.set_verts)
         for k, artist in enumerate(self._marks):
             cells = step.marks[k] if k < len(step.marks) else np.empty((0, 2))
             polygons = self.layout.placements[k].cells(cells)
             if len(polygons):  # an inset square, inside the cell's outline
                 centre = polygons.mean(axis=1, keepdims=True)
                 polygons = centre + (polygons - centre) * 0.72
-            artist.set_verts(polygons)
+            show(artist, polygons, artist.set_verts)
         link = step.link
+        segments = []
         if link is not None and self.layout.draws_links:
-            self._links.set_segments(list(self.layout.link_segments(link.source, link.source_box, link.target, link.target_box)))
-            self._links.set_visible(True)
-        else:
-            self._links.set_visible(False)
-        self._labels.set_paths([Path(v, c) for v, c in map(self._label_outline, (*step.labels, *step.reveals))])
+            segments = list(self.layout.link_segments(link.source, link.source_box, link.target, link.target_box))
+        show(self._links, segments, self._links.set_segments)
+        outlines = [self._label_outline(label) for label in (*step.labels, *step.reveals)]
+        show(self._labels, [v for v, _ in outlines], lambda _: self._labels.set_paths([Path(v, c) for v, c in outlines]))
+        return np.concatenate(points) if points else np.empty((0, 2))
 
-    def _bake_until(self, index: int) -> None:
-        """Make the background hold the reveals of every step before ``index``."""
+    def _pixel_box(self, points: np.ndarray) -> Optional[Tuple[int, int, int, int]]:
+        """(x0, y0, x1, y1) pixels from the top-left covering ``points`` and their strokes, or None."""
+        if not len(points):
+            return None
+        display = self.axes.transData.transform(points)
+        pad = 3 + math.ceil(max(self.theme.line_px, self.theme.mark_px) * self._px)
+        x0, x1 = display[:, 0].min() - pad, display[:, 0].max() + pad
+        y0, y1 = self.height - display[:, 1].max() - pad, self.height - display[:, 1].min() + pad
+        x0, y0 = max(0, math.floor(x0)), max(0, math.floor(y0))
+        x1, y1 = min(self.width, math.ceil(x1)), min(self.height, math.ceil(y1))
+        return (x0, y0, x1, y1) if x1 > x0 and y1 > y0 else None
+
+    def _bake_until(self, index: int) -> bool:
+        """Make the background hold the reveals of every step before ``index``.
+
+        True if it changed outside the region of the last frame (a jump, not the next step).
+        """
         if index == self._baked:
-            return
+            return False
+        jumped = index != self._baked + 1 or self._last is None or self._last.index != self._baked
         if index < self._baked:
             self._background, self._baked = self._pristine, 0
         last = self._last
@@ -310,6 +347,7 @@ class Renderer:
             collection.remove()
             self._background = self.canvas.copy_from_bbox(self.figure.bbox)
         self._baked = index
+        return jumped
 
     def pixels(self, plane: int, xy: np.ndarray) -> np.ndarray:
         """Where plane points (x, y) = (column, row) land in a frame, as (x, y) pixels from the top-left."""
@@ -318,15 +356,26 @@ class Renderer:
         return np.column_stack([display[:, 0], self.height - display[:, 1]]).reshape(np.shape(screen))
 
     def _draw(self, step: Optional[Step | int]) -> np.ndarray:
-        """Draw a frame; returns a view of the canvas's RGBA buffer, valid until the next draw."""
+        """Draw a frame; returns a view of the canvas's RGBA buffer, valid until the next draw.
+
+        Only the region that moved since the last frame is restored and redrawn; ``self.changed``
+        is that region (x0, y0, x1, y1) in pixels from the top-left, or None if nothing moved.
+        """
         if not isinstance(step, Step):
             step = self.scene.step(int(step or 0))
-        self._bake_until(step.index)
-        self._update(step)
-        self.canvas.restore_region(self._background)
-        for artist in self._moving:
-            self.axes.draw_artist(artist)
-        self._last = step
+        rebaked = self._bake_until(step.index)
+        box = self._pixel_box(self._update(step))
+        if self._last is None or rebaked:
+            changed = (0, 0, self.width, self.height)
+        else:
+            changed = _union(box, self._last_box)
+        if changed is not None:
+            x0, y0, x1, y1 = changed
+            # Agg takes this box from the top-left, both ends included, placed at the saved origin.
+            self.canvas.restore_region(self._background, bbox=(x0, y0, x1 - 1, y1 - 1), xy=(0, 0))
+            for artist in self._moving:
+                self.axes.draw_artist(artist)
+        self._last, self._last_box, self.changed = step, box, changed
         return np.asarray(self.canvas.buffer_rgba())
 
     def frame(self, step: Optional[Step | int] = 0) -> np.ndarray:

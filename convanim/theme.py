@@ -47,15 +47,15 @@ class Theme:
         colours = [*bases, self.line, self.link, self.text, self.mark, *(self.over(b) for b in bases)]
         return tuple(dict.fromkeys(colours))
 
-    def palette(self, size: int = 255) -> np.ndarray:
+    def palette(self, size: int = 255, ramps: bool = True) -> np.ndarray:
         """A fixed palette (n, 3) for indexed formats: the solid colours and ramps between each pair.
 
         Antialiased edges blend two colours, so the ramps cover them; one palette serves every
-        frame of every animation in this theme.
+        frame of every animation in this theme. Without ``ramps``, only the solid colours.
         """
         solids = np.array(self.solid_colours, dtype=float)
         pairs = list(combinations(range(len(solids)), 2))
-        steps = max(0, (size - len(solids)) // max(1, len(pairs)))
+        steps = max(0, (size - len(solids)) // max(1, len(pairs))) if ramps else 0
         ramps = [
             solids[i] + (solids[j] - solids[i]) * t
             for i, j in pairs
