@@ -63,11 +63,12 @@ def per_frame(tmp: Path) -> tuple:
         anim = fig.animation()
         renderer = anim.renderer()
         stream = GifStream(io.BytesIO(), anim.delay_ms, anim.theme.palette())
-        for i, step in enumerate(anim.scene):
+        frames = renderer.stream()
+        for i in range(len(anim)):
             t0 = time.perf_counter()
-            frame = renderer._draw(step).copy()
+            frame, changed = next(frames)
             t1 = time.perf_counter()
-            stream.add(frame)
+            stream.add(frame, changed)
             t2 = time.perf_counter()
             if i:
                 draw, encode, count = draw + t1 - t0, encode + t2 - t1, count + 1

@@ -133,7 +133,7 @@ class Animation:
         replace files that convanim did not write.
         """
         target = path if isinstance(path, Target) else Target.parse(path)
-        frames: Iterator[np.ndarray] = self.frames(rgba=True)
+        frames: Iterator = self.renderer().stream()
         if on_frame is not None:
             frames = _report(frames, on_frame)
         palette = self.theme.palette(ramps=not self.crisp)
@@ -199,7 +199,7 @@ def save_many(
     return [p for i in range(len(items)) for p in results[i]]
 
 
-def _report(frames: Iterator[np.ndarray], on_frame: Callable[[int], None]) -> Iterator[np.ndarray]:
+def _report(frames: Iterator, on_frame: Callable[[int], None]) -> Iterator:
     for i, frame in enumerate(frames):
         yield frame
         on_frame(i)

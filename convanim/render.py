@@ -382,6 +382,12 @@ class Renderer:
         """One frame as an (H, W, 3) uint8 RGB array."""
         return self._draw(step)[:, :, :3].copy()
 
+    def stream(self) -> Iterator[Tuple[np.ndarray, Optional[Tuple[int, int, int, int]]]]:
+        """Every frame in order as (RGBA view, changed box): the view is overwritten by the next frame."""
+        for step in self.scene:
+            buffer = self._draw(step)
+            yield buffer, self.changed
+
     def frames(self, rgba: bool = False) -> Iterator[np.ndarray]:
         """Every frame in order: (H, W, 3) RGB arrays, or (H, W, 4) RGBA ones (cheaper to copy)."""
         for step in self.scene:

@@ -16,7 +16,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from contextlib import contextmanager
-from typing import BinaryIO, Iterable, Iterator, List, Optional
+from typing import BinaryIO, Iterable, Iterator, List, Optional, Tuple, Union
 
 import imageio.v3 as iio
 import numpy as np
@@ -24,6 +24,8 @@ from PIL import GifImagePlugin, Image
 from PIL.PngImagePlugin import PngInfo
 
 FORMATS = {".gif": "gif", ".png": "png"}
+Box = Tuple[int, int, int, int]
+"""(x0, y0, x1, y1) in pixels from the top-left, ends excluded."""
 
 
 class OutputError(ValueError):
@@ -76,8 +78,16 @@ def check_writable(path: Path, folder: bool = False) -> None:
             break
 
 
+Frames = Iterable[Union[np.ndarray, Tuple[np.ndarray, Optional[Box]]]]
+
+
+def _with_boxes(frames: Frames) -> Iterator[Tuple[np.ndarray, Optional[Box]]]:
+    for item in frames:
+        yield item if isinstance(item, tuple) else (item, None)
+
+
 def write_animation(
-    frames: Iterable[np.ndarray],
+    frames: Frames,
     target: Target,
     delay_ms: int,
     count: int,
@@ -85,6 +95,8 @@ def write_animation(
     force: bool = False,
 ) -> List[Path]:
     """Stream ``count`` RGB(A) frames into ``target``; returns the files written.
+
+    A frame may come as ``(pixels, changed_box)``; frames are used before the next is asked for.
 
     A PNG sequence replaces only files convanim wrote (their PNG text says so) unless ``force``.
     """
@@ -174,21 +186,25 @@ def _is_row(value: list) -> bool:
     return all(isinstance(v, list) and len(v) <= 2 and not any(isinstance(x, list) for x in v) for v in value) and len(value) <= 64
 
 
-def _write_gif(frames: Iterable[np.ndarray], path: Path, delay_ms: int, palette: np.ndarray) -> Path:
+def _write_gif(frames: Frames, path: Path, delay_ms: int, palette: np.ndarray) -> Path:
     with _replacing(path) as fp:
         stream = GifStream(fp, delay_ms, palette)
-        for frame in frames:
-            stream.add(frame)
+        for frame, changed in _with_boxes(frames):
+            stream.add(frame, changed)
         stream.close()
     return path
 
 
-def colour_keys(frame: np.ndarray) -> np.ndarray:
-    """Each pixel's colour as one integer, R | G << 8 | B << 16, for RGB or RGBA uint8 frames."""
+def colour_keys(frame: np.ndarray, box: Optional[Box] = None) -> np.ndarray:
+    """Each pixel's colour as one integer, R | G << 8 | B << 16, for RGB or RGBA uint8 frames.
+
+    ``box`` (x0, y0, x1, y1) limits it to a region.
+    """
     frame = np.asarray(frame)
+    x0, y0, x1, y1 = box if box is not None else (0, 0, frame.shape[1], frame.shape[0])
     if frame.dtype == np.uint8 and frame.ndim == 3 and frame.shape[2] == 4 and frame.flags.c_contiguous:
-        return frame.view("<u4")[:, :, 0] & 0xFFFFFF  # RGBA in memory is this integer plus alpha
-    rgb = frame[:, :, :3].astype(np.uint32)
+        return frame.view("<u4")[y0:y1, x0:x1, 0] & 0xFFFFFF  # RGBA in memory is this integer plus alpha
+    rgb = frame[y0:y1, x0:x1, :3].astype(np.uint32)
     return rgb[:, :, 0] | (rgb[:, :, 1] << 8) | (rgb[:, :, 2] << 16)
 
 
@@ -205,7 +221,7 @@ class GifStream:
         self.fp = fp
         self.delay_ms = int(delay_ms)
         self._mapper = PaletteMapper.for_palette(palette)
-        self._previous: Optional[np.ndarray] = None
+        self._shown: Optional[np.ndarray] = None  # colour keys of the picture a viewer shows now
         self._pending: Optional[list] = None  # [image, offset, duration, extra encoder params]
 
     def _image(self, indices: np.ndarray) -> Image.Image:
@@ -213,32 +229,39 @@ class GifStream:
         image.putpalette(self._mapper.palette_bytes)
         return image
 
-    def add(self, frame: np.ndarray) -> None:
-        """Append an (H, W, 3) RGB or (H, W, 4) RGBA uint8 frame."""
-        keys = colour_keys(frame)
-        if self._previous is None:
-            image = self._image(self._mapper.index(keys))
+    def add(self, frame: np.ndarray, changed: Optional[Box] = None) -> None:
+        """Append an (H, W, 3) RGB or (H, W, 4) RGBA uint8 frame.
+
+        ``changed`` (x0, y0, x1, y1), if given, promises that nothing outside it differs from
+        the previous frame, so only that region is compared.
+        """
+        if self._shown is None:
+            self._shown = colour_keys(frame).copy()
+            image = self._image(self._mapper.index(self._shown))
             header, _ = GifImagePlugin.getheader(image, None, {"loop": 0, "duration": self.delay_ms, "optimize": False})
             self.fp.writelines(header)
             self._pending = [image, (0, 0), self.delay_ms, {}]
-            self._previous = keys
             return
-        if keys.shape != self._previous.shape:
-            raise ValueError(f"frame size changed from {self._previous.shape} to {keys.shape}")
-        changed = keys != self._previous
-        rows = np.flatnonzero(changed.any(axis=1))
+        height, width = self._shown.shape
+        if frame.shape[:2] != (height, width):
+            raise ValueError(f"frame size changed from {width}x{height} to {frame.shape[1]}x{frame.shape[0]}")
+        bx, by, _, _ = box = changed if changed is not None else (0, 0, width, height)
+        keys = colour_keys(frame, box)
+        shown = self._shown[by : by + keys.shape[0], bx : bx + keys.shape[1]]
+        differs = keys != shown
+        rows = np.flatnonzero(differs.any(axis=1))
         if rows.size == 0:
             self._pending[2] += self.delay_ms
             return
         self._flush()
         y0, y1 = rows[0], rows[-1] + 1
-        cols = np.flatnonzero(changed[y0:y1].any(axis=0))
+        cols = np.flatnonzero(differs[y0:y1].any(axis=0))
         x0, x1 = cols[0], cols[-1] + 1
         indices = self._mapper.index(keys[y0:y1, x0:x1])
-        indices[~changed[y0:y1, x0:x1]] = self.TRANSPARENT
+        indices[~differs[y0:y1, x0:x1]] = self.TRANSPARENT
         extra = {"transparency": self.TRANSPARENT, "disposal": 1}
-        self._pending = [self._image(indices), (int(x0), int(y0)), self.delay_ms, extra]
-        self._previous = keys
+        self._pending = [self._image(indices), (int(bx + x0), int(by + y0)), self.delay_ms, extra]
+        shown[...] = keys
 
     def _flush(self) -> None:
         if self._pending is not None:
@@ -247,7 +270,7 @@ class GifStream:
             self._pending = None
 
     def close(self) -> None:
-        if self._previous is None:
+        if self._shown is None:
             raise ValueError("an animation needs at least one frame")
         self._flush()
         self.fp.write(b";")
@@ -306,7 +329,7 @@ def written_by_convanim(path: Path) -> bool:
         return False
 
 
-def _write_png_sequence(frames: Iterable[np.ndarray], target: Target, count: int, force: bool) -> List[Path]:
+def _write_png_sequence(frames: Frames, target: Target, count: int, force: bool) -> List[Path]:
     paths = target.frame_paths(count)
     folder = paths[0].parent
     for path in paths:
@@ -321,7 +344,7 @@ def _write_png_sequence(frames: Iterable[np.ndarray], target: Target, count: int
             raise OSError(e.errno, e.strerror, str(folder)) from None
         try:
             written = 0
-            for frame, path in zip(frames, paths):
+            for (frame, _), path in zip(_with_boxes(frames), paths):
                 iio.imwrite(staging / path.name, np.ascontiguousarray(frame[:, :, :3]), extension=".png", pnginfo=info)
                 written += 1
             if written != count:

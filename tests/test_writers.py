@@ -132,3 +132,37 @@ def test_files_get_ordinary_permissions(tmp_path):
     mask = os.umask(0)
     os.umask(mask)
     assert path.stat().st_mode & 0o777 == 0o666 & ~mask
+
+
+from convanim.spec import ConvTranspose2d, Pool2d  # noqa: E402
+from convanim.values import Numbers  # noqa: E402
+from convanim.writers import PaletteMapper, colour_keys  # noqa: E402
+
+
+@pytest.mark.parametrize(
+    "anim",
+    [
+        Animation(Conv2d(5, 3, 2, 1)),
+        Animation(ConvTranspose2d(3, 3, 2, 1, output_padding=1), numbers=Numbers.of(ConvTranspose2d(3, 3, 2, 1, output_padding=1)), labels=True),
+        Animation(Pool2d(4, 2), "flat", numbers=Numbers.of(Pool2d(4, 2))),
+        Animation(Conv2d(6, 3, 2), crisp=True),
+    ],
+    ids=["conv", "transposed-numbers", "maxpool-flat", "crisp"],
+)
+def test_every_decoded_gif_frame_is_the_rendered_frame_in_the_palette(tmp_path, anim):
+    [path] = anim.save(tmp_path / "a.gif")
+    decoded, durations, _, _ = _read_gif(path)
+    palette = anim.theme.palette(ramps=not anim.crisp)
+    mapper = PaletteMapper.for_palette(palette)
+    expected = [mapper.colours[mapper.index(colour_keys(f))] for f in anim.frames()]
+    assert len(decoded) == len(expected)
+    for got, want in zip(decoded, expected):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_crisp_gifs_hold_only_the_solid_colours(tmp_path):
+    anim = Animation(Conv2d(5, 3, 2, 1), crisp=True)
+    [path] = anim.save(tmp_path / "a.gif")
+    frames, *_ = _read_gif(path)
+    colours = {tuple(c) for f in frames for c in f.reshape(-1, 3)}
+    assert colours <= set(PAPER.solid_colours)
