@@ -45,6 +45,7 @@ class Animation:
     theme: Theme = field(default=PAPER, repr=False)
     cell_px: Optional[float] = None  # None: the paper's, smaller for large grids
     crisp: bool = False  # no antialiasing: flat colours only, much smaller GIFs
+    width: Optional[int] = None  # the image's width in pixels, instead of cell_px
     max_frames: int = MAX_FRAMES
     max_size: int = MAX_SIZE_PX
 
@@ -59,6 +60,8 @@ class Animation:
             raise SpecError("numbers", "were computed for another spec")
         if self.cell_px is not None and not 0 < self.cell_px <= 1000:
             raise SpecError("cell_px", f"must be between 0 and 1000 px, got {self.cell_px}")
+        if self.width is not None and not 16 <= self.width <= 100_000:
+            raise SpecError("width", f"must be between 16 and 100,000 px, got {self.width}")
 
     def check_limits(self) -> None:
         """Refuse, before anything is drawn, an animation with too many frames or too large an image."""
@@ -68,6 +71,8 @@ class Animation:
                 "max_frames", f"the spec makes {frames:,} frames, more than the limit of {self.max_frames:,}"
             )
         rows, cols = drawn_shape(self.spec)
+        if self.width is not None and self.width > self.max_size:
+            raise SpecError("max_size", f"a {self.width:,} px wide image is more than {self.max_size:,} px on a side")
         if max(rows, cols) * max(self.cell_px or MIN_CELL_PX, MIN_CELL_PX) > self.max_size:
             raise SpecError(
                 "max_size",
@@ -89,7 +94,9 @@ class Animation:
 
     @cached_property
     def geometry(self) -> Geometry:
-        return Geometry.of(self.scene, self.style, self.theme, self.cell_px, self.labels, max_size=self.max_size)
+        return Geometry.of(
+            self.scene, self.style, self.theme, self.cell_px, self.labels, max_size=self.max_size, width=self.width
+        )
 
     @cached_property
     def sweep(self) -> Sweep:

@@ -80,9 +80,10 @@ class Geometry:
     def of(
         cls, scene: Scene, style: str = "paper", theme: Theme = PAPER, cell_px: Optional[float] = None,
         labels: bool = False, fit_width: float = FIT_WIDTH_PX, max_size: float = math.inf,
+        width: Optional[float] = None,
     ) -> "Geometry":
         """``cell_px`` None: the paper's cell size, shrunk so that a large grid stays about ``fit_width``
-        wide and within ``max_size`` on a side."""
+        wide and within ``max_size`` on a side; or the size that makes the image ``width`` px wide."""
         widths = [_text_width(p.name, NAME_EM, theme) for p in scene.planes] if labels else []
         lay = layout(scene.planes, style, widths)
         annotations = tuple(_annotations(scene, lay, style, theme)) if labels else ()
@@ -91,15 +92,17 @@ class Geometry:
             xmin, ymin = min(xmin, vertices[:, 0].min()), min(ymin, vertices[:, 1].min())
             xmax, ymax = max(xmax, vertices[:, 0].max()), max(ymax, vertices[:, 1].max())
         margins = 2 * MARGIN_PX / PAPER_CELL_PX  # margins scale with the cells, in cell units
-        if cell_px is None:
+        if width is not None:
+            cell_px = max(MIN_CELL_PX, width / (xmax - xmin + margins))
+        elif cell_px is None:
             w, h = xmax - xmin + margins, ymax - ymin + margins
             fits = min(PAPER_CELL_PX, fit_width / w, max_size / w, max_size / h)
             cell_px = max(MIN_CELL_PX, math.floor(fits * 1000) / 1000)
         elif not cell_px > 0:
             raise ValueError(f"cell_px must be positive, got {cell_px!r}")
-        width = int(math.ceil((xmax - xmin + margins) * cell_px))
-        height = int(math.ceil((ymax - ymin + margins) * cell_px))
-        return cls(lay, annotations, (xmin, ymin, xmax, ymax), float(cell_px), width, height)
+        pixels_wide = int(math.ceil((xmax - xmin + margins) * cell_px - 1e-6))
+        pixels_high = int(math.ceil((ymax - ymin + margins) * cell_px - 1e-6))
+        return cls(lay, annotations, (xmin, ymin, xmax, ymax), float(cell_px), pixels_wide, pixels_high)
 
 
 def _text_width(text: str, em: float, theme: Theme) -> float:

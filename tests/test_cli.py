@@ -100,7 +100,7 @@ def test_style_flat_and_timing(run, tmp_path):
         (["conv", "--delay", "5"], "Error: Invalid value for '--delay': 5 is not in the range 10<=x<=655350."),
         (["conv", "--delay", "100", "--fps", "2"], "Error: --delay and --fps: give one or the other"),
         (["conv", "--style", "cubist"], "Error: Invalid value for '--style': 'cubist' is not one of 'paper', 'flat'."),
-        (["conv", "--wat"], "Error: No such option '--wat'."),
+        (["conv", "--wat"], "Error: No such option '--wat'. Did you mean '--width'?"),
         (["gallery", "--only", "nope"],
          f"Error: Invalid value for --only: unknown figure 'nope'; choose from: {', '.join(GALLERY)}"),
     ],
