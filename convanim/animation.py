@@ -9,17 +9,17 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field, fields
 from functools import cached_property
 from pathlib import Path
-from typing import Callable, Iterator, List, Optional, Sequence, Tuple
+from typing import Callable, Iterator, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
 from .layout import STYLES
 from .render import MIN_CELL_PX, Geometry, Renderer
-from .scene import Scene, gather_scene
-from .spec import Spec, SpecError, caption
+from .scene import Scene, Sweeping, build_scene, shown_channels
+from .spec import Chain, Spec, SpecError, caption, stages_of
 from .sweep import Sweep, drawn_shape, sweep_of
 from .theme import PAPER, Theme
-from .values import Numbers
+from .values import Numbers, StagedNumbers
 from .writers import Target, write_animation
 
 MIN_DELAY_MS, MAX_DELAY_MS = 10, 655_350  # what a GIF frame delay can hold
@@ -36,10 +36,10 @@ class Animation:
     with both, the kernel is shown as a plane of its own too.
     """
 
-    spec: Spec
+    spec: Union[Spec, Chain]
     style: str = "paper"
     delay_ms: int = 1000
-    numbers: Optional[Numbers] = field(default=None, repr=False)
+    numbers: Optional[Union[Numbers, StagedNumbers]] = field(default=None, repr=False)
     labels: bool = False
     precision: int = 1
     theme: Theme = field(default=PAPER, repr=False)
@@ -65,12 +65,13 @@ class Animation:
 
     def check_limits(self) -> None:
         """Refuse, before anything is drawn, an animation with too many frames or too large an image."""
-        frames = self.spec.output_size[0] * self.spec.output_size[1]
+        frames = frame_count(self.spec)
         if frames > self.max_frames:
             raise SpecError(
                 "max_frames", f"the spec makes {frames:,} frames, more than the limit of {self.max_frames:,}"
             )
-        rows, cols = drawn_shape(self.spec)
+        rows = max(drawn_shape(stage.spec)[0] for stage in stages_of(self.spec))
+        cols = max(drawn_shape(stage.spec)[1] for stage in stages_of(self.spec))
         if self.width is not None and self.width > self.max_size:
             raise SpecError("max_size", f"a {self.width:,} px wide image is more than {self.max_size:,} px on a side")
         if max(rows, cols) * max(self.cell_px or MIN_CELL_PX, MIN_CELL_PX) > self.max_size:
@@ -100,17 +101,21 @@ class Animation:
 
     @cached_property
     def sweep(self) -> Sweep:
-        return sweep_of(self.spec)
+        """The (first) stage's sweep."""
+        return sweep_of(stages_of(self.spec)[0].spec)
 
     @cached_property
     def scene(self) -> Scene:
-        return gather_scene(
-            self.sweep,
-            self.numbers,
-            self.precision,
-            show_kernel=self.labels,
-            caption=caption(self.spec) if self.labels else "",
-        )
+        stages = stages_of(self.spec)
+        values = self.numbers.stages if isinstance(self.numbers, StagedNumbers) else (self.numbers,) * len(stages)
+        sweepings = [
+            Sweeping(st.name, sweep_of(st.spec), st.source, st.target, numbers,
+                     st.spec.in_channels, st.spec.out_channels, st.spec.groups)
+            for st, numbers in zip(stages, values)
+        ]
+        volumes = getattr(self.spec, "volumes", ("input", "output"))
+        text = caption(self.spec) if self.labels else ""
+        return build_scene(volumes, sweepings, self.precision, show_kernel=self.labels, caption=text)
 
     def __len__(self) -> int:
         return len(self.scene)
@@ -145,6 +150,15 @@ class Animation:
             frames = _report(frames, on_frame)
         palette = self.theme.palette(ramps=not self.crisp)
         return write_animation(frames, target, self.delay_ms, len(self), palette, force)
+
+
+def frame_count(spec: Union[Spec, Chain]) -> int:
+    """How many frames an animation of ``spec`` has, without building anything."""
+    total = 0
+    for stage in stages_of(spec):
+        oh, ow = stage.spec.output_size
+        total += len(shown_channels(stage.spec.out_channels)) * oh * ow
+    return total
 
 
 class SaveIncomplete(Exception):

@@ -99,12 +99,31 @@ def _clip_before(plane: Placement, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.stack([a, a + t_in * (b - a)])
 
 
+CHANNEL_GAP = 0.6  # between the planes of one volume (cells); volumes keep the paper's spacing
+ELLIPSIS_GAP = 1.6  # extra room where planes of a volume are left out
+
+
+def _vertical_extent(matrix: np.ndarray, h: int, w: int) -> float:
+    """The longest vertical chord of a plane drawn through ``matrix``: how far apart two copies
+    stacked straight up must be not to overlap."""
+    corners = np.array([[0, 0], [w, 0], [w, h], [0, h]], dtype=float) @ matrix.T
+    edges = list(zip(corners, np.roll(corners, -1, axis=0)))
+    longest = 0.0
+    for x in corners[:, 0]:
+        ys = [a[1] + (b[1] - a[1]) * (x - a[0]) / (b[0] - a[0]) for a, b in edges
+              if abs(b[0] - a[0]) > 1e-12 and min(a[0], b[0]) - 1e-9 <= x <= max(a[0], b[0]) + 1e-9]
+        if ys:
+            longest = max(longest, max(ys) - min(ys))
+    return longest
+
+
 def layout(planes: Sequence[Plane], style: str = "paper", label_widths: Sequence[float] = ()) -> Layout:
     """Place the planes: ``paper`` stacks them isometrically, ``flat`` puts them side by side.
 
-    Planes marked ``beside`` (a kernel) sit next to the first plane instead of in the stack.
-    In ``flat``, each plane gets a slot as wide as its label (``label_widths``, in cells) if
-    that is wider than the plane, so that labels above neighbours never meet.
+    The channel planes of one volume stack closely (paper) or sit close together (flat);
+    volumes are spaced as the paper spaces input and output. Planes marked ``beside`` (a
+    kernel) sit next to the first plane instead. In ``flat``, each plane gets a slot as wide
+    as its label (``label_widths``, in cells) if that is wider, so that labels never meet.
     """
     if style not in STYLES:
         raise ValueError(f"unknown style {style!r}: use one of {', '.join(STYLES)}")
@@ -113,24 +132,36 @@ def layout(planes: Sequence[Plane], style: str = "paper", label_widths: Sequence
     if style == "paper":
         placements = []
         matrix = PAPER_SHEAR @ flip
-        elevation, aside = 0.0, base_w + 1.0
-        for k, plane in enumerate(planes):
+        elevation, aside, previous = 0.0, base_w + 1.0, None
+        for plane in planes:
             h, w = plane.grid.shape
             if plane.beside:  # on the floor, right of the first plane, centred on it
                 origin = PAPER_SHEAR @ np.array([aside, (base_h - h) / 2.0])
                 aside += w + 1
             else:
-                origin = np.array([PAPER_OUTPUT_NUDGE if k else 0.0, elevation])
-                elevation += h + 1
+                if previous is not None and plane.volume == previous.volume:
+                    elevation += _vertical_extent(PAPER_SHEAR, *previous.grid.shape) + CHANNEL_GAP
+                    elevation += ELLIPSIS_GAP if plane.elided else 0.0
+                elif previous is not None:
+                    elevation += previous.grid.shape[0] + 1  # the paper: padded height plus one cell
+                nudge = PAPER_OUTPUT_NUDGE if plane.volume != planes[0].volume else 0.0
+                origin = np.array([nudge, elevation])
+                previous = plane
             placements.append(Placement(matrix, PAPER_SHEAR @ np.array([0.0, h]) + origin, (h, w)))
         return Layout(tuple(placements), draws_links=True)
-    # flat: left to right, operands (the first plane, then those beside it) before results,
+    # flat: left to right, operands (the first volume, then planes beside it) before results,
     # all centred on the first plane's middle row
-    order = sorted(range(len(planes)), key=lambda k: (k > 0 and not planes[k].beside, k))
-    slots, x = {}, 0.0
+    first = planes[0].volume
+    order = sorted(range(len(planes)), key=lambda k: (planes[k].volume != first and not planes[k].beside, k))
+    slots, x, previous = {}, 0.0, None
     for k in order:
-        h, w = planes[k].grid.shape
+        plane = planes[k]
+        h, w = plane.grid.shape
+        if previous is not None:
+            same = plane.volume == previous.volume and not plane.beside and not previous.beside
+            x += (CHANNEL_GAP + (ELLIPSIS_GAP if plane.elided else 0.0)) if same else 1.0
         slot = max(w, label_widths[k] if k < len(label_widths) else 0.0)
         slots[k] = Placement(flip, np.array([x + (slot - w) / 2.0, -(base_h - h) / 2.0]), (h, w))
-        x += slot + 1
+        x += slot
+        previous = plane
     return Layout(tuple(slots[k] for k in range(len(planes))), draws_links=False)

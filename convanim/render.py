@@ -39,6 +39,7 @@ VALUE_EM, VALUE_MAX_WIDTH = 0.52, 0.78
 WEIGHT_EM = 0.27
 NAME_EM, CAPTION_EM = 0.55, 0.5
 FIT_WIDTH_PX = 1000.0  # a large grid shrinks its cells to stay about this wide...
+FIT_SIDE_PX = 1400.0  # ...and a tall stack of planes about this high...
 MIN_CELL_PX = 4.0  # ...down to this
 
 
@@ -70,7 +71,8 @@ class Geometry:
     """Where everything goes and how big the image is, known before anything is drawn."""
 
     layout: Layout
-    annotations: Tuple[Tuple[np.ndarray, np.ndarray], ...]  # plane names and caption, screen outlines
+    annotations: Tuple[Tuple[np.ndarray, np.ndarray], ...]  # names, caption, ellipses: screen outlines
+    phases: Tuple[Tuple[np.ndarray, np.ndarray], ...]  # each stage's name, shown with its frames
     bounds: Tuple[float, float, float, float]  # in cell units, annotations included
     cell_px: float
     width: int
@@ -86,9 +88,9 @@ class Geometry:
         wide and within ``max_size`` on a side; or the size that makes the image ``width`` px wide."""
         widths = [_text_width(p.name, NAME_EM, theme) for p in scene.planes] if labels else []
         lay = layout(scene.planes, style, widths)
-        annotations = tuple(_annotations(scene, lay, style, theme)) if labels else ()
+        annotations, phases = _annotations(scene, lay, style, theme, labels)
         xmin, ymin, xmax, ymax = lay.bounds
-        for vertices, _ in annotations:
+        for vertices, _ in (*annotations, *phases):
             xmin, ymin = min(xmin, vertices[:, 0].min()), min(ymin, vertices[:, 1].min())
             xmax, ymax = max(xmax, vertices[:, 0].max()), max(ymax, vertices[:, 1].max())
         margins = 2 * MARGIN_PX / PAPER_CELL_PX  # margins scale with the cells, in cell units
@@ -96,13 +98,13 @@ class Geometry:
             cell_px = max(MIN_CELL_PX, width / (xmax - xmin + margins))
         elif cell_px is None:
             w, h = xmax - xmin + margins, ymax - ymin + margins
-            fits = min(PAPER_CELL_PX, fit_width / w, max_size / w, max_size / h)
+            fits = min(PAPER_CELL_PX, fit_width / w, FIT_SIDE_PX / h, max_size / w, max_size / h)
             cell_px = max(MIN_CELL_PX, math.floor(fits * 1000) / 1000)
         elif not cell_px > 0:
             raise ValueError(f"cell_px must be positive, got {cell_px!r}")
         pixels_wide = int(math.ceil((xmax - xmin + margins) * cell_px - 1e-6))
         pixels_high = int(math.ceil((ymax - ymin + margins) * cell_px - 1e-6))
-        return cls(lay, annotations, (xmin, ymin, xmax, ymax), float(cell_px), pixels_wide, pixels_high)
+        return cls(lay, tuple(annotations), tuple(phases), (xmin, ymin, xmax, ymax), float(cell_px), pixels_wide, pixels_high)
 
 
 def _text_width(text: str, em: float, theme: Theme) -> float:
@@ -118,11 +120,19 @@ def _screen_text(text: str, em: float, anchor, theme: Theme, ha: str, va: str = 
     return np.asarray(anchor, dtype=float) + (vertices + [dx, dy]) * em, codes
 
 
-def _annotations(scene: Scene, lay: Layout, style: str, theme: Theme) -> List[Tuple[np.ndarray, np.ndarray]]:
-    """Plane names and the caption, placed where they touch nothing."""
+def _annotations(scene: Scene, lay: Layout, style: str, theme: Theme, labels: bool):
+    """Static texts (plane names and caption if ``labels``; ellipses always) and the stage names,
+    placed where they touch nothing."""
     out = []
-    for plane, placement in zip(scene.planes, lay.placements):
+    for k, (plane, placement) in enumerate(zip(scene.planes, lay.placements)):
         corners = placement.corners()
+        if plane.elided:  # the channels left out, between this plane and the one before
+            before = lay.placements[k - 1].corners().mean(axis=0)
+            middle = (before + corners.mean(axis=0)) / 2
+            text = f"… {plane.elided} more …"
+            out.append(_screen_text(text, CAPTION_EM, middle, theme, "center"))
+        if not labels:
+            continue
         if style == "flat":
             top = [corners[:, 0].mean(), corners[:, 1].max() + 0.3]
             out.append(_screen_text(plane.name, NAME_EM, top, theme, "center", "bottom"))
@@ -132,10 +142,15 @@ def _annotations(scene: Scene, lay: Layout, style: str, theme: Theme) -> List[Tu
         else:
             left = corners[corners[:, 0].argmin()]
             out.append(_screen_text(plane.name, NAME_EM, left - [0.35, 0], theme, "right"))
-    if scene.caption:
-        xmin, ymin, xmax, _ = lay.bounds
-        out.append(_screen_text(scene.caption, CAPTION_EM, [(xmin + xmax) / 2, ymin - 0.45], theme, "center", "top"))
-    return out
+    xmin, ymin, xmax, _ = lay.bounds
+    line = ymin - 0.45
+    phases = []
+    if scene.phases:
+        phases = [_screen_text(name, CAPTION_EM, [(xmin + xmax) / 2, line], theme, "center", "top") for name in scene.phases]
+        line -= 0.8
+    if labels and scene.caption:
+        out.append(_screen_text(scene.caption, CAPTION_EM, [(xmin + xmax) / 2, line], theme, "center", "top"))
+    return out, phases
 
 
 class Renderer:
@@ -314,6 +329,8 @@ class Renderer:
             segments = list(self.layout.link_segments(link.source, link.source_box, link.target, link.target_box))
         show(self._links, segments, self._links.set_segments)
         outlines = [self._label_outline(label) for label in (*step.labels, *step.reveals)]
+        if self.geometry.phases:
+            outlines.append(self.geometry.phases[step.phase])
         show(self._labels, [v for v, _ in outlines], lambda _: self._labels.set_paths([Path(v, c) for v, c in outlines]))
         return np.concatenate(points) if points else np.empty((0, 2))
 

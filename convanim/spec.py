@@ -7,10 +7,11 @@ PyTorch accepts is accepted here and gives the same output size.
 
 from __future__ import annotations
 
+import math
 import numbers
 import re
 from dataclasses import dataclass
-from typing import Sequence, Tuple, Union
+from typing import Any, Sequence, Tuple, Union
 
 Pair = Tuple[int, int]
 Quad = Tuple[int, int, int, int]
@@ -18,6 +19,7 @@ PairLike = Union[int, Sequence[int]]
 PaddingLike = Union[int, str, Sequence[int]]
 
 PADDING_WORDS = ("valid", "same", "full")
+MAX_CHANNELS = 4096
 
 
 class SpecError(ValueError):
@@ -93,13 +95,20 @@ def extent(kernel: Pair, dilation: Pair) -> Pair:
 
 @dataclass(frozen=True, init=False)
 class Conv2d:
-    """A direct 2-D convolution (cross-correlation, as in PyTorch's ``F.conv2d``)."""
+    """A direct 2-D convolution (cross-correlation, as in PyTorch's ``F.conv2d``).
+
+    With channels, as ``nn.Conv2d``: input C×H×W, weight O×(C/groups)×kh×kw; each output
+    channel reads the input channels of its group.
+    """
 
     input_size: Pair
     kernel_size: Pair
     stride: Pair = (1, 1)
     padding: Quad = (0, 0, 0, 0)
     dilation: Pair = (1, 1)
+    in_channels: int = 1
+    out_channels: int = 1
+    groups: int = 1
 
     op = "conv"
 
@@ -110,6 +119,9 @@ class Conv2d:
         stride: PairLike = 1,
         padding: PaddingLike = 0,
         dilation: PairLike = 1,
+        in_channels: int = 1,
+        out_channels: int = 1,
+        groups: int = 1,
     ):
         set_ = object.__setattr__
         set_(self, "input_size", as_pair("input_size", input_size, 1))
@@ -117,6 +129,16 @@ class Conv2d:
         set_(self, "stride", as_pair("stride", stride, 1))
         set_(self, "dilation", as_pair("dilation", dilation, 1))
         set_(self, "padding", _resolve_padding(padding, self.kernel_size, self.dilation, self.stride))
+        for name, value in (("in_channels", in_channels), ("out_channels", out_channels), ("groups", groups)):
+            n = _int(name, value)
+            if not 1 <= n <= MAX_CHANNELS:
+                raise SpecError(name, f"must be between 1 and {MAX_CHANNELS:,}, got {n}")
+            set_(self, name, n)
+        for name in ("in_channels", "out_channels"):
+            if getattr(self, name) % self.groups:
+                raise SpecError(
+                    (name, "groups"), f"{getattr(self, name)} channels do not split into {self.groups} groups"
+                )
         span, padded = self.kernel_extent, self.padded_size
         if span[0] > padded[0] or span[1] > padded[1]:
             raise SpecError(
@@ -129,6 +151,24 @@ class Conv2d:
     @property
     def kernel_extent(self) -> Pair:
         return extent(self.kernel_size, self.dilation)
+
+    @property
+    def has_channels(self) -> bool:
+        """Whether arrays carry channel axes (C×H×W input, O×C/g×kh×kw weight)."""
+        return (self.in_channels, self.out_channels, self.groups) != (1, 1, 1)
+
+    @property
+    def weight_shape(self) -> Tuple[int, ...]:
+        kh, kw = self.kernel_size
+        return (self.out_channels, self.in_channels // self.groups, kh, kw) if self.has_channels else (kh, kw)
+
+    @property
+    def input_shape(self) -> Tuple[int, ...]:
+        return (self.in_channels, *self.input_size) if self.has_channels else self.input_size
+
+    @property
+    def output_shape(self) -> Tuple[int, ...]:
+        return (self.out_channels, *self.output_size) if self.has_channels else self.output_size
 
     @property
     def padded_size(self) -> Pair:
@@ -147,9 +187,12 @@ class Conv2d:
         """A file-name-safe summary, e.g. ``i5_k3_s2_p1_d1``."""
         t, b, l, r = self.padding
         pad = str(t) if t == b == l == r else (f"{t}x{l}" if (t, l) == (b, r) else f"{t}-{b}-{l}-{r}")
+        channels = ""
+        if self.has_channels:
+            channels = f"_c{self.in_channels}to{self.out_channels}" + (f"_g{self.groups}" if self.groups > 1 else "")
         return (
             f"i{_size(self.input_size)}_k{_size(self.kernel_size)}_s{_size(self.stride)}"
-            f"_p{pad}_d{_size(self.dilation)}"
+            f"_p{pad}_d{_size(self.dilation)}{channels}"
         )
 
 
@@ -169,6 +212,8 @@ class ConvTranspose2d:
     output_padding: Pair = (0, 0)
 
     op = "transposed"
+    in_channels = out_channels = groups = 1
+    has_channels = False
 
     def __init__(
         self,
@@ -226,6 +271,18 @@ class ConvTranspose2d:
         )
 
     @property
+    def input_shape(self) -> Pair:
+        return self.input_size
+
+    @property
+    def weight_shape(self) -> Pair:
+        return self.kernel_size
+
+    @property
+    def output_shape(self) -> Pair:
+        return self.output_size
+
+    @property
     def slug(self) -> str:
         return (
             f"i{_size(self.input_size)}_k{_size(self.kernel_size)}_s{_size(self.stride)}"
@@ -274,11 +331,159 @@ class Pool2d(Conv2d):
         return f"{self.mode}_{super().slug}"
 
 
+@dataclass(frozen=True)
+class Stage:
+    """One sweep of a chained operation: ``spec`` reads volume ``source`` and writes ``target``."""
+
+    name: str
+    spec: Conv2d
+    source: int
+    target: int
+
+
+@dataclass(frozen=True, init=False)
+class SeparableConv2d:
+    """A depthwise convolution (one k×k kernel per channel, ``depth_multiplier`` of them) then
+    a pointwise 1×1 convolution to ``out_channels``: MobileNet's depthwise-separable block."""
+
+    input_size: Pair
+    kernel_size: Pair
+    stride: Pair = (1, 1)
+    padding: Quad = (0, 0, 0, 0)
+    dilation: Pair = (1, 1)
+    in_channels: int = 1
+    out_channels: int = 1
+    depth_multiplier: int = 1
+
+    op = "separable"
+    volumes = ("input", "depthwise", "output")
+
+    def __init__(self, input_size: PairLike, kernel_size: PairLike, stride: PairLike = 1, padding: PaddingLike = 0,
+                 dilation: PairLike = 1, in_channels: int = 1, out_channels: int = 1, depth_multiplier: int = 1):
+        multiplier = _int("depth_multiplier", depth_multiplier)
+        if not 1 <= multiplier <= MAX_CHANNELS:
+            raise SpecError("depth_multiplier", f"must be between 1 and {MAX_CHANNELS:,}, got {multiplier}")
+        in_channels = _int("in_channels", in_channels)
+        depthwise = Conv2d(input_size, kernel_size, stride, padding, dilation, in_channels,
+                           in_channels * multiplier, groups=in_channels)  # validates all but out_channels
+        for name in ("input_size", "kernel_size", "stride", "padding", "dilation", "in_channels"):
+            object.__setattr__(self, name, getattr(depthwise, name))
+        object.__setattr__(self, "out_channels", out_channels)
+        object.__setattr__(self, "depth_multiplier", multiplier)
+        object.__setattr__(self, "out_channels", self.stages()[1].spec.out_channels)  # validates it
+
+    def stages(self) -> Tuple[Stage, ...]:
+        depthwise = Conv2d(self.input_size, self.kernel_size, self.stride, self.padding, self.dilation,
+                           self.in_channels, self.in_channels * self.depth_multiplier, groups=self.in_channels)
+        pointwise = Conv2d(depthwise.output_size, 1, in_channels=depthwise.out_channels, out_channels=self.out_channels)
+        kh, kw = self.kernel_size
+        return (Stage(f"phase 1: depthwise {kh}x{kw}", depthwise, 0, 1), Stage("phase 2: pointwise 1x1", pointwise, 1, 2))
+
+    @property
+    def output_size(self) -> Pair:
+        return self.stages()[0].spec.output_size
+
+    @property
+    def input_shape(self) -> Tuple[int, ...]:
+        return (self.in_channels, *self.input_size)
+
+    @property
+    def output_shape(self) -> Tuple[int, ...]:
+        return (self.out_channels, *self.output_size)
+
+    @property
+    def slug(self) -> str:
+        return f"{self.stages()[0].spec.slug.rsplit('_c', 1)[0]}_c{self.in_channels}to{self.out_channels}_m{self.depth_multiplier}"
+
+
+def _weights(name: str, values: Sequence[float]) -> Tuple[float, ...]:
+    if isinstance(values, (str, bytes)) or not isinstance(values, Sequence) or not values:
+        raise SpecError(name, f"expected a list of numbers, got {values!r}")
+    out = []
+    for v in values:
+        if isinstance(v, bool) or not isinstance(v, numbers.Real) or not math.isfinite(v):
+            raise SpecError(name, f"expected finite numbers, got {v!r}")
+        out.append(int(v) if float(v).is_integer() else float(v))
+    return tuple(out)
+
+
+@dataclass(frozen=True, init=False)
+class SpatialSeparableConv2d:
+    """A k×k kernel that is the outer product of a column and a row (Sobel = [1,2,1]ᵀ·[1,0,−1]):
+    a k×1 pass, then a 1×k pass, which give what the full k×k kernel gives."""
+
+    input_size: Pair
+    column: Tuple[float, ...]
+    row: Tuple[float, ...]
+
+    op = "spatial-separable"
+    volumes = ("input", "column pass", "output", "full kernel")
+    in_channels = out_channels = groups = 1
+
+    def __init__(self, input_size: PairLike, column: Sequence[float], row: Sequence[float]):
+        object.__setattr__(self, "column", _weights("column", column))
+        object.__setattr__(self, "row", _weights("row", row))
+        if len(self.column) != len(self.row):
+            raise SpecError(("column", "row"), f"need the same length, got {len(self.column)} and {len(self.row)}")
+        full = Conv2d(input_size, len(self.column))
+        object.__setattr__(self, "input_size", full.input_size)
+
+    @property
+    def kernel_size(self) -> Pair:
+        return (len(self.column), len(self.row))
+
+    def kernels(self) -> Tuple[Any, ...]:
+        """The column (k×1), the row (1×k) and their product (k×k), as nested lists."""
+        col = [[v] for v in self.column]
+        return col, [list(self.row)], [[c * r for r in self.row] for c in self.column]
+
+    def stages(self) -> Tuple[Stage, ...]:
+        k = len(self.column)
+        column = Conv2d(self.input_size, (k, 1))
+        row = Conv2d(column.output_size, (1, k))
+        full = Conv2d(self.input_size, (k, k))
+        return (Stage(f"pass 1: column {k}x1", column, 0, 1), Stage(f"pass 2: row 1x{k}", row, 1, 2),
+                Stage(f"the full {k}x{k} kernel: the same result", full, 0, 3))
+
+    @property
+    def output_size(self) -> Pair:
+        return self.stages()[2].spec.output_size
+
+    @property
+    def input_shape(self) -> Pair:
+        return self.input_size
+
+    @property
+    def output_shape(self) -> Pair:
+        return self.output_size
+
+    @property
+    def slug(self) -> str:
+        text = lambda v: "_".join(str(x).replace("-", "m").replace(".", "p") for x in v)  # noqa: E731
+        return f"i{_size(self.input_size)}_col{text(self.column)}_row{text(self.row)}"
+
+
 Spec = Union[Conv2d, ConvTranspose2d]
+Chain = Union[SeparableConv2d, SpatialSeparableConv2d]
+
+
+def stages_of(spec) -> Tuple[Stage, ...]:
+    """The sweeps an operation is animated as: one for a plain spec, several for a chain."""
+    return spec.stages() if hasattr(spec, "stages") else (Stage("", spec, 0, 1),)
+
+
+def _numbers(values: Sequence[float]) -> str:
+    return "[" + ",".join(str(v).replace("-", "−") for v in values) + "]"
 
 
 def caption(spec: Spec) -> str:
     """The parameters and the output size, in the paper's letters: ``i=5, k=3, s=2, p=1 → o=3``."""
+    if isinstance(spec, SpatialSeparableConv2d):
+        return f"i={_size(spec.input_size)}, column {_numbers(spec.column)} · row {_numbers(spec.row)} → o={_size(spec.output_size)}"
+    if isinstance(spec, SeparableConv2d):
+        depthwise = caption(spec.stages()[0].spec).split(", channels")[0]
+        multiplier = f", depth multiplier {spec.depth_multiplier}" if spec.depth_multiplier > 1 else ""
+        return f"{depthwise}, channels {spec.in_channels}→{spec.out_channels}{multiplier} → o={_size(spec.output_size)}"
     parts = [f"i={_size(spec.input_size)}", f"k={_size(spec.kernel_size)}", f"s={_size(spec.stride)}"]
     if isinstance(spec, Conv2d):
         t, b, l, r = spec.padding
@@ -290,6 +495,10 @@ def caption(spec: Spec) -> str:
         parts.append(f"d={_size(spec.dilation)}")
     if isinstance(spec, ConvTranspose2d) and spec.output_padding != (0, 0):
         parts.append(f"a={_size(spec.output_padding)}")
+    if getattr(spec, "has_channels", False):
+        parts.append(f"channels {spec.in_channels}→{spec.out_channels}")
+        if spec.groups > 1:
+            parts.append(f"groups={spec.groups}")
     prefix = {"pool": f"{getattr(spec, 'mode', '')} pooling: ", "transposed": "transposed: "}.get(spec.op, "")
     return f"{prefix}{', '.join(parts)} → o={_size(spec.output_size)}"
 

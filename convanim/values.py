@@ -12,11 +12,11 @@ import warnings
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Optional
+from typing import Optional, Tuple, Union
 
 import numpy as np
 
-from .spec import ConvTranspose2d, Pool2d, Spec, SpecError
+from .spec import Chain, ConvTranspose2d, Pool2d, SpatialSeparableConv2d, Spec, SpecError
 from .sweep import Cell, Sweep, sweep_of
 
 PAPER_SEED = 1234  # the seed of the paper's numerical figures: the same numbers as theirs
@@ -24,11 +24,15 @@ PAPER_SEED = 1234  # the seed of the paper's numerical figures: the same numbers
 
 @dataclass(frozen=True, eq=False)
 class Numbers:
-    """The values of one animation: the operands, and what each step computes."""
+    """The values of one animation: the operands, and what each step computes.
+
+    Arrays have PyTorch's shapes: input H×W and weight kh×kw, or with channels input C×H×W
+    and weight O×(C/groups)×kh×kw. Steps run output channel by output channel.
+    """
 
     spec: Spec
-    input: np.ndarray  # (H, W), as given
-    kernel: Optional[np.ndarray]  # (kh, kw) PyTorch weight; None for pooling
+    input: np.ndarray  # spec.input_shape, as given
+    kernel: Optional[np.ndarray]  # spec.weight_shape; None for pooling
 
     def __getstate__(self) -> dict:  # the operands only; the rest is recomputed on demand
         return {"spec": self.spec, "input": self.input, "kernel": self.kernel}
@@ -46,14 +50,14 @@ class Numbers:
         """
         rng = np.random.RandomState(PAPER_SEED if seed is None else seed)
         if input is None:
-            input = rng.randint(0, 4, size=spec.input_size)
+            input = rng.randint(0, 4, size=spec.input_shape)
         has_kernel = not isinstance(spec, Pool2d)
         if kernel is None and has_kernel:
-            kernel = rng.randint(0, 3, size=spec.kernel_size)
+            kernel = rng.randint(0, 3, size=spec.weight_shape)
         if kernel is not None and not has_kernel:
             raise SpecError("kernel_values", "pooling has no kernel weights")
-        input = _checked("input_values", input, spec.input_size)
-        kernel = _checked("kernel_values", kernel, spec.kernel_size) if kernel is not None else None
+        input = _checked("input_values", input, spec.input_shape)
+        kernel = _checked("kernel_values", kernel, spec.weight_shape) if kernel is not None else None
         return cls(spec, input, kernel)
 
     @cached_property
@@ -65,42 +69,107 @@ class Numbers:
         return self.spec.mode if isinstance(self.spec, Pool2d) else "sum"
 
     @cached_property
-    def drawn_input(self) -> np.ndarray:
-        """The input on the drawn grid: zeros around and between, −∞ around for max pooling."""
+    def drawn_inputs(self) -> np.ndarray:
+        """(C, H, W): each input channel on the drawn grid, zeros around and between (−∞ for max pooling)."""
         background = -np.inf if self.mode == "max" else 0.0
-        return self.sweep.source.place(self.input.astype(float), background)
+        channels = self.input.reshape(-1, *self.spec.input_size).astype(float)
+        return np.stack([self.sweep.source.place(c, background) for c in channels])
 
     @cached_property
-    def drawn_kernel(self) -> Optional[np.ndarray]:
-        """The kernel as it slides over the drawn grid: rotated by 180° for a transposed convolution."""
+    def drawn_kernels(self) -> Optional[np.ndarray]:
+        """(O, C/groups, kh, kw): the kernels as they slide, rotated by 180° for a transposed convolution."""
         if self.kernel is None:
             return None
-        return np.rot90(self.kernel, 2) if self.sweep.flipped else self.kernel
+        kernels = self.kernel.reshape(self.spec.out_channels, -1, *self.spec.kernel_size)
+        return np.rot90(kernels, 2, axes=(2, 3)) if self.sweep.flipped else kernels
+
+    @property
+    def drawn_input(self) -> np.ndarray:
+        """The first (for a plain spec, the only) input channel on the drawn grid."""
+        return self.drawn_inputs[0]
+
+    @property
+    def drawn_kernel(self) -> Optional[np.ndarray]:
+        return None if self.drawn_kernels is None else self.drawn_kernels[0, 0]
 
     @cached_property
     def gathered(self) -> np.ndarray:
-        """(steps, kh·kw): the drawn input under each tap of each step."""
+        """(C, spatial steps, kh·kw): each input channel under each tap of each spatial step."""
         taps = self.sweep.all_taps()
-        return self.drawn_input[taps[..., 0], taps[..., 1]]
+        return self.drawn_inputs[:, taps[..., 0], taps[..., 1]]
+
+    def reads(self, out_channel: int) -> range:
+        """The input channels that output channel reads: those of its group."""
+        per_group = self.spec.in_channels // self.spec.groups
+        group = out_channel // (self.spec.out_channels // self.spec.groups)
+        return range(group * per_group, (group + 1) * per_group)
 
     @cached_property
-    def steps(self) -> np.ndarray:
-        """(steps,): the value each step writes, in animation order."""
+    def values(self) -> np.ndarray:
+        """(O, spatial steps): what each output channel gets at each spatial step."""
         g = self.gathered
         if self.mode == "max":
-            return g.max(axis=1)
+            return g.max(axis=2)
         if self.mode == "avg":
-            return g.mean(axis=1)
-        return g @ self.drawn_kernel.astype(float).ravel()
+            return g.mean(axis=2)
+        kernels = self.drawn_kernels.astype(float).reshape(self.spec.out_channels, -1, g.shape[2])
+        return np.stack(
+            [np.einsum("csk,ck->s", g[self.reads(o).start : self.reads(o).stop], kernels[o]) for o in range(len(kernels))]
+        )
+
+    @property
+    def steps(self) -> np.ndarray:
+        """(O · spatial steps,): the value each step writes, in animation order."""
+        return self.values.ravel()
 
     @cached_property
     def winners(self) -> Optional[np.ndarray]:
         """For max pooling, the index (into the taps) of the value each step keeps: the first maximum."""
-        return self.gathered.argmax(axis=1) if self.mode == "max" else None
+        return self.gathered[0].argmax(axis=1) if self.mode == "max" else None
 
     @cached_property
     def output(self) -> np.ndarray:
-        return self.steps.reshape(self.sweep.output_size)
+        """The result, in PyTorch's shape: oh×ow, or O×oh×ow with channels."""
+        return self.values.reshape(self.spec.output_shape)
+
+
+@dataclass(frozen=True, eq=False)
+class StagedNumbers:
+    """The values of a chained operation: one :class:`Numbers` per stage, each stage reading the
+    volume an earlier one wrote (or the input)."""
+
+    spec: Chain
+    stages: Tuple[Numbers, ...]
+
+    @classmethod
+    def of(cls, spec: Chain, input: Optional[np.ndarray] = None, seed: Optional[int] = None) -> "StagedNumbers":
+        """Random (seeded) or given input; the kernels are random too, but for a spatially
+        separable spec, whose column, row and their product are the kernels."""
+        fixed = spec.kernels() if isinstance(spec, SpatialSeparableConv2d) else None
+        base = PAPER_SEED if seed is None else seed
+        volumes: dict = {0: input}
+        results = []
+        for n, stage in enumerate(spec.stages()):
+            source = volumes[stage.source]
+            if source is not None:
+                source = np.asarray(source).reshape(stage.spec.input_shape)
+            kernel = np.array(fixed[n]) if fixed is not None else None
+            values = Numbers.of(stage.spec, source, kernel, seed=(base + n) % 2**32)
+            if volumes[stage.source] is None:  # the first stage drew the input: later ones read the same
+                volumes[stage.source] = values.input
+            volumes[stage.target] = values.output
+            results.append(values)
+        return cls(spec, tuple(results))
+
+    @property
+    def input(self) -> np.ndarray:
+        return self.stages[0].input
+
+    @property
+    def output(self) -> np.ndarray:
+        """The chain's result: what its "output" volume holds."""
+        target = self.spec.volumes.index("output")
+        return next(n.output for n, st in zip(self.stages, self.spec.stages()) if st.target == target)
 
 
 MAX_MAGNITUDE = 1e100  # far from overflow however many products a step sums
@@ -176,11 +245,20 @@ def _json_number(value: float):
 
 
 def _json_array(values: np.ndarray) -> list:
-    return [[_json_number(v) for v in row] for row in np.asarray(values, dtype=float)]
+    values = np.asarray(values, dtype=float)
+    if values.ndim == 1:
+        return [_json_number(v) for v in values]
+    return [_json_array(v) for v in values]
 
 
-def record(numbers: Numbers) -> dict:
+def record(numbers: Union[Numbers, StagedNumbers]) -> dict:
     """The whole computation as plain data, in animation order (the ``--dump`` JSON)."""
+    if isinstance(numbers, StagedNumbers):
+        spec = numbers.spec
+        fields = {k: (list(v) if isinstance(v, tuple) else v) for k, v in vars(spec).items()}
+        stages = [{"name": st.name, "reads": spec.volumes[st.source], "writes": spec.volumes[st.target], **record(n)}
+                  for st, n in zip(spec.stages(), numbers.stages)]
+        return {"op": spec.op, "spec": fields, "output": _json_array(numbers.output), "stages": stages}
     spec, sweep = numbers.spec, numbers.sweep
     params = {"input_size": spec.input_size, "kernel_size": spec.kernel_size, "stride": spec.stride,
               "padding": spec.padding, "dilation": spec.dilation}
@@ -188,13 +266,19 @@ def record(numbers: Numbers) -> dict:
         params["output_padding"] = spec.output_padding
     if isinstance(spec, Pool2d):
         params["mode"] = spec.mode
+    if spec.has_channels:
+        params.update(in_channels=spec.in_channels, out_channels=spec.out_channels, groups=spec.groups)
     frames = []
     taps = sweep.all_taps()
     for index, value in enumerate(numbers.steps):
-        frame = {"index": index, "out": list(sweep.out_cell(index)), "taps": taps[index].tolist(),
-                 "value": _json_number(value)}
+        channel, spatial = divmod(index, len(sweep))
+        frame = {"index": index}
+        if spec.has_channels:
+            reads = numbers.reads(channel)
+            frame.update(channel=channel, reads=[reads.start, reads.stop])
+        frame.update(out=list(sweep.out_cell(spatial)), taps=taps[spatial].tolist(), value=_json_number(value))
         if numbers.winners is not None:
-            frame["winner"] = taps[index][numbers.winners[index]].tolist()
+            frame["winner"] = taps[spatial][numbers.winners[spatial]].tolist()
         frames.append(frame)
     return {
         "op": spec.op,
@@ -205,8 +289,10 @@ def record(numbers: Numbers) -> dict:
         "grid": {
             "shape": list(sweep.source.shape),
             "kinds": [[Cell(k).name.lower() for k in row] for row in sweep.source.kinds],
-            "values": _json_array(numbers.drawn_input),
-            "kernel": _json_array(numbers.drawn_kernel) if numbers.drawn_kernel is not None else None,
+            "values": _json_array(numbers.drawn_inputs if spec.has_channels else numbers.drawn_input),
+            "kernel": None if numbers.drawn_kernels is None else _json_array(
+                numbers.drawn_kernels if spec.has_channels else numbers.drawn_kernel
+            ),
         },
         "output": _json_array(numbers.output),
         "frames": frames,
