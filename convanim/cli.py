@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import sys
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable, List, Optional, Sequence
+from typing import Callable, List, Optional, Sequence, Tuple
 
 import click
 import numpy as np
@@ -18,8 +19,21 @@ from . import __version__
 from .animation import MAX_DELAY_MS, MAX_FRAMES, MAX_SIZE_PX, MIN_DELAY_MS, Animation, SaveIncomplete, save_many
 from .gallery import GALLERY
 from .layout import STYLES
-from .spec import POOL_MODES, Conv2d, ConvTranspose2d, Pool2d, SpecError, parse_padding, parse_size
-from .values import PAPER_SEED, Numbers, load_values, record
+from .info import describe
+from .info import text as info_text
+from .spec import (
+    MAX_CHANNELS,
+    POOL_MODES,
+    Conv2d,
+    ConvTranspose2d,
+    Pool2d,
+    SeparableConv2d,
+    SpatialSeparableConv2d,
+    SpecError,
+    parse_padding,
+    parse_size,
+)
+from .values import PAPER_SEED, Numbers, StagedNumbers, load_values, record
 from .writers import OutputError, Target, check_writable, write_json
 
 FLAGS = {
@@ -38,6 +52,13 @@ FLAGS = {
     "max_frames": "--max-frames",
     "max_size": "--max-size",
     "width": "--width",
+    "in_channels": "--in-channels",
+    "out_channels": "--out-channels",
+    "groups": "--groups",
+    "depth_multiplier": "--depth-multiplier",
+    "column": "--column",
+    "row": "--row",
+    "bottleneck": "--bottleneck",
 }
 
 
@@ -246,27 +267,45 @@ def _numbers_options(kernel: bool) -> Callable:
     return decorate
 
 
-def _size_from(array: Optional[np.ndarray], size_param: str, values_param: str, size):
-    """The size an array implies, unless the user gave a different one explicitly."""
-    if array is None:
-        return size
-    shape = tuple(array.shape)
+def _take(params: dict, name: str, value, values_param: str) -> None:
+    """Set a size from an array, unless the user gave a different one explicitly."""
     ctx = click.get_current_context()
-    if ctx.get_parameter_source(size_param) not in (ParameterSource.DEFAULT, None) and tuple(size) != shape:
+    given = ctx.get_parameter_source(name) not in (ParameterSource.DEFAULT, None)
+    if given and params[name] != value:
+        shown = lambda v: "x".join(map(str, v)) if isinstance(v, tuple) else str(v)  # noqa: E731
         raise click.UsageError(
-            f"{FLAGS[size_param]}, --{values_param.replace('_', '-')}: the size says {size[0]}x{size[1]} "
-            f"but the values are {shape[0]}x{shape[1]}"
+            f"{FLAGS[name]}, --{values_param.replace('_', '-')}: the size says {shown(params[name])}"
+            f" but the values are {shown(value)}"
         )
-    return shape
+    params[name] = value
+
+
+def _sizes_from_values(params: dict, input_values: Optional[np.ndarray], kernel_values: Optional[np.ndarray]) -> None:
+    """Input H×W or C×H×W and weight kh×kw or O×(C/g)×kh×kw set the sizes (and channels)."""
+    if input_values is not None:
+        shape = input_values.shape
+        if len(shape) > 3 or (len(shape) == 3 and "in_channels" not in params and shape[0] != 1):
+            raise click.BadParameter(f"expected H×W{' or C×H×W' if 'in_channels' in params else ''} values, "
+                                     f"got shape {'x'.join(map(str, shape))}", param_hint="--input-values")
+        _take(params, "input_size", tuple(shape[-2:]), "input_values")
+        if len(shape) == 3 and "in_channels" in params:
+            _take(params, "in_channels", shape[0], "input_values")
+    if kernel_values is not None:
+        shape = kernel_values.shape
+        if len(shape) not in (2, 4) or (len(shape) == 4 and "out_channels" not in params and "in_channels" not in params):
+            raise click.BadParameter(f"expected kh×kw or O×C/groups×kh×kw weights, got shape {'x'.join(map(str, shape))}",
+                                     param_hint="--kernel-values")
+        if "kernel_size" in params:
+            _take(params, "kernel_size", tuple(shape[-2:]), "kernel_values")
+        if len(shape) == 4 and "out_channels" in params:
+            _take(params, "out_channels", shape[0], "kernel_values")
 
 
 def _run(name: str, make_spec: Callable, params: dict) -> None:
     """Build the spec and its numbers, save the animation, dump the computation; print the files."""
     input_values = params.pop("input_values", None)
     kernel_values = params.pop("kernel_values", None)
-    params["input_size"] = _size_from(input_values, "input_size", "input_values", params["input_size"])
-    if "kernel_size" in params:
-        params["kernel_size"] = _size_from(kernel_values, "kernel_size", "kernel_values", params["kernel_size"])
+    _sizes_from_values(params, input_values, kernel_values)
     show = params.pop("numbers") or input_values is not None or kernel_values is not None
     seed, dump, labels = params.pop("seed"), params.pop("dump"), params.pop("labels")
     precision, output = params.pop("precision"), params.pop("output")
@@ -277,7 +316,12 @@ def _run(name: str, make_spec: Callable, params: dict) -> None:
     spec = make_spec(**params)
     anim = Animation(spec, style, delay, labels=labels, precision=precision, **limits, **look)
     anim.check_limits()  # before the numbers, which grow with the spec too
-    values = Numbers.of(spec, input_values, kernel_values, seed) if show or dump else None
+    values = None
+    if show or dump:
+        if hasattr(spec, "stages"):
+            values = StagedNumbers.of(spec, input_values, seed)
+        else:
+            values = Numbers.of(spec, input_values, kernel_values, seed)
     if show:
         anim = replace(anim, numbers=values)
     target = output or Target(Path("output") / f"{name}_{spec.slug}.gif", "gif")
@@ -287,7 +331,9 @@ def _run(name: str, make_spec: Callable, params: dict) -> None:
         click.echo(str(write_json(dump, record(values))))
 
 
-def _geometry_options(i: str, k: str, d: str) -> Callable:
+def _geometry_options(i: str, k: str, d: Optional[str]) -> Callable:
+    """--i, --k, --s, --p and (unless ``d`` is None) --d, with these defaults."""
+
     def decorate(f: Callable) -> Callable:
         for option in reversed(
             [
@@ -301,7 +347,7 @@ def _geometry_options(i: str, k: str, d: str) -> Callable:
                              help="Zero padding: N, H,W, top,bottom,left,right, valid, same or full."),
                 click.option("--d", "--dilation", "dilation", type=SizeType(), default=d, show_default=True,
                              help="Dilation, N or HxW."),
-            ]
+            ][: 5 if d is not None else 4]
         ):
             f = option(f)
         return f
@@ -309,52 +355,143 @@ def _geometry_options(i: str, k: str, d: str) -> Callable:
     return decorate
 
 
-@cli.command()
-@_geometry_options(i="5", k="3", d="1")
-@_numbers_options(kernel=True)
-@_output_options()
-def conv(**params):
-    """A direct convolution (PyTorch's conv2d): one frame per output cell."""
-    _run("conv", Conv2d, params)
+def _channel_options(out: bool = True, groups: bool = True, multiplier: bool = False, in_default: str = "1") -> Callable:
+    def decorate(f: Callable) -> Callable:
+        options = [click.option("--in-channels", "in_channels", type=click.IntRange(1, MAX_CHANNELS), default=int(in_default),
+                                show_default=True, help="Input channels C (input C×H×W).")]
+        if out:
+            options.append(click.option("--out-channels", "out_channels", type=click.IntRange(1, MAX_CHANNELS), default=1,
+                                        show_default=True, help="Output channels O (weight O×C/groups×kh×kw)."))
+        if groups:
+            options.append(click.option("--groups", type=click.IntRange(1, MAX_CHANNELS), default=1, show_default=True,
+                                        help="Groups: each output channel reads C/groups input channels."))
+        if multiplier:
+            options.append(click.option("--depth-multiplier", "depth_multiplier", type=click.IntRange(1, MAX_CHANNELS),
+                                        default=1, show_default=True, help="Kernels per input channel."))
+        for option in reversed(options):
+            f = option(f)
+        return f
+
+    return decorate
 
 
-@cli.command()
-@_geometry_options(i="7", k="3", d="2")
-@_numbers_options(kernel=True)
-@_output_options()
-def dilated(**params):
-    """A dilated convolution (the paper's dilation figure by default)."""
-    _run("dilated", Conv2d, params)
+class NumbersType(click.ParamType):
+    """Comma-separated numbers, e.g. ``1,2,1`` or ``1,0,-1``."""
+
+    name = "numbers"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, tuple):
+            return value
+        try:
+            numbers_ = tuple(float(v) for v in str(value).split(","))
+        except ValueError:
+            self.fail(f"{value!r} is not a list of numbers: use e.g. 1,2,1", param, ctx)
+        if not all(math.isfinite(v) for v in numbers_):
+            self.fail(f"{value!r} holds a number that is not finite", param, ctx)
+        return tuple(int(v) if v.is_integer() else v for v in numbers_)
 
 
-@cli.command()
-@click.option("--i", "--input-size", "input_size", type=SizeType(), default="2", show_default=True,
-              help="Input size of the transposed convolution, N or HxW.")
-@click.option("--k", "--kernel-size", "kernel_size", type=SizeType(), default="3", show_default=True,
-              help="Kernel size, N or HxW.")
-@click.option("--s", "--stride", "stride", type=SizeType(), default="1", show_default=True, help="Stride, N or HxW.")
-@click.option("--p", "--padding", "padding", type=PaddingType(pairs_only=True), default="0", show_default=True,
-              help="PyTorch's padding: N or H,W.")
-@click.option("--d", "--dilation", "dilation", type=SizeType(), default="1", show_default=True,
-              help="Dilation, N or HxW.")
-@click.option("--a", "--output-padding", "output_padding", type=SizeType(), default="0", show_default=True,
-              help="Extra rows/columns at the bottom and right (PyTorch's output_padding).")
-@_numbers_options(kernel=True)
-@_output_options()
-def transposed(**params):
-    """A transposed convolution, drawn as the paper does: the equivalent direct convolution."""
-    _run("transposed", ConvTranspose2d, params)
+def _pointwise(input_size, kernel_size, stride, padding, in_channels, out_channels, groups):
+    if kernel_size != (1, 1):
+        raise SpecError("kernel_size", f"a pointwise convolution is 1x1, got {kernel_size[0]}x{kernel_size[1]}")
+    return Conv2d(input_size, 1, stride, padding, 1, in_channels, out_channels, groups)
 
 
-@cli.command()
-@click.option("--mode", type=click.Choice(POOL_MODES), default="max", show_default=True,
-              help="max: pads with -inf; avg: counts the zero padding (PyTorch's defaults).")
-@_geometry_options(i="5", k="3", d="1")
-@_numbers_options(kernel=False)
-@_output_options()
-def pool(**params):
-    """Max or average pooling (stride 1 unless --s says otherwise, as in the paper)."""
-    _run("pool", Pool2d, params)
+def _depthwise(input_size, kernel_size, stride, padding, dilation, in_channels, depth_multiplier):
+    return Conv2d(input_size, kernel_size, stride, padding, dilation, in_channels, in_channels * depth_multiplier,
+                  groups=in_channels)
+
+
+_transposed_options = [
+    click.option("--i", "--input-size", "input_size", type=SizeType(), default="2", show_default=True,
+                 help="Input size of the transposed convolution, N or HxW."),
+    click.option("--k", "--kernel-size", "kernel_size", type=SizeType(), default="3", show_default=True,
+                 help="Kernel size, N or HxW."),
+    click.option("--s", "--stride", "stride", type=SizeType(), default="1", show_default=True, help="Stride, N or HxW."),
+    click.option("--p", "--padding", "padding", type=PaddingType(pairs_only=True), default="0", show_default=True,
+                 help="PyTorch's padding: N or H,W."),
+    click.option("--d", "--dilation", "dilation", type=SizeType(), default="1", show_default=True,
+                 help="Dilation, N or HxW."),
+    click.option("--a", "--output-padding", "output_padding", type=SizeType(), default="0", show_default=True,
+                 help="Extra rows/columns at the bottom and right (PyTorch's output_padding)."),
+]
+
+
+@dataclass(frozen=True)
+class Op:
+    """A command that animates one kind of operation (and `convanim info` describes it)."""
+
+    name: str
+    help: str
+    options: Tuple[Callable, ...]
+    make: Callable
+    kernel_values: bool = True
+
+
+def _stack(*decorators: Callable) -> Tuple[Callable, ...]:
+    return decorators
+
+
+OPS = [
+    Op("conv", "A direct convolution (PyTorch's conv2d), with channels and groups: one frame per output cell.",
+       _stack(_geometry_options(i="5", k="3", d="1"), _channel_options()), Conv2d),
+    Op("dilated", "A dilated convolution (the paper's dilation figure by default).",
+       _stack(_geometry_options(i="7", k="3", d="2"), _channel_options()), Conv2d),
+    Op("transposed", "A transposed convolution, drawn as the paper does: the equivalent direct convolution.",
+       tuple(_transposed_options), ConvTranspose2d),
+    Op("pool", "Max or average pooling (stride 1 unless --s says otherwise, as in the paper).",
+       _stack(click.option("--mode", type=click.Choice(POOL_MODES), default="max", show_default=True,
+                           help="max: pads with -inf; avg: counts the zero padding (PyTorch's defaults)."),
+              _geometry_options(i="5", k="3", d="1")), Pool2d, kernel_values=False),
+    Op("pointwise", "A 1x1 convolution: mixes channels, cell by cell.",
+       _stack(_geometry_options(i="4", k="1", d=None), _channel_options(in_default="3")), _pointwise),
+    Op("depthwise", "A depthwise convolution: one kernel per input channel (groups = channels).",
+       _stack(_geometry_options(i="6", k="3", d="1"), _channel_options(out=False, groups=False, multiplier=True, in_default="3")),
+       _depthwise),
+    Op("separable", "A depthwise-separable convolution: depthwise, then pointwise, in two phases.",
+       _stack(_geometry_options(i="6", k="3", d="1"), _channel_options(groups=False, multiplier=True, in_default="3")),
+       SeparableConv2d, kernel_values=False),
+    Op("spatial-separable", "A k×1 pass, then a 1×k pass, and the full k×k kernel giving the same result.",
+       _stack(click.option("--i", "--input-size", "input_size", type=SizeType(), default="6", show_default=True,
+                           help="Input size, N or HxW."),
+              click.option("--column", type=NumbersType(), default="1,2,1", show_default=True,
+                           help="The k×1 kernel, top to bottom."),
+              click.option("--row", type=NumbersType(), default="1,0,-1", show_default=True,
+                           help="The 1×k kernel, left to right.")),
+       SpatialSeparableConv2d, kernel_values=False),
+]
+
+
+def _command(op: Op, callback: Callable, extra: Sequence[Callable]) -> click.Command:
+    for decorator in (*reversed(extra), *reversed(op.options)):
+        callback = decorator(callback)
+    return click.command(op.name, help=op.help)(callback)
+
+
+@cli.group(cls=click.Group)
+def info() -> None:
+    """Shapes, output-size arithmetic, weights, multiply-adds and receptive field of an operation."""
+
+
+def _register(op: Op) -> None:
+    def render(**params):
+        _run(op.name, op.make, params)
+
+    def describe_(as_json, bottleneck=None, **params):
+        details = {**describe(op.make(**params), bottleneck), "op": op.name}
+        click.echo(json.dumps(details, indent=2) if as_json else info_text(details))
+
+    cli.add_command(_command(op, render, [_numbers_options(kernel=op.kernel_values), _output_options()]))
+    extra = [click.option("--json", "as_json", is_flag=True, help="Print JSON.")]
+    if op.name == "conv":
+        extra.append(click.option("--bottleneck", type=click.IntRange(1, MAX_CHANNELS),
+                                  help="Compare with a 1x1 convolution to this many channels first."))
+    info.add_command(_command(op, describe_, extra))
+
+
+for _op in OPS:
+    _register(_op)
 
 
 def _names(values: Sequence[str]) -> List[str]:

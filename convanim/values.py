@@ -151,8 +151,6 @@ class StagedNumbers:
         results = []
         for n, stage in enumerate(spec.stages()):
             source = volumes[stage.source]
-            if source is not None:
-                source = np.asarray(source).reshape(stage.spec.input_shape)
             kernel = np.array(fixed[n]) if fixed is not None else None
             values = Numbers.of(stage.spec, source, kernel, seed=(base + n) % 2**32)
             if volumes[stage.source] is None:  # the first stage drew the input: later ones read the same
@@ -175,6 +173,12 @@ class StagedNumbers:
 MAX_MAGNITUDE = 1e100  # far from overflow however many products a step sums
 
 
+def _without_leading_ones(shape: tuple) -> tuple:
+    while len(shape) > 2 and shape[0] == 1:
+        shape = shape[1:]
+    return shape
+
+
 def _checked(name: str, values: np.ndarray, shape) -> np.ndarray:
     values = np.asarray(values)
     if values.dtype.kind not in "iuf" or values.dtype.kind == "f" and not np.isfinite(values).all():
@@ -182,7 +186,9 @@ def _checked(name: str, values: np.ndarray, shape) -> np.ndarray:
     if values.size and np.abs(values.astype(float)).max() > MAX_MAGNITUDE:
         raise SpecError(name, f"values must be at most {MAX_MAGNITUDE:g} in magnitude")
     if values.shape != tuple(shape):
-        raise SpecError(name, f"expected shape {shape[0]}x{shape[1]}, got {'x'.join(map(str, values.shape))}")
+        if _without_leading_ones(values.shape) == _without_leading_ones(tuple(shape)):
+            return values.reshape(shape)  # the same array with or without single channel axes in front
+        raise SpecError(name, f"expected shape {'x'.join(map(str, shape))}, got {'x'.join(map(str, values.shape))}")
     return values
 
 
@@ -215,8 +221,8 @@ def load_values(path: str | os.PathLike) -> np.ndarray:
         array = array.astype(np.float64)
     if array.dtype.kind not in "iufb":
         raise ValueError(f"expected numbers, got dtype {array.dtype}")
-    if array.ndim != 2:
-        raise ValueError(f"expected a 2-D array, got {array.ndim}-D with shape {array.shape}")
+    if not 2 <= array.ndim <= 4:
+        raise ValueError(f"expected a 2-D array (3-D, 4-D with channels), got {array.ndim}-D with shape {array.shape}")
     if array.size == 0:
         raise ValueError("the array is empty")
     if array.dtype.kind == "f":

@@ -64,3 +64,15 @@ def pool2d(x, kernel, stride, padding, dilation, mode):
                     seen.append(x[y, z] if inside else (-np.inf if mode == "max" else 0.0))
             out[i, j] = max(seen) if mode == "max" else sum(seen) / (kh * kw)
     return out
+
+
+def grouped_conv2d(x, w, stride, padding, dilation, groups):
+    """F.conv2d with channels and groups: x C×H×W, w O×(C/groups)×kh×kw."""
+    c_in, out = x.shape[0], w.shape[0]
+    per_group, outs_per_group = c_in // groups, out // groups
+    result = []
+    for o in range(out):
+        g = o // outs_per_group
+        acc = sum(conv2d(x[g * per_group + ci], w[o, ci], stride, padding, dilation) for ci in range(per_group))
+        result.append(acc)
+    return np.stack(result)

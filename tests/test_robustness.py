@@ -18,7 +18,9 @@ import convanim.animation
 import convanim.render
 from convanim.cli import cli
 
-COMMANDS = ["conv", "dilated", "transposed", "pool", "gallery"]
+COMMANDS = ["conv", "dilated", "transposed", "pool", "pointwise", "depthwise", "separable", "spatial-separable",
+            "gallery", "info"]
+INFO_OPS = ["conv", "transposed", "separable", "spatial-separable", "pool", "nope"]
 SIZE_VALUES = ["0", "1", "2", "3", "5", "-1", "-3", "3x2", "2x3", "x", "", " ", "1e3", "10x", "٣", "3×2", "99999999999",
                "nan", "2x-1", "0x0"]
 PADDING_VALUES = ["0", "1", "2", "1,2", "1,0,2,1", "same", "full", "valid", "half", "-1", "1,2,3", "", "9999999"]
@@ -38,8 +40,12 @@ OPTIONS = {
     "--kernel-values": st.sampled_from(VALUE_FILES),
     "--dump": st.sampled_from(["d.json", "d.txt", "sub/d.json", "afile/d.json", "adir"]),
     "--only": st.sampled_from(["dilation", "nope", "", "no_padding_no_strides,nope", "numerical_max_pooling"]),
+    **{f: st.sampled_from(["1", "2", "3", "4", "0", "-1", "5000", "x", ""]) for f in
+       ["--in-channels", "--out-channels", "--groups", "--depth-multiplier", "--bottleneck", "--jobs", "--width"]},
+    **{f: st.sampled_from(["1,2,1", "1,0,-1", "1", "", "1,,2", "x", "1e400", "nan", "-1,0,1", "1,2"]) for f in
+       ["--column", "--row"]},
 }
-FLAGS = ["--numbers", "--labels", "--no-labels", "--force", "--help"]
+FLAGS = ["--numbers", "--labels", "--no-labels", "--force", "--help", "--crisp", "--json"]
 
 
 def _make_files(root: Path) -> None:
@@ -62,7 +68,7 @@ def _snapshot(root: Path) -> dict:
 @st.composite
 def argument_lists(draw):
     command = draw(st.sampled_from(COMMANDS))
-    args = [command]
+    args = [command] + ([draw(st.sampled_from(INFO_OPS))] if command == "info" else [])
     for _ in range(draw(st.integers(0, 6))):
         kind = draw(st.integers(0, 9))
         if kind < 7:
@@ -75,7 +81,7 @@ def argument_lists(draw):
     if command == "gallery":
         if "--only" not in args:
             args += ["--only", "no_padding_no_strides"]
-    else:  # keep the runs that succeed small
+    elif command != "info":  # keep the runs that succeed small
         args += ["--max-frames", "30", "--max-size", "400"]
     return args
 
@@ -101,7 +107,7 @@ def test_hostile_arguments_end_cleanly(tmp_path_factory, args):
     after = _snapshot(root)
     if result.exit_code == 0:
         for line in result.stdout.splitlines():
-            if "--help" not in args:
+            if "--help" not in args and args[0] != "info":
                 assert (root / line).is_file() or Path(line).is_file(), (args, line)
         return
     errors = [line for line in result.stderr.splitlines() if line.startswith("Error: ")]

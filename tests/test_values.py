@@ -160,7 +160,7 @@ def test_load_values_errors(tmp_path, name, content, message):
 
 def test_load_values_rejects_wrong_dimensions_and_objects(tmp_path):
     np.save(tmp_path / "v.npy", np.arange(3))
-    with pytest.raises(ValueError, match=r"expected a 2-D array, got 1-D with shape \(3,\)"):
+    with pytest.raises(ValueError, match=r"expected a 2-D array \(3-D, 4-D with channels\), got 1-D with shape \(3,\)"):
         load_values(tmp_path / "v.npy")
     np.save(tmp_path / "o.npy", np.array([["a"]]))
     with pytest.raises(ValueError, match="expected numbers"):

@@ -1,0 +1,240 @@
+"""Channels: volumes, groups, depthwise, pointwise, separable and spatially separable."""
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+import naive
+from convanim import Animation
+from convanim.cli import cli
+from convanim.info import describe
+from convanim.scene import shown_channels
+from convanim.spec import Conv2d, SeparableConv2d, SpatialSeparableConv2d, SpecError
+from convanim.values import Numbers, StagedNumbers, record
+
+try:
+    import torch
+except ImportError:
+    torch = None
+
+
+@st.composite
+def grouped_specs(draw):
+    groups = draw(st.integers(1, 3))
+    c_in = groups * draw(st.integers(1, 3))
+    c_out = groups * draw(st.integers(1, 3))
+    try:
+        return Conv2d((draw(st.integers(2, 7)), draw(st.integers(2, 7))), (draw(st.integers(1, 3)), draw(st.integers(1, 3))),
+                      draw(st.integers(1, 2)), draw(st.integers(0, 2)), draw(st.integers(1, 2)), c_in, c_out, groups)
+    except SpecError:
+        assume(False)
+
+
+@given(grouped_specs(), st.integers(0, 2**32 - 1))
+def test_grouped_values_equal_the_obvious_loop(spec, seed):
+    rng = np.random.default_rng(seed)
+    x = rng.integers(-3, 4, size=(spec.in_channels, *spec.input_size)).astype(float)
+    w = rng.integers(-2, 3, size=(spec.out_channels, spec.in_channels // spec.groups, *spec.kernel_size)).astype(float)
+    n = Numbers.of(spec, x, w)
+    expected = naive.grouped_conv2d(x, w, spec.stride, spec.padding, spec.dilation, spec.groups)
+    np.testing.assert_array_equal(n.output.reshape(expected.shape), expected)
+
+
+@pytest.mark.skipif(torch is None, reason="torch not installed")
+@given(grouped_specs(), st.integers(0, 2**32 - 1))
+def test_grouped_loop_agrees_with_torch(spec, seed):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(spec.in_channels, *spec.input_size))
+    w = rng.normal(size=(spec.out_channels, spec.in_channels // spec.groups, *spec.kernel_size))
+    t, b, l, r = spec.padding
+    padded = torch.nn.functional.pad(torch.tensor(x)[None], (l, r, t, b))
+    got = torch.nn.functional.conv2d(padded, torch.tensor(w), stride=spec.stride, dilation=spec.dilation, groups=spec.groups)
+    np.testing.assert_allclose(got[0].numpy(), naive.grouped_conv2d(x, w, spec.stride, spec.padding, spec.dilation, spec.groups))
+
+
+def test_separable_is_depthwise_then_pointwise():
+    spec = SeparableConv2d(6, 3, in_channels=3, out_channels=4, depth_multiplier=2)
+    values = StagedNumbers.of(spec)
+    depthwise, pointwise = values.stages
+    assert depthwise.spec == Conv2d(6, 3, in_channels=3, out_channels=6, groups=3)
+    assert pointwise.spec == Conv2d(4, 1, in_channels=6, out_channels=4)
+    x, dw, pw = depthwise.input, depthwise.kernel, pointwise.kernel
+    mid = naive.grouped_conv2d(x, dw, (1, 1), (0, 0, 0, 0), (1, 1), 3)
+    np.testing.assert_array_equal(depthwise.output, mid)
+    np.testing.assert_array_equal(values.output, naive.grouped_conv2d(mid, pw, (1, 1), (0, 0, 0, 0), (1, 1), 1))
+    assert values.output.shape == (4, 4, 4)
+
+
+def test_spatially_separable_passes_equal_the_full_kernel():
+    spec = SpatialSeparableConv2d(6, [1, 2, 1], [1, 0, -1])  # Sobel
+    column, row, full = StagedNumbers.of(spec, seed=5).stages
+    assert full.kernel.tolist() == [[1, 0, -1], [2, 0, -2], [1, 0, -1]]
+    np.testing.assert_array_equal(row.output, full.output)
+    np.testing.assert_array_equal(full.output, naive.conv2d(full.input, full.kernel, (1, 1), (0, 0, 0, 0), (1, 1)))
+    assert column.output.shape == (4, 6)
+
+
+@pytest.mark.parametrize(
+    "make, params, reason",
+    [
+        (lambda: Conv2d(5, 3, in_channels=3, groups=2), ("in_channels", "groups"), "3 channels do not split into 2 groups"),
+        (lambda: Conv2d(5, 3, in_channels=4, out_channels=3, groups=2), ("out_channels", "groups"), "3 channels do not split into 2 groups"),
+        (lambda: Conv2d(5, 3, in_channels=0), ("in_channels",), "must be between 1 and 4,096, got 0"),
+        (lambda: SpatialSeparableConv2d(6, [1, 2], [1, 0, -1]), ("column", "row"), "need the same length, got 2 and 3"),
+        (lambda: SpatialSeparableConv2d(6, [], []), ("column",), "expected a list of numbers, got []"),
+        (lambda: SpatialSeparableConv2d(2, [1, 2, 1], [1, 0, -1]), ("kernel_size", "input_size", "padding"),
+         "the kernel spans 3x3 cells but the padded input is only 2x2"),
+        (lambda: SeparableConv2d(6, 3, in_channels=2, depth_multiplier=0), ("depth_multiplier",), "must be between 1 and 4,096, got 0"),
+    ],
+)
+def test_bad_channel_specs(make, params, reason):
+    with pytest.raises(SpecError) as info:
+        make()
+    assert (info.value.params, info.value.reason) == (params, reason)
+
+
+def test_shown_channels_elide_the_middle_of_big_volumes():
+    assert shown_channels(3) == [(0, 0), (1, 0), (2, 0)]
+    assert shown_channels(8) == [(c, 0) for c in range(8)]
+    assert shown_channels(256) == [(0, 0), (1, 0), (2, 0), (255, 252)]
+
+
+def test_a_volume_scene_lights_every_channel_the_output_reads():
+    spec = Conv2d(5, 3, in_channels=4, out_channels=4, groups=2)
+    anim = Animation(spec, numbers=Numbers.of(spec), labels=True)
+    scene = anim.scene
+    assert [p.name for p in scene.planes] == [f"input {c}" for c in range(4)] + [f"output {c}" for c in range(4)]
+    assert len(scene) == 4 * 9
+    for index, reads in [(0, [0, 1]), (9 + 4, [0, 1]), (2 * 9, [2, 3]), (3 * 9 + 8, [2, 3])]:
+        step = scene.step(index)
+        lit = [k for k, cells in enumerate(step.highlights) if len(cells)]
+        out = 4 + index // 9
+        assert lit == reads + [out]
+        assert step.link.target == out and step.link.source == reads[-1]
+        assert {label.plane for label in step.labels} == set(reads)
+        assert [label.plane for label in step.reveals] == [out]
+
+
+def test_big_volumes_draw_a_few_planes_and_step_through_the_shown_outputs():
+    spec = Conv2d(4, 3, in_channels=16, out_channels=12)
+    scene = Animation(spec).scene
+    names = [p.name for p in scene.planes]
+    assert names == ["input 0", "input 1", "input 2", "input 15", "output 0", "output 1", "output 2", "output 11"]
+    assert [p.elided for p in scene.planes] == [0, 0, 0, 12, 0, 0, 0, 8]
+    assert len(scene) == 4 * 4
+
+
+def test_separable_scene_runs_in_two_named_phases():
+    spec = SeparableConv2d(5, 3, in_channels=2, out_channels=3)
+    anim = Animation(spec, numbers=StagedNumbers.of(spec))
+    scene = anim.scene
+    assert scene.phases == ("phase 1: depthwise 3x3", "phase 2: pointwise 1x1")
+    assert len(scene) == 2 * 9 + 3 * 9
+    assert scene.step(0).phase == 0 and scene.step(2 * 9).phase == 1
+    assert len(anim.frame(2 * 9)) > 0  # draws
+
+
+def test_dump_of_channels_and_chains(tmp_path):
+    spec = Conv2d(4, 3, in_channels=2, out_channels=2)
+    data = record(Numbers.of(spec))
+    assert data["spec"]["in_channels"] == 2 and len(data["input"]) == 2 and len(data["kernel"]) == 2
+    assert data["frames"][0]["channel"] == 0 and data["frames"][0]["reads"] == [0, 2]
+    assert len(data["frames"]) == 2 * 4
+    chain = record(StagedNumbers.of(SpatialSeparableConv2d(5, [1, 2, 1], [1, 0, -1])))
+    assert [s["name"] for s in chain["stages"]] == ["pass 1: column 3x1", "pass 2: row 1x3", "the full 3x3 kernel: the same result"]
+    assert chain["stages"][1]["output"] == chain["stages"][2]["output"] == chain["output"]
+
+
+# ---- the seeds' worked numbers, through `convanim info` ------------------------------------------
+
+
+def _info(*args):
+    result = CliRunner().invoke(cli, ["info", *args, "--json"])
+    assert result.exit_code == 0, result.stderr
+    import json
+
+    return json.loads(result.stdout)
+
+
+def test_info_reproduces_the_seeds_numbers():
+    assert _info("conv", "--k", "3", "--in-channels", "16", "--out-channels", "32")["weights"] == 4608
+    assert _info("separable", "--k", "3", "--in-channels", "16", "--out-channels", "32")["weights"] == 656
+    big = _info("conv", "--i", "128", "--k", "3", "--in-channels", "256", "--out-channels", "512", "--bottleneck", "64")
+    assert big["weights"] == 1_179_648
+    assert big["bottleneck"]["weights"] == 311_296
+    assert big["bottleneck"]["pointwise_weights"] == 16_384 and big["bottleneck"]["conv_weights"] == 294_912
+    depthwise = _info("depthwise", "--i", "6", "--k", "3", "--in-channels", "16")
+    assert (depthwise["input_shape"], depthwise["output_shape"]) == ([16, 6, 6], [16, 4, 4])
+    sobel = _info("spatial-separable", "--column", "1,2,1", "--row", "1,0,-1")
+    assert (sobel["weights"], sobel["full_kernel_weights"]) == (6, 9)
+    assert _info("dilated", "--k", "3", "--d", "2")["receptive_field"] == [5, 5]
+    seed = _info("conv", "--i", "12", "--k", "5", "--in-channels", "3")
+    assert seed["output_shape"] == [1, 8, 8]  # a 12×12×3 image under a 5×5×3 kernel
+    assert _info("conv", "--i", "12", "--k", "5", "--in-channels", "3", "--out-channels", "256")["output_shape"] == [256, 8, 8]
+
+
+def test_info_text_shows_the_arithmetic():
+    result = CliRunner().invoke(cli, ["info", "conv", "--i", "5", "--k", "3", "--s", "2", "--p", "1"])
+    assert result.exit_code == 0
+    assert "height: o = floor((i + p_before + p_after - d*(k-1) - 1) / s) + 1 = floor((5 + 1 + 1 - 1*(3-1) - 1) / 2) + 1 = 3" in result.stdout
+    assert "weights:          9\n" in result.stdout
+    assert describe(Conv2d(5, 3, 2, 1))["multiply_adds"] == 81
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["conv", "--in-channels", "3", "--groups", "2"], "Error: --in-channels, --groups: 3 channels do not split into 2 groups"),
+        (["pointwise", "--k", "3"], "Error: --k/--kernel-size: a pointwise convolution is 1x1, got 3x3"),
+        (["spatial-separable", "--column", "1,2", "--row", "1,0,-1"], "Error: --column, --row: need the same length, got 2 and 3"),
+        (["spatial-separable", "--column", "1,x"], "Error: Invalid value for '--column': '1,x' is not a list of numbers: use e.g. 1,2,1"),
+        (["depthwise", "--in-channels", "0"], "Error: Invalid value for '--in-channels': 0 is not in the range 1<=x<=4096."),
+        (["info", "conv", "--in-channels", "3", "--groups", "3", "--out-channels", "3", "--bottleneck", "2"],
+         "Error: --bottleneck: applies to a plain convolution with channels"),
+    ],
+)
+def test_bad_channel_flags_are_one_line_exit_2_and_nothing_written(tmp_path, monkeypatch, args, message):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, args)
+    assert (result.exit_code, result.stdout, result.stderr) == (2, "", message + "\n")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "args, frames",
+    [
+        (["conv", "--i", "6", "--k", "3", "--in-channels", "3", "--out-channels", "2"], 32),
+        (["pointwise", "--i", "4", "--in-channels", "4", "--out-channels", "2"], 32),
+        (["depthwise", "--i", "6", "--k", "3", "--in-channels", "3"], 48),
+        (["separable", "--i", "6", "--k", "3", "--in-channels", "3", "--out-channels", "4"], 48 + 64),
+        (["conv", "--i", "6", "--k", "3", "--in-channels", "4", "--out-channels", "4", "--groups", "2"], 64),
+        (["spatial-separable", "--column", "1,2,1", "--row", "1,0,-1", "--i", "6"], 24 + 16 + 16),
+    ],
+)
+def test_the_channel_commands(tmp_path, monkeypatch, args, frames):
+    from PIL import Image
+
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, [*args, "--numbers", "-o", "a.gif", "--dump", "a.json"])
+    assert (result.exit_code, result.stdout) == (0, "a.gif\na.json\n"), result.stderr
+    with Image.open(tmp_path / "a.gif") as im:
+        assert im.n_frames == frames
+
+
+def test_channel_values_from_files(tmp_path, monkeypatch):
+    import json
+
+    monkeypatch.chdir(tmp_path)
+    x = np.arange(2 * 4 * 4).reshape(2, 4, 4)
+    w = np.ones((3, 2, 3, 3))
+    np.save("x.npy", x)
+    np.save("w.npy", w)
+    result = CliRunner().invoke(cli, ["conv", "--input-values", "x.npy", "--kernel-values", "w.npy", "-o", "a.gif", "--dump", "d.json"])
+    assert result.exit_code == 0, result.stderr
+    data = json.loads((tmp_path / "d.json").read_text())
+    assert data["spec"]["in_channels"] == 2 and data["spec"]["out_channels"] == 3
+    np.testing.assert_array_equal(data["output"], naive.grouped_conv2d(x.astype(float), w, (1, 1), (0, 0, 0, 0), (1, 1), 1))
+    result = CliRunner().invoke(cli, ["conv", "--in-channels", "3", "--input-values", "x.npy", "-o", "b.gif"])
+    assert result.stderr == "Error: --in-channels, --input-values: the size says 3 but the values are 2\n"
