@@ -15,11 +15,12 @@ import numpy as np
 
 from .layout import STYLES
 from .render import MIN_CELL_PX, Geometry, Renderer
-from .scene import Scene, Sweeping, build_scene, shown_channels
-from .spec import Chain, Spec, SpecError, caption, stages_of
+from .scene import Scene, shown_channels
+from .spec import Chain, Checkerboard, ConvTranspose2d, DilatedStack, Spec, SpecError, stages_of
 from .sweep import Sweep, drawn_shape, sweep_of
 from .theme import PAPER, Theme
-from .values import Numbers, StagedNumbers
+from .values import Numbers, StagedNumbers, scatter_canvas
+from .views import VIEWS, scene_for
 from .writers import Target, write_animation
 
 MIN_DELAY_MS, MAX_DELAY_MS = 10, 655_350  # what a GIF frame delay can hold
@@ -45,6 +46,7 @@ class Animation:
     theme: Theme = field(default=PAPER, repr=False)
     cell_px: Optional[float] = None  # None: the paper's, smaller for large grids
     crisp: bool = False  # no antialiasing: flat colours only, much smaller GIFs
+    view: str = "gather"  # or "scatter", for a transposed convolution
     width: Optional[int] = None  # the image's width in pixels, instead of cell_px
     max_frames: int = MAX_FRAMES
     max_size: int = MAX_SIZE_PX
@@ -56,6 +58,10 @@ class Animation:
             raise SpecError("delay", f"must be between {MIN_DELAY_MS} and {MAX_DELAY_MS} ms, got {self.delay_ms}")
         if not 0 <= self.precision <= 6:
             raise SpecError("precision", f"must be between 0 and 6 decimals, got {self.precision}")
+        if self.view not in VIEWS:
+            raise SpecError("view", f"unknown view {self.view!r}: use one of {', '.join(VIEWS)}")
+        if self.view == "scatter" and not isinstance(self.spec, ConvTranspose2d):
+            raise SpecError("view", "the scatter view is for transposed convolutions")
         if self.numbers is not None and self.numbers.spec != self.spec:
             raise SpecError("numbers", "were computed for another spec")
         if self.cell_px is not None and not 0 < self.cell_px <= 1000:
@@ -65,13 +71,13 @@ class Animation:
 
     def check_limits(self) -> None:
         """Refuse, before anything is drawn, an animation with too many frames or too large an image."""
-        frames = frame_count(self.spec)
+        frames = frame_count(self.spec, self.view)
         if frames > self.max_frames:
             raise SpecError(
                 "max_frames", f"the spec makes {frames:,} frames, more than the limit of {self.max_frames:,}"
             )
-        rows = max(drawn_shape(stage.spec)[0] for stage in stages_of(self.spec))
-        cols = max(drawn_shape(stage.spec)[1] for stage in stages_of(self.spec))
+        rows = max(shape[0] for shape in self._drawn_shapes())
+        cols = max(shape[1] for shape in self._drawn_shapes())
         if self.width is not None and self.width > self.max_size:
             raise SpecError("max_size", f"a {self.width:,} px wide image is more than {self.max_size:,} px on a side")
         if max(rows, cols) * max(self.cell_px or MIN_CELL_PX, MIN_CELL_PX) > self.max_size:
@@ -104,18 +110,17 @@ class Animation:
         """The (first) stage's sweep."""
         return sweep_of(stages_of(self.spec)[0].spec)
 
+    def _drawn_shapes(self) -> List[Tuple[int, int]]:
+        if isinstance(self.spec, Checkerboard):
+            return [self.spec.output_size]
+        if isinstance(self.spec, DilatedStack):
+            return [(self.spec.input_size, self.spec.input_size)]
+        shapes = [drawn_shape(stage.spec) for stage in stages_of(self.spec)]
+        return shapes + ([scatter_canvas(self.spec)] if self.view == "scatter" else [])
+
     @cached_property
     def scene(self) -> Scene:
-        stages = stages_of(self.spec)
-        values = self.numbers.stages if isinstance(self.numbers, StagedNumbers) else (self.numbers,) * len(stages)
-        sweepings = [
-            Sweeping(st.name, sweep_of(st.spec), st.source, st.target, numbers,
-                     st.spec.in_channels, st.spec.out_channels, st.spec.groups)
-            for st, numbers in zip(stages, values)
-        ]
-        volumes = getattr(self.spec, "volumes", ("input", "output"))
-        text = caption(self.spec) if self.labels else ""
-        return build_scene(volumes, sweepings, self.precision, show_kernel=self.labels, caption=text)
+        return scene_for(self.spec, self.numbers, self.precision, self.labels, self.view)
 
     def __len__(self) -> int:
         return len(self.scene)
@@ -152,8 +157,14 @@ class Animation:
         return write_animation(frames, target, self.delay_ms, len(self), palette, force)
 
 
-def frame_count(spec: Union[Spec, Chain]) -> int:
+def frame_count(spec, view: str = "gather") -> int:
     """How many frames an animation of ``spec`` has, without building anything."""
+    if isinstance(spec, Checkerboard):
+        return 1
+    if isinstance(spec, DilatedStack):
+        return len(spec.dilations) + 1
+    if view == "scatter":
+        return spec.input_size[0] * spec.input_size[1]
     total = 0
     for stage in stages_of(spec):
         oh, ow = stage.spec.output_size

@@ -23,6 +23,8 @@ from .info import describe
 from .info import text as info_text
 from .spec import (
     MAX_CHANNELS,
+    Checkerboard,
+    DilatedStack,
     POOL_MODES,
     Conv2d,
     ConvTranspose2d,
@@ -33,7 +35,8 @@ from .spec import (
     parse_padding,
     parse_size,
 )
-from .values import PAPER_SEED, Numbers, StagedNumbers, load_values, record
+from .values import PAPER_SEED, Numbers, StagedNumbers, load_values, receptive_field_sizes, record
+from .views import VIEWS
 from .writers import OutputError, Target, check_writable, write_json
 
 FLAGS = {
@@ -59,6 +62,10 @@ FLAGS = {
     "column": "--column",
     "row": "--row",
     "bottleneck": "--bottleneck",
+    "view": "--view",
+    "layers": "--layers",
+    "dilations": "--dilations",
+    "strides": "--strides",
 }
 
 
@@ -149,6 +156,9 @@ class ConvanimGroup(click.Group):
             where = f" {e.filename}" if e.filename else ""
             _say_error(f"cannot write{where}: {e.strerror or e}")
             code = 1
+        except Exception as e:  # a bug: still one line, and a status that says so
+            _say_error(f"internal error, please report it: {type(e).__name__}: {e}")
+            code = 70
         if standalone_mode:
             sys.exit(code)
         return code
@@ -301,20 +311,22 @@ def _sizes_from_values(params: dict, input_values: Optional[np.ndarray], kernel_
             _take(params, "out_channels", shape[0], "kernel_values")
 
 
-def _run(name: str, make_spec: Callable, params: dict) -> None:
-    """Build the spec and its numbers, save the animation, dump the computation; print the files."""
+def _run(name: str, make_spec: Callable, params: dict, report: Optional[Callable] = None) -> None:
+    """Build the spec and its numbers, save the animation, dump the computation; print the files
+    (and what ``report`` says of the spec)."""
     input_values = params.pop("input_values", None)
     kernel_values = params.pop("kernel_values", None)
     _sizes_from_values(params, input_values, kernel_values)
-    show = params.pop("numbers") or input_values is not None or kernel_values is not None
-    seed, dump, labels = params.pop("seed"), params.pop("dump"), params.pop("labels")
-    precision, output = params.pop("precision"), params.pop("output")
+    show = params.pop("numbers", False) or input_values is not None or kernel_values is not None
+    seed, dump, labels = params.pop("seed", None), params.pop("dump", None), params.pop("labels")
+    precision, output = params.pop("precision", 1), params.pop("output")
+    view = params.pop("view", "gather")
     style, delay = params.pop("style"), _delay(params.pop("delay"), params.pop("fps"))
     limits = {"max_frames": params.pop("max_frames"), "max_size": params.pop("max_size")}
     look = {"crisp": params.pop("crisp"), "width": params.pop("width")}
     force = params.pop("force")
     spec = make_spec(**params)
-    anim = Animation(spec, style, delay, labels=labels, precision=precision, **limits, **look)
+    anim = Animation(spec, style, delay, labels=labels, precision=precision, view=view, **limits, **look)
     anim.check_limits()  # before the numbers, which grow with the spec too
     values = None
     if show or dump:
@@ -329,6 +341,8 @@ def _run(name: str, make_spec: Callable, params: dict) -> None:
         click.echo(str(path))
     if dump is not None:
         click.echo(str(write_json(dump, record(values))))
+    if report is not None:  # stdout lists files only, for scripts; the rest goes to stderr
+        click.echo(report(spec), err=True)
 
 
 def _geometry_options(i: str, k: str, d: Optional[str]) -> Callable:
@@ -373,6 +387,24 @@ def _channel_options(out: bool = True, groups: bool = True, multiplier: bool = F
         return f
 
     return decorate
+
+
+_labels_option = click.option("--labels/--no-labels", default=True, show_default=True,
+                              help="Name the planes and caption the parameters.")
+
+
+class IntListType(click.ParamType):
+    """Comma-separated whole numbers, e.g. ``1,2,4``."""
+
+    name = "list"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, tuple):
+            return value
+        parts = [p.strip() for p in str(value).split(",")]
+        if not all(p.isascii() and p.lstrip("-").isdigit() for p in parts):
+            self.fail(f"{value!r} is not a list of whole numbers: use e.g. 1,2,4", param, ctx)
+        return tuple(int(p) for p in parts)
 
 
 class NumbersType(click.ParamType):
@@ -427,6 +459,9 @@ class Op:
     options: Tuple[Callable, ...]
     make: Callable
     kernel_values: bool = True
+    numbers: bool = True  # takes --numbers, --input-values, --dump
+    render_options: Tuple[Callable, ...] = ()  # options of the animation only, not of `info`
+    report: Optional[Callable] = None  # a line printed after the files
 
 
 def _stack(*decorators: Callable) -> Tuple[Callable, ...]:
@@ -438,8 +473,11 @@ OPS = [
        _stack(_geometry_options(i="5", k="3", d="1"), _channel_options()), Conv2d),
     Op("dilated", "A dilated convolution (the paper's dilation figure by default).",
        _stack(_geometry_options(i="7", k="3", d="2"), _channel_options()), Conv2d),
-    Op("transposed", "A transposed convolution, drawn as the paper does: the equivalent direct convolution.",
-       tuple(_transposed_options), ConvTranspose2d),
+    Op("transposed", "A transposed convolution, drawn as the paper does (the equivalent direct convolution), "
+       "or as each input cell stamping the kernel onto the output (--view scatter).",
+       tuple(_transposed_options), ConvTranspose2d,
+       render_options=(click.option("--view", type=click.Choice(VIEWS), default="gather", show_default=True,
+                                    help="gather: the paper's sweep; scatter: input cells stamp the kernel."),)),
     Op("pool", "Max or average pooling (stride 1 unless --s says otherwise, as in the paper).",
        _stack(click.option("--mode", type=click.Choice(POOL_MODES), default="max", show_default=True,
                            help="max: pads with -inf; avg: counts the zero padding (PyTorch's defaults)."),
@@ -460,6 +498,26 @@ OPS = [
               click.option("--row", type=NumbersType(), default="1,0,-1", show_default=True,
                            help="The 1×k kernel, left to right.")),
        SpatialSeparableConv2d, kernel_values=False),
+    Op("checkerboard", "How many kernel stamps each output cell of a transposed convolution gets: a heatmap.",
+       _stack(click.option("--i", "--input-size", "input_size", type=SizeType(), default="5", show_default=True,
+                           help="Input size of the transposed convolution, N or HxW."),
+              click.option("--k", "--kernel-size", "kernel_size", type=SizeType(), default="3",
+                                                     show_default=True, help="Kernel size, N or HxW."),
+              click.option("--s", "--stride", "stride", type=SizeType(), default="2", show_default=True,
+                           help="Stride, N or HxW."), *_transposed_options[3:],
+              click.option("--layers", type=int, default=1, show_default=True,
+                           help="Transposed convolutions stacked (the pattern compounds).")),
+       lambda layers, **geometry: Checkerboard(**geometry, layers=layers), numbers=False),
+    Op("receptive-field", "What one output cell of stacked (dilated, strided) convolutions depends on, layer by layer.",
+       _stack(click.option("--k", "--kernel-size", "kernel_size", type=int, default=3, show_default=True,
+                           help="Kernel size of every layer."),
+              click.option("--dilations", type=IntListType(), default="1,2,4", show_default=True,
+                           help="One dilation per layer."),
+              click.option("--strides", type=IntListType(), help="One stride per layer.  [default: 1 each]"),
+              click.option("--i", "--input-size", "input_size", type=int,
+                           help="Input size.  [default: the receptive field plus a cell each side]")),
+       DilatedStack, numbers=False,
+       report=lambda stack: "receptive fields: " + ", ".join(f"{h}x{w}" for h, w in receptive_field_sizes(stack))),
 ]
 
 
@@ -476,13 +534,14 @@ def info() -> None:
 
 def _register(op: Op) -> None:
     def render(**params):
-        _run(op.name, op.make, params)
+        _run(op.name, op.make, params, op.report)
 
     def describe_(as_json, bottleneck=None, **params):
         details = {**describe(op.make(**params), bottleneck), "op": op.name}
         click.echo(json.dumps(details, indent=2) if as_json else info_text(details))
 
-    cli.add_command(_command(op, render, [_numbers_options(kernel=op.kernel_values), _output_options()]))
+    numbers = [_numbers_options(kernel=op.kernel_values)] if op.numbers else [_labels_option]
+    cli.add_command(_command(op, render, [*op.render_options, *numbers, _output_options()]))
     extra = [click.option("--json", "as_json", is_flag=True, help="Print JSON.")]
     if op.name == "conv":
         extra.append(click.option("--bottleneck", type=click.IntRange(1, MAX_CHANNELS),

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from typing import Dict, List, Optional, Union
 
+from .values import overlap_counts, receptive_field_sizes
+
 from .spec import (
     Chain,
+    Checkerboard,
+    DilatedStack,
     Conv2d,
     ConvTranspose2d,
     Pool2d,
@@ -58,8 +62,34 @@ def _costs(spec: Spec) -> Dict[str, int]:
     }
 
 
+def _describe_stack(spec: DilatedStack) -> dict:
+    fields = receptive_field_sizes(spec)
+    layers = [
+        {"layer": n + 1, "dilation": d, "stride": s, "output_shape": list(layer.output_size),
+         "receptive_field": list(field), "weights": spec.kernel_size ** 2}
+        for n, (d, s, layer, field) in enumerate(zip(spec.dilations, spec.strides, spec.layers(), fields))
+    ]
+    return {"op": spec.op, "input_shape": [spec.input_size, spec.input_size], "kernel_size": spec.kernel_size,
+            "weights": spec.kernel_size ** 2 * len(layers), "receptive_field": list(fields[-1]), "layers": layers}
+
+
+def _describe_checkerboard(spec: Checkerboard) -> dict:
+    counts = overlap_counts(spec)
+    t = spec.transposed
+    even = all(k % s == 0 for k, s in zip(t.kernel_size, t.stride))
+    inner = counts[t.kernel_size[0]:-t.kernel_size[0] or None, t.kernel_size[1]:-t.kernel_size[1] or None]
+    return {"op": spec.op, "input_shape": list(t.input_size), "output_shape": list(counts.shape), "layers": spec.layers,
+            "stamps_min": int(counts.min()), "stamps_max": int(counts.max()),
+            "interior_stamps": sorted({int(v) for v in inner.ravel()}) if inner.size else [],
+            "kernel_multiple_of_stride": even}
+
+
 def describe(spec: Union[Spec, Chain], bottleneck: Optional[int] = None) -> dict:
     """Everything `convanim info` prints, as plain data."""
+    if isinstance(spec, DilatedStack):
+        return _describe_stack(spec)
+    if isinstance(spec, Checkerboard):
+        return _describe_checkerboard(spec)
     stages = stages_of(spec)
     parts = []
     for stage in stages:
@@ -124,6 +154,22 @@ def receptive_field(spec: Union[Spec, Chain]) -> tuple:
 def text(info: dict) -> str:
     """`convanim info`'s human-readable form."""
     n = lambda v: f"{v:,}"  # noqa: E731
+    if info["op"] == "receptive-field":
+        lines = [f"operation:        receptive-field, {info['kernel_size']}x{info['kernel_size']} kernels"]
+        for layer in info["layers"]:
+            lines.append(f"layer {layer['layer']}: dilation {layer['dilation']}, stride {layer['stride']},"
+                         f" receptive field {_shape(layer['receptive_field'])}, {layer['weights']} weights")
+        lines.append(f"weights:          {n(info['weights'])} (they grow by layer; the receptive field faster)")
+        return "\n".join(lines)
+    if info["op"] == "checkerboard":
+        return "\n".join([
+            "operation:        checkerboard",
+            f"input shape:      {_shape(info['input_shape'])}",
+            f"output shape:     {_shape(info['output_shape'])} after {info['layers']} layer(s)",
+            f"stamps per cell:  {info['stamps_min']} to {info['stamps_max']};"
+            f" inside: {', '.join(map(str, info['interior_stamps']))}",
+            f"kernel a multiple of the stride: {'yes (even overlap)' if info['kernel_multiple_of_stride'] else 'no (uneven: a checkerboard)'}",
+        ])
     lines = [
         f"operation:        {info['op']}",
         f"input shape:      {_shape(info['input_shape'])}",

@@ -188,7 +188,7 @@ class Renderer:
         self.axes = ax
 
         for plane, placement in zip(scene.planes, self.layout.placements):
-            self._draw_plane(plane.grid.kinds, placement)
+            self._draw_plane(plane.grid.kinds, placement, plane.levels)
         for k, plane in enumerate(scene.planes):
             if plane.text is not None:
                 cells = [(r, c) for r, c in np.ndindex(*plane.text.shape) if plane.text[r, c]]
@@ -212,9 +212,24 @@ class Renderer:
     def _stroke(self, px: float) -> float:
         return px * self._px * self._pt
 
-    def _draw_plane(self, kinds: np.ndarray, placement: Placement) -> None:
+    def _cell_colours(self, plane: int, cells: Sequence[Tuple[int, int]]) -> List[tuple]:
+        """The colour each cell is drawn in, before any highlight."""
+        p = self.scene.planes[plane]
+        if p.levels is not None:
+            return [_rgba(self.theme.heat(p.levels[cell])) for cell in cells]
+        by_kind = {Cell.DATA: self.theme.input, Cell.RESULT: self.theme.output, Cell.WEIGHT: self.theme.kernel_fill}
+        return [_rgba(by_kind.get(Cell(p.grid.kinds[cell]), self.theme.padding)) for cell in cells]
+
+    def _draw_plane(self, kinds: np.ndarray, placement: Placement, levels: Optional[np.ndarray] = None) -> None:
         theme, ax = self.theme, self.axes
         h, w = kinds.shape
+        if levels is not None:  # a heatmap: every cell the colour of its level
+            cells = np.argwhere(np.ones_like(kinds, dtype=bool))
+            ax.add_collection(PolyCollection(
+                placement.cells(cells), facecolors=[_rgba(theme.heat(levels[r, c])) for r, c in cells],
+                edgecolors=[_rgba(theme.line)], linewidths=self._stroke(theme.line_px), joinstyle="miter",
+            ))
+            return
         blank = np.argwhere((kinds == Cell.PADDING) | (kinds == Cell.ZERO))
         if len(blank):
             ax.add_collection(PolyCollection(placement.cells(blank), facecolors=[_rgba(theme.padding)], linewidths=0))
@@ -299,11 +314,27 @@ class Renderer:
             [], colors=[_rgba(theme.link)], linewidths=self._stroke(theme.link_px), animated=True
         )
         self._labels = self._text_collection([], animated=True)
-        for artist in (*self._highlights, *self._marks, self._links):
+        self._erasers = PolyCollection([], linewidths=0, animated=True)
+        for artist in (self._erasers, *self._highlights, *self._marks, self._links):
             self.axes.add_collection(artist, autolim=False)
         self.axes.add_collection(self._labels, autolim=False)
-        # Links run above their source plane and below every later one; text goes on top.
-        return [self._highlights[0], self._links, *self._highlights[1:], *self._marks, self._labels]
+        # Erasers clear the cells whose values change; links run above their source plane and
+        # below every later one; text goes on top.
+        return [self._erasers, self._highlights[0], self._links, *self._highlights[1:], *self._marks, self._labels]
+
+    def _eraser_shapes(self, labels: Sequence[Label]) -> Tuple[List[np.ndarray], List[tuple]]:
+        """Cell interiors, in the cells' own colours, under the values that replace earlier ones."""
+        replaced = [label for label in labels if label.replace]
+        if not replaced:
+            return [], []
+        inset = (self.theme.line_px * self._px / 2 + 1.0) / self.cell_px
+        polygons = []
+        for label in replaced:
+            r, c = label.cell
+            square = np.array([[c + inset, r + inset], [c + 1 - inset, r + inset], [c + 1 - inset, r + 1 - inset], [c + inset, r + 1 - inset]])
+            polygons.append(self.layout.placements[label.plane].to_screen(square))
+        colours = [colour for label in replaced for colour in self._cell_colours(label.plane, [label.cell])]
+        return polygons, colours
 
     def _update(self, step: Step) -> np.ndarray:
         """Point the moving artists at ``step``; returns every screen point they cover, (n, 2)."""
@@ -328,6 +359,9 @@ class Renderer:
         if link is not None and self.layout.draws_links:
             segments = list(self.layout.link_segments(link.source, link.source_box, link.target, link.target_box))
         show(self._links, segments, self._links.set_segments)
+        erase, colours = self._eraser_shapes(step.reveals)
+        self._erasers.set_facecolors(colours or [(0, 0, 0, 0)])
+        show(self._erasers, erase, self._erasers.set_verts)
         outlines = [self._label_outline(label) for label in (*step.labels, *step.reveals)]
         if self.geometry.phases:
             outlines.append(self.geometry.phases[step.phase])
@@ -358,13 +392,22 @@ class Renderer:
             self._background, self._baked = self._pristine, 0
         last = self._last
         steps = (last if last is not None and last.index == i else self.scene.step(i) for i in range(self._baked, index))
-        reveals = [label for step in steps for label in step.reveals]
+        latest = {}  # when several steps are baked at once, a cell keeps its last value only
+        for step in steps:
+            for label in step.reveals:
+                latest.pop((label.plane, label.cell, label.kind), None)
+                latest[(label.plane, label.cell, label.kind)] = label
+        reveals = list(latest.values())
         if reveals:
             self.canvas.restore_region(self._background)
-            collection = self._text_collection(map(self._label_outline, reveals), animated=True)
-            self.axes.add_collection(collection, autolim=False)
-            self.axes.draw_artist(collection)
-            collection.remove()
+            erase, colours = self._eraser_shapes(reveals)
+            artists = [self._text_collection(map(self._label_outline, reveals), animated=True)]
+            if erase:
+                artists.insert(0, PolyCollection(erase, facecolors=colours, linewidths=0, animated=True))
+            for artist in artists:
+                self.axes.add_collection(artist, autolim=False)
+                self.axes.draw_artist(artist)
+                artist.remove()
             self._background = self.canvas.copy_from_bbox(self.figure.bbox)
         self._baked = index
         return jumped

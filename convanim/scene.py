@@ -29,6 +29,7 @@ class Plane:
     beside: bool = False  # an operand shown next to the first plane (a kernel), not stacked above it
     volume: int = 0  # planes of one volume are the channels of one tensor
     elided: int = 0  # channels of the volume not drawn, just before this plane
+    levels: Optional[np.ndarray] = None  # (H, W) in [0, 1]: a heatmap, coloured by level instead of by kind
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ class Label:
     cell: Tuple[int, int]
     text: str
     kind: str = "value"
+    replace: bool = False  # a reveal that overwrites the cell's earlier value (a running sum)
 
 
 @dataclass(frozen=True, eq=False)

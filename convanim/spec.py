@@ -11,7 +11,7 @@ import math
 import numbers
 import re
 from dataclasses import dataclass
-from typing import Any, Sequence, Tuple, Union
+from typing import Any, Optional, Sequence, Tuple, Union
 
 Pair = Tuple[int, int]
 Quad = Tuple[int, int, int, int]
@@ -461,6 +461,113 @@ class SpatialSeparableConv2d:
     def slug(self) -> str:
         text = lambda v: "_".join(str(x).replace("-", "m").replace(".", "p") for x in v)  # noqa: E731
         return f"i{_size(self.input_size)}_col{text(self.column)}_row{text(self.row)}"
+
+
+def _positive_list(name: str, values: Sequence[int]) -> Tuple[int, ...]:
+    if isinstance(values, (str, bytes)) or not isinstance(values, Sequence) or not values:
+        raise SpecError(name, f"expected a list of whole numbers, got {values!r}")
+    out = tuple(_int(name, v) for v in values)
+    if min(out) < 1:
+        raise SpecError(name, f"entries must be at least 1, got {min(out)}")
+    if len(out) > 16:
+        raise SpecError(name, f"at most 16 layers, got {len(out)}")
+    return out
+
+
+@dataclass(frozen=True, init=False)
+class DilatedStack:
+    """Convolutions stacked one on another (k×k, each its dilation and stride), as in the
+    context module of Yu & Koltun: the view shows what one output cell depends on."""
+
+    kernel_size: int
+    dilations: Tuple[int, ...]
+    strides: Tuple[int, ...]
+    input_size: int
+
+    op = "receptive-field"
+
+    def __init__(self, kernel_size: int, dilations: Sequence[int], strides: Optional[Sequence[int]] = None,
+                 input_size: Optional[int] = None):
+        k = _int("kernel_size", kernel_size)
+        if not 1 <= k <= 15:
+            raise SpecError("kernel_size", f"must be between 1 and 15, got {k}")
+        object.__setattr__(self, "kernel_size", k)
+        object.__setattr__(self, "dilations", _positive_list("dilations", dilations))
+        strides = _positive_list("strides", strides) if strides is not None else (1,) * len(self.dilations)
+        if len(strides) != len(self.dilations):
+            raise SpecError(("strides", "dilations"), f"need one stride per layer: {len(strides)} for {len(self.dilations)} layers")
+        object.__setattr__(self, "strides", strides)
+        field = self.receptive_fields()[-1]
+        size = field + 2 if input_size is None else _int("input_size", input_size)
+        if size < field:
+            raise SpecError("input_size", f"must hold the receptive field of {field} cells, got {size}")
+        if size > 4096:
+            raise SpecError("input_size", f"at most 4,096, got {size}")
+        object.__setattr__(self, "input_size", size)
+
+    def receptive_fields(self) -> Tuple[int, ...]:
+        """The receptive field (cells of the input, on a side) of an element of each layer."""
+        fields, field, jump = [], 1, 1
+        for d, s in zip(self.dilations, self.strides):
+            field += d * (self.kernel_size - 1) * jump
+            jump *= s
+            fields.append(field)
+        return tuple(fields)
+
+    def layers(self) -> Tuple[Conv2d, ...]:
+        """Each layer as a convolution, padded by half its reach so that stride 1 keeps the size."""
+        out, size = [], self.input_size
+        for d, s in zip(self.dilations, self.strides):
+            reach = d * (self.kernel_size - 1)
+            layer = Conv2d(size, self.kernel_size, s, (reach // 2, reach - reach // 2, reach // 2, reach - reach // 2), d)
+            out.append(layer)
+            size = layer.output_size[0]
+        return tuple(out)
+
+    @property
+    def slug(self) -> str:
+        return f"k{self.kernel_size}_d{'-'.join(map(str, self.dilations))}_s{'-'.join(map(str, self.strides))}"
+
+
+@dataclass(frozen=True, init=False)
+class Checkerboard:
+    """How many kernel stamps each output cell of a transposed convolution receives, after
+    ``layers`` of them stacked: uneven counts are the checkerboard of Odena et al. (2016)."""
+
+    transposed: ConvTranspose2d
+    layers: int = 1
+
+    op = "checkerboard"
+
+    def __init__(self, input_size: PairLike, kernel_size: PairLike, stride: PairLike = 1, padding: PairLike = 0,
+                 dilation: PairLike = 1, output_padding: PairLike = 0, layers: int = 1):
+        object.__setattr__(self, "transposed", ConvTranspose2d(input_size, kernel_size, stride, padding, dilation, output_padding))
+        n = _int("layers", layers)
+        if not 1 <= n <= 8:
+            raise SpecError("layers", f"must be between 1 and 8, got {n}")
+        object.__setattr__(self, "layers", n)
+        if max(self.output_size) > 4096:
+            raise SpecError("layers", f"{n} layers grow the output to {self.output_size[0]}x{self.output_size[1]} cells")
+
+    def specs(self) -> Tuple[ConvTranspose2d, ...]:
+        t, out = self.transposed, [self.transposed]
+        for _ in range(self.layers - 1):
+            prev = out[-1]
+            out.append(ConvTranspose2d(prev.output_size, t.kernel_size, t.stride, t.padding, t.dilation, t.output_padding))
+        return tuple(out)
+
+    @property
+    def output_size(self) -> Pair:
+        size = self.transposed.output_size
+        t = self.transposed
+        for _ in range(self.layers - 1):
+            size = tuple((i - 1) * s - 2 * p + e + a for i, s, p, e, a in
+                         zip(size, t.stride, t.padding, t.kernel_extent, t.output_padding))
+        return size  # type: ignore[return-value]
+
+    @property
+    def slug(self) -> str:
+        return f"{self.transposed.slug}_layers{self.layers}"
 
 
 Spec = Union[Conv2d, ConvTranspose2d]

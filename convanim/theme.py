@@ -30,6 +30,11 @@ class Theme:
     dash_px: float = 6.2
     mark_px: float = 2.5
 
+    def heat(self, level: float) -> RGB:
+        """A heatmap's colour: from the background (0) to the input colour (1)."""
+        level = min(max(float(level), 0.0), 1.0)
+        return tuple(int(round(b + (i - b) * level)) for b, i in zip(self.background, self.input))  # type: ignore[return-value]
+
     @property
     def kernel_fill(self) -> RGB:
         """A kernel drawn on its own has the footprint's shade over a blank cell."""

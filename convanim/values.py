@@ -16,7 +16,7 @@ from typing import Optional, Tuple, Union
 
 import numpy as np
 
-from .spec import Chain, ConvTranspose2d, Pool2d, SpatialSeparableConv2d, Spec, SpecError
+from .spec import Chain, ConvTranspose2d, Pair, Pool2d, SpatialSeparableConv2d, Spec, SpecError
 from .sweep import Cell, Sweep, sweep_of
 
 PAPER_SEED = 1234  # the seed of the paper's numerical figures: the same numbers as theirs
@@ -303,3 +303,96 @@ def record(numbers: Union[Numbers, StagedNumbers]) -> dict:
         "output": _json_array(numbers.output),
         "frames": frames,
     }
+
+
+# ---- the views' numbers -------------------------------------------------------------------------
+
+
+def scatter_canvas(spec: ConvTranspose2d) -> Pair:
+    """The transposed convolution's full output before the padding crops it: (i−1)·s + d·(k−1) + 1 + a."""
+    return tuple(  # type: ignore[return-value]
+        (i - 1) * s + d * (k - 1) + 1 + a
+        for i, s, d, k, a in zip(spec.input_size, spec.stride, spec.dilation, spec.kernel_size, spec.output_padding)
+    )
+
+
+def stamps(spec: ConvTranspose2d, row: int, col: int) -> np.ndarray:
+    """Where input cell (row, col) stamps the kernel on the full canvas: (kh·kw, 2), kernel order."""
+    (kh, kw), (sh, sw), (dh, dw) = spec.kernel_size, spec.stride, spec.dilation
+    rows = row * sh + dh * np.arange(kh)
+    cols = col * sw + dw * np.arange(kw)
+    return np.stack(np.meshgrid(rows, cols, indexing="ij"), axis=-1).reshape(-1, 2)
+
+
+@dataclass(frozen=True, eq=False)
+class ScatterNumbers:
+    """A transposed convolution computed the other way round: each input cell, in turn, adds the
+    kernel times its value onto the output. ``sums[n]`` holds the stamped cells' running sums."""
+
+    numbers: Numbers
+
+    @cached_property
+    def _stamped(self) -> Tuple[np.ndarray, np.ndarray]:
+        spec, x = self.numbers.spec, self.numbers.input.astype(float)
+        w = self.numbers.kernel.astype(float).ravel()
+        canvas = np.zeros(scatter_canvas(spec))
+        sums = []
+        for r, c in np.ndindex(*spec.input_size):
+            at = stamps(spec, r, c)
+            canvas[at[:, 0], at[:, 1]] += x[r, c] * w  # a stamp's cells are distinct
+            sums.append(canvas[at[:, 0], at[:, 1]].copy())
+        return np.array(sums), canvas
+
+    @property
+    def sums(self) -> np.ndarray:
+        """(input cells, kh·kw): the stamped cells' running sums after each input cell's stamp."""
+        return self._stamped[0]
+
+    @property
+    def canvas(self) -> np.ndarray:
+        """The full output once every input cell has stamped."""
+        return self._stamped[1]
+
+    @property
+    def output(self) -> np.ndarray:
+        """What PyTorch returns: the canvas without ``padding`` cells on each side."""
+        (ph, pw), (oh, ow) = self.numbers.spec.padding, self.numbers.spec.output_size
+        return self.canvas[ph : ph + oh, pw : pw + ow]
+
+
+def overlap_counts(spec) -> np.ndarray:
+    """How many kernel stamps land on each output cell, after ``spec.layers`` transposed
+    convolutions with all-ones kernels (the checkerboard's heights)."""
+    counts = None
+    for layer in spec.specs():
+        counts = Numbers.of(layer, np.ones(layer.input_size) if counts is None else counts, np.ones(layer.kernel_size)).output
+    return counts
+
+
+def dependencies(stack) -> Tuple[np.ndarray, ...]:
+    """For the middle cell of the stack's last layer, the cells of every layer it depends on:
+    boolean masks, the input first. Read off each layer's sweep, as the frames are."""
+    layers = stack.layers()
+    sizes = [layers[0].input_size] + [layer.output_size for layer in layers]
+    masks = [np.zeros(size, dtype=bool) for size in sizes]
+    top = masks[-1]
+    top[top.shape[0] // 2, top.shape[1] // 2] = True
+    for n in range(len(layers) - 1, -1, -1):
+        sweep = sweep_of(layers[n])
+        t, _, l, _ = layers[n].padding
+        below = masks[n]
+        for r, c in np.argwhere(masks[n + 1]):
+            taps = sweep.taps(int(r) * sweep.output_size[1] + int(c)) - [t, l]
+            inside = (taps[:, 0] >= 0) & (taps[:, 0] < below.shape[0]) & (taps[:, 1] >= 0) & (taps[:, 1] < below.shape[1])
+            below[taps[inside, 0], taps[inside, 1]] = True
+    return tuple(masks)
+
+
+def receptive_field_sizes(stack) -> Tuple[Pair, ...]:
+    """The receptive field (h, w) on the input of an element of each layer, from the sweeps."""
+    sizes = []
+    for n in range(1, len(stack.dilations) + 1):
+        partial = type(stack)(stack.kernel_size, stack.dilations[:n], stack.strides[:n], stack.input_size)
+        rows, cols = np.nonzero(dependencies(partial)[0])
+        sizes.append((int(rows.max() - rows.min() + 1), int(cols.max() - cols.min() + 1)))
+    return tuple(sizes)

@@ -58,7 +58,10 @@ class Target:
         return cls(p, fmt)
 
     def frame_paths(self, count: int) -> List[Path]:
-        """The files of a PNG sequence: ``DIR/frame_000.png`` or ``name_000.png`` beside ``name.png``."""
+        """The files of a PNG sequence: ``DIR/frame_000.png`` or ``name_000.png`` beside ``name.png``;
+        a single frame named ``name.png`` is just that file."""
+        if count == 1 and not self.folder:
+            return [self.path]
         folder, stem = self._sequence_base()
         digits = max(3, len(str(count - 1)))
         return [folder / f"{stem}_{i:0{digits}d}.png" for i in range(count)]
@@ -351,7 +354,8 @@ def _write_png_sequence(frames: Frames, target: Target, count: int, force: bool)
                 raise ValueError(f"expected {count} frames, got {written}")
             for path in paths:
                 os.replace(staging / path.name, path)
-            _remove_stale_frames(paths)
+            if _FRAME_NAME.search(paths[0].name):
+                _remove_stale_frames(paths)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
     return paths

@@ -19,8 +19,8 @@ import convanim.render
 from convanim.cli import cli
 
 COMMANDS = ["conv", "dilated", "transposed", "pool", "pointwise", "depthwise", "separable", "spatial-separable",
-            "gallery", "info"]
-INFO_OPS = ["conv", "transposed", "separable", "spatial-separable", "pool", "nope"]
+            "checkerboard", "receptive-field", "gallery", "info"]
+INFO_OPS = ["conv", "transposed", "separable", "spatial-separable", "pool", "checkerboard", "receptive-field", "nope"]
 SIZE_VALUES = ["0", "1", "2", "3", "5", "-1", "-3", "3x2", "2x3", "x", "", " ", "1e3", "10x", "٣", "3×2", "99999999999",
                "nan", "2x-1", "0x0"]
 PADDING_VALUES = ["0", "1", "2", "1,2", "1,0,2,1", "same", "full", "valid", "half", "-1", "1,2,3", "", "9999999"]
@@ -44,6 +44,10 @@ OPTIONS = {
        ["--in-channels", "--out-channels", "--groups", "--depth-multiplier", "--bottleneck", "--jobs", "--width"]},
     **{f: st.sampled_from(["1,2,1", "1,0,-1", "1", "", "1,,2", "x", "1e400", "nan", "-1,0,1", "1,2"]) for f in
        ["--column", "--row"]},
+    **{f: st.sampled_from(["1,2,4", "1", "", "0", "1,-1", "2,2", "1,2,4,8,16,32,64,128,256,512,1024,2048,4096,1,1,1,1"])
+       for f in ["--dilations", "--strides"]},
+    "--view": st.sampled_from(["gather", "scatter", "x"]),
+    "--layers": st.sampled_from(["1", "2", "0", "9", "-1", "x"]),
 }
 FLAGS = ["--numbers", "--labels", "--no-labels", "--force", "--help", "--crisp", "--json"]
 
@@ -102,6 +106,7 @@ def test_hostile_arguments_end_cleanly(tmp_path_factory, args):
     assert result.exception is None or isinstance(result.exception, SystemExit), (args, result.exception)
     assert result.exit_code in (0, 1, 2), (args, result.exit_code, result.stderr)
     assert "Traceback" not in result.stdout + result.stderr
+    assert "internal error" not in result.stderr, (args, result.stderr)
     stray = [p for p in root.rglob("*") if p.name.endswith(".part") or p.name.startswith(".convanim-")]
     assert stray == [], args
     after = _snapshot(root)

@@ -1,0 +1,133 @@
+"""Views: the scenes an operation can be shown as. Each is a new arrangement of planes and a
+new sequence of steps over the same primitives; none draws anything itself.
+
+- the paper's gather view of any convolution, pooling or chain (:func:`convanim.scene.build_scene`)
+- a transposed convolution as scatter: each input cell stamps the kernel onto the output
+- the checkerboard: how many stamps each output cell of a transposed convolution receives
+- the receptive field of stacked (dilated, strided) convolutions, layer by layer
+"""
+
+from __future__ import annotations
+
+from typing import Optional, Union
+
+import numpy as np
+
+from .scene import Label, Link, Plane, Scene, Step, Sweeping, build_scene
+from .spec import Checkerboard, ConvTranspose2d, DilatedStack, caption, stages_of
+from .sweep import Cell, Grid, sweep_of
+from .values import Numbers, ScatterNumbers, StagedNumbers, dependencies, format_value, overlap_counts, \
+    receptive_field_sizes, scatter_canvas, stamps
+
+VIEWS = ("gather", "scatter")
+
+
+def scene_for(spec, numbers=None, precision: int = 1, labels: bool = False, view: str = "gather") -> Scene:
+    """The scene of ``spec`` in ``view``, with its numbers, labelled or not."""
+    text = caption(spec) if labels and not isinstance(spec, (Checkerboard, DilatedStack)) else ""
+    if isinstance(spec, Checkerboard):
+        return checkerboard_scene(spec, labels)
+    if isinstance(spec, DilatedStack):
+        return receptive_field_scene(spec, labels)
+    if view == "scatter":
+        return scatter_scene(spec, numbers, precision, text)
+    stages = stages_of(spec)
+    values = numbers.stages if isinstance(numbers, StagedNumbers) else (numbers,) * len(stages)
+    sweepings = [
+        Sweeping(st.name, sweep_of(st.spec), st.source, st.target, n, st.spec.in_channels, st.spec.out_channels, st.spec.groups)
+        for st, n in zip(stages, values)
+    ]
+    volumes = getattr(spec, "volumes", ("input", "output"))
+    return build_scene(volumes, sweepings, precision, show_kernel=labels, caption=text)
+
+
+def scatter_scene(spec: ConvTranspose2d, numbers: Optional[Numbers] = None, precision: int = 1, caption: str = "") -> Scene:
+    """One frame per input cell: it stamps the kernel, scaled by its value, onto the output,
+    whose cells keep running sums. The output is drawn whole, before the padding crops it: the
+    cropped border is dashed."""
+    if not isinstance(spec, ConvTranspose2d):
+        raise TypeError("the scatter view is for transposed convolutions")
+    canvas = scatter_canvas(spec)
+    (ph, pw), (oh, ow) = spec.padding, spec.output_size
+    output = Grid(canvas, ph + np.arange(oh), pw + np.arange(ow), Cell.RESULT)
+    source = Grid.dense(spec.input_size, Cell.DATA)
+    scatter = ScatterNumbers(numbers) if numbers is not None else None
+    inputs = weights = None
+    if numbers is not None:
+        inputs = [[format_value(v, precision) for v in row] for row in numbers.input.astype(float)]
+        weights = [format_value(v, precision) for v in numbers.kernel.astype(float).ravel()]
+    planes = (Plane("input", source, np.array(inputs, dtype=object) if inputs else None), Plane("output", output))
+    width = spec.input_size[1]
+
+    def make_step(index: int) -> Step:
+        r, c = divmod(index, width)
+        at = stamps(spec, r, c)
+        box = (int(at[:, 0].min()), int(at[:, 1].min()), int(at[:, 0].max()) + 1, int(at[:, 1].max()) + 1)
+        link = Link(0, (r, c, r + 1, c + 1), 1, box)
+        highlights = (np.array([[r, c]]), at)
+        if scatter is None:
+            return Step(index, highlights, link)
+        cells = [(int(y), int(x)) for y, x in at]
+        labels = [Label(0, (r, c), inputs[r][c])] + [Label(1, cell, w, "weight") for cell, w in zip(cells, weights)]
+        sums = [Label(1, cell, format_value(v, precision), replace=True) for cell, v in zip(cells, scatter.sums[index])]
+        return Step(index, highlights, link, tuple(labels), tuple(sums))
+
+    return Scene(planes, spec.input_size[0] * spec.input_size[1], make_step, caption)
+
+
+def checkerboard_scene(spec: Checkerboard, labels: bool = True) -> Scene:
+    """One frame: the output of ``spec.layers`` transposed convolutions, each cell as dark as
+    the number of kernel stamps it received, and the number in it."""
+    counts = overlap_counts(spec)
+    low, high = counts.min(), counts.max()
+    levels = (counts - low) / (high - low) if high > low else np.full(counts.shape, 0.5)
+    text = np.array([[format_value(v) for v in row] for row in counts], dtype=object)
+    plane = Plane("stamps per output cell", Grid.dense(counts.shape), text, levels=levels)
+    t = spec.transposed
+    note = ""
+    if labels:
+        kind = "even" if all(k % s == 0 for k, s in zip(t.kernel_size, t.stride)) else "uneven"
+        layers = f", {spec.layers} layers" if spec.layers > 1 else ""
+        note = (f"k={_pair(t.kernel_size)}, s={_pair(t.stride)}{layers}: {format_value(low)} to {format_value(high)}"
+                f" stamps per cell ({kind} overlap)")
+    return Scene((plane,), 1, lambda index: Step(index, (np.empty((0, 2), dtype=int),)), note)
+
+
+def receptive_field_scene(spec: DilatedStack, labels: bool = True) -> Scene:
+    """Layer by layer, from one output cell down to the input: the cells it depends on."""
+    masks = dependencies(spec)
+    sizes = receptive_field_sizes(spec)
+    layers = spec.layers()
+    n = len(layers)
+    planes = tuple(
+        Plane("input" if k == 0 else f"layer {k}", Grid.dense(mask.shape, Cell.DATA if k == 0 else Cell.RESULT), volume=k)
+        for k, mask in enumerate(masks)
+    )
+    cells = [np.argwhere(mask) for mask in masks]
+    phases = [f"layer {n}: one output cell"]
+    for j in range(1, n + 1):
+        k = n - j
+        rows, cols = np.nonzero(masks[k])
+        span = f"{rows.max() - rows.min() + 1}x{cols.max() - cols.min() + 1}"
+        phases.append(f"{'the input' if k == 0 else f'layer {k}'}: the cells it depends on span {span}"
+                      f" (d={spec.dilations[k]}, s={spec.strides[k]})")
+
+    def box(k: int):
+        rows, cols = np.nonzero(masks[k])
+        return (int(rows.min()), int(cols.min()), int(rows.max()) + 1, int(cols.max()) + 1)
+
+    def make_step(index: int) -> Step:
+        lit = [cells[k] if k >= n - index else np.empty((0, 2), dtype=int) for k in range(n + 1)]
+        link = Link(n - index, box(n - index), n - index + 1, box(n - index + 1)) if index else None
+        return Step(index, tuple(lit), link, phase=index)
+
+    note = ""
+    if labels:
+        fields = ", ".join(_pair(s) for s in sizes)
+        note = (f"k={spec.kernel_size}, dilations {','.join(map(str, spec.dilations))}: receptive fields {fields};"
+                f" {spec.kernel_size ** 2} weights a layer")
+    return Scene(planes, n + 1, make_step, note, tuple(phases))
+
+
+def _pair(pair) -> str:
+    return str(pair[0]) if pair[0] == pair[1] else f"{pair[0]}x{pair[1]}"

@@ -1,0 +1,157 @@
+"""The views that explain: scatter, checkerboard, receptive field."""
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
+from PIL import Image
+
+from convanim import Animation
+from convanim.cli import cli
+from convanim.render import Renderer
+from convanim.spec import Checkerboard, ConvTranspose2d, DilatedStack, SpecError
+from convanim.values import Numbers, ScatterNumbers, overlap_counts, receptive_field_sizes
+from convanim.views import scatter_scene
+from strategies import transposed_specs
+
+
+@given(transposed_specs(), st.integers(0, 2**32 - 1))
+def test_scatter_and_gather_give_the_same_output(spec, seed):
+    rng = np.random.default_rng(seed)
+    n = Numbers.of(spec, rng.integers(-3, 4, spec.input_size), rng.integers(-2, 3, spec.kernel_size))
+    np.testing.assert_array_equal(ScatterNumbers(n).output, n.output)
+
+
+def test_scatter_steps_stamp_the_kernel_and_keep_running_sums():
+    spec = ConvTranspose2d(2, 2, stride=2)
+    n = Numbers.of(spec, np.array([[1, 2], [3, 4]]), np.array([[1, 0], [0, 2]]))
+    scene = scatter_scene(spec, n)
+    assert len(scene) == 4
+    step = scene.step(1)  # input cell (0, 1) stamps at rows 0..1, cols 2..3
+    assert step.highlights[0].tolist() == [[0, 1]]
+    assert step.highlights[1].tolist() == [[0, 2], [0, 3], [1, 2], [1, 3]]
+    assert [(l.cell, l.text) for l in step.reveals] == [((0, 2), "2"), ((0, 3), "0"), ((1, 2), "0"), ((1, 3), "4")]
+    assert all(l.replace for l in step.reveals)
+
+
+def test_overlapping_stamps_accumulate():
+    spec = ConvTranspose2d(2, 3, stride=2)  # neighbours overlap on one column/row
+    n = Numbers.of(spec, np.ones((2, 2)), np.ones((3, 3)))
+    sums = ScatterNumbers(n).sums
+    assert sums[1].reshape(3, 3)[:, 0].tolist() == [2, 2, 2]  # column 2 stamped twice by now
+    assert ScatterNumbers(n).canvas[2, 2] == 4
+
+
+def test_scatter_frames_with_running_sums_draw_like_a_fresh_renderer():
+    spec = ConvTranspose2d(3, 3, 2, 1, output_padding=1)
+    scene = scatter_scene(spec, Numbers.of(spec))
+    streamed = Renderer(scene, "flat")
+    for step in [0, 1, 2, 5, 8, 3]:
+        np.testing.assert_array_equal(streamed.frame(step), Renderer(scene, "flat").frame(step))
+
+
+def test_checkerboard_counts_uneven_and_even():
+    one_d = overlap_counts(Checkerboard((1, 9), (1, 3), (1, 2)))[0]
+    interior = one_d[2:-2]
+    assert set(interior.tolist()) == {1, 2}
+    assert all(a != b for a, b in zip(interior, interior[1:]))  # 1 and 2 alternate
+    two_d = overlap_counts(Checkerboard(9, 3, 2))
+    assert set(two_d[2:-2, 2:-2].ravel().tolist()) == {1, 2, 4}
+    even = overlap_counts(Checkerboard(9, 4, 2))
+    assert set(even[2:-2, 2:-2].ravel().tolist()) == {4}
+    assert set(overlap_counts(Checkerboard((1, 9), (1, 4), (1, 2)))[0][2:-2].tolist()) == {2}
+
+
+def test_stacked_checkerboards_compound():
+    counts = overlap_counts(Checkerboard(5, 3, 2, layers=2))
+    assert counts.shape == (23, 23)
+    assert counts.max() > overlap_counts(Checkerboard(5, 3, 2)).max()
+
+
+@pytest.mark.parametrize(
+    "dilations, strides, sizes",
+    [
+        ((1, 2, 4), None, [3, 7, 15]),  # Yu & Koltun: exponential growth, linear weights
+        ((1, 1, 1), None, [3, 5, 7]),
+        ((1, 1), (2, 1), [3, 7]),
+        ((1, 1, 1), (2, 2, 1), [3, 7, 15]),
+        ((2,), None, [5]),
+    ],
+)
+def test_receptive_fields_from_the_sweeps(dilations, strides, sizes):
+    stack = DilatedStack(3, dilations, strides)
+    assert [h for h, w in receptive_field_sizes(stack)] == sizes == list(stack.receptive_fields())
+
+
+def test_receptive_field_scene_walks_down_the_layers():
+    scene = Animation(DilatedStack(3, [1, 2, 4])).scene
+    assert [p.name for p in scene.planes] == ["input", "layer 1", "layer 2", "layer 3"]
+    assert len(scene) == 4
+    lit = [[len(cells) for cells in scene.step(i).highlights] for i in range(4)]
+    assert lit == [[0, 0, 0, 1], [0, 0, 9, 1], [0, 49, 9, 1], [225, 49, 9, 1]]
+
+
+@pytest.mark.parametrize(
+    "make, params, reason",
+    [
+        (lambda: DilatedStack(3, []), ("dilations",), "expected a list of whole numbers, got []"),
+        (lambda: DilatedStack(3, [1, 0]), ("dilations",), "entries must be at least 1, got 0"),
+        (lambda: DilatedStack(3, [1, 2], [1]), ("strides", "dilations"), "need one stride per layer: 1 for 2 layers"),
+        (lambda: Checkerboard(5, 3, 2, layers=0), ("layers",), "must be between 1 and 8, got 0"),
+    ],
+)
+def test_bad_view_specs(make, params, reason):
+    with pytest.raises(SpecError) as info:
+        make()
+    assert (info.value.params, info.value.reason) == (params, reason)
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["receptive-field", "--dilations", ""], "Error: Invalid value for '--dilations': '' is not a list of whole numbers: use e.g. 1,2,4"),
+        (["receptive-field", "--dilations", "1,-2"], "Error: --dilations: entries must be at least 1, got -2"),
+        (["receptive-field", "--dilations", "1,0,4"], "Error: --dilations: entries must be at least 1, got 0"),
+        (["receptive-field", "--strides", "1,1"], "Error: --strides, --dilations: need one stride per layer: 2 for 3 layers"),
+        (["checkerboard", "--layers", "0"], "Error: --layers: must be between 1 and 8, got 0"),
+        (["conv", "--view", "scatter"], "Error: No such option '--view'. Did you mean '--i'?"),
+    ],
+)
+def test_bad_view_flags(tmp_path, monkeypatch, args, message):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, args)
+    assert (result.exit_code, result.stdout, result.stderr) == (2, "", message + "\n")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_view_commands(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["transposed", "--i", "3", "--s", "2", "--view", "scatter", "--numbers", "-o", "s.gif"])
+    assert (result.exit_code, result.stdout) == (0, "s.gif\n")
+    with Image.open(tmp_path / "s.gif") as im:
+        assert im.n_frames == 9
+    result = CliRunner().invoke(cli, ["checkerboard", "--k", "3", "--s", "2", "--i", "5", "-o", "c.png"])
+    assert (result.exit_code, result.stdout) == (0, "c.png\n")
+    assert Image.open(tmp_path / "c.png").size[0] > 100
+    result = CliRunner().invoke(cli, ["checkerboard", "--k", "4", "--layers", "2", "-o", "c.gif"])
+    with Image.open(tmp_path / "c.gif") as im:
+        assert im.n_frames == 1
+    result = CliRunner().invoke(cli, ["receptive-field", "--k", "3", "--dilations", "1,2,4", "-o", "r.gif"])
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "r.gif\n", "receptive fields: 3x3, 7x7, 15x15\n")
+    with Image.open(tmp_path / "r.gif") as im:
+        assert im.n_frames == 4
+
+
+def test_info_of_the_views():
+    import json
+
+    result = CliRunner().invoke(cli, ["info", "receptive-field", "--dilations", "1,2,4", "--json"])
+    data = json.loads(result.stdout)
+    assert [layer["receptive_field"] for layer in data["layers"]] == [[3, 3], [7, 7], [15, 15]]
+    assert data["weights"] == 27
+    result = CliRunner().invoke(cli, ["info", "checkerboard", "--k", "3", "--s", "2", "--i", "9", "--json"])
+    data = json.loads(result.stdout)
+    assert (data["interior_stamps"], data["kernel_multiple_of_stride"]) == ([1, 2, 4], False)
+    result = CliRunner().invoke(cli, ["info", "checkerboard", "--k", "4", "--s", "2", "--i", "9", "--json"])
+    assert json.loads(result.stdout)["interior_stamps"] == [4]
