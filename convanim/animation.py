@@ -21,7 +21,7 @@ from .sweep import Sweep, drawn_shape, sweep_of
 from .theme import PAPER, Theme
 from .values import Numbers, StagedNumbers, scatter_canvas
 from .views import VIEWS, scene_for
-from .writers import Target, write_animation
+from .writers import VECTOR, Target, check_writable, write_animation, write_storyboard, write_vector
 
 MIN_DELAY_MS, MAX_DELAY_MS = 10, 655_350  # what a GIF frame delay can hold
 MAX_FRAMES = 2000
@@ -47,6 +47,7 @@ class Animation:
     cell_px: Optional[float] = None  # None: the paper's, smaller for large grids
     crisp: bool = False  # no antialiasing: flat colours only, much smaller GIFs
     view: str = "gather"  # or "scatter", for a transposed convolution
+    transparent: bool = False  # no background: for slides
     width: Optional[int] = None  # the image's width in pixels, instead of cell_px
     max_frames: int = MAX_FRAMES
     max_size: int = MAX_SIZE_PX
@@ -92,6 +93,22 @@ class Animation:
                 f"the image would be {size.width:,}x{size.height:,} px, more than {self.max_size:,} px on a side",
             )
 
+    def save_storyboard(self, path: str | os.PathLike, columns: Optional[int] = None) -> Path:
+        """Every frame in a grid on one ``.png`` or ``.pdf`` page, for documents that cannot animate."""
+        check_writable(Path(path))
+        background = self.theme.background
+        return write_storyboard(_rgb(self.renderer().stream()), len(self), Path(path), background, self.max_size, columns)
+
+    def _repr_html_(self) -> str:
+        """In a notebook: the animation itself, as an inline GIF."""
+        import base64
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as folder:
+            [path] = self.save(Path(folder) / "animation.gif")
+            data = base64.b64encode(path.read_bytes()).decode("ascii")
+        return f'<img src="data:image/gif;base64,{data}" alt="{self.spec.op} animation"/>'
+
     def __getstate__(self) -> dict:  # only the fields: caches (figures, closures) stay behind
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
@@ -127,7 +144,8 @@ class Animation:
 
     def renderer(self) -> Renderer:
         self.check_limits()
-        return Renderer(self.scene, self.style, self.theme, geometry=self.geometry, antialias=not self.crisp)
+        return Renderer(self.scene, self.style, self.theme, geometry=self.geometry, antialias=not self.crisp,
+                        transparent=self.transparent)
 
     def frames(self, rgba: bool = False) -> Iterator[np.ndarray]:
         """Every frame, in order, as (H, W, 3) uint8 arrays (or RGBA), drawn one at a time."""
@@ -150,11 +168,17 @@ class Animation:
         replace files that convanim did not write.
         """
         target = path if isinstance(path, Target) else Target.parse(path)
-        frames: Iterator = self.renderer().stream()
+        renderer = self.renderer()
+        if target.format in VECTOR:
+            states: Iterator = renderer.vector_states()
+            if on_frame is not None:
+                states = _report(states, on_frame)
+            return write_vector(renderer.figure, states, target, len(self), force)
+        frames: Iterator = renderer.stream()
         if on_frame is not None:
             frames = _report(frames, on_frame)
         palette = self.theme.palette(ramps=not self.crisp)
-        return write_animation(frames, target, self.delay_ms, len(self), palette, force)
+        return write_animation(frames, target, self.delay_ms, len(self), palette, force, self.transparent)
 
 
 def frame_count(spec, view: str = "gather") -> int:
@@ -170,6 +194,11 @@ def frame_count(spec, view: str = "gather") -> int:
         oh, ow = stage.spec.output_size
         total += len(shown_channels(stage.spec.out_channels)) * oh * ow
     return total
+
+
+def _rgb(frames: Iterator) -> Iterator[np.ndarray]:
+    for frame, _ in frames:
+        yield frame
 
 
 class SaveIncomplete(Exception):

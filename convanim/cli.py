@@ -37,7 +37,8 @@ from .spec import (
 )
 from .values import PAPER_SEED, Numbers, StagedNumbers, load_values, receptive_field_sizes, record
 from .views import VIEWS
-from .writers import OutputError, Target, check_writable, write_json
+from .theme import THEMES, Theme, theme_from_toml
+from .writers import STORYBOARD_FORMATS, OutputError, Target, check_writable, write_json
 
 FLAGS = {
     "input_size": "--i/--input-size",
@@ -186,6 +187,8 @@ def _output_options() -> Callable:
         )(f)
         f = _limit_options(f)
         f = _look_options(f)
+        f = click.option("--storyboard", type=StoryboardPath(),
+                         help="Also (or, without -o, only) every frame in a grid on one .png or .pdf page.")(f)
         f = click.option(
             "-o", "--output", type=OutputType(),
             help="A .gif, a name.png for a numbered PNG sequence, or a folder.  [default: output/NAME.gif]",
@@ -195,7 +198,30 @@ def _output_options() -> Callable:
     return decorate
 
 
+class ThemeFile(click.ParamType):
+    """A TOML file of theme fields."""
+
+    name = "file.toml"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, Theme):
+            return value
+        try:
+            return theme_from_toml(Path(value).read_text(encoding="utf-8"))
+        except OSError as e:
+            self.fail(f"{value}: cannot read it: {e.strerror or e}", param, ctx)
+        except UnicodeDecodeError:
+            self.fail(f"{value}: not a text file", param, ctx)
+        except ValueError as e:
+            self.fail(f"{value}: {e}", param, ctx)
+
+
 def _look_options(f: Callable) -> Callable:
+    f = click.option("--theme-file", "theme_file", type=ThemeFile(),
+                     help="Colours and strokes from a TOML file (base = \"dark\", input = \"#268bd2\", …).")(f)
+    f = click.option("--theme", type=click.Choice(list(THEMES)), default="paper", show_default=True,
+                     help="The colours: the paper's, dark, or told apart with any colour vision.")(f)
+    f = click.option("--transparent", is_flag=True, help="No background (for slides).")(f)
     f = click.option("--crisp", is_flag=True,
                      help="No antialiasing: flat colours only, GIFs about 40% smaller.")(f)
     f = click.option("--width", type=click.IntRange(16, 100_000),
@@ -237,6 +263,19 @@ class ValuesFile(click.ParamType):
             return load_values(value)
         except ValueError as e:
             self.fail(f"{value}: {e}", param, ctx)
+
+
+class StoryboardPath(click.ParamType):
+    name = "file.png|pdf"
+
+    def convert(self, value, param, ctx):
+        if Path(value).suffix.lower() not in STORYBOARD_FORMATS:
+            self.fail(f"{value!r} is not a .png or a .pdf file", param, ctx)
+        try:
+            check_writable(Path(value))
+        except OutputError as e:
+            self.fail(str(e), param, ctx)
+        return Path(value)
 
 
 class JsonPath(click.ParamType):
@@ -323,8 +362,11 @@ def _run(name: str, make_spec: Callable, params: dict, report: Optional[Callable
     view = params.pop("view", "gather")
     style, delay = params.pop("style"), _delay(params.pop("delay"), params.pop("fps"))
     limits = {"max_frames": params.pop("max_frames"), "max_size": params.pop("max_size")}
-    look = {"crisp": params.pop("crisp"), "width": params.pop("width")}
-    force = params.pop("force")
+    theme = params.pop("theme_file") or THEMES[params.pop("theme")]
+    params.pop("theme", None)
+    look = {"crisp": params.pop("crisp"), "width": params.pop("width"), "transparent": params.pop("transparent"),
+            "theme": theme}
+    force, storyboard = params.pop("force"), params.pop("storyboard")
     spec = make_spec(**params)
     anim = Animation(spec, style, delay, labels=labels, precision=precision, view=view, **limits, **look)
     anim.check_limits()  # before the numbers, which grow with the spec too
@@ -336,9 +378,12 @@ def _run(name: str, make_spec: Callable, params: dict, report: Optional[Callable
             values = Numbers.of(spec, input_values, kernel_values, seed)
     if show:
         anim = replace(anim, numbers=values)
-    target = output or Target(Path("output") / f"{name}_{spec.slug}.gif", "gif")
-    for path in anim.save(target, force=force):
-        click.echo(str(path))
+    if output is not None or storyboard is None:
+        target = output or Target(Path("output") / f"{name}_{spec.slug}.gif", "gif")
+        for path in anim.save(target, force=force):
+            click.echo(str(path))
+    if storyboard is not None:
+        click.echo(str(anim.save_storyboard(storyboard)))
     if dump is not None:
         click.echo(str(write_json(dump, record(values))))
     if report is not None:  # stdout lists files only, for scripts; the rest goes to stderr
@@ -575,14 +620,12 @@ def _names(values: Sequence[str]) -> List[str]:
 @click.option("--jobs", "-j", type=click.IntRange(1, 256), default=os.cpu_count() or 1, show_default="all cores",
               help="Animations rendered in parallel processes.")
 @_look_options
-def gallery(folder, only, style, delay, fps, jobs, crisp, width):
+def gallery(folder, only, style, delay, fps, jobs, crisp, width, transparent, theme, theme_file):
     """The paper's 15 arithmetic and 4 numerical animations, named as its GIF files."""
     names = _names(only)
     ms = _delay(delay, fps)
-    items = [
-        (replace(GALLERY[name].animation(style, ms), crisp=crisp, width=width), Path(folder) / f"{name}.gif")
-        for name in names
-    ]
+    look = {"crisp": crisp, "width": width, "transparent": transparent, "theme": theme_file or THEMES[theme]}
+    items = [(replace(GALLERY[name].animation(style, ms), **look), Path(folder) / f"{name}.gif") for name in names]
     total = sum(len(anim) for anim, _ in items)
     check_writable(Path(folder), folder=True)
     with click.progressbar(length=total, label="gallery", file=sys.stderr, show_pos=True) as bar:

@@ -12,6 +12,7 @@ the plane in the isometric style, and every extent is known before anything is d
 from __future__ import annotations
 
 import math
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable, Iterator, List, Optional, Sequence, Tuple
@@ -165,6 +166,7 @@ class Renderer:
         labels: bool = False,
         geometry: Optional[Geometry] = None,
         antialias: bool = True,
+        transparent: bool = False,
     ):
         self.scene = scene
         self.theme = theme
@@ -176,7 +178,9 @@ class Renderer:
         self._px = geometry.cell_px / PAPER_CELL_PX  # stroke scale relative to the paper
         self._pt = 72.0 / _DPI  # points per pixel
 
-        self.figure = Figure(figsize=(self.width / _DPI, self.height / _DPI), dpi=_DPI, facecolor=_rgba(theme.background))
+        self.transparent = transparent
+        face = _rgba(theme.background, 0.0 if transparent else 1.0)
+        self.figure = Figure(figsize=(self.width / _DPI, self.height / _DPI), dpi=_DPI, facecolor=face)
         self.canvas = FigureCanvasAgg(self.figure)
         ax = self.figure.add_axes((0, 0, 1, 1))
         ax.set_axis_off()
@@ -319,8 +323,11 @@ class Renderer:
             self.axes.add_collection(artist, autolim=False)
         self.axes.add_collection(self._labels, autolim=False)
         # Erasers clear the cells whose values change; links run above their source plane and
-        # below every later one; text goes on top.
-        return [self._erasers, self._highlights[0], self._links, *self._highlights[1:], *self._marks, self._labels]
+        # below every later one; text goes on top. (The z-order says the same to a vector backend.)
+        moving = [self._erasers, self._highlights[0], self._links, *self._highlights[1:], *self._marks, self._labels]
+        for n, artist in enumerate(moving):
+            artist.set_zorder(3 + n / 100)
+        return moving
 
     def _eraser_shapes(self, labels: Sequence[Label]) -> Tuple[List[np.ndarray], List[tuple]]:
         """Cell interiors, in the cells' own colours, under the values that replace earlier ones."""
@@ -444,6 +451,39 @@ class Renderer:
     def frame(self, step: Optional[Step | int] = 0) -> np.ndarray:
         """One frame as an (H, W, 3) uint8 RGB array."""
         return self._draw(step)[:, :, :3].copy()
+
+    def vector_states(self) -> Iterator:
+        """For each frame, a context manager in which the figure shows that frame with every
+        artist a vector backend draws: the moving ones, and the values revealed so far."""
+        latest: dict = {}
+        for step in self.scene:
+            yield self._vector_state(step, list(latest.values()))
+            for label in step.reveals:
+                latest.pop((label.plane, label.cell, label.kind), None)
+                latest[(label.plane, label.cell, label.kind)] = label
+
+    @contextmanager
+    def _vector_state(self, step: Step, revealed: List[Label]) -> Iterator[None]:
+        self._update(step)
+        extra = []
+        erase, colours = self._eraser_shapes(revealed)
+        if erase:
+            extra.append(PolyCollection(erase, facecolors=colours, linewidths=0, zorder=2))
+        if revealed:
+            text = self._text_collection(map(self._label_outline, revealed))
+            text.set_zorder(2.5)
+            extra.append(text)
+        for artist in extra:
+            self.axes.add_collection(artist, autolim=False)
+        for artist in self._moving:
+            artist.set_animated(False)
+        try:
+            yield
+        finally:
+            for artist in self._moving:
+                artist.set_animated(True)
+            for artist in extra:
+                artist.remove()
 
     def stream(self) -> Iterator[Tuple[np.ndarray, Optional[Tuple[int, int, int, int]]]]:
         """Every frame in order as (RGBA view, changed box): the view is overwritten by the next frame."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from itertools import combinations
 from typing import Tuple
@@ -74,3 +75,81 @@ class Theme:
 
 
 PAPER = Theme()
+
+
+DARK = Theme(
+    background=(0, 43, 54),  # Solarized base03
+    input=(38, 139, 210),
+    output=(42, 161, 152),
+    padding=(7, 54, 66),  # base02
+    line=(147, 161, 161),  # base1
+    highlight=(253, 246, 227),  # base3, lightening what it covers
+    highlight_alpha=0.35,
+    link=(147, 161, 161),
+    text=(253, 246, 227),
+    mark=(203, 75, 22),
+)
+
+COLORBLIND = Theme(  # Okabe & Ito's palette, told apart with any colour vision
+    input=(86, 180, 233),  # sky blue
+    output=(230, 159, 0),  # orange
+    line=(0, 0, 0),
+    highlight=(0, 0, 0),
+    highlight_alpha=0.35,
+    link=(0, 0, 0),
+    text=(0, 0, 0),
+    mark=(213, 94, 0),  # vermillion
+)
+
+THEMES = {"paper": PAPER, "dark": DARK, "colorblind": COLORBLIND}
+
+
+def _colour(key: str, value: object) -> RGB:
+    if isinstance(value, str):
+        text = value.strip().lstrip("#")
+        if len(text) == 6 and all(c in "0123456789abcdefABCDEF" for c in text):
+            return tuple(int(text[i : i + 2], 16) for i in (0, 2, 4))  # type: ignore[return-value]
+    elif isinstance(value, (list, tuple)) and len(value) == 3 and all(
+        isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 255 for v in value
+    ):
+        return tuple(value)  # type: ignore[return-value]
+    raise ValueError(f"{key} = {value!r} is not a colour: use \"#rrggbb\" or [r, g, b] with 0..255")
+
+
+def theme_from_toml(text: str) -> Theme:
+    """A theme from TOML: ``base = "dark"`` to start from a built-in one, then any field."""
+    try:
+        import tomllib
+    except ImportError:  # Python < 3.11
+        import tomli as tomllib  # type: ignore[no-redef]
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise ValueError(f"not TOML: {e}") from None
+    base_name = data.pop("base", "paper")
+    if base_name not in THEMES:
+        raise ValueError(f"base = {base_name!r}: use one of {', '.join(THEMES)}")
+    base = THEMES[base_name]
+    fields = {f.name: f for f in dataclasses.fields(Theme)}
+    changes: dict = {}
+    for key, value in data.items():
+        if key not in fields:
+            raise ValueError(f"unknown key {key!r}: use base or one of {', '.join(fields)}")
+        current = getattr(base, key)
+        if isinstance(current, tuple):
+            changes[key] = _colour(key, value)
+        elif isinstance(current, str):
+            if not isinstance(value, str):
+                raise ValueError(f"{key} = {value!r} is not text")
+            from matplotlib.font_manager import FontProperties, findfont
+
+            try:
+                findfont(FontProperties(family=value), fallback_to_default=False)
+            except ValueError:
+                raise ValueError(f"font = {value!r}: no such font here") from None
+            changes[key] = value
+        else:
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= (1 if key.endswith("alpha") else 50):
+                raise ValueError(f"{key} = {value!r} is out of range")
+            changes[key] = float(value)
+    return dataclasses.replace(base, **changes)

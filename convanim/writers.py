@@ -9,6 +9,7 @@ end, so an error or Ctrl-C never leaves a half-written animation behind.
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import shutil
@@ -16,14 +17,17 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from contextlib import contextmanager
-from typing import BinaryIO, Iterable, Iterator, List, Optional, Tuple, Union
+from typing import BinaryIO, Callable, Iterable, Iterator, List, Optional, Tuple, Union
 
 import imageio.v3 as iio
 import numpy as np
 from PIL import GifImagePlugin, Image
 from PIL.PngImagePlugin import PngInfo
 
-FORMATS = {".gif": "gif", ".png": "png"}
+FORMATS = {".gif": "gif", ".png": "png", ".webp": "webp", ".apng": "apng", ".mp4": "mp4", ".svg": "svg", ".pdf": "pdf"}
+SEQUENCES = ("png", "svg")  # one numbered file per frame
+VECTOR = ("svg", "pdf")  # drawn from the figure, not from pixels
+MARK = "convanim"  # the "Software"/"Creator" of every file convanim writes, without a version
 Box = Tuple[int, int, int, int]
 """(x0, y0, x1, y1) in pixels from the top-left, ends excluded."""
 
@@ -46,7 +50,7 @@ class Target:
         if not text.strip():
             raise OutputError("the output path is empty")
         p = Path(text)
-        if text.endswith(("/", os.sep)) or not p.suffix or (p.is_dir() and p.suffix.lower() != ".gif"):
+        if text.endswith(("/", os.sep)) or not p.suffix or (p.is_dir() and p.suffix.lower() not in FORMATS):
             check_writable(p, folder=True)
             return cls(p, "png", folder=True)
         fmt = FORMATS.get(p.suffix.lower())
@@ -58,13 +62,13 @@ class Target:
         return cls(p, fmt)
 
     def frame_paths(self, count: int) -> List[Path]:
-        """The files of a PNG sequence: ``DIR/frame_000.png`` or ``name_000.png`` beside ``name.png``;
-        a single frame named ``name.png`` is just that file."""
+        """The files of a sequence: ``DIR/frame_000.png`` or ``name_000.png`` beside ``name.png``
+        (``.svg`` likewise); a single frame named ``name.png`` is just that file."""
         if count == 1 and not self.folder:
             return [self.path]
         folder, stem = self._sequence_base()
         digits = max(3, len(str(count - 1)))
-        return [folder / f"{stem}_{i:0{digits}d}.png" for i in range(count)]
+        return [folder / f"{stem}_{i:0{digits}d}.{self.format}" for i in range(count)]
 
     def _sequence_base(self):
         return (self.path, "frame") if self.folder else (self.path.parent, self.path.stem)
@@ -96,16 +100,144 @@ def write_animation(
     count: int,
     palette: np.ndarray,
     force: bool = False,
+    transparent: bool = False,
 ) -> List[Path]:
     """Stream ``count`` RGB(A) frames into ``target``; returns the files written.
+
+    ``transparent`` keeps the frames' alpha (a GIF gets a transparent background colour).
 
     A frame may come as ``(pixels, changed_box)``; frames are used before the next is asked for.
 
     A PNG sequence replaces only files convanim wrote (their PNG text says so) unless ``force``.
     """
+    channels = 4 if transparent else 3
     if target.format == "gif":
-        return [_write_gif(frames, target.path, delay_ms, palette)]
-    return _write_png_sequence(frames, target, count, force)
+        return [_write_gif(frames, target.path, delay_ms, palette, transparent)]
+    pixels = ((frame[:, :, :channels], box) for frame, box in _with_boxes(frames))
+    if target.format == "png":
+        return _write_png_sequence(pixels, target, count, force)
+    if target.format in ("webp", "apng"):
+        return [_write_pillow_animation(pixels, target, delay_ms)]
+    if target.format == "mp4":
+        return [_write_mp4(frames, target.path, delay_ms)]
+    raise OutputError(f"{target.format} frames are not pixels: draw them with write_vector")
+
+
+def _write_pillow_animation(frames: Frames, target: Target, delay_ms: int) -> Path:
+    """Animated WebP or APNG, lossless, by Pillow (which holds the frames until it writes)."""
+    images = [Image.fromarray(np.ascontiguousarray(frame)) for frame, _ in _with_boxes(frames)]
+    if not images:
+        raise ValueError("an animation needs at least one frame")
+    options = {"save_all": True, "append_images": images[1:], "duration": delay_ms, "loop": 0}
+    if target.format == "webp":
+        options.update(format="WEBP", lossless=True, quality=100, method=4)
+    else:
+        options.update(format="PNG", default_image=False, pnginfo=_png_mark())
+    with _replacing(target.path) as fp:
+        images[0].save(fp, **options)
+    return target.path
+
+
+def _png_mark() -> PngInfo:
+    info = PngInfo()
+    info.add_text("Software", MARK)
+    return info
+
+
+def _write_mp4(frames: Frames, path: Path, delay_ms: int) -> Path:
+    """H.264 MP4 through imageio-ffmpeg (the ``video`` extra), frames streamed to ffmpeg."""
+    try:
+        import imageio_ffmpeg  # noqa: F401
+    except ImportError:
+        raise OutputError("writing .mp4 needs the video extra: pip install 'convanim[video]'") from None
+    import imageio.v2 as imageio_v2
+
+    with _replacing(path, suffix=".part.mp4") as fp:
+        fp.close()
+        writer = imageio_v2.get_writer(
+            fp.name, format="FFMPEG", mode="I", fps=1000.0 / delay_ms, codec="libx264", pixelformat="yuv420p",
+            macro_block_size=2, ffmpeg_log_level="error",
+            output_params=["-threads", "1", "-fflags", "+bitexact", "-map_metadata", "-1", "-flags:v", "+bitexact"],
+        )
+        try:
+            for frame, _ in _with_boxes(frames):
+                rgb = frame[:, :, :3]
+                h, w = rgb.shape[:2]  # H.264 in yuv420p wants even sides: repeat the last row/column
+                writer.append_data(np.pad(rgb, ((0, h % 2), (0, w % 2), (0, 0)), mode="edge"))
+        finally:
+            writer.close()
+    return path
+
+
+STORYBOARD_FORMATS = (".png", ".pdf")
+
+
+def write_storyboard(frames: Iterable[np.ndarray], count: int, path: Path, background, max_size: int = 4096,
+                     columns: Optional[int] = None) -> Path:
+    """Every frame on one page, in a grid read like text: for documents that cannot animate.
+    Frames shrink (never grow) so that the page stays within ``max_size`` pixels on a side."""
+    path = Path(path)
+    if path.suffix.lower() not in STORYBOARD_FORMATS:
+        raise OutputError(f"a storyboard is a .png or a .pdf, not {path.suffix or path.name!r}")
+    columns = columns or math.ceil(math.sqrt(count))
+    rows = math.ceil(count / columns)
+    grid = None
+    for n, frame in enumerate(frames):
+        rgb = np.ascontiguousarray(frame[:, :, :3])
+        if grid is None:
+            gap = max(4, rgb.shape[1] // 40)
+            scale = min(1.0, max_size / (columns * (rgb.shape[1] + gap) + gap), max_size / (rows * (rgb.shape[0] + gap) + gap))
+            h, w = max(1, int(rgb.shape[0] * scale)), max(1, int(rgb.shape[1] * scale))
+            grid = np.empty((rows * (h + gap) + gap, columns * (w + gap) + gap, 3), np.uint8)
+            grid[...] = background
+        if scale < 1:
+            rgb = np.asarray(Image.fromarray(rgb).resize((w, h), Image.Resampling.LANCZOS))
+        r, c = divmod(n, columns)
+        grid[gap + r * (h + gap) : gap + r * (h + gap) + h, gap + c * (w + gap) : gap + c * (w + gap) + w] = rgb
+    if grid is None:
+        raise ValueError("a storyboard needs at least one frame")
+    with _replacing(path) as fp:
+        if path.suffix.lower() == ".png":
+            Image.fromarray(grid).save(fp, format="PNG", pnginfo=_png_mark())
+        else:
+            from matplotlib.backends.backend_pdf import PdfPages
+            from matplotlib.figure import Figure
+
+            figure = Figure(figsize=(grid.shape[1] / 100, grid.shape[0] / 100), dpi=100)
+            figure.figimage(grid, 0, 0)
+            with PdfPages(fp, metadata=PDF_METADATA) as pdf:
+                pdf.savefig(figure, dpi=100)
+    return path
+
+
+PDF_METADATA = {"Creator": MARK, "Producer": MARK, "CreationDate": None, "ModDate": None}
+SVG_METADATA = {"Creator": MARK, "Date": None, "Format": None, "Type": None}
+
+
+def write_vector(figure, states: Iterable, target: Target, count: int, force: bool = False) -> List[Path]:
+    """Vector frames: ``states`` are context managers that each put ``figure`` in one frame's
+    state. PDF: one page a frame (LaTeX's animate package plays it); SVG: one file a frame."""
+    import matplotlib
+    from matplotlib.backends.backend_pdf import PdfPages
+
+    transparent = figure.get_facecolor()[3] == 0
+    with matplotlib.rc_context({"svg.hashsalt": MARK}):  # the same ids every run
+        if target.format == "pdf":
+            with _replacing(target.path) as fp:
+                with PdfPages(fp, metadata=PDF_METADATA) as pdf:
+                    for state in states:
+                        with state:
+                            pdf.savefig(figure, transparent=transparent)
+            return [target.path]
+
+        def pages():
+            for state in states:
+                def page(path, state=state):
+                    with state:
+                        figure.savefig(path, format="svg", metadata=SVG_METADATA, transparent=transparent)
+                yield page
+
+        return write_sequence(pages(), target, count, force)
 
 
 @contextmanager
@@ -128,10 +260,10 @@ def _folder(path: Path) -> Iterator[None]:
 
 
 @contextmanager
-def _replacing(path: Path) -> Iterator[BinaryIO]:
+def _replacing(path: Path, suffix: str = ".part") -> Iterator[BinaryIO]:
     """A temporary file beside ``path``, renamed onto it if the block succeeds, removed if not."""
     with _folder(path.parent):
-        tmp = _atomic_file(path)
+        tmp = _atomic_file(path, suffix)
         try:
             with tmp:
                 yield tmp
@@ -141,9 +273,9 @@ def _replacing(path: Path) -> Iterator[BinaryIO]:
             raise
 
 
-def _atomic_file(path: Path):
+def _atomic_file(path: Path, suffix: str = ".part"):
     try:
-        tmp = tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".part", delete=False)
+        tmp = tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=suffix, delete=False)
     except OSError as e:  # name the file the user asked for, not the temporary one
         raise OSError(e.errno, e.strerror, str(path)) from None
     os.chmod(tmp.name, 0o666 & ~_umask())  # as a plain open() would have made it
@@ -189,9 +321,9 @@ def _is_row(value: list) -> bool:
     return all(isinstance(v, list) and len(v) <= 2 and not any(isinstance(x, list) for x in v) for v in value) and len(value) <= 64
 
 
-def _write_gif(frames: Frames, path: Path, delay_ms: int, palette: np.ndarray) -> Path:
+def _write_gif(frames: Frames, path: Path, delay_ms: int, palette: np.ndarray, transparent: bool = False) -> Path:
     with _replacing(path) as fp:
-        stream = GifStream(fp, delay_ms, palette)
+        stream = GifStream(fp, delay_ms, palette, transparent)
         for frame, changed in _with_boxes(frames):
             stream.add(frame, changed)
         stream.close()
@@ -220,9 +352,12 @@ class GifStream:
 
     TRANSPARENT = 255  # never a palette colour: the palette holds at most 255
 
-    def __init__(self, fp: BinaryIO, delay_ms: int, palette: np.ndarray):
+    def __init__(self, fp: BinaryIO, delay_ms: int, palette: np.ndarray, transparent: bool = False):
         self.fp = fp
         self.delay_ms = int(delay_ms)
+        # A transparent background: every frame whole, cleared before the next, the clear pixels
+        # (alpha under a half) in the transparent colour.
+        self.transparent = transparent
         self._mapper = PaletteMapper.for_palette(palette)
         self._shown: Optional[np.ndarray] = None  # colour keys of the picture a viewer shows now
         self._pending: Optional[list] = None  # [image, offset, duration, extra encoder params]
@@ -238,12 +373,26 @@ class GifStream:
         ``changed`` (x0, y0, x1, y1), if given, promises that nothing outside it differs from
         the previous frame, so only that region is compared.
         """
-        if self._shown is None:
-            self._shown = colour_keys(frame).copy()
-            image = self._image(self._mapper.index(self._shown))
-            header, _ = GifImagePlugin.getheader(image, None, {"loop": 0, "duration": self.delay_ms, "optimize": False})
-            self.fp.writelines(header)
-            self._pending = [image, (0, 0), self.delay_ms, {}]
+        if self._shown is None or self.transparent:
+            keys = colour_keys(frame)
+            if self.transparent:
+                keys = np.where(np.asarray(frame)[:, :, 3] < 128, 1 << 24, keys)  # a key no colour has
+                if self._shown is not None and np.array_equal(keys, self._shown):
+                    self._pending[2] += self.delay_ms
+                    return
+            indices = self._mapper.index(keys & 0xFFFFFF)
+            extra: dict = {}
+            if self.transparent:
+                indices[keys >> 24 > 0] = self.TRANSPARENT
+                extra = {"transparency": self.TRANSPARENT, "disposal": 2}
+            image = self._image(indices)
+            if self._shown is None:
+                header, _ = GifImagePlugin.getheader(image, None, {"loop": 0, "duration": self.delay_ms, "optimize": False})
+                self.fp.writelines(header)
+            else:
+                self._flush()
+            self._pending = [image, (0, 0), self.delay_ms, extra]
+            self._shown = keys
             return
         height, width = self._shown.shape
         if frame.shape[:2] != (height, width):
@@ -318,14 +467,15 @@ class PaletteMapper:
         return indices
 
 
-_FRAME_NAME = re.compile(r"_(\d+)\.png$")
-
-
-MARK = "convanim"  # the PNG "Software" text of every frame convanim writes, without a version
+_FRAME_NAME = re.compile(r"_(\d+)\.(png|svg)$")
 
 
 def written_by_convanim(path: Path) -> bool:
+    """Whether a file carries convanim's mark: a PNG's Software text, an SVG's creator."""
     try:
+        if path.suffix.lower() == ".svg":
+            with open(path, "rb") as fp:
+                return f"<dc:title>{MARK}</dc:title>".encode() in fp.read(4096)
         with Image.open(path) as image:
             return image.format == "PNG" and image.info.get("Software") == MARK
     except (OSError, ValueError):
@@ -333,13 +483,24 @@ def written_by_convanim(path: Path) -> bool:
 
 
 def _write_png_sequence(frames: Frames, target: Target, count: int, force: bool) -> List[Path]:
+    info = PngInfo()
+    info.add_text("Software", MARK)
+
+    def pages():
+        for frame, _ in _with_boxes(frames):
+            yield lambda path, frame=frame: iio.imwrite(path, np.ascontiguousarray(frame), extension=".png", pnginfo=info)
+
+    return write_sequence(pages(), target, count, force)
+
+
+def write_sequence(pages: Iterable[Callable[[Path], None]], target: Target, count: int, force: bool) -> List[Path]:
+    """Write a numbered sequence, each page a function that writes its file; staged, then renamed
+    into place. Replaces only files convanim wrote, unless ``force``."""
     paths = target.frame_paths(count)
     folder = paths[0].parent
     for path in paths:
         if path.is_dir() or (path.exists() and not force and not written_by_convanim(path)):
             raise OutputError(f"{path} exists and was not written by convanim; use --force to replace it")
-    info = PngInfo()
-    info.add_text("Software", MARK)
     with _folder(folder):
         try:
             staging = Path(tempfile.mkdtemp(dir=folder, prefix=".convanim-", suffix=".part"))
@@ -347,8 +508,8 @@ def _write_png_sequence(frames: Frames, target: Target, count: int, force: bool)
             raise OSError(e.errno, e.strerror, str(folder)) from None
         try:
             written = 0
-            for (frame, _), path in zip(_with_boxes(frames), paths):
-                iio.imwrite(staging / path.name, np.ascontiguousarray(frame[:, :, :3]), extension=".png", pnginfo=info)
+            for page, path in zip(pages, paths):
+                page(staging / path.name)
                 written += 1
             if written != count:
                 raise ValueError(f"expected {count} frames, got {written}")
@@ -364,8 +525,9 @@ def _write_png_sequence(frames: Frames, target: Target, count: int, force: bool)
 def _remove_stale_frames(paths: List[Path]) -> None:
     """Drop frames of this same sequence left by an earlier, longer run: convanim's, and nothing else."""
     keep = {p.name for p in paths}
-    stem = paths[0].name[: _FRAME_NAME.search(paths[0].name).start()]
-    pattern = re.compile(re.escape(stem) + r"_(\d+)\.png$")
+    found = _FRAME_NAME.search(paths[0].name)
+    stem = paths[0].name[: found.start()]
+    pattern = re.compile(re.escape(stem) + r"_(\d+)\." + found.group(2) + "$")
     for candidate in paths[0].parent.iterdir():
         if candidate.name not in keep and pattern.fullmatch(candidate.name) and written_by_convanim(candidate):
             candidate.unlink()

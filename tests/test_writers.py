@@ -29,9 +29,9 @@ def test_target_format_by_extension(text, fmt):
     assert Target.parse(text).format == fmt
 
 
-@pytest.mark.parametrize("text", ["a.jpg", "a.gif.bak", "movie.mp4"])
+@pytest.mark.parametrize("text", ["a.jpg", "a.gif.bak", "movie.avi"])
 def test_unknown_extension(text):
-    with pytest.raises(OutputError, match=r"unknown extension '\.\w+': use \.gif, \.png or a folder"):
+    with pytest.raises(OutputError, match=r"unknown extension '\.\w+': use \.gif, \.png, \.webp, \.apng, \.mp4, \.svg, \.pdf or a folder"):
         Target.parse(text)
 
 
