@@ -350,9 +350,31 @@ def _sizes_from_values(params: dict, input_values: Optional[np.ndarray], kernel_
             _take(params, "out_channels", shape[0], "kernel_values")
 
 
-def _run(name: str, make_spec: Callable, params: dict, report: Optional[Callable] = None) -> None:
-    """Build the spec and its numbers, save the animation, dump the computation; print the files
-    (and what ``report`` says of the spec)."""
+@dataclass(frozen=True)
+class Job:
+    """One command's work, checked and ready: the animation and where its files go."""
+
+    anim: Animation
+    target: Optional[Target]
+    force: bool = False
+    storyboard: Optional[Path] = None
+    dump: Optional[Path] = None
+    values: object = None
+    report: Optional[str] = None
+
+    def finish(self) -> List[Path]:
+        """What comes after the animation is saved: the storyboard and the dump."""
+        written = []
+        if self.storyboard is not None:
+            written.append(self.anim.save_storyboard(self.storyboard))
+        if self.dump is not None:
+            written.append(write_json(self.dump, record(self.values)))
+        return written
+
+
+def _prepare(name: str, make_spec: Callable, params: dict, report: Optional[Callable] = None,
+             folder: Optional[Path] = None) -> Job:
+    """Build the spec, its numbers and the animation from a command's parameters; check limits."""
     input_values = params.pop("input_values", None)
     kernel_values = params.pop("kernel_values", None)
     _sizes_from_values(params, input_values, kernel_values)
@@ -378,16 +400,22 @@ def _run(name: str, make_spec: Callable, params: dict, report: Optional[Callable
             values = Numbers.of(spec, input_values, kernel_values, seed)
     if show:
         anim = replace(anim, numbers=values)
+    target = None
     if output is not None or storyboard is None:
-        target = output or Target(Path("output") / f"{name}_{spec.slug}.gif", "gif")
-        for path in anim.save(target, force=force):
+        target = output or Target((folder or Path("output")) / f"{name}_{spec.slug}.gif", "gif")
+    return Job(anim, target, force, storyboard, dump, values, report(spec) if report else None)
+
+
+def _run(name: str, make_spec: Callable, params: dict, report: Optional[Callable] = None) -> None:
+    """Prepare, save, finish; print the files written (and the report, on stderr)."""
+    job = _prepare(name, make_spec, params, report)
+    if job.target is not None:
+        for path in job.anim.save(job.target, force=job.force):
             click.echo(str(path))
-    if storyboard is not None:
-        click.echo(str(anim.save_storyboard(storyboard)))
-    if dump is not None:
-        click.echo(str(write_json(dump, record(values))))
-    if report is not None:  # stdout lists files only, for scripts; the rest goes to stderr
-        click.echo(report(spec), err=True)
+    for path in job.finish():
+        click.echo(str(path))
+    if job.report is not None:  # stdout lists files only, for scripts; the rest goes to stderr
+        click.echo(job.report, err=True)
 
 
 def _geometry_options(i: str, k: str, d: Optional[str]) -> Callable:
@@ -647,6 +675,119 @@ def gallery(folder, only, style, delay, fps, jobs, crisp, width, transparent, th
             raise Incomplete(f"{e.cause}; not written: {missing}", 1) from None
     for path in written:
         click.echo(str(path))
+
+
+def _installed_mtime() -> float:
+    """When the installed convanim last changed: a batch redraws what is older."""
+    return max(p.stat().st_mtime for p in Path(__file__).parent.glob("*.py"))
+
+
+def _entry_args(entry: dict) -> List[str]:
+    """A batch entry's keys as command-line options: ``i = 5`` is ``--i 5``, ``numbers = true``
+    is ``--numbers``, ``labels = false`` is ``--no-labels``, lists are joined with commas."""
+    args: List[str] = []
+    for key, value in entry.items():
+        flag = "-o" if key == "o" else f"--{key.replace('_', '-')}"
+        if isinstance(value, bool):
+            if value:
+                args.append(flag)
+            elif key in ("labels",):
+                args.append(f"--no-{key}")
+        elif isinstance(value, list):
+            args += [flag, ",".join(str(v) for v in value)]
+        elif isinstance(value, (int, float, str)):
+            args += [flag, str(value)]
+        else:
+            raise click.UsageError(f"{key} = {value!r}: use a number, text, true/false or a list")
+    return args
+
+
+def _batch_items(name: str, entry: dict, folder: Path) -> List[Tuple[Job, List[Path]]]:
+    """The jobs of one entry, each with every file it writes."""
+    entry = dict(entry)
+    command = entry.pop("command", None)
+    if command == "gallery":
+        only = entry.pop("only", list(GALLERY))
+        names = _names([only] if isinstance(only, str) else [",".join(only)])
+        sub = folder / str(entry.pop("output", ""))
+        look = {"crisp": bool(entry.pop("crisp", False)), "transparent": bool(entry.pop("transparent", False))}
+        style = entry.pop("style", None)
+        if entry:
+            raise click.UsageError(f"unknown key {sorted(entry)[0]!r} for gallery: use only, output, style, crisp, transparent")
+        return [(Job(replace(GALLERY[n].animation(style), **look), Target(sub / f"{n}.gif", "gif")), [sub / f"{n}.gif"])
+                for n in names]
+    op = next((op for op in OPS if op.name == command), None)
+    if op is None:
+        raise click.UsageError(f"command = {command!r}: use one of {', '.join([o.name for o in OPS] + ['gallery'])}")
+    output = entry.pop("output", entry.pop("o", f"{name}.gif"))
+    args = _entry_args(entry) + ["-o", str(folder / str(output))]
+    for key in ("dump", "storyboard"):
+        if key in entry:
+            index = args.index(f"--{key}")
+            args[index + 1] = str(folder / str(entry[key]))
+    ctx = cli.commands[command].make_context(command, args, parent=click.get_current_context())
+    job = _prepare(command, op.make, dict(ctx.params), op.report)
+    files = job.target.path if job.target.format == "gif" else None
+    paths = [files] if files else job.target.frame_paths(len(job.anim))
+    return [(job, paths + [p for p in (job.storyboard, job.dump) if p is not None])]
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", "folder", type=click.Path(file_okay=False),
+              help="Where the entries' files go.  [default: the batch file's folder]")
+@click.option("--jobs", "-j", type=click.IntRange(1, 256), default=os.cpu_count() or 1, show_default="all cores",
+              help="Animations rendered in parallel processes.")
+@click.option("--always", "-B", is_flag=True, help="Redraw every entry, even those whose files are up to date.")
+def batch(file, folder, jobs, always):
+    """Render the named specs of a TOML file, like make: entries whose files are newer than the
+    batch file and convanim are skipped.
+
+    Each table is an entry: command = "conv" (any command, or "gallery"), then its options by
+    their long names (i = 5, p = "same", numbers = true, dilations = [1, 2, 4]) and where it
+    goes (output = "figures/a.gif"; default NAME.gif).
+    """
+    try:
+        import tomllib
+    except ImportError:  # Python < 3.11
+        import tomli as tomllib  # type: ignore[no-redef]
+    path = Path(file)
+    try:
+        entries = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as e:
+        raise click.BadParameter(f"{file}: cannot read it: {e.strerror or e}", param_hint="FILE") from None
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
+        raise click.BadParameter(f"{file}: not TOML: {e}", param_hint="FILE") from None
+    base = Path(folder) if folder is not None else path.parent
+    check_writable(base, folder=True)
+    planned: List[Tuple[str, Job, List[Path]]] = []
+    for name, entry in entries.items():
+        if not isinstance(entry, dict):
+            raise click.UsageError(f"{file}: {name} = {entry!r} is not a table: write [{name}] and its options")
+        try:
+            planned += [(name, job, files) for job, files in _batch_items(name, entry, base)]
+        except click.ClickException as e:
+            raise click.UsageError(f"{file} [{name}]: {e.format_message()}") from None
+        except SpecError as e:
+            raise click.UsageError(f"{file} [{name}]: {', '.join(FLAGS.get(p, p) for p in e.params)}: {e.reason}") from None
+    newest = max(path.stat().st_mtime, _installed_mtime())
+    todo = [(name, job, files) for name, job, files in planned
+            if always or not all(f.exists() and f.stat().st_mtime > newest for f in files)]
+    skipped = sorted({name for name, _, _ in planned} - {name for name, _, _ in todo})
+    if skipped:
+        click.echo(f"up to date: {', '.join(skipped)}", err=True)
+    items = [(job.anim, job.target) for _, job, _ in todo if job.target is not None]
+    try:
+        written = save_many(items, jobs, force=any(job.force for _, job, _ in todo))
+    except SaveIncomplete as e:
+        for p in e.written:
+            click.echo(str(p))
+        raise Incomplete(f"{e.cause}; not written: {', '.join(str(items[i][1].path) for i in e.missing)}", 1) from None
+    for p in written:
+        click.echo(str(p))
+    for _, job, _ in todo:
+        for p in job.finish():
+            click.echo(str(p))
 
 
 def main(argv: Optional[Sequence[str]] = None) -> None:

@@ -186,7 +186,9 @@ def write_storyboard(frames: Iterable[np.ndarray], count: int, path: Path, backg
         rgb = np.ascontiguousarray(frame[:, :, :3])
         if grid is None:
             gap = max(4, rgb.shape[1] // 40)
-            scale = min(1.0, max_size / (columns * (rgb.shape[1] + gap) + gap), max_size / (rows * (rgb.shape[0] + gap) + gap))
+            room_w = (max_size - gap * (columns + 1)) / columns  # what a frame may take, gaps kept
+            room_h = (max_size - gap * (rows + 1)) / rows
+            scale = min(1.0, room_w / rgb.shape[1], room_h / rgb.shape[0])
             h, w = max(1, int(rgb.shape[0] * scale)), max(1, int(rgb.shape[1] * scale))
             grid = np.empty((rows * (h + gap) + gap, columns * (w + gap) + gap, 3), np.uint8)
             grid[...] = background

@@ -26,7 +26,7 @@ SIZE_VALUES = ["0", "1", "2", "3", "5", "-1", "-3", "3x2", "2x3", "x", "", " ", 
 PADDING_VALUES = ["0", "1", "2", "1,2", "1,0,2,1", "same", "full", "valid", "half", "-1", "1,2,3", "", "9999999"]
 NUMBER_VALUES = ["0", "1", "10", "-5", "abc", "", "1.5", "1e9", "99999999999999999999", "inf", "nan", "∞"]
 PATHS = ["a.gif", "sub/dir/a.gif", "frames/", "seq.png", "x.jpg", "", "adir", "adir.gif", "afile/x.gif", "v1.0",
-         "ü.gif", "a b.gif", "/dev/null/x.gif", "afile"]
+         "ü.gif", "a b.gif", "/dev/null/x.gif", "afile", "a.svg", "a.pdf", "a.webp", "a.apng", "a.mp4"]
 VALUE_FILES = ["x.npy", "w.npy", "nan.csv", "v1.npy", "v3.npy", "bad.txt", "empty.csv", "missing.npy", "adir", "afile"]
 OPTIONS = {
     **{f: st.sampled_from(SIZE_VALUES) for f in ["--i", "--k", "--s", "--d", "--a", "--input-size", "--stride"]},
@@ -47,9 +47,12 @@ OPTIONS = {
     **{f: st.sampled_from(["1,2,4", "1", "", "0", "1,-1", "2,2", "1,2,4,8,16,32,64,128,256,512,1024,2048,4096,1,1,1,1"])
        for f in ["--dilations", "--strides"]},
     "--view": st.sampled_from(["gather", "scatter", "x"]),
+    "--theme": st.sampled_from(["paper", "dark", "colorblind", "neon"]),
+    "--theme-file": st.sampled_from(["bad.txt", "missing.toml", "theme.toml", "adir"]),
+    "--storyboard": st.sampled_from(["b.png", "b.pdf", "b.gif", "afile/b.png", "adir"]),
     "--layers": st.sampled_from(["1", "2", "0", "9", "-1", "x"]),
 }
-FLAGS = ["--numbers", "--labels", "--no-labels", "--force", "--help", "--crisp", "--json"]
+FLAGS = ["--numbers", "--labels", "--no-labels", "--force", "--help", "--crisp", "--json", "--transparent"]
 
 
 def _make_files(root: Path) -> None:
@@ -63,6 +66,7 @@ def _make_files(root: Path) -> None:
     (root / "afile").write_text("a file where a folder is wanted")
     (root / "adir").mkdir()
     (root / "adir.gif").mkdir()
+    (root / "theme.toml").write_text('base = "dark"\ninput = "#ff0000"\n')
 
 
 def _snapshot(root: Path) -> dict:

@@ -1,0 +1,251 @@
+"""Every output format, read back; themes; storyboards; batch files; notebooks."""
+
+import base64
+import io
+import os
+import re
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from PIL import Image, ImageSequence
+
+from convanim import Animation, Conv2d
+from convanim.cli import cli
+from convanim.theme import COLORBLIND, DARK, PAPER, theme_from_toml
+
+
+def _invoke(*args):
+    return CliRunner().invoke(cli, list(args))
+
+
+@pytest.fixture
+def here(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+ANIM = Animation(Conv2d(5, 3, 2, 1), delay_ms=400)
+
+
+@pytest.mark.parametrize("name, fmt", [("a.webp", "WEBP"), ("a.apng", "PNG")])
+def test_animated_lossless_formats(tmp_path, name, fmt):
+    [path] = ANIM.save(tmp_path / name)
+    expected = list(ANIM.frames())
+    with Image.open(path) as im:
+        assert im.format == fmt and im.n_frames == 9 and im.size == (expected[0].shape[1], expected[0].shape[0])
+        for i, frame in enumerate(ImageSequence.Iterator(im)):
+            frame.load()
+            assert frame.info.get("duration") == 400
+            np.testing.assert_array_equal(np.asarray(frame.convert("RGB")), expected[i])  # lossless
+
+
+def test_mp4(tmp_path):
+    pytest.importorskip("imageio_ffmpeg")
+    import imageio.v3 as iio
+
+    [path] = ANIM.save(tmp_path / "a.mp4")
+    meta = iio.immeta(path, plugin="pyav") if False else None  # noqa: F841 - pyav is not a dependency
+    frames = iio.imread(path, plugin="FFMPEG", index=None)
+    h, w, _ = ANIM.frame(0).shape
+    assert frames.shape[0] == 9
+    assert frames.shape[1:3] == (h + h % 2, w + w % 2)
+    import imageio.v2 as v2
+
+    reader = v2.get_reader(path, format="FFMPEG")
+    assert reader.get_meta_data()["fps"] == pytest.approx(2.5)
+    reader.close()
+    assert np.abs(frames[4].astype(int)[:h, :w] - ANIM.frame(4).astype(int)).mean() < 6  # lossy, but the picture
+
+
+def test_mp4_without_the_extra_says_which_to_install(here, monkeypatch):
+    monkeypatch.setitem(sys.modules, "imageio_ffmpeg", None)
+    result = _invoke("conv", "-o", "a.mp4")
+    assert (result.exit_code, result.stderr) == (1, "Error: -o/--output: writing .mp4 needs the video extra: pip install 'convanim[video]'\n")
+    assert list(here.iterdir()) == []
+
+
+def test_svg_sequence(tmp_path):
+    paths = ANIM.save(tmp_path / "s.svg")
+    assert [p.name for p in paths] == [f"s_{i:03d}.svg" for i in range(9)]
+    texts = [p.read_text() for p in paths]
+    assert all(t.startswith("<?xml") and "<dc:title>convanim</dc:title>" in t for t in texts)
+    assert len(set(texts)) == 9  # every frame differs
+    assert "Date" not in texts[0] and "Matplotlib v" not in texts[0]
+    assert ANIM.save(tmp_path / "s.svg") == paths  # its own files: replaced without --force
+
+
+def test_pdf_one_page_per_frame(tmp_path):
+    [path] = ANIM.save(tmp_path / "a.pdf")
+    data = path.read_bytes()
+    assert data.startswith(b"%PDF")
+    assert len(re.findall(rb"/Type /Page\b", data)) == 9
+    assert b"CreationDate" not in data and b"Matplotlib" not in data
+
+
+@pytest.mark.parametrize("suffix", [".svg", ".pdf", ".webp", ".apng", ".mp4"])
+def test_every_format_is_reproducible(tmp_path, suffix):
+    if suffix == ".mp4":
+        pytest.importorskip("imageio_ffmpeg")
+    [first] = ANIM.save(tmp_path / f"one{suffix}")[:1]
+    [second] = ANIM.save(tmp_path / f"two{suffix}")[:1]
+    assert first.read_bytes() == second.read_bytes()
+
+
+def test_vector_frames_hold_the_revealed_numbers(tmp_path):
+    from convanim.values import Numbers
+
+    spec = Conv2d(4, 3)
+    anim = Animation(spec, numbers=Numbers.of(spec))
+    paths = anim.save(tmp_path / "n.svg")
+    counts = [p.read_text().count("<path") for p in paths]
+    assert counts == sorted(counts) and counts[0] < counts[-1]  # the output fills in
+
+
+def test_storyboard_png_and_pdf(here):
+    result = _invoke("conv", "--i", "5", "--s", "2", "--p", "1", "--storyboard", "board.png")
+    assert (result.exit_code, result.stdout) == (0, "board.png\n")  # without -o: only the storyboard
+    frame = ANIM.frame(0)
+    with Image.open(here / "board.png") as im:
+        assert im.size[0] > 3 * frame.shape[1] and im.size[1] > 3 * frame.shape[0]
+    result = _invoke("conv", "-o", "a.gif", "--storyboard", "board.pdf")
+    assert (result.exit_code, result.stdout) == (0, "a.gif\nboard.pdf\n")
+    assert (here / "board.pdf").read_bytes().startswith(b"%PDF")
+    assert _invoke("conv", "--storyboard", "board.jpg").stderr == (
+        "Error: Invalid value for '--storyboard': 'board.jpg' is not a .png or a .pdf file\n")
+
+
+def test_big_storyboards_shrink_to_the_size_limit(tmp_path):
+    anim = Animation(Conv2d(12, 1), max_size=2000)
+    path = anim.save_storyboard(tmp_path / "b.png")
+    assert max(Image.open(path).size) <= 2000
+
+
+def test_transparent_frames(tmp_path):
+    anim = Animation(Conv2d(4, 3), transparent=True)
+    [gif] = anim.save(tmp_path / "a.gif")
+    png = anim.save(tmp_path / "a.png")
+    with Image.open(png[0]) as im:
+        assert im.mode == "RGBA"
+        alpha = np.asarray(im)[:, :, 3]
+        assert alpha[0, 0] == 0 and alpha.max() == 255
+    with Image.open(gif) as im:
+        for frame in ImageSequence.Iterator(im):
+            rgba = np.asarray(frame.convert("RGBA"))
+            assert rgba[0, 0, 3] == 0 and (rgba[:, :, 3] == 255).mean() > 0.1
+
+
+@pytest.mark.parametrize("theme", [PAPER, DARK, COLORBLIND])
+def test_themes_colour_the_cells(theme):
+    anim = Animation(Conv2d(4, 3), theme=theme)
+    frame = anim.frame(0)
+    colours = {tuple(c) for c in frame.reshape(-1, 3)}
+    assert theme.input in colours and theme.output in colours and tuple(theme.background) == tuple(frame[0, 0])
+
+
+def test_theme_files(here):
+    (here / "t.toml").write_text('base = "dark"\ninput = "#ff0000"\noutput = [0, 255, 0]\nline_px = 2\n')
+    result = _invoke("conv", "--i", "4", "--theme-file", "t.toml", "-o", "a.png")
+    assert result.exit_code == 0
+    colours = {tuple(c) for c in np.asarray(Image.open(here / "a_000.png").convert("RGB")).reshape(-1, 3)}
+    assert (255, 0, 0) in colours and (0, 255, 0) in colours and DARK.background in colours
+    for text, message in [
+        ("colour = 1", "unknown key 'colour'"),
+        ("input = \"red\"", "input = 'red' is not a colour"),
+        ("base = \"neon\"", "base = 'neon': use one of paper, dark, colorblind"),
+        ("font = \"No Such Font\"", "font = 'No Such Font': no such font here"),
+        ("line_px = -1", "line_px = -1 is out of range"),
+        ("[[", "not TOML"),
+    ]:
+        (here / "bad.toml").write_text(text)
+        result = _invoke("conv", "--theme-file", "bad.toml")
+        assert result.exit_code == 2 and result.stderr.startswith("Error: Invalid value for '--theme-file': bad.toml: ")
+        assert message in result.stderr and result.stderr.count("\n") == 1
+    assert theme_from_toml("") == PAPER
+
+
+def test_notebooks_show_the_animation_inline():
+    html = Animation(Conv2d(4, 3))._repr_html_()
+    data = base64.b64decode(re.search(r'base64,([^"]+)"', html).group(1))
+    with Image.open(io.BytesIO(data)) as im:
+        assert im.format == "GIF" and im.n_frames == 4
+
+
+# ---- batch ----------------------------------------------------------------------------
+
+
+BATCH = """
+[padding_strides]
+command = "conv"
+i = 5
+s = 2
+p = 1
+labels = false
+
+[numbers]
+command = "pool"
+numbers = true
+style = "flat"
+output = "sub/pool.gif"
+dump = "sub/pool.json"
+
+[paper]
+command = "gallery"
+only = ["dilation"]
+output = "gallery"
+"""
+
+
+def test_batch_renders_every_entry_and_skips_what_is_up_to_date(here):
+    (here / "figs.toml").write_text(BATCH)
+    result = _invoke("batch", "figs.toml", "--jobs", "2")
+    assert result.exit_code == 0, result.stderr
+    assert sorted(result.stdout.splitlines()) == sorted(
+        ["padding_strides.gif", "sub/pool.gif", "sub/pool.json", "gallery/dilation.gif"])
+    with Image.open(here / "padding_strides.gif") as im:
+        assert im.n_frames == 9
+    result = _invoke("batch", "figs.toml")
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "", "up to date: numbers, padding_strides, paper\n")
+    old = time.time() - 3600
+    os.utime(here / "padding_strides.gif", (old, old))
+    result = _invoke("batch", "figs.toml")
+    assert result.stdout == "padding_strides.gif\n"
+    assert _invoke("batch", "figs.toml", "-B").stdout.count("\n") == 4
+
+
+def test_batch_output_folder(here):
+    (here / "figs.toml").write_text(BATCH)
+    assert _invoke("batch", "figs.toml", "-o", "out").exit_code == 0
+    assert (here / "out" / "sub" / "pool.gif").is_file()
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ('[a]\ncommand = "conv"\nk = 9\n', "Error: figs.toml [a]: --k/--kernel-size, --i/--input-size, --p/--padding: the kernel spans 9x9 cells but the padded input is only 5x5"),
+        ('[a]\ncommand = "nope"\n', "Error: figs.toml [a]: command = 'nope': use one of"),
+        ('[a]\ncommand = "conv"\nwat = 1\n', "Error: figs.toml [a]: No such option '--wat'."),
+        ('[a]\ncommand = "conv"\n[b]\ncommand = "conv"\ns = 0\n', "Error: figs.toml [b]: --s/--stride: must be at least 1, got 0"),
+        ("a = 1\n", "Error: figs.toml: a = 1 is not a table"),
+        ("[[", "Error: Invalid value for FILE: figs.toml: not TOML"),
+    ],
+)
+def test_bad_batch_files_write_nothing(here, text, message):
+    (here / "figs.toml").write_text(text)
+    result = _invoke("batch", "figs.toml")
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.startswith(message) and result.stderr.count("\n") == 1
+    assert [p.name for p in here.iterdir()] == ["figs.toml"]
+
+
+def test_the_examples_batch_file_is_valid():
+    examples = Path(__file__).resolve().parents[1] / "examples" / "figures.toml"
+    try:
+        import tomllib
+    except ImportError:
+        import tomli as tomllib
+    entries = tomllib.loads(examples.read_text())
+    assert entries["paper"]["command"] == "gallery" and len(entries) >= 10
