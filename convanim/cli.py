@@ -504,6 +504,9 @@ def _pointwise(input_size, kernel_size, stride, padding, in_channels, out_channe
 
 
 def _depthwise(input_size, kernel_size, stride, padding, dilation, in_channels, depth_multiplier):
+    if in_channels * depth_multiplier > MAX_CHANNELS:
+        raise SpecError(("in_channels", "depth_multiplier"),
+                        f"{in_channels} x {depth_multiplier} output channels, more than {MAX_CHANNELS:,}")
     return Conv2d(input_size, kernel_size, stride, padding, dilation, in_channels, in_channels * depth_multiplier,
                   groups=in_channels)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Dict, List, Optional, Union
 
-from .values import overlap_counts, receptive_field_sizes
+from .values import interior_overlaps, overlap_counts, receptive_field_sizes
 
 from .spec import (
     Chain,
@@ -47,9 +47,9 @@ def _formula(spec: Spec) -> List[str]:
 def _costs(spec: Spec) -> Dict[str, int]:
     """Weights, biases and multiply-adds of one plain operation."""
     kh, kw = spec.kernel_size
-    if isinstance(spec, Pool2d):
+    if isinstance(spec, Pool2d):  # no multiplications: a compare or an add per tap
         oh, ow = spec.output_size
-        return {"weights": 0, "biases": 0, "multiply_adds": 0}
+        return {"weights": 0, "biases": 0, "multiply_adds": 0, "operations": oh * ow * kh * kw}
     if isinstance(spec, ConvTranspose2d):
         ih, iw = spec.input_size
         return {"weights": kh * kw, "biases": 1, "multiply_adds": ih * iw * kh * kw}
@@ -76,12 +76,11 @@ def _describe_stack(spec: DilatedStack) -> dict:
 def _describe_checkerboard(spec: Checkerboard) -> dict:
     counts = overlap_counts(spec)
     t = spec.transposed
-    even = all(k % s == 0 for k, s in zip(t.kernel_size, t.stride))
-    inner = counts[t.kernel_size[0]:-t.kernel_size[0] or None, t.kernel_size[1]:-t.kernel_size[1] or None]
+    inside = interior_overlaps(spec)
     return {"op": spec.op, "input_shape": list(t.input_size), "output_shape": list(counts.shape), "layers": spec.layers,
             "stamps_min": int(counts.min()), "stamps_max": int(counts.max()),
-            "interior_stamps": sorted({int(v) for v in inner.ravel()}) if inner.size else [],
-            "kernel_multiple_of_stride": even}
+            "interior_stamps": list(inside) if inside is not None else None,
+            "even_overlap": None if inside is None else len(inside) == 1}
 
 
 def describe(spec: Union[Spec, Chain], bottleneck: Optional[int] = None) -> dict:
@@ -130,6 +129,8 @@ def _bottleneck(spec: Union[Spec, Chain], channels: int) -> dict:
     """The same layer behind a 1×1 convolution down to ``channels``: the seeds' bottleneck."""
     if not isinstance(spec, Conv2d) or isinstance(spec, Pool2d) or spec.groups != 1:
         raise SpecError("bottleneck", "applies to a plain convolution with channels")
+    if channels >= spec.in_channels:
+        raise SpecError(("bottleneck", "in_channels"), f"a bottleneck narrows: {channels} is not fewer than {spec.in_channels} channels")
     squeeze = Conv2d(spec.input_size, 1, in_channels=spec.in_channels, out_channels=channels)
     layer = Conv2d(spec.input_size, spec.kernel_size, spec.stride, spec.padding, spec.dilation,
                    in_channels=channels, out_channels=spec.out_channels)
@@ -144,10 +145,12 @@ def _bottleneck(spec: Union[Spec, Chain], channels: int) -> dict:
 
 
 def receptive_field(spec: Union[Spec, Chain]) -> tuple:
-    """How many input cells (h, w) one output cell depends on."""
+    """How many input cells (h, w) one output cell can depend on."""
     if isinstance(spec, SpatialSeparableConv2d):
         return spec.kernel_size
     stage = stages_of(spec)[0].spec
+    if isinstance(stage, ConvTranspose2d):  # its taps land on every s-th drawn cell: ⌈extent / s⌉ inputs
+        return tuple(-(-e // s) for e, s in zip(stage.kernel_extent, stage.stride))
     return extent(stage.kernel_size, stage.dilation)
 
 
@@ -166,9 +169,10 @@ def text(info: dict) -> str:
             "operation:        checkerboard",
             f"input shape:      {_shape(info['input_shape'])}",
             f"output shape:     {_shape(info['output_shape'])} after {info['layers']} layer(s)",
-            f"stamps per cell:  {info['stamps_min']} to {info['stamps_max']};"
-            f" inside: {', '.join(map(str, info['interior_stamps']))}",
-            f"kernel a multiple of the stride: {'yes (even overlap)' if info['kernel_multiple_of_stride'] else 'no (uneven: a checkerboard)'}",
+            f"stamps per cell:  {info['stamps_min']} to {info['stamps_max']}",
+            "inside:           " + ("too small to have an inside" if info["interior_stamps"] is None else
+                                    ", ".join(map(str, info["interior_stamps"]))
+                                    + (" (even overlap)" if info["even_overlap"] else " (uneven: a checkerboard)")),
         ])
     lines = [
         f"operation:        {info['op']}",

@@ -100,7 +100,8 @@ def _clip_before(plane: Placement, a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 CHANNEL_GAP = 0.6  # between the planes of one volume (cells); volumes keep the paper's spacing
-ELLIPSIS_GAP = 1.6  # extra room where planes of a volume are left out
+ELLIPSIS_GAP = 1.6  # extra room where planes of a volume are left out (in flat, room for "… n more …")
+ELLIPSIS_GAP_FLAT = 3.6
 
 
 def _vertical_extent(matrix: np.ndarray, h: int, w: int) -> float:
@@ -159,7 +160,7 @@ def layout(planes: Sequence[Plane], style: str = "paper", label_widths: Sequence
         h, w = plane.grid.shape
         if previous is not None:
             same = plane.volume == previous.volume and not plane.beside and not previous.beside
-            x += (CHANNEL_GAP + (ELLIPSIS_GAP if plane.elided else 0.0)) if same else 1.0
+            x += (CHANNEL_GAP + (ELLIPSIS_GAP_FLAT if plane.elided else 0.0)) if same else 1.0
         slot = max(w, label_widths[k] if k < len(label_widths) else 0.0)
         slots[k] = Placement(flip, np.array([x + (slot - w) / 2.0, -(base_h - h) / 2.0]), (h, w))
         x += slot

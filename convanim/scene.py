@@ -15,6 +15,7 @@ from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from .spec import group_reads
 from .sweep import Box, Cell, Grid, Sweep
 from .values import Numbers, format_value
 
@@ -98,16 +99,18 @@ class Sweeping:
     groups: int = 1
 
     def reads(self, out_channel: int) -> range:
-        per_group = self.in_channels // self.groups
-        group = out_channel // (self.out_channels // self.groups)
-        return range(group * per_group, (group + 1) * per_group)
+        return group_reads(self.in_channels, self.out_channels, self.groups, out_channel)
 
 
-def shown_channels(n: int, limit: int = MAX_SHOWN_CHANNELS) -> List[Tuple[int, int]]:
-    """(channel, channels elided just before it) for the planes drawn of an n-channel volume."""
-    if n <= limit:
-        return [(c, 0) for c in range(n)]
-    return [(0, 0), (1, 0), (2, 0), (n - 1, n - 4)]
+def shown_channels(n: int, limit: int = MAX_SHOWN_CHANNELS, also: Sequence[int] = ()) -> List[Tuple[int, int]]:
+    """(channel, channels elided just before it) for the planes drawn of an n-channel volume:
+    all of them up to ``limit``, else the first three, the last, and those in ``also``."""
+    keep = range(n) if n <= limit else sorted({0, 1, 2, n - 1, *also})
+    shown, previous = [], -1
+    for c in keep:
+        shown.append((c, c - previous - 1))
+        previous = c
+    return shown
 
 
 def _strings(values: np.ndarray, precision: int) -> np.ndarray:
@@ -152,7 +155,9 @@ def build_scene(
         if volume not in written:  # an input: its values stand from the first frame
             reader = next((st for st in stages if st.source == volume and st.numbers is not None), None)
             static = _strings(reader.numbers.drawn_inputs, precision) if reader else None
-        for channel, elided in shown_channels(count):
+        readers = [st for st in stages if st.source == volume]
+        needed = [st.reads(o).start for st in readers for o, _ in shown_channels(st.out_channels)]
+        for channel, elided in shown_channels(count, also=needed):
             plane_of[(volume, channel)] = len(planes)
             label = name if count == 1 else f"{name} {channel}"
             text = static[channel] if static is not None else None

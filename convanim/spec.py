@@ -54,6 +54,13 @@ def as_pair(name: str, value: PairLike, minimum: int) -> Pair:
     return pair
 
 
+def group_reads(in_channels: int, out_channels: int, groups: int, out_channel: int) -> range:
+    """The input channels an output channel reads: those of its group (``nn.Conv2d(groups=…)``)."""
+    per_group = in_channels // groups
+    group = out_channel // (out_channels // groups)
+    return range(group * per_group, (group + 1) * per_group)
+
+
 def _resolve_padding(value: PaddingLike, kernel: Pair, dilation: Pair, stride: Pair) -> Quad:
     """Padding as (top, bottom, left, right), with PyTorch's meaning of the words."""
     if isinstance(value, str):
@@ -401,8 +408,8 @@ def _weights(name: str, values: Sequence[float]) -> Tuple[float, ...]:
         raise SpecError(name, f"expected a list of numbers, got {values!r}")
     out = []
     for v in values:
-        if isinstance(v, bool) or not isinstance(v, numbers.Real) or not math.isfinite(v):
-            raise SpecError(name, f"expected finite numbers, got {v!r}")
+        if isinstance(v, bool) or not isinstance(v, numbers.Real) or not math.isfinite(v) or abs(v) > 1e100:
+            raise SpecError(name, f"expected finite numbers of at most 1e100, got {v!r}")
         out.append(int(v) if float(v).is_integer() else float(v))
     return tuple(out)
 
@@ -417,7 +424,7 @@ class SpatialSeparableConv2d:
     row: Tuple[float, ...]
 
     op = "spatial-separable"
-    volumes = ("input", "column pass", "output", "full kernel")
+    volumes = ("input", "column pass", "output", "full kernel's output")
     in_channels = out_channels = groups = 1
 
     def __init__(self, input_size: PairLike, column: Sequence[float], row: Sequence[float]):
@@ -425,8 +432,11 @@ class SpatialSeparableConv2d:
         object.__setattr__(self, "row", _weights("row", row))
         if len(self.column) != len(self.row):
             raise SpecError(("column", "row"), f"need the same length, got {len(self.column)} and {len(self.row)}")
-        full = Conv2d(input_size, len(self.column))
-        object.__setattr__(self, "input_size", full.input_size)
+        size = as_pair("input_size", input_size, 1)
+        k = len(self.column)
+        if min(size) < k:
+            raise SpecError(("input_size", "column"), f"the input ({size[0]}x{size[1]}) is smaller than the {k}x{k} kernel")
+        object.__setattr__(self, "input_size", size)
 
     @property
     def kernel_size(self) -> Pair:
@@ -498,7 +508,10 @@ class DilatedStack:
             raise SpecError(("strides", "dilations"), f"need one stride per layer: {len(strides)} for {len(self.dilations)} layers")
         object.__setattr__(self, "strides", strides)
         field = self.receptive_fields()[-1]
-        size = field + 2 if input_size is None else _int("input_size", input_size)
+        if field > 4096:
+            raise SpecError("dilations", f"the receptive field would be {field:,} cells, more than 4,096")
+        jump = math.prod(strides)
+        size = field + 2 * jump if input_size is None else _int("input_size", input_size)
         if size < field:
             raise SpecError("input_size", f"must hold the receptive field of {field} cells, got {size}")
         if size > 4096:
@@ -515,11 +528,10 @@ class DilatedStack:
         return tuple(fields)
 
     def layers(self) -> Tuple[Conv2d, ...]:
-        """Each layer as a convolution, padded by half its reach so that stride 1 keeps the size."""
+        """Each layer as a valid convolution: no padding, so that a field never runs off an edge."""
         out, size = [], self.input_size
         for d, s in zip(self.dilations, self.strides):
-            reach = d * (self.kernel_size - 1)
-            layer = Conv2d(size, self.kernel_size, s, (reach // 2, reach - reach // 2, reach // 2, reach - reach // 2), d)
+            layer = Conv2d(size, self.kernel_size, s, 0, d)
             out.append(layer)
             size = layer.output_size[0]
         return tuple(out)
@@ -546,24 +558,27 @@ class Checkerboard:
         if not 1 <= n <= 8:
             raise SpecError("layers", f"must be between 1 and 8, got {n}")
         object.__setattr__(self, "layers", n)
-        if max(self.output_size) > 4096:
-            raise SpecError("layers", f"{n} layers grow the output to {self.output_size[0]}x{self.output_size[1]} cells")
+        size = self.transposed.input_size
+        for _ in range(n):  # the layers one after another, each checked, each within bounds
+            if max(size) > 4096:
+                raise SpecError(("input_size", "layers"), f"the output would grow past 4,096 cells on a side")
+            size = ConvTranspose2d(size, *self._rest()).output_size
+        if max(size) > 4096:
+            raise SpecError(("input_size", "layers"), f"the output would be {size[0]}x{size[1]} cells, more than 4,096 on a side")
+
+    def _rest(self) -> tuple:
+        t = self.transposed
+        return (t.kernel_size, t.stride, t.padding, t.dilation, t.output_padding)
 
     def specs(self) -> Tuple[ConvTranspose2d, ...]:
-        t, out = self.transposed, [self.transposed]
+        out = [self.transposed]
         for _ in range(self.layers - 1):
-            prev = out[-1]
-            out.append(ConvTranspose2d(prev.output_size, t.kernel_size, t.stride, t.padding, t.dilation, t.output_padding))
+            out.append(ConvTranspose2d(out[-1].output_size, *self._rest()))
         return tuple(out)
 
     @property
     def output_size(self) -> Pair:
-        size = self.transposed.output_size
-        t = self.transposed
-        for _ in range(self.layers - 1):
-            size = tuple((i - 1) * s - 2 * p + e + a for i, s, p, e, a in
-                         zip(size, t.stride, t.padding, t.kernel_extent, t.output_padding))
-        return size  # type: ignore[return-value]
+        return self.specs()[-1].output_size
 
     @property
     def slug(self) -> str:

@@ -119,6 +119,15 @@ class Sweep:
         (kh, kw), (sh, sw), (dh, dw) = self.kernel_size, self.stride, self.dilation
         return (r * sh, c * sw, r * sh + dh * (kh - 1) + 1, c * sw + dw * (kw - 1) + 1)
 
+    def taps_of(self, cells: np.ndarray) -> np.ndarray:
+        """The taps of the steps that write ``cells`` (n, 2) of the output: (n, kh·kw, 2)."""
+        cells = np.asarray(cells, dtype=int).reshape(-1, 2)
+        (kh, kw), (sh, sw), (dh, dw) = self.kernel_size, self.stride, self.dilation
+        rows = (cells[:, 0:1] * sh + dh * np.arange(kh))[:, :, None]
+        cols = (cells[:, 1:2] * sw + dw * np.arange(kw))[:, None, :]
+        rows, cols = np.broadcast_arrays(rows, cols)
+        return np.stack([rows, cols], axis=-1).reshape(len(cells), kh * kw, 2)
+
     def all_taps(self) -> np.ndarray:
         """Every step's taps at once: (steps, kh·kw, 2)."""
         oh, ow = self.output_size

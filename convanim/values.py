@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import warnings
+from decimal import ROUND_HALF_UP, Decimal
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import Optional, Tuple, Union
 
 import numpy as np
 
-from .spec import Chain, ConvTranspose2d, Pair, Pool2d, SpatialSeparableConv2d, Spec, SpecError
+from .spec import Chain, ConvTranspose2d, Pair, Pool2d, SpatialSeparableConv2d, Spec, SpecError, group_reads
 from .sweep import Cell, Sweep, sweep_of
 
 PAPER_SEED = 1234  # the seed of the paper's numerical figures: the same numbers as theirs
@@ -100,9 +101,7 @@ class Numbers:
 
     def reads(self, out_channel: int) -> range:
         """The input channels that output channel reads: those of its group."""
-        per_group = self.spec.in_channels // self.spec.groups
-        group = out_channel // (self.spec.out_channels // self.spec.groups)
-        return range(group * per_group, (group + 1) * per_group)
+        return group_reads(self.spec.in_channels, self.spec.out_channels, self.spec.groups, out_channel)
 
     @cached_property
     def values(self) -> np.ndarray:
@@ -241,7 +240,8 @@ def format_value(value: float, precision: int = 1) -> str:
         return "−∞"
     if float(value).is_integer():
         return f"{int(value)}".replace("-", "−")
-    return f"{value:.{precision}f}".replace("-", "−")
+    rounded = Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-precision), rounding=ROUND_HALF_UP)
+    return f"{rounded:f}".replace("-", "−")  # 4.125 → 4.13, as written by hand
 
 
 def _json_number(value: float):
@@ -369,30 +369,39 @@ def overlap_counts(spec) -> np.ndarray:
     return counts
 
 
+def _depends(layers, top: int, cell: Tuple[int, int]) -> list:
+    """Masks, input first, of the cells that ``cell`` of layer ``top`` depends on, through the
+    layers' sweeps (valid convolutions: every tap lands inside the layer below)."""
+    sizes = [layers[0].input_size] + [layer.output_size for layer in layers[:top]]
+    masks = [np.zeros(size, dtype=bool) for size in sizes]
+    masks[top][cell] = True
+    for n in range(top - 1, -1, -1):
+        taps = sweep_of(layers[n]).taps_of(np.argwhere(masks[n + 1])).reshape(-1, 2)
+        masks[n][taps[:, 0], taps[:, 1]] = True
+    return masks
+
+
+def interior_overlaps(spec) -> Optional[Tuple[int, ...]]:
+    """The distinct stamp counts away from the borders (one kernel's reach in from each side),
+    or None if the output is too small to have an inside. One value: the overlap is even."""
+    counts = overlap_counts(spec)
+    (eh, ew) = spec.transposed.kernel_extent
+    inner = counts[eh - 1 : counts.shape[0] - eh + 1, ew - 1 : counts.shape[1] - ew + 1]
+    return tuple(sorted({int(v) for v in inner.ravel()})) if inner.size else None
+
+
 def dependencies(stack) -> Tuple[np.ndarray, ...]:
     """For the middle cell of the stack's last layer, the cells of every layer it depends on:
     boolean masks, the input first. Read off each layer's sweep, as the frames are."""
     layers = stack.layers()
-    sizes = [layers[0].input_size] + [layer.output_size for layer in layers]
-    masks = [np.zeros(size, dtype=bool) for size in sizes]
-    top = masks[-1]
-    top[top.shape[0] // 2, top.shape[1] // 2] = True
-    for n in range(len(layers) - 1, -1, -1):
-        sweep = sweep_of(layers[n])
-        t, _, l, _ = layers[n].padding
-        below = masks[n]
-        for r, c in np.argwhere(masks[n + 1]):
-            taps = sweep.taps(int(r) * sweep.output_size[1] + int(c)) - [t, l]
-            inside = (taps[:, 0] >= 0) & (taps[:, 0] < below.shape[0]) & (taps[:, 1] >= 0) & (taps[:, 1] < below.shape[1])
-            below[taps[inside, 0], taps[inside, 1]] = True
-    return tuple(masks)
+    size = layers[-1].output_size
+    return tuple(_depends(layers, len(layers), (size[0] // 2, size[1] // 2)))
 
 
 def receptive_field_sizes(stack) -> Tuple[Pair, ...]:
     """The receptive field (h, w) on the input of an element of each layer, from the sweeps."""
-    sizes = []
-    for n in range(1, len(stack.dilations) + 1):
-        partial = type(stack)(stack.kernel_size, stack.dilations[:n], stack.strides[:n], stack.input_size)
-        rows, cols = np.nonzero(dependencies(partial)[0])
+    layers, sizes = stack.layers(), []
+    for top in range(1, len(layers) + 1):
+        rows, cols = np.nonzero(_depends(layers, top, (0, 0))[0])
         sizes.append((int(rows.max() - rows.min() + 1), int(cols.max() - cols.min() + 1)))
     return tuple(sizes)

@@ -16,8 +16,8 @@ import numpy as np
 from .scene import Label, Link, Plane, Scene, Step, Sweeping, build_scene
 from .spec import Checkerboard, ConvTranspose2d, DilatedStack, caption, stages_of
 from .sweep import Cell, Grid, sweep_of
-from .values import Numbers, ScatterNumbers, StagedNumbers, dependencies, format_value, overlap_counts, \
-    receptive_field_sizes, scatter_canvas, stamps
+from .values import Numbers, ScatterNumbers, StagedNumbers, dependencies, format_value, interior_overlaps, \
+    overlap_counts, receptive_field_sizes, scatter_canvas, stamps
 
 VIEWS = ("gather", "scatter")
 
@@ -86,10 +86,11 @@ def checkerboard_scene(spec: Checkerboard, labels: bool = True) -> Scene:
     t = spec.transposed
     note = ""
     if labels:
-        kind = "even" if all(k % s == 0 for k, s in zip(t.kernel_size, t.stride)) else "uneven"
+        inside = interior_overlaps(spec)
+        kind = "too small to tell" if inside is None else "even overlap" if len(inside) == 1 else "uneven overlap"
         layers = f", {spec.layers} layers" if spec.layers > 1 else ""
         note = (f"k={_pair(t.kernel_size)}, s={_pair(t.stride)}{layers}: {format_value(low)} to {format_value(high)}"
-                f" stamps per cell ({kind} overlap)")
+                f" stamps per cell ({kind})")
     return Scene((plane,), 1, lambda index: Step(index, (np.empty((0, 2), dtype=int),)), note)
 
 

@@ -84,8 +84,8 @@ def test_spatially_separable_passes_equal_the_full_kernel():
         (lambda: Conv2d(5, 3, in_channels=0), ("in_channels",), "must be between 1 and 4,096, got 0"),
         (lambda: SpatialSeparableConv2d(6, [1, 2], [1, 0, -1]), ("column", "row"), "need the same length, got 2 and 3"),
         (lambda: SpatialSeparableConv2d(6, [], []), ("column",), "expected a list of numbers, got []"),
-        (lambda: SpatialSeparableConv2d(2, [1, 2, 1], [1, 0, -1]), ("kernel_size", "input_size", "padding"),
-         "the kernel spans 3x3 cells but the padded input is only 2x2"),
+        (lambda: SpatialSeparableConv2d(2, [1, 2, 1], [1, 0, -1]), ("input_size", "column"),
+         "the input (2x2) is smaller than the 3x3 kernel"),
         (lambda: SeparableConv2d(6, 3, in_channels=2, depth_multiplier=0), ("depth_multiplier",), "must be between 1 and 4,096, got 0"),
     ],
 )
@@ -238,3 +238,22 @@ def test_channel_values_from_files(tmp_path, monkeypatch):
     np.testing.assert_array_equal(data["output"], naive.grouped_conv2d(x.astype(float), w, (1, 1), (0, 0, 0, 0), (1, 1), 1))
     result = CliRunner().invoke(cli, ["conv", "--in-channels", "3", "--input-values", "x.npy", "-o", "b.gif"])
     assert result.stderr == "Error: --in-channels, --input-values: the size says 3 but the values are 2\n"
+
+
+def test_every_frame_of_a_big_grouped_conv_lights_what_it_reads():
+    spec = Conv2d(3, 1, in_channels=12, out_channels=4, groups=4)
+    scene = Animation(spec).scene
+    names = [p.name for p in scene.planes]
+    assert names[:7] == ["input 0", "input 1", "input 2", "input 3", "input 6", "input 9", "input 11"]
+    for index in range(len(scene)):
+        step = scene.step(index)
+        assert sum(len(cells) > 0 for cells in step.highlights[:7]) >= 1
+
+
+def test_info_odds_and_ends():
+    assert _info("transposed", "--k", "3", "--s", "2")["receptive_field"] == [2, 2]
+    assert _info("pool", "--i", "5", "--k", "3")["stages"][0]["operations"] == 81
+    result = CliRunner().invoke(cli, ["info", "conv", "--bottleneck", "64"])
+    assert result.stderr == "Error: --bottleneck, --in-channels: a bottleneck narrows: 64 is not fewer than 1 channels\n"
+    result = CliRunner().invoke(cli, ["depthwise", "--in-channels", "4096", "--depth-multiplier", "4096"])
+    assert result.stderr == "Error: --in-channels, --depth-multiplier: 4096 x 4096 output channels, more than 4,096\n"

@@ -191,3 +191,9 @@ def test_record_of_max_pooling_names_the_winner_and_nulls_minus_infinity():
     assert data["grid"]["values"][0] == [None, None, None, None]
     assert data["frames"][4] == {"index": 4, "out": [1, 1], "taps": [[1, 1], [1, 2], [2, 1], [2, 2]], "value": 5,
                                  "winner": [1, 2]}
+
+
+def test_values_round_half_up_as_by_hand():
+    assert format_value(4.125, 2) == "4.13"
+    assert format_value(-2.5, 0) == "−3"
+    assert format_value(0.05, 1) == "0.1"

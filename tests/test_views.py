@@ -63,6 +63,14 @@ def test_checkerboard_counts_uneven_and_even():
     assert set(overlap_counts(Checkerboard((1, 9), (1, 4), (1, 2)))[0][2:-2].tolist()) == {2}
 
 
+def test_dilated_stamps_with_gaps_are_not_called_even():
+    from convanim.values import interior_overlaps
+
+    assert interior_overlaps(Checkerboard(6, 2, 2, dilation=2)) == (0, 4)  # cells no stamp reaches
+    assert interior_overlaps(Checkerboard(6, 4, 2)) == (4,)
+    assert interior_overlaps(Checkerboard(1, 3, 2)) is None
+
+
 def test_stacked_checkerboards_compound():
     counts = overlap_counts(Checkerboard(5, 3, 2, layers=2))
     assert counts.shape == (23, 23)
@@ -90,6 +98,7 @@ def test_receptive_field_scene_walks_down_the_layers():
     assert len(scene) == 4
     lit = [[len(cells) for cells in scene.step(i).highlights] for i in range(4)]
     assert lit == [[0, 0, 0, 1], [0, 0, 9, 1], [0, 49, 9, 1], [225, 49, 9, 1]]
+    assert [p.grid.shape for p in scene.planes] == [(17, 17), (15, 15), (11, 11), (3, 3)]  # valid: fields stay inside
 
 
 @pytest.mark.parametrize(
@@ -152,6 +161,6 @@ def test_info_of_the_views():
     assert data["weights"] == 27
     result = CliRunner().invoke(cli, ["info", "checkerboard", "--k", "3", "--s", "2", "--i", "9", "--json"])
     data = json.loads(result.stdout)
-    assert (data["interior_stamps"], data["kernel_multiple_of_stride"]) == ([1, 2, 4], False)
+    assert (data["interior_stamps"], data["even_overlap"]) == ([1, 2, 4], False)
     result = CliRunner().invoke(cli, ["info", "checkerboard", "--k", "4", "--s", "2", "--i", "9", "--json"])
     assert json.loads(result.stdout)["interior_stamps"] == [4]
