@@ -12,7 +12,6 @@ import argparse
 import io
 import os
 import platform
-import resource
 import subprocess
 import sys
 import tempfile
@@ -40,9 +39,7 @@ def warm_gallery(tmp: Path) -> tuple:
     """In-process, imports done: every gallery animation saved, one after another."""
     from convanim.gallery import GALLERY
 
-    for name, fig in GALLERY.items():  # warm-up: imports, fonts, palette tables
-        fig.animation().save(tmp / "warmup.gif")
-        break
+    next(iter(GALLERY.values())).animation().save(tmp / "warmup.gif")  # warm-up: imports, fonts, palette tables
     start = time.perf_counter()
     frames = 0
     for name, fig in GALLERY.items():

@@ -203,8 +203,27 @@ class Conv2d:
         )
 
 
+class _OneChannel:
+    """Shapes of an operation on one channel: arrays are H×W, weights kh×kw."""
+
+    in_channels = out_channels = groups = 1
+    has_channels = False
+
+    @property
+    def input_shape(self) -> Pair:
+        return self.input_size  # type: ignore[attr-defined]
+
+    @property
+    def weight_shape(self) -> Pair:
+        return self.kernel_size  # type: ignore[attr-defined]
+
+    @property
+    def output_shape(self) -> Pair:
+        return self.output_size  # type: ignore[attr-defined]
+
+
 @dataclass(frozen=True, init=False)
-class ConvTranspose2d:
+class ConvTranspose2d(_OneChannel):
     """A transposed 2-D convolution with PyTorch's parameters (``nn.ConvTranspose2d``).
 
     ``input_size`` is the transposed operation's own input (the o of the direct convolution
@@ -219,8 +238,6 @@ class ConvTranspose2d:
     output_padding: Pair = (0, 0)
 
     op = "transposed"
-    in_channels = out_channels = groups = 1
-    has_channels = False
 
     def __init__(
         self,
@@ -276,18 +293,6 @@ class ConvTranspose2d:
                 self.input_size, self.stride, self.padding, self.kernel_extent, self.output_padding
             )
         )
-
-    @property
-    def input_shape(self) -> Pair:
-        return self.input_size
-
-    @property
-    def weight_shape(self) -> Pair:
-        return self.kernel_size
-
-    @property
-    def output_shape(self) -> Pair:
-        return self.output_size
 
     @property
     def slug(self) -> str:
@@ -415,7 +420,7 @@ def _weights(name: str, values: Sequence[float]) -> Tuple[float, ...]:
 
 
 @dataclass(frozen=True, init=False)
-class SpatialSeparableConv2d:
+class SpatialSeparableConv2d(_OneChannel):
     """A k×k kernel that is the outer product of a column and a row (Sobel = [1,2,1]ᵀ·[1,0,−1]):
     a k×1 pass, then a 1×k pass, which give what the full k×k kernel gives."""
 
@@ -425,7 +430,6 @@ class SpatialSeparableConv2d:
 
     op = "spatial-separable"
     volumes = ("input", "column pass", "output", "full kernel's output")
-    in_channels = out_channels = groups = 1
 
     def __init__(self, input_size: PairLike, column: Sequence[float], row: Sequence[float]):
         object.__setattr__(self, "column", _weights("column", column))
@@ -458,14 +462,6 @@ class SpatialSeparableConv2d:
     @property
     def output_size(self) -> Pair:
         return self.stages()[2].spec.output_size
-
-    @property
-    def input_shape(self) -> Pair:
-        return self.input_size
-
-    @property
-    def output_shape(self) -> Pair:
-        return self.output_size
 
     @property
     def slug(self) -> str:
@@ -561,7 +557,7 @@ class Checkerboard:
         size = self.transposed.input_size
         for _ in range(n):  # the layers one after another, each checked, each within bounds
             if max(size) > 4096:
-                raise SpecError(("input_size", "layers"), f"the output would grow past 4,096 cells on a side")
+                raise SpecError(("input_size", "layers"), "the output would grow past 4,096 cells on a side")
             size = ConvTranspose2d(size, *self._rest()).output_size
         if max(size) > 4096:
             raise SpecError(("input_size", "layers"), f"the output would be {size[0]}x{size[1]} cells, more than 4,096 on a side")

@@ -9,7 +9,7 @@ new sequence of steps over the same primitives; none draws anything itself.
 
 from __future__ import annotations
 
-from typing import Optional, Union
+from typing import Optional
 
 import numpy as np
 

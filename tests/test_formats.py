@@ -48,7 +48,6 @@ def test_mp4(tmp_path):
     import imageio.v3 as iio
 
     [path] = ANIM.save(tmp_path / "a.mp4")
-    meta = iio.immeta(path, plugin="pyav") if False else None  # noqa: F841 - pyav is not a dependency
     frames = iio.imread(path, plugin="FFMPEG", index=None)
     h, w, _ = ANIM.frame(0).shape
     assert frames.shape[0] == 9
