@@ -6,21 +6,35 @@
 
 __version__ = "0.1.0"
 
-from .animation import Animation
+from .animation import Animation, save_many
 from .gallery import GALLERY
+from .info import describe
 from .render import Renderer
 from .scene import Scene, gather_scene
-from .spec import Conv2d, ConvTranspose2d, Pool2d, SpecError
+from .spec import (
+    Checkerboard,
+    Conv2d,
+    ConvTranspose2d,
+    DilatedStack,
+    Pool2d,
+    SeparableConv2d,
+    SpatialSeparableConv2d,
+    SpecError,
+)
 from .sweep import Cell, Grid, Sweep, sweep_of
-from .theme import PAPER, Theme
-from .values import Numbers
+from .theme import COLORBLIND, DARK, PAPER, THEMES, Theme, theme_from_toml
+from .values import Numbers, StagedNumbers
 from .writers import Target
 
 __all__ = [
     "Animation",
+    "COLORBLIND",
     "Cell",
+    "Checkerboard",
     "Conv2d",
     "ConvTranspose2d",
+    "DARK",
+    "DilatedStack",
     "GALLERY",
     "Grid",
     "Numbers",
@@ -28,10 +42,17 @@ __all__ = [
     "Pool2d",
     "Renderer",
     "Scene",
+    "SeparableConv2d",
+    "SpatialSeparableConv2d",
     "SpecError",
+    "StagedNumbers",
     "Sweep",
+    "THEMES",
     "Target",
     "Theme",
+    "describe",
     "gather_scene",
+    "save_many",
     "sweep_of",
+    "theme_from_toml",
 ]
