@@ -176,6 +176,7 @@ class Renderer:
         self.layout = geometry.layout
         self.width, self.height, self.cell_px = geometry.width, geometry.height, geometry.cell_px
         self._px = geometry.cell_px / PAPER_CELL_PX  # stroke scale relative to the paper
+        self._crisp = not antialias
         self._pt = 72.0 / _DPI  # points per pixel
 
         self.transparent = transparent
@@ -214,7 +215,11 @@ class Renderer:
     # ---- static ---------------------------------------------------------------------
 
     def _stroke(self, px: float) -> float:
-        return px * self._px * self._pt
+        """A stroke width in points; without antialiasing, a whole number of pixels (at least 1)."""
+        width = px * self._px
+        if self._crisp:
+            width = max(1.0, math.floor(width + 0.25))
+        return width * self._pt
 
     def _cell_colours(self, plane: int, cells: Sequence[Tuple[int, int]]) -> List[tuple]:
         """The colour each cell is drawn in, before any highlight."""
