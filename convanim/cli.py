@@ -224,9 +224,20 @@ def _look_options(f: Callable) -> Callable:
     f = click.option("--transparent", is_flag=True, help="No background (for slides).")(f)
     f = click.option("--crisp", is_flag=True,
                      help="No antialiasing: flat colours only, GIFs about 40% smaller.")(f)
+    f = click.option("--dpi", type=click.IntRange(10, 2400),
+                     help="Pixels per inch, the paper's cells being 0.5 cm (its GIFs are at about 150).")(f)
     f = click.option("--width", type=click.IntRange(16, 100_000),
                      help="Image width in pixels.  [default: the paper's scale, at most about 1000]")(f)
     return f
+
+
+def _cell_px(dpi: Optional[int], params: dict) -> Optional[float]:
+    """--dpi as a cell size: the paper's cells are 0.5 cm."""
+    if dpi is None:
+        return None
+    if params.get("width") is not None:
+        raise click.UsageError("--width and --dpi: give one or the other")
+    return dpi * 0.5 / 2.54
 
 
 def _limit_options(f: Callable) -> Callable:
@@ -386,8 +397,9 @@ def _prepare(name: str, make_spec: Callable, params: dict, report: Optional[Call
     limits = {"max_frames": params.pop("max_frames"), "max_size": params.pop("max_size")}
     theme = params.pop("theme_file") or THEMES[params.pop("theme")]
     params.pop("theme", None)
-    look = {"crisp": params.pop("crisp"), "width": params.pop("width"), "transparent": params.pop("transparent"),
-            "theme": theme}
+    width = params.pop("width")
+    look = {"crisp": params.pop("crisp"), "width": width, "transparent": params.pop("transparent"),
+            "theme": theme, "cell_px": _cell_px(params.pop("dpi"), {"width": width})}
     force, storyboard = params.pop("force"), params.pop("storyboard")
     spec = make_spec(**params)
     anim = Animation(spec, style, delay, labels=labels, precision=precision, view=view, **limits, **look)
@@ -651,11 +663,12 @@ def _names(values: Sequence[str]) -> List[str]:
 @click.option("--jobs", "-j", type=click.IntRange(1, 256), default=os.cpu_count() or 1, show_default="all cores",
               help="Animations rendered in parallel processes.")
 @_look_options
-def gallery(folder, only, style, delay, fps, jobs, crisp, width, transparent, theme, theme_file):
+def gallery(folder, only, style, delay, fps, jobs, crisp, width, dpi, transparent, theme, theme_file):
     """The paper's 15 arithmetic and 4 numerical animations, named as its GIF files."""
     names = _names(only)
     ms = _delay(delay, fps)
-    look = {"crisp": crisp, "width": width, "transparent": transparent, "theme": theme_file or THEMES[theme]}
+    look = {"crisp": crisp, "width": width, "transparent": transparent, "theme": theme_file or THEMES[theme],
+            "cell_px": _cell_px(dpi, {"width": width})}
     items = [(replace(GALLERY[name].animation(style, ms), **look), Path(folder) / f"{name}.gif") for name in names]
     total = sum(len(anim) for anim, _ in items)
     check_writable(Path(folder), folder=True)

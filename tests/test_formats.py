@@ -248,3 +248,14 @@ def test_the_examples_batch_file_is_valid():
         import tomli as tomllib
     entries = tomllib.loads(examples.read_text())
     assert entries["paper"]["command"] == "gallery" and len(entries) >= 10
+
+
+def test_dpi_and_width(here):
+    assert _invoke("conv", "--dpi", "300", "-o", "a.gif").exit_code == 0
+    with Image.open(here / "a.gif") as im:
+        assert abs(im.size[0] - 2 * ANIM.frame(0).shape[1] * 300 / 300) < 60  # about twice the paper's 150 dpi
+    assert _invoke("conv", "--width", "800", "-o", "b.gif").exit_code == 0
+    with Image.open(here / "b.gif") as im:
+        assert im.size[0] == 800
+    result = _invoke("conv", "--dpi", "300", "--width", "100")
+    assert (result.exit_code, result.stderr) == (2, "Error: --width and --dpi: give one or the other\n")
