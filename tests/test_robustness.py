@@ -41,7 +41,7 @@ OPTIONS = {
     "--dump": st.sampled_from(["d.json", "d.txt", "sub/d.json", "afile/d.json", "adir"]),
     "--only": st.sampled_from(["dilation", "nope", "", "no_padding_no_strides,nope", "numerical_max_pooling"]),
     **{f: st.sampled_from(["1", "2", "3", "4", "0", "-1", "5000", "x", ""]) for f in
-       ["--in-channels", "--out-channels", "--groups", "--depth-multiplier", "--bottleneck", "--jobs", "--width"]},
+       ["--in-channels", "--out-channels", "--groups", "--depth-multiplier", "--bottleneck", "--jobs", "--width", "--dpi"]},
     **{f: st.sampled_from(["1,2,1", "1,0,-1", "1", "", "1,,2", "x", "1e400", "nan", "-1,0,1", "1,2"]) for f in
        ["--column", "--row"]},
     **{f: st.sampled_from(["1,2,4", "1", "", "0", "1,-1", "2,2", "1,2,4,8,16,32,64,128,256,512,1024,2048,4096,1,1,1,1"])
