@@ -191,7 +191,7 @@ def _output_options() -> Callable:
                          help="Also (or, without -o, only) every frame in a grid on one .png or .pdf page.")(f)
         f = click.option(
             "-o", "--output", type=OutputType(),
-            help="A .gif, a name.png for a numbered PNG sequence, or a folder.  [default: output/NAME.gif]",
+            help="The file: .gif .png .webp .apng .mp4 .svg .pdf, or a folder of PNGs.  [default: output/NAME.gif]",
         )(f)
         return f
 
