@@ -74,8 +74,8 @@ class Layout:
         pts = np.concatenate([p.corners() for p in self.placements])
         return (*pts.min(axis=0), *pts.max(axis=0))  # type: ignore[return-value]
 
-    def link_segments(self, source: int, source_box: Box, target: int, target_box: Box) -> np.ndarray:
-        """Segments (n, 2, 2) joining the boxes' matching corners, as far as they are seen.
+    def link_segments(self, source: int, source_box: Box, target: int, target_box: Box, centres: bool = False) -> np.ndarray:
+        """Segments (n, 2, 2) joining the boxes' matching corners (or their centres), as far as they are seen.
 
         A link rises from the source plane's level to the target's. Where it is still below a
         higher plane's level (the target's, one stacked in between, or one above), and that
@@ -83,6 +83,13 @@ class Layout:
         """
         start = self.placements[source].to_screen(box_corners(source_box))
         end = self.placements[target].to_screen(box_corners(target_box))
+        if centres:  # from edge to edge: the line leaves the source box and enters the target's
+            a, b = start.mean(axis=0), end.mean(axis=0)
+            leave = _crossing(_Box(self.placements[source], source_box), a, b)
+            enter = _crossing(_Box(self.placements[target], target_box), a, b)
+            t0 = leave[1] if leave is not None else 0.0
+            t1 = enter[0] if enter is not None else 1.0
+            start, end = (a + t0 * (b - a))[None], (a + t1 * (b - a))[None]
         low, high = self.placements[source].level, self.placements[target].level
         rise = high - low if abs(high - low) > 1e-9 else 1.0
         hiders = [p for k, p in enumerate(self.placements) if k != source and p.level > low + 1e-9]
@@ -96,6 +103,17 @@ class Layout:
                     hidden.append((crossing[0], min(crossing[1], below_until)))
             pieces += [np.stack([a + t0 * (b - a), a + t1 * (b - a)]) for t0, t1 in _uncovered(hidden)]
         return np.array(pieces).reshape(-1, 2, 2)
+
+
+class _Box:
+    """A box of cells on a placed plane, as :func:`_crossing` reads a plane: ``to_plane`` and ``shape``."""
+
+    def __init__(self, placement: Placement, box: Box):
+        self.placement, (r0, c0, r1, c1) = placement, box
+        self.origin, self.shape = np.array([c0, r0], dtype=float), (r1 - r0, c1 - c0)
+
+    def to_plane(self, screen: np.ndarray) -> np.ndarray:
+        return self.placement.to_plane(screen) - self.origin
 
 
 def _crossing(plane: Placement, a: np.ndarray, b: np.ndarray):
@@ -149,8 +167,53 @@ def _vertical_extent(matrix: np.ndarray, h: int, w: int) -> float:
     return longest
 
 
+COLUMN_GAP = 2.5  # between the columns of a channel figure (cells): room for the links to fan in
+
+
+def _columns(planes: Sequence[Plane], matrix: np.ndarray, name_room: float, text_scale: float) -> Layout:
+    """Volumes in columns, left to right, each volume's channels top to bottom; a kernel slice
+    sits level with the channel it multiplies. Columns are centred on one another, so links run
+    across the gaps between them and over nothing else."""
+    boxes = []
+    for plane in planes:  # each plane's screen box with its top-left corner at the origin
+        h, w = plane.grid.shape
+        corners = box_corners((0, 0, h, w)) @ matrix.T
+        boxes.append((corners.min(axis=0), corners.max(axis=0)))
+    centres: dict = {}
+    cursor: dict = {}  # per column, how far down its channels reach so far
+    for k, plane in enumerate(planes):  # stack the channels of each column, names above them
+        if plane.align >= 0:
+            continue
+        height = boxes[k][1][1] - boxes[k][0][1]
+        y = cursor.get(plane.volume)
+        y = 0.0 if y is None else y - CHANNEL_GAP - (ELLIPSIS_GAP * text_scale if plane.elided else 0.0)
+        y -= name_room
+        centres[k] = y - height / 2
+        cursor[plane.volume] = y - height
+    for k, plane in enumerate(planes):
+        if plane.align >= 0:
+            centres[k] = centres[plane.align]
+    shift = {v: -bottom / 2 for v, bottom in cursor.items()}  # centre each column on y = 0
+    for plane in planes:
+        if plane.align >= 0:
+            shift.setdefault(plane.volume, shift[planes[plane.align].volume])
+    placements: List[Placement] = [None] * len(planes)  # type: ignore[list-item]
+    x = 0.0
+    for volume in sorted({p.volume for p in planes}):
+        members = [k for k, p in enumerate(planes) if p.volume == volume]
+        width = max(boxes[k][1][0] - boxes[k][0][0] for k in members)
+        for k in members:
+            lo, hi = boxes[k]
+            centre = np.array([x + width / 2, centres[k] + shift[volume]])
+            offset = centre - (lo + hi) / 2
+            placements[k] = Placement(matrix, offset, planes[k].grid.shape)
+        x += width + COLUMN_GAP
+    return Layout(tuple(placements), draws_links=True)
+
+
 def layout(
-    planes: Sequence[Plane], style: str = "paper", label_widths: Sequence[float] = (), text_scale: float = 1.0
+    planes: Sequence[Plane], style: str = "paper", label_widths: Sequence[float] = (), text_scale: float = 1.0,
+    columns: bool = False, name_room: float = 0.0,
 ) -> Layout:
     """Place the planes: ``paper`` stacks them isometrically, ``flat`` puts them side by side.
 
@@ -159,11 +222,15 @@ def layout(
     kernel) sit next to the first plane instead. In ``flat``, each plane gets a slot as wide
     as its label (``label_widths``, in cells) if that is wider, so that labels never meet.
     Where planes are left out, the gap holds a note in text ``text_scale`` times its usual size.
+    ``columns`` lays a channel figure out in columns (see :func:`_columns`), ``name_room`` above
+    each plane for its name.
     """
     if style not in STYLES:
         raise ValueError(f"unknown style {style!r}: use one of {', '.join(STYLES)}")
     flip = np.diag([1.0, -1.0])  # rows grow downwards on the plane, upwards on screen
     base_h, base_w = planes[0].grid.shape
+    if columns:
+        return _columns(planes, PAPER_SHEAR @ flip if style == "paper" else flip, name_room, text_scale)
     if style == "paper":
         placements = []
         matrix = PAPER_SHEAR @ flip

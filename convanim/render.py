@@ -26,7 +26,7 @@ from matplotlib.path import Path
 from matplotlib.textpath import TextPath
 from matplotlib.transforms import IdentityTransform
 
-from .layout import Layout, Placement, layout
+from .layout import Layout, Placement, _uncovered, layout
 from .scene import Label, Scene, Step
 from .sweep import Cell
 from .theme import PAPER, RGB, Theme
@@ -35,14 +35,42 @@ PAPER_CELL_PX = 29.6  # the paper's cells: 0.5 cm at the resolution of its GIFs
 MARGIN_PX = 21.0  # the standalone class's 10 pt border at that resolution
 _DPI = 100.0
 
-# Text sizes in cell units: the em size and, for values, the widest a string may be.
-VALUE_EM, VALUE_MAX_WIDTH = 0.52, 0.78
-WEIGHT_EM = 0.27
+# Text sizes. Names and captions in cell units; numbers in cells by their digits' height in
+# pixels, never under VALUE_PX and WEIGHT_PX however small the cells (cells grow to fit them).
 NAME_EM, CAPTION_EM = 0.55, 0.5
+VALUE_PX, WEIGHT_PX = 11.0, 9.0
+VALUE_SHARE, WEIGHT_SHARE = 0.38, 0.22  # ...or these shares of a larger cell
+WEIGHT_AT = (0.8, 0.8)  # a weight's centre in its cell (column, row fractions)
+TEXT_GAP_PX = 1.5  # around digits: no line comes closer
 MIN_TEXT_PX = 11.0  # names and captions stay legible however small the cells
 FIT_WIDTH_PX = 1000.0  # a large grid shrinks its cells to stay about this wide...
 FIT_SIDE_PX = 1400.0  # ...and a tall stack of planes about this high...
 MIN_CELL_PX = 4.0  # ...down to this
+
+
+def _cut(segments: np.ndarray, boxes: np.ndarray) -> List[np.ndarray]:
+    """The parts of each segment (n, 2, 2) outside every box (m, 4: x0, y0, x1, y1)."""
+    out = []
+    for a, b in np.asarray(segments).reshape(-1, 2, 2):
+        if not len(boxes):
+            out.append(np.stack([a, b]))
+            continue
+        d = b - a
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = np.stack([(boxes[:, 0] - a[0]) / d[0], (boxes[:, 2] - a[0]) / d[0]], axis=1)
+            u = np.stack([(boxes[:, 1] - a[1]) / d[1], (boxes[:, 3] - a[1]) / d[1]], axis=1)
+        tx0, tx1 = np.nanmin(t, axis=1), np.nanmax(t, axis=1)
+        ty0, ty1 = np.nanmin(u, axis=1), np.nanmax(u, axis=1)
+        if abs(d[0]) < 1e-12:  # vertical: inside the x-slab or never
+            inside = (boxes[:, 0] <= a[0]) & (a[0] <= boxes[:, 2])
+            tx0, tx1 = np.where(inside, -np.inf, np.inf), np.where(inside, np.inf, -np.inf)
+        if abs(d[1]) < 1e-12:
+            inside = (boxes[:, 1] <= a[1]) & (a[1] <= boxes[:, 3])
+            ty0, ty1 = np.where(inside, -np.inf, np.inf), np.where(inside, np.inf, -np.inf)
+        t0, t1 = np.maximum(np.maximum(tx0, ty0), 0.0), np.minimum(np.minimum(tx1, ty1), 1.0)
+        hit = t0 < t1
+        out += [np.stack([a + s0 * d, a + s1 * d]) for s0, s1 in _uncovered(list(zip(t0[hit], t1[hit])))]
+    return out
 
 
 def _union(a, b):
@@ -56,9 +84,11 @@ def _rgba(colour: RGB, alpha: float = 1.0) -> tuple:
 
 
 @lru_cache(maxsize=4096)
-def _glyphs(text: str, font: str) -> Tuple[np.ndarray, np.ndarray, Tuple[float, float, float, float]]:
+def _glyphs(text: str, font: str, bold: bool = False) -> Tuple[np.ndarray, np.ndarray, Tuple[float, float, float, float]]:
     """Outline of ``text`` at 1 em, baseline at y=0, y up: (vertices, codes, (x0, y0, x1, y1))."""
-    path = TextPath((0, 0), text, size=1.0, prop=FontProperties(family=font))
+    if not text.strip():
+        return np.zeros((1, 2)), np.array([Path.MOVETO], dtype=np.uint8), (0.0, 0.0, 0.0, 0.0)
+    path = TextPath((0, 0), text, size=1.0, prop=FontProperties(family=font, weight="bold" if bold else "normal"))
     vertices = np.asarray(path.vertices, dtype=float)
     extents = path.get_extents()
     return vertices, np.asarray(path.codes), (extents.x0, extents.y0, extents.x1, extents.y1)
@@ -68,17 +98,78 @@ def _digit_height(font: str) -> float:
     return _glyphs("0", font)[2][3]
 
 
+def _digits_px(cell_px: float) -> Tuple[float, float]:
+    """The height of a value's digits and of a weight's, in pixels, for cells of ``cell_px``."""
+    return max(VALUE_PX, VALUE_SHARE * cell_px), max(WEIGHT_PX, WEIGHT_SHARE * cell_px)
+
+
+def _text_box(text: str, font: str, em: float, centre) -> np.ndarray:
+    """(x0, y0, x1, y1) of upright ``text`` of ``em``, its middle (digit height) at ``centre``."""
+    x0, y0, x1, y1 = _glyphs(text, font)[2]
+    cx, cy = centre
+    mid = _digit_height(font) / 2
+    return np.array([cx + (x0 - (x0 + x1) / 2) * em, cy + (y0 - mid) * em, cx + (x1 - (x0 + x1) / 2) * em, cy + (y1 - mid) * em])
+
+
+def _inside(box: np.ndarray, polygon: np.ndarray, margin: float) -> bool:
+    """Whether every corner of ``box`` is at least ``margin`` inside the convex ``polygon``."""
+    corners = np.array([[box[0], box[1]], [box[2], box[1]], [box[2], box[3]], [box[0], box[3]]])
+    edges = np.roll(polygon, -1, axis=0) - polygon
+    orientation = np.sign(np.cross(edges[0], edges[1]))
+    for p, e in zip(polygon, edges):
+        distance = orientation * np.cross(e, corners - p) / np.linalg.norm(e)
+        if distance.min() < margin:
+            return False
+    return True
+
+
+def numbers_fit(matrix: np.ndarray, cell_px: float, value: str, weight: str, font: str,
+                value_px: float = VALUE_PX, weight_px: float = WEIGHT_PX) -> bool:
+    """Whether the widest ``value`` (centred) and ``weight`` (in the corner) fit one cell drawn
+    through ``matrix`` at ``cell_px``, their digits so many pixels high, apart and clear of its edges."""
+    square = np.array([[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0]])
+    polygon = square @ matrix.T
+    digit = _digit_height(font)
+    margin = (1.0 + TEXT_GAP_PX) / cell_px
+    boxes = []
+    if value:
+        boxes.append(_text_box(value, font, value_px / digit / cell_px, matrix @ np.array([0.5, 0.5])))
+    if weight:
+        boxes.append(_text_box(weight, font, weight_px / digit / cell_px, matrix @ np.array(WEIGHT_AT)))
+    if not all(_inside(b, polygon, margin) for b in boxes):
+        return False
+    if len(boxes) == 2:
+        a, b = boxes
+        gap = TEXT_GAP_PX / cell_px
+        if not (a[2] + gap <= b[0] or b[2] + gap <= a[0] or a[3] + gap <= b[1] or b[3] + gap <= a[1]):
+            return False
+    return True
+
+
+def _widest(scene: Scene, font: str) -> Tuple[str, str]:
+    """The widest value and weight the scene writes in its cells."""
+    if scene.widest is not None:
+        return scene.widest
+    texts = [t for p in scene.planes if p.text is not None for t in p.text.ravel() if t]
+    wide = max(texts, key=lambda t: _glyphs(t, font)[2][2] - _glyphs(t, font)[2][0], default="")
+    return wide, ""
+
+
 @dataclass(frozen=True, eq=False)
 class Geometry:
     """Where everything goes and how big the image is, known before anything is drawn."""
 
     layout: Layout
     annotations: Tuple[Tuple[np.ndarray, np.ndarray], ...]  # names, caption, ellipses: screen outlines
-    phases: Tuple[Tuple[np.ndarray, np.ndarray], ...]  # each stage's name, shown with its frames
+    phases: Tuple[Tuple[np.ndarray, np.ndarray], ...]  # each heading, shown with its frames
     bounds: Tuple[float, float, float, float]  # in cell units, annotations included
     cell_px: float
     width: int
     height: int
+    value_px: float = VALUE_PX  # the height of the digits of values and of weights in cells
+    weight_px: float = WEIGHT_PX
+    equation_line: Optional[float] = None  # where an equation's middle goes (screen y, cell units)
+    text_scale: float = 1.0
 
     @classmethod
     def of(
@@ -90,11 +181,15 @@ class Geometry:
         wide and within ``max_size`` on a side; or the size that makes the image ``width`` px wide.
 
         Names, captions and notes never shrink below ``MIN_TEXT_PX``: where the cells are small,
-        they are laid out larger in cell units, and the cells fitted again.
+        they are laid out larger in cell units, and the cells fitted again. Cells with numbers
+        grow until their widest value and weight fit at a legible size.
         """
         text_scale = 1.0
-        for _ in range(4):
-            lay, annotations, phases, (xmin, ymin, xmax, ymax) = _arrangement(scene, style, theme, labels, text_scale)
+        value, weight = _widest(scene, theme.font)
+        matrix = _cell_matrix(style)
+        forced = width is not None or cell_px is not None
+        for _ in range(6):
+            lay, annotations, phases, (xmin, ymin, xmax, ymax), line = _arrangement(scene, style, theme, labels, text_scale)
             margins = 2 * MARGIN_PX / PAPER_CELL_PX  # margins scale with the cells, in cell units
             if width is not None:
                 size = max(MIN_CELL_PX, width / (xmax - xmin + margins))
@@ -106,25 +201,68 @@ class Geometry:
                 raise ValueError(f"cell_px must be positive, got {cell_px!r}")
             else:
                 size = cell_px
+            if (value or weight) and not forced:
+                size = _legible_cell(matrix, size, value, weight, theme.font)
             needed = MIN_TEXT_PX / (CAPTION_EM * size)
             if needed <= text_scale * 1.01:
                 break
             text_scale = needed * 1.02  # a little over, as the larger text shrinks the cells a little
+        value_px, weight_px = _digits_px(size)  # as large as the cell allows, but for forced sizes no smaller
+        if (value or weight) and not numbers_fit(matrix, size, value, weight, theme.font, value_px, weight_px):
+            floor = 0.0 if forced else min(VALUE_PX / value_px, WEIGHT_PX / weight_px)
+            low, high = floor, 1.0
+            for _ in range(14):
+                mid = (low + high) / 2
+                fits = numbers_fit(matrix, size, value, weight, theme.font, mid * value_px, mid * weight_px)
+                low, high = (mid, high) if fits else (low, mid)
+            value_px, weight_px = max(low, 0.05) * value_px, max(low, 0.05) * weight_px
         pixels_wide = int(math.ceil((xmax - xmin + margins) * size - 1e-6))
         pixels_high = int(math.ceil((ymax - ymin + margins) * size - 1e-6))
-        return cls(lay, tuple(annotations), tuple(phases), (xmin, ymin, xmax, ymax), float(size), pixels_wide, pixels_high)
+        return cls(lay, tuple(annotations), tuple(phases), (xmin, ymin, xmax, ymax), float(size), pixels_wide,
+                   pixels_high, value_px, weight_px, line, text_scale)
+
+
+def _cell_matrix(style: str) -> np.ndarray:
+    """A cell's (column, row) → screen map (y up), without its offset."""
+    from .layout import PAPER_SHEAR
+
+    flip = np.diag([1.0, -1.0])
+    return PAPER_SHEAR @ flip if style == "paper" else flip
+
+
+def _legible_cell(matrix: np.ndarray, size: float, value: str, weight: str, font: str) -> float:
+    """The smallest cell size from ``size`` up at which the numbers fit at their legible size."""
+    if numbers_fit(matrix, size, value, weight, font):
+        return size
+    low, high = size, size * 2
+    while not numbers_fit(matrix, high, value, weight, font) and high < 2000:
+        low, high = high, high * 2
+    for _ in range(20):
+        mid = (low + high) / 2
+        low, high = (low, mid) if numbers_fit(matrix, mid, value, weight, font) else (mid, high)
+    return math.ceil(high * 100) / 100
 
 
 def _arrangement(scene: Scene, style: str, theme: Theme, labels: bool, text_scale: float):
-    """The layout, its texts at ``text_scale`` times their size, and the bounds of it all (cell units)."""
+    """The layout, its texts at ``text_scale`` times their size, the bounds of it all (cell units),
+    and the line an equation is written on (None without equations)."""
     widths = [_text_width(p.name, NAME_EM * text_scale, theme) for p in scene.planes] if labels else []
-    lay = layout(scene.planes, style, widths, text_scale)
-    annotations, phases = _annotations(scene, lay, style, theme, labels, text_scale)
+    room = (NAME_EM + 0.45) * text_scale if labels and scene.columns else 0.0
+    lay = layout(scene.planes, style, widths, text_scale, scene.columns, room)
+    annotations, phases, line = _annotations(scene, lay, style, theme, labels, text_scale)
     xmin, ymin, xmax, ymax = lay.bounds
     for vertices, _ in (*annotations, *phases):
         xmin, ymin = min(xmin, vertices[:, 0].min()), min(ymin, vertices[:, 1].min())
         xmax, ymax = max(xmax, vertices[:, 0].max()), max(ymax, vertices[:, 1].max())
-    return lay, annotations, phases, (xmin, ymin, xmax, ymax)
+    if line is not None:
+        em = CAPTION_EM * text_scale
+        ymin = min(ymin, line - _digit_height(theme.font) * em)
+        if len(scene):  # room for the first step's equation, however short it can be cut
+            shortest = _equation_runs(scene.step(0).equation, 0.0, em, theme)
+            half = max((x1 for _, x1, *_ in shortest), default=0.0) / 2
+            middle = (xmin + xmax) / 2
+            xmin, xmax = min(xmin, middle - half), max(xmax, middle + half)
+    return lay, annotations, phases, (xmin, ymin, xmax, ymax), line
 
 
 def _text_width(text: str, em: float, theme: Theme) -> float:
@@ -141,24 +279,27 @@ def _screen_text(text: str, em: float, anchor, theme: Theme, ha: str, va: str = 
 
 
 def _annotations(scene: Scene, lay: Layout, style: str, theme: Theme, labels: bool, scale: float = 1.0):
-    """Static texts (plane names and caption if ``labels``; ellipses always) and the stage names,
-    ``scale`` times their size, placed where they touch nothing."""
+    """Static texts (plane names and caption if ``labels``; ellipses always), the headings, and
+    the line for equations, ``scale`` times their size, placed where they touch nothing."""
     name_em, caption_em = NAME_EM * scale, CAPTION_EM * scale
+    above = style == "flat" or scene.columns  # names above their planes, notes in the gaps
     out = []
     for k, (plane, placement) in enumerate(zip(scene.planes, lay.placements)):
         corners = placement.corners()
         if plane.elided:  # the channels left out, between this plane and the one before
             text = f"… {plane.elided} more …"
             before = lay.placements[k - 1].corners()
-            if style == "flat":  # in the gap between the two
+            if above:  # in the gap between the two
                 middle = (before.mean(axis=0) + corners.mean(axis=0)) / 2
+                if scene.columns:
+                    middle[1] = (before[:, 1].min() + corners[:, 1].max() + name_em + 0.45 * scale) / 2
                 out.append(_screen_text(text, caption_em, middle, theme, "center"))
             else:  # in the names' column, between the two names
                 left = (before[before[:, 0].argmin()] + corners[corners[:, 0].argmin()]) / 2
                 out.append(_screen_text(text, caption_em, left - [0.35 * scale, 0], theme, "right"))
-        if not labels:
+        if not labels or not plane.name:
             continue
-        if style == "flat":
+        if above:
             top = [corners[:, 0].mean(), corners[:, 1].max() + 0.3 * scale]
             out.append(_screen_text(plane.name, name_em, top, theme, "center", "bottom"))
         elif plane.beside:
@@ -173,9 +314,60 @@ def _annotations(scene: Scene, lay: Layout, style: str, theme: Theme, labels: bo
     if scene.phases:
         phases = [_screen_text(name, caption_em, [(xmin + xmax) / 2, line], theme, "center", "top") for name in scene.phases]
         line -= 0.8 * scale
+    equation_line = None
+    if scene.equations:
+        equation_line = line - _digit_height(theme.font) * caption_em / 2
+        line -= 0.8 * scale
     if labels and scene.caption:
         out.append(_screen_text(scene.caption, caption_em, [(xmin + xmax) / 2, line], theme, "center", "top"))
-    return out, phases
+    return out, phases, equation_line
+
+
+def _equation_runs(equation, width: float, em: float, theme: Theme):
+    """The equation as runs (text, x0, x1, tint, strong) from x = 0, its middle terms replaced by
+    "…" until it is at most ``width`` wide (or as short as it can be)."""
+    if equation is None:
+        return []
+    terms = list(equation.terms)
+
+    def runs(keep_first: int, keep_last: int):
+        shown = list(enumerate(terms))
+        if keep_first + keep_last < len(terms):
+            shown = shown[:keep_first] + [(-1, None)] + shown[len(terms) - keep_last:]
+        pieces = [(f"{equation.head} {equation.open}", -1, False)]
+        for n, (k, term) in enumerate(shown):
+            if n:
+                pieces.append((equation.joiner, -1, False))
+            pieces.append(("…", -1, False) if term is None else (term.text, term.tint, term.strong))
+        pieces.append((f"{equation.close} {equation.result}", -1, False))
+        out, x = [], 0.0
+        for text, tint, strong in pieces:
+            if not text:
+                continue
+            advance = _advance(text, theme.font, strong) * em
+            out.append((text, x, x + advance, tint, strong))
+            x += advance
+        return out
+
+    full = runs(len(terms), 0)
+    if full[-1][2] <= width:
+        return full
+    for keep in range(len(terms) - 1, 1, -1):  # the first terms and the last, as many as fit
+        first, last = (keep + 1) // 2, keep // 2
+        attempt = runs(first, last)
+        if attempt[-1][2] <= width:
+            return attempt
+    return runs(1, 1)
+
+
+@lru_cache(maxsize=4096)
+def _advance(text: str, font: str, bold: bool = False) -> float:
+    """How far ``text`` moves the pen, in em (spaces included)."""
+    from matplotlib.textpath import TextToPath
+
+    width, _, _ = TextToPath().get_text_width_height_descent(
+        text, FontProperties(family=font, weight="bold" if bold else "normal", size=TextToPath.FONT_SCALE), ismath=False)
+    return width / TextToPath.FONT_SCALE
 
 
 class Renderer:
@@ -216,12 +408,17 @@ class Renderer:
         ax.set_ylim(y0, y0 + self.height / self.cell_px)
         self.axes = ax
 
-        for plane, placement in zip(scene.planes, self.layout.placements):
-            self._draw_plane(plane.grid.kinds, placement, plane.levels)
+        for k, placement in enumerate(self.layout.placements):
+            self._draw_plane(k, placement)
+        static = []
         for k, plane in enumerate(scene.planes):
             if plane.text is not None:
                 cells = [(r, c) for r, c in np.ndindex(*plane.text.shape) if plane.text[r, c]]
-                self._add_text([Label(k, cell, plane.text[cell]) for cell in cells])
+                static += [Label(k, cell, plane.text[cell]) for cell in cells]
+        self._add_text(static)
+        self._static_boxes = self._text_boxes(static)  # no link crosses a digit
+        self._baked_boxes = np.empty((0, 4))
+        self._revealed: dict = {}
         if geometry.annotations:
             self.axes.add_collection(self._text_collection(geometry.annotations), autolim=False)
         self._moving = self._moving_artists()
@@ -250,15 +447,29 @@ class Renderer:
             width = 0.45 if width < 1.0 else math.floor(width + 0.25)
         return width * self._pt
 
+    def _kind_colours(self, plane: int) -> dict:
+        """The colour of each kind of cell on ``plane``: its channel's hue where it has one."""
+        theme, tint = self.theme, self.scene.planes[plane].tint
+        data = theme.hue(tint) if tint >= 0 else theme.input
+        result = theme.hue(tint) if tint >= 0 else theme.output
+        return {Cell.DATA: data, Cell.RESULT: result, Cell.WEIGHT: theme.tinted_kernel(tint), Cell.PENDING: theme.padding}
+
     def _cell_colours(self, plane: int, cells: Sequence[Tuple[int, int]]) -> List[tuple]:
         """The colour each cell is drawn in, before any highlight."""
         p = self.scene.planes[plane]
         if p.levels is not None:
             return [_rgba(self.theme.heat(p.levels[cell])) for cell in cells]
-        by_kind = {Cell.DATA: self.theme.input, Cell.RESULT: self.theme.output, Cell.WEIGHT: self.theme.kernel_fill}
+        by_kind = self._kind_colours(plane)
         return [_rgba(by_kind.get(Cell(p.grid.kinds[cell]), self.theme.padding)) for cell in cells]
 
-    def _draw_plane(self, kinds: np.ndarray, placement: Placement, levels: Optional[np.ndarray] = None) -> None:
+    def _filled(self, label: Label) -> tuple:
+        """The colour a ``fill`` reveal paints its cell: a heatmap level, or the plane's result colour."""
+        if label.level is not None:
+            return _rgba(self.theme.heat(label.level))
+        return _rgba(self._kind_colours(label.plane)[Cell.RESULT])
+
+    def _draw_plane(self, plane: int, placement: Placement) -> None:
+        kinds, levels = self.scene.planes[plane].grid.kinds, self.scene.planes[plane].levels
         theme, ax = self.theme, self.axes
         h, w = kinds.shape
         if levels is not None:  # a heatmap: every cell the colour of its level
@@ -283,7 +494,9 @@ class Renderer:
                     capstyle="butt",
                 )
             )
-        for kind, colour in ((Cell.DATA, theme.input), (Cell.RESULT, theme.output), (Cell.WEIGHT, theme.kernel_fill)):
+        colours = self._kind_colours(plane)
+        for kind in (Cell.DATA, Cell.RESULT, Cell.WEIGHT, Cell.PENDING):
+            colour = colours[kind]
             cells = np.argwhere(kinds == kind)
             if len(cells):
                 ax.add_collection(
@@ -299,29 +512,42 @@ class Renderer:
     # ---- text -----------------------------------------------------------------------
 
     def _label_outline(self, label: Label) -> Tuple[np.ndarray, np.ndarray]:
-        """Screen-space outline of a cell label: a value centred, a weight in the bottom-right corner."""
+        """Screen-space outline of a cell label, upright: a value centred, a weight in the
+        bottom-right corner, each as large as ``Geometry`` made room for."""
         font = self.theme.font
         vertices, codes, (gx0, _, gx1, _) = _glyphs(label.text, font)
         r, c = label.cell
-        if label.kind == "weight":
-            size = WEIGHT_EM
-            x = c + 0.93 - gx1 * size
-            baseline = r + 0.9
-        else:
-            size = min(VALUE_EM, VALUE_MAX_WIDTH / max(gx1 - gx0, 1e-9))
-            x = c + 0.5 - (gx0 + gx1) / 2 * size
-            baseline = r + 0.5 + _digit_height(font) * size / 2
-        plane_xy = np.column_stack([x + vertices[:, 0] * size, baseline - vertices[:, 1] * size])
-        return self.layout.placements[label.plane].to_screen(plane_xy), codes
+        weight = label.kind == "weight"
+        px = self.geometry.weight_px if weight else self.geometry.value_px
+        em = px / _digit_height(font) / self.cell_px
+        ax, ay = WEIGHT_AT if weight else (0.5, 0.5)
+        anchor = self.layout.placements[label.plane].to_screen(np.array([c + ax, r + ay]))
+        offset = np.array([(gx0 + gx1) / 2, _digit_height(font) / 2])
+        return anchor + (vertices - offset) * em, codes
+
+    def _text_boxes(self, labels: Sequence[Label]) -> np.ndarray:
+        """(n, 4) screen boxes (x0, y0, x1, y1) around the labels' digits, with a gap for lines."""
+        if not labels:
+            return np.empty((0, 4))
+        gap = TEXT_GAP_PX / self.cell_px
+        boxes = []
+        for label in labels:
+            if label.kind == "fill":
+                continue
+            vertices, _ = self._label_outline(label)
+            boxes.append([*(vertices.min(axis=0) - gap), *(vertices.max(axis=0) + gap)])
+        return np.array(boxes).reshape(-1, 4)
 
     def _text_collection(self, outlines: Iterable[Tuple[np.ndarray, np.ndarray]], animated: bool = False) -> PathCollection:
         paths = [Path(v, c) for v, c in outlines]
         collection = PathCollection(paths, facecolors=[_rgba(self.theme.text)], linewidths=0, animated=animated)
+        collection.set_antialiased(True)
         collection.set_transform(self.axes.transData)
         collection.set_offset_transform(IdentityTransform())
         return collection
 
     def _add_text(self, labels: Sequence[Label]) -> None:
+        labels = [label for label in labels if label.kind != "fill"]
         if labels:
             self.axes.add_collection(self._text_collection(map(self._label_outline, labels)), autolim=False)
 
@@ -353,15 +579,31 @@ class Renderer:
         )
         self._labels = self._text_collection([], animated=True)
         self._erasers = PolyCollection([], linewidths=0, animated=True)
-        for artist in (self._erasers, *self._highlights, *self._marks, self._links):
+        self._fills = self._fill_collection([], [], animated=True)
+        for artist in (self._erasers, self._fills, *self._highlights, *self._marks, self._links):
             self.axes.add_collection(artist, autolim=False)
         self.axes.add_collection(self._labels, autolim=False)
-        # Erasers clear the cells whose values change; links run above their source plane and
-        # below every later one; text goes on top. (The z-order says the same to a vector backend.)
-        moving = [self._erasers, self._highlights[0], self._links, *self._highlights[1:], *self._marks, self._labels]
+        # Erasers clear the cells whose values change and fills paint the cells computed; links
+        # run above their source plane and below every later one; text goes on top. (The
+        # z-order says the same to a vector backend.)
+        moving = [self._erasers, self._fills, self._highlights[0], self._links, *self._highlights[1:], *self._marks,
+                  self._labels]
         for n, artist in enumerate(moving):
             artist.set_zorder(3 + n / 100)
         return moving
+
+    def _fill_collection(self, polygons, colours, animated: bool = False) -> PolyCollection:
+        return PolyCollection(
+            polygons, facecolors=colours or [(0, 0, 0, 0)], edgecolors=[_rgba(self.theme.line)],
+            linewidths=self._stroke(self.theme.line_px), joinstyle="miter", animated=animated,
+            antialiaseds=[not self._crisp] * 2,
+        )
+
+    def _fill_shapes(self, labels: Sequence[Label]) -> Tuple[List[np.ndarray], List[tuple]]:
+        """The cells that ``fill`` reveals paint, and their colours."""
+        fills = [label for label in labels if label.kind == "fill"]
+        polygons = [self.layout.placements[label.plane].cells(np.array([label.cell]))[0] for label in fills]
+        return polygons, [self._filled(label) for label in fills]
 
     def _eraser_shapes(self, labels: Sequence[Label]) -> Tuple[List[np.ndarray], List[tuple]]:
         """Cell interiors, in the cells' own colours, under the values that replace earlier ones."""
@@ -395,19 +637,62 @@ class Renderer:
                 centre = polygons.mean(axis=1, keepdims=True)
                 polygons = centre + (polygons - centre) * 0.72
             show(artist, polygons, artist.set_verts)
-        link = step.link
-        segments = []
-        if link is not None and self.layout.draws_links:
-            segments = list(self.layout.link_segments(link.source, link.source_box, link.target, link.target_box))
+        texts = [label for label in (*step.labels, *step.reveals) if label.kind != "fill"]
+        segments, colours = self.link_segments(step, texts)
+        self._links.set_colors(colours or [_rgba(self.theme.link)])
         show(self._links, segments, self._links.set_segments)
         erase, colours = self._eraser_shapes(step.reveals)
         self._erasers.set_facecolors(colours or [(0, 0, 0, 0)])
         show(self._erasers, erase, self._erasers.set_verts)
-        outlines = [self._label_outline(label) for label in (*step.labels, *step.reveals)]
+        fills, colours = self._fill_shapes(step.reveals)
+        self._fills.set_facecolors(colours or [(0, 0, 0, 0)])
+        show(self._fills, fills, self._fills.set_verts)
+        outlines = [self._label_outline(label) for label in texts]
+        inks = [_rgba(self.theme.text)] * len(outlines)
         if self.geometry.phases:
             outlines.append(self.geometry.phases[step.phase])
+            inks.append(_rgba(self.theme.text))
+        for vertices, codes, ink in self._equation_outlines(step.equation):
+            outlines.append((vertices, codes))
+            inks.append(ink)
+        self._labels.set_facecolors(inks or [_rgba(self.theme.text)])
         show(self._labels, [v for v, _ in outlines], lambda _: self._labels.set_paths([Path(v, c) for v, c in outlines]))
         return np.concatenate(points) if points else np.empty((0, 2))
+
+    def link_segments(self, step: Step, texts: Sequence[Label] = ()) -> Tuple[List[np.ndarray], List[tuple]]:
+        """The step's connector lines as drawn, (2, 2) screen segments and their colours: hidden
+        where they pass below a plane, and cut where they would cross a number."""
+        if not step.links or not self.layout.draws_links:
+            return [], []
+        boxes = np.concatenate([self._static_boxes, self._baked_boxes, self._text_boxes(texts)])
+        segments, colours = [], []
+        for link in step.links:
+            colour = _rgba(self.theme.tinted_link(link.tint))
+            pieces = self.layout.link_segments(link.source, link.source_box, link.target, link.target_box, link.centres)
+            for piece in _cut(pieces, boxes):
+                segments.append(piece)
+                colours.append(colour)
+        return segments, colours
+
+    def _equation_outlines(self, equation) -> List[Tuple[np.ndarray, np.ndarray, tuple]]:
+        """The equation's glyphs on its line, centred, middle terms elided to fit the image; each
+        run in its ink (a channel's hue, the mark colour for the emphasised term)."""
+        if equation is None or self.geometry.equation_line is None:
+            return []
+        xmin, _, xmax, _ = self.geometry.bounds
+        em = CAPTION_EM * self.geometry.text_scale
+        runs = _equation_runs(equation, xmax - xmin, em, self.theme)
+        if not runs:
+            return []
+        left = (xmin + xmax) / 2 - runs[-1][2] / 2
+        middle = _digit_height(self.theme.font) / 2
+        out = []
+        for text, x0, _, tint, strong in runs:
+            vertices, codes, _ = _glyphs(text, self.theme.font, strong)
+            ink = self.theme.mark if strong else self.theme.tinted_link(tint) if tint >= 0 else self.theme.text
+            origin = np.array([left + x0, self.geometry.equation_line - middle * em])
+            out.append((origin + vertices * em, codes, _rgba(ink)))
+        return out
 
     def _pixel_box(self, points: np.ndarray) -> Optional[Tuple[int, int, int, int]]:
         """(x0, y0, x1, y1) pixels from the top-left covering ``points`` and their strokes, or None."""
@@ -431,6 +716,7 @@ class Renderer:
         jumped = index != self._baked + 1 or self._last is None or self._last.index != self._baked
         if index < self._baked:
             self._background, self._baked = self._pristine, 0
+            self._revealed = {}
         last = self._last
         steps = (last if last is not None and last.index == i else self.scene.step(i) for i in range(self._baked, index))
         latest = {}  # when several steps are baked at once, a cell keeps its last value only
@@ -442,10 +728,17 @@ class Renderer:
         if reveals:
             self.canvas.restore_region(self._background)
             erase, colours = self._eraser_shapes(reveals)
-            artists = [self._text_collection(map(self._label_outline, reveals), animated=True)]
+            texts = [label for label in reveals if label.kind != "fill"]
+            artists = [self._text_collection(map(self._label_outline, texts), animated=True)]
+            fills, fill_colours = self._fill_shapes(reveals)
+            if fills:
+                artists.insert(0, self._fill_collection(fills, fill_colours, animated=True))
             if erase:
                 fill = PolyCollection(erase, facecolors=colours, linewidths=0, antialiaseds=[not self._crisp] * 2, animated=True)
                 artists.insert(0, fill)
+            for label in texts:
+                self._revealed[(label.plane, label.cell, label.kind)] = label
+            self._baked_boxes = self._text_boxes(list(self._revealed.values()))
             for artist in artists:
                 self.axes.add_collection(artist, autolim=False)
                 self.axes.draw_artist(artist)
@@ -499,13 +792,20 @@ class Renderer:
 
     @contextmanager
     def _vector_state(self, step: Step, revealed: List[Label]) -> Iterator[None]:
+        texts = [label for label in revealed if label.kind != "fill"]
+        self._baked_boxes = self._text_boxes(texts)
         self._update(step)
         extra = []
         erase, colours = self._eraser_shapes(revealed)
         if erase:
             extra.append(PolyCollection(erase, facecolors=colours, linewidths=0, zorder=2))
-        if revealed:
-            text = self._text_collection(map(self._label_outline, revealed))
+        fills, fill_colours = self._fill_shapes(revealed)
+        if fills:
+            collection = self._fill_collection(fills, fill_colours)
+            collection.set_zorder(2.2)
+            extra.append(collection)
+        if texts:
+            text = self._text_collection(map(self._label_outline, texts))
             text.set_zorder(2.5)
             extra.append(text)
         for artist in extra:

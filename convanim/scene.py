@@ -17,7 +17,7 @@ import numpy as np
 
 from .spec import group_reads
 from .sweep import Box, Cell, Grid, Sweep
-from .values import Numbers, format_value
+from .values import Numbers, figure_format
 
 MAX_SHOWN_CHANNELS = 8  # a volume with more channels shows a few planes and an ellipsis
 
@@ -31,38 +31,70 @@ class Plane:
     volume: int = 0  # planes of one volume are the channels of one tensor
     elided: int = 0  # channels of the volume not drawn, just before this plane
     levels: Optional[np.ndarray] = None  # (H, W) in [0, 1]: a heatmap, coloured by level instead of by kind
+    tint: int = -1  # which of the theme's channel hues its cells take (-1: the colour of their kind)
+    align: int = -1  # in a column layout, the plane (index) this one sits level with (a kernel slice)
 
 
 @dataclass(frozen=True)
 class Link:
-    """Connector lines from the corners of a box on one plane to the corners of a box on another."""
+    """Connector lines from a box on one plane to a box on another: four between the boxes'
+    corners (the paper's frustum), or with ``centres`` one between their middles."""
 
     source: int
     source_box: Box
     target: int
     target_box: Box
+    tint: int = -1  # a channel hue, or -1 for the theme's link colour
+    centres: bool = False
 
 
 @dataclass(frozen=True)
 class Label:
-    """A string in a cell: a ``value`` fills the cell, a ``weight`` sits small in its bottom-right corner."""
+    """A string in a cell: a ``value`` fills the cell, a ``weight`` sits small in its bottom-right
+    corner; a ``fill`` (no text) paints the cell in its plane's colour, or a heatmap ``level``."""
 
     plane: int
     cell: Tuple[int, int]
     text: str
     kind: str = "value"
     replace: bool = False  # a reveal that overwrites the cell's earlier value (a running sum)
+    level: Optional[float] = None  # for a fill: the heatmap level in [0, 1]
+
+
+@dataclass(frozen=True)
+class Term:
+    """One term of an equation, in a channel's hue (``tint``) or emphasised (``strong``)."""
+
+    text: str
+    tint: int = -1
+    strong: bool = False
+
+
+@dataclass(frozen=True)
+class Equation:
+    """What a step computes, written out: ``head open term joiner term … close result``.
+
+    The renderer elides middle terms with "…" when the whole does not fit.
+    """
+
+    head: str
+    terms: Tuple[Term, ...]
+    result: str = ""
+    joiner: str = " + "
+    open: str = ""
+    close: str = ""
 
 
 @dataclass(frozen=True, eq=False)
 class Step:
     index: int
     highlights: Tuple[np.ndarray, ...]  # per plane, (n, 2) cells as (row, col)
-    link: Optional[Link] = None
+    links: Tuple[Link, ...] = ()
     labels: Tuple[Label, ...] = ()  # drawn on top in this frame only
     reveals: Tuple[Label, ...] = ()  # drawn from this frame on
     marks: Tuple[np.ndarray, ...] = ()  # per plane, cells singled out (the max of a max pooling)
-    phase: int = 0  # which stage of a chained operation; its name is Scene.phases[phase]
+    phase: int = 0  # which heading of Scene.phases goes with this frame
+    equation: Optional[Equation] = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -71,7 +103,10 @@ class Scene:
     length: int
     make_step: Callable[[int], Step]
     caption: str = ""
-    phases: Tuple[str, ...] = ()  # names of the stages, shown with each frame when there are several
+    phases: Tuple[str, ...] = ()  # headings (stage, output channel) shown with their frames
+    equations: bool = False  # whether steps write out an equation (the figure keeps room for it)
+    columns: bool = False  # volumes side by side, channels in columns (channel figures)
+    widest: Optional[Tuple[str, str]] = None  # the widest value and weight written in a cell (None: read the planes)
 
     def __len__(self) -> int:
         return self.length
@@ -113,9 +148,17 @@ def shown_channels(n: int, limit: int = MAX_SHOWN_CHANNELS, also: Sequence[int] 
     return shown
 
 
-def _strings(values: np.ndarray, precision: int) -> np.ndarray:
-    flat = [format_value(v, precision) for v in np.asarray(values, dtype=float).ravel()]
+SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+def _strings(values: np.ndarray, fmt: Callable[[float], str]) -> np.ndarray:
+    flat = [fmt(v) for v in np.asarray(values, dtype=float).ravel()]
     return np.array(flat, dtype=object).reshape(np.shape(values))
+
+
+def _hue(channel: int, channels: int, groups: int) -> int:
+    """The hue of an input channel: its own, or its group's when groups gather several."""
+    return channel if groups in (1, channels) else channel // (channels // groups)
 
 
 def build_scene(
@@ -124,14 +167,23 @@ def build_scene(
     precision: int = 1,
     show_kernel: bool = False,
     caption: str = "",
+    order: Optional[Sequence[int]] = None,
 ) -> Scene:
     """Lay the volumes out as planes and the stages' steps out as frames.
 
     A stage's frames run output channel by output channel (the shown ones), each over the
     sweep's cells: the footprint lights up on every input channel that output channel reads,
-    the output cell on its plane. With numbers, input values fill their cells, the weights sit
-    in the footprint's corners, and each result appears as it is computed and stays.
+    the output cell on its plane. With numbers, input values fill their cells, and each result
+    appears as it is computed and stays; every step writes its equation out.
+
+    A single sweep of one channel is the paper's figure: output above input, the weights small
+    in the footprint's corners. Channels and chains are drawn as columns, volume after volume
+    (``order`` says which first): each input channel in its own hue (or its group's), the
+    kernel's slices in a column of their own beside the channels they multiply, and the
+    output filling in as it is computed.
     """
+    columns = len(stages) > 1 or any(st.in_channels > 1 or st.out_channels > 1 for st in stages)
+    order = list(order) if order is not None else list(range(len(volumes)))
     channels: Dict[int, int] = {}
     grids: Dict[int, Grid] = {}
     written = {st.target for st in stages}
@@ -145,33 +197,73 @@ def build_scene(
         elif grids[st.source].shape != st.sweep.source.shape:
             raise ValueError(f"stage {st.name!r} reads a padded copy of a volume an earlier stage wrote")
 
+    numbered = [st.numbers for st in stages if st.numbers is not None]
+    fmt = figure_format(
+        [a for n in numbered for a in (n.drawn_inputs, n.values, n.kernel) if a is not None], precision
+    )
+    kernel_stage = [columns and (st.in_channels > 1 or st.out_channels > 1) for st in stages]
+
     planes: List[Plane] = []
     plane_of: Dict[Tuple[int, int], int] = {}
-    for volume, name in enumerate(volumes):
+    slot_of: Dict[Tuple[int, int], int] = {}  # (stage, input channel) -> its kernel slice's plane
+    tint_of: Dict[Tuple[int, int], int] = {}
+    for st in stages:  # hues flow from the input channels to what reads only them
+        if st.source not in written and (st.in_channels > 1 or st.out_channels > 1):
+            for c in range(st.in_channels):
+                tint_of.setdefault((st.source, c), _hue(c, st.in_channels, st.groups))
+        for o in range(st.out_channels):
+            hues = {tint_of.get((st.source, c), -1) for c in st.reads(o)}
+            tint_of[(st.target, o)] = hues.pop() if len(hues) == 1 else -1
+    column = 0
+    for volume in order:
         if volume not in grids:
             continue
+        for j, st in enumerate(stages):  # a stage's kernel slices just before the volume it writes
+            if st.target != volume or not kernel_stage[j]:
+                continue
+            for (v, c), k in list(plane_of.items()):
+                if v != st.source:
+                    continue
+                slot_of[(j, c)] = len(planes)
+                grid = Grid.dense(st.sweep.kernel_size, Cell.WEIGHT)
+                name = "kernel" if not any(key[0] == j for key in slot_of if key != (j, c)) else ""
+                planes.append(Plane(name, grid, volume=column, tint=planes[k].tint, align=k))
+            column += 1
         count = channels[volume]
         static = None
         if volume not in written:  # an input: its values stand from the first frame
             reader = next((st for st in stages if st.source == volume and st.numbers is not None), None)
-            static = _strings(reader.numbers.drawn_inputs, precision) if reader else None
+            static = _strings(reader.numbers.drawn_inputs, fmt) if reader else None
         readers = [st for st in stages if st.source == volume]
         needed = [st.reads(o).start for st in readers for o, _ in shown_channels(st.out_channels)]
+        grid = grids[volume]
+        if columns and volume in written:
+            grid = Grid(grid.shape, grid.rows, grid.cols, Cell.PENDING)
         for channel, elided in shown_channels(count, also=needed):
             plane_of[(volume, channel)] = len(planes)
-            label = name if count == 1 else f"{name} {channel}"
+            label = name_of(volumes[volume], channel, count)
             text = static[channel] if static is not None else None
-            planes.append(Plane(label, grids[volume], text, volume=volume, elided=elided))
+            planes.append(Plane(label, grid, text, volume=column if columns else volume, elided=elided,
+                                tint=tint_of.get((volume, channel), -1)))
+        column += 1
 
     only = stages[0] if len(stages) == 1 else None
-    if show_kernel and only and only.numbers is not None and only.numbers.kernel is not None and only.in_channels == 1 == only.out_channels:
+    if show_kernel and only and only.numbers is not None and only.numbers.kernel is not None and not columns:
         kernel = only.numbers.kernel.reshape(only.numbers.spec.kernel_size)
-        planes.append(Plane("kernel", Grid.dense(kernel.shape, Cell.WEIGHT), _strings(kernel, precision), beside=True))
+        planes.append(Plane("kernel", Grid.dense(kernel.shape, Cell.WEIGHT), _strings(kernel, fmt), beside=True))
         if only.sweep.flipped and caption:
             caption += "; the sweep uses the kernel rotated 180°"
 
     shown_out = [[c for c, _ in shown_channels(st.out_channels)] for st in stages]
     starts = np.cumsum([0] + [len(s) * len(st.sweep) for s, st in zip(shown_out, stages)])
+    headings: List[str] = []
+    heading_of: Dict[Tuple[int, int], int] = {}
+    for j, st in enumerate(stages):
+        for out in shown_out[j]:
+            text = _heading(st, out, len(stages) > 1, kernel_stage[j], volumes[st.target], volumes[st.source])
+            if text not in headings:
+                headings.append(text)
+            heading_of[(j, out)] = headings.index(text)
 
     @lru_cache(maxsize=None)
     def texts(j: int):
@@ -180,8 +272,8 @@ def build_scene(
         weights = None
         if numbers.drawn_kernels is not None:
             k = numbers.drawn_kernels
-            weights = _strings(k.reshape(k.shape[0], k.shape[1], -1), precision)
-        return _strings(numbers.drawn_inputs, precision), weights, _strings(numbers.values, precision)
+            weights = _strings(k.reshape(k.shape[0], k.shape[1], -1), fmt)
+        return _strings(numbers.drawn_inputs, fmt), weights, _strings(numbers.values, fmt)
 
     empty = np.empty((0, 2), dtype=int)
 
@@ -198,29 +290,124 @@ def build_scene(
         for ci in reads:
             highlights[plane_of[(st.source, ci)]] = taps
         highlights[target] = np.array([[r, c]])
-        link = Link(plane_of[(st.source, reads[-1])], st.sweep.footprint(spatial), target, (r, c, r + 1, c + 1)) if reads else None
+        footprint, cell = st.sweep.footprint(spatial), (r, c, r + 1, c + 1)
+        if kernel_stage[j]:
+            kh, kw = st.sweep.kernel_size
+            whole = np.argwhere(np.ones((kh, kw), dtype=bool))
+            links: List[Link] = []
+            for ci in reads:
+                source, slot = plane_of[(st.source, ci)], slot_of[(j, ci)]
+                highlights[slot] = whole
+                tint = planes[source].tint
+                links += [Link(source, footprint, slot, (0, 0, kh, kw), tint, True),
+                          Link(slot, (0, 0, kh, kw), target, cell, tint, True)]
+        elif columns:
+            links = [Link(plane_of[(st.source, ci)], footprint, target, cell, planes[target].tint, True) for ci in reads]
+        else:
+            links = [Link(plane_of[(st.source, reads[-1])], footprint, target, cell)] if reads else []
+        reveals: List[Label] = [Label(target, (r, c), "", "fill")] if columns else []
+        phase = heading_of[(j, out)]
         if st.numbers is None:
-            return Step(index, tuple(highlights), link, phase=j)
+            return Step(index, tuple(highlights), tuple(links), reveals=tuple(reveals), phase=phase)
         inputs, weights, results = texts(j)
         cells = [(int(y), int(x)) for y, x in taps]
         labels = []
         for ci in reads:
             plane = plane_of[(st.source, ci)]
             labels += [Label(plane, cell, inputs[ci][cell]) for cell in cells]
-            if weights is not None:
-                local = ci - st.reads(out).start
-                labels += [Label(plane, cell, w, "weight") for cell, w in zip(cells, weights[out, local])]
+            if weights is None:
+                continue
+            local = weights[out, ci - st.reads(out).start]
+            if kernel_stage[j]:
+                kw = st.sweep.kernel_size[1]
+                labels += [Label(slot_of[(j, ci)], divmod(t, kw), w) for t, w in enumerate(local)]
+            else:
+                labels += [Label(plane, cell, w, "weight") for cell, w in zip(cells, local)]
         marks: Tuple[np.ndarray, ...] = ()
         if st.numbers.winners is not None and reads:
             marks = tuple(
                 taps[st.numbers.winners[spatial]][None, :] if k == plane_of[(st.source, reads[0])] else empty
                 for k in range(len(planes))
             )
-        reveal = (Label(target, (r, c), results[out, spatial]),)
-        return Step(index, tuple(highlights), link, tuple(labels), reveal, marks, j)
+        reveals.append(Label(target, (r, c), results[out, spatial]))
+        symbol = "o" if volumes[st.target] == "output" else volumes[st.target][0]
+        equation = _equation(st, out, spatial, reads, fmt, [planes[plane_of[(st.source, ci)]].tint for ci in reads],
+                             out if st.out_channels > 1 else None, symbol)
+        return Step(index, tuple(highlights), tuple(links), tuple(labels), tuple(reveals), marks, phase, equation)
 
-    phases = tuple(st.name for st in stages) if len(stages) > 1 else ()
-    return Scene(tuple(planes), int(starts[-1]), make_step, caption, phases)
+    widest = None
+    if numbered:
+        values, weights = [], []
+        for j, st in enumerate(stages):
+            if st.numbers is None:
+                continue
+            inputs, kernels, results = texts(j)
+            values += [*inputs.ravel(), *results.ravel()]
+            if kernels is not None:
+                (values if kernel_stage[j] else weights).extend(kernels.ravel())
+        if show_kernel and planes[-1].beside:
+            values += list(planes[-1].text.ravel())
+        widest = (_widest(values), _widest(weights))
+    return Scene(tuple(planes), int(starts[-1]), make_step, caption, tuple(headings) if len(headings) > 1 else (),
+                 equations=bool(numbered), columns=columns, widest=widest)
+
+
+def _widest(texts: Sequence[str]) -> str:
+    """The longest string; among equally long ones, one with a minus sign (the widest glyph)."""
+    return max(texts, key=lambda t: (len(t), "−" in t), default="")
+
+
+def name_of(volume: str, channel: int, count: int) -> str:
+    return volume if count == 1 else f"{volume} {channel}"
+
+
+def _span(reads: range, source: str = "input") -> str:
+    return f"{source} {reads.start}" if len(reads) == 1 else f"{source} {reads.start}–{reads.stop - 1}"
+
+
+def _heading(st: Sweeping, out: int, staged: bool, kernel_column: bool, target: str = "output",
+             source: str = "input") -> str:
+    """What the frames of one output channel of one stage show."""
+    if not kernel_column:
+        return st.name
+    prefix = f"{st.name}: " if staged and st.name else ""
+    reads = st.reads(out)
+    if len(reads) == 1:
+        return f"{prefix}{target} {out} = {_span(reads, source)} ∗ kernel {out}"
+    group = f" (group {out // (st.out_channels // st.groups)})" if 1 < st.groups else ""
+    return f"{prefix}{target} {out}{group} = Σ over {_span(reads, source)}: {source} c ∗ slice c of kernel {out}"
+
+
+def _equation(st: Sweeping, out: int, spatial: int, reads: Sequence[int], fmt: Callable[[float], str],
+              tints: Sequence[int], channel: Optional[int], symbol: str = "o") -> Equation:
+    """The step's arithmetic with its numbers: products and their sum, the max, or the mean."""
+    numbers = st.numbers
+    r, c = st.sweep.out_cell(spatial)
+    name = symbol if channel is None else f"{symbol}{str(channel).translate(SUBSCRIPT)}"
+    head = f"{name}[{r},{c}] ="
+    result = f"= {fmt(numbers.values[out, spatial])}"
+    gathered = numbers.gathered[:, spatial]  # (C, taps)
+    if numbers.mode == "max":
+        winner = int(numbers.winners[spatial])
+        terms = tuple(Term(fmt(v), strong=k == winner) for k, v in enumerate(gathered[0]))
+        return Equation(head, terms, result, ", ", "max(", ")")
+    if numbers.mode == "avg":
+        terms = tuple(Term(fmt(v)) for v in gathered[0])
+        return Equation(head, terms, result, " + ", "(", f")/{len(terms)}")
+    kernels = numbers.drawn_kernels.reshape(numbers.spec.out_channels, -1, gathered.shape[1])
+    start = st.reads(out).start
+    if len(reads) > 1 and gathered.shape[1] == 1:  # 1×1: one product per channel
+        terms = [Term(f"{fmt(gathered[ci, 0])}·{fmt(kernels[out, ci - start, 0])}", t) for ci, t in zip(reads, tints)]
+        return Equation(head, tuple(terms), result)
+    if len(reads) > 1:  # the sum over input channels, each channel's share in its hue
+        shares = [float(np.dot(gathered[ci], kernels[out, ci - start])) for ci in reads]
+        return Equation(head, tuple(Term(fmt(v), tint) for v, tint in zip(shares, tints)), result)
+    ci = reads[0]
+    kinds = numbers.sweep.source.kinds
+    taps = numbers.sweep.taps(spatial)
+    keep = [k for k, (y, x) in enumerate(taps) if not (numbers.sweep.flipped and kinds[y, x] != Cell.DATA)]
+    terms = tuple(Term(f"{fmt(gathered[ci, k])}·{fmt(kernels[out, ci - start, k])}", tints[0]) for k in keep)
+    return Equation(head, terms or (Term("0"),), result)
 
 
 def gather_scene(

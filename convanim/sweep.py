@@ -26,6 +26,7 @@ class Cell(IntEnum):
     ZERO = 2  # a zero inserted between data cells by a stride of a transposed convolution
     RESULT = 3  # an output value
     WEIGHT = 4  # a kernel weight
+    PENDING = 5  # an output cell not computed yet: blank until its step fills it
 
 
 @dataclass(frozen=True, eq=False)

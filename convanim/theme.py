@@ -24,6 +24,8 @@ class Theme:
     link: RGB = (0, 0, 0)  # the connector lines (TikZ's default black)
     text: RGB = (0, 0, 0)
     mark: RGB = (203, 75, 22)  # Solarized orange: the cell a max pooling keeps
+    # Channel figures: input channel c (or group c) takes hue c, the first being ``input``.
+    hues: Tuple[RGB, ...] = ((211, 54, 130), (181, 137, 0), (108, 113, 196), (133, 153, 0), (220, 50, 47))
     font: str = "DejaVu Serif"
     # Strokes in pixels at the paper's scale (TikZ "thick" and default lines at 0.5 cm per cell).
     line_px: float = 1.4
@@ -35,6 +37,19 @@ class Theme:
         """A heatmap's colour: from the background (0) to the input colour (1)."""
         level = min(max(float(level), 0.0), 1.0)
         return tuple(int(round(b + (i - b) * level)) for b, i in zip(self.background, self.input))  # type: ignore[return-value]
+
+    def hue(self, tint: int) -> RGB:
+        """Channel hue ``tint`` (0 is the input colour), cycling; -1 means none: the input colour."""
+        cycle = (self.input, *self.hues)
+        return cycle[max(tint, 0) % len(cycle)]
+
+    def tinted_link(self, tint: int) -> RGB:
+        """A link in a channel's hue, deepened towards the line colour so that it shows on its own plane."""
+        return self.link if tint < 0 else _mix(self.hue(tint), self.line, 0.45)
+
+    def tinted_kernel(self, tint: int) -> RGB:
+        """A kernel slice in the hue of the channel it multiplies, lightened so its weights read."""
+        return self.kernel_fill if tint < 0 else _mix(self.hue(tint), self.background, 0.4)
 
     @property
     def kernel_fill(self) -> RGB:
@@ -70,6 +85,10 @@ class Theme:
         inks = [np.array(self.text, dtype=float), np.array(self.over(self.text), dtype=float)]
         pairs = [(ink, solid) for ink in inks for solid in solids if not np.array_equal(ink, solid)]
         return _with_ramps(solids + lines_under_highlight + heat + inks, pairs, size)
+
+
+def _mix(a: RGB, b: RGB, t: float) -> RGB:
+    return tuple(int(round((1 - t) * x + t * y)) for x, y in zip(a, b))  # type: ignore[return-value]
 
 
 HEAT_STEPS = 17  # a heatmap's colours in a crisp palette
@@ -110,6 +129,7 @@ COLORBLIND = Theme(  # Okabe & Ito's palette, told apart with any colour vision
     link=(0, 0, 0),
     text=(0, 0, 0),
     mark=(213, 94, 0),  # vermillion
+    hues=((204, 121, 167), (240, 228, 66), (0, 114, 178), (0, 158, 115)),  # reddish purple, yellow, blue, green
 )
 
 THEMES = {"paper": PAPER, "dark": DARK, "colorblind": COLORBLIND}
@@ -147,7 +167,11 @@ def theme_from_toml(text: str) -> Theme:
         if key not in fields:
             raise ValueError(f"unknown key {key!r}: use base or one of {', '.join(fields)}")
         current = getattr(base, key)
-        if isinstance(current, tuple):
+        if key == "hues":
+            if not isinstance(value, list) or not value:
+                raise ValueError(f"hues = {value!r}: use a list of colours")
+            changes[key] = tuple(_colour(key, v) for v in value)
+        elif isinstance(current, tuple):
             changes[key] = _colour(key, value)
         elif isinstance(current, str):
             if not isinstance(value, str):

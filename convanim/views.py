@@ -38,7 +38,12 @@ def scene_for(spec, numbers=None, precision: int = 1, labels: bool = False, view
         for st, n in zip(stages, values)
     ]
     volumes = getattr(spec, "volumes", ("input", "output"))
-    return build_scene(volumes, sweepings, precision, show_kernel=labels, caption=text)
+    return build_scene(volumes, sweepings, precision, show_kernel=labels, caption=text, order=COLUMN_ORDER.get(spec.op))
+
+
+# Columns left to right; the full kernel's output left of the input, so that no stage's links
+# pass over a volume it does not touch.
+COLUMN_ORDER = {"spatial-separable": (3, 0, 1, 2)}
 
 
 def scatter_scene(spec: ConvTranspose2d, numbers: Optional[Numbers] = None, precision: int = 1, caption: str = "") -> Scene:
@@ -66,11 +71,11 @@ def scatter_scene(spec: ConvTranspose2d, numbers: Optional[Numbers] = None, prec
         link = Link(0, (r, c, r + 1, c + 1), 1, box)
         highlights = (np.array([[r, c]]), at)
         if scatter is None:
-            return Step(index, highlights, link)
+            return Step(index, highlights, (link,))
         cells = [(int(y), int(x)) for y, x in at]
         labels = [Label(0, (r, c), inputs[r][c])] + [Label(1, cell, w, "weight") for cell, w in zip(cells, weights)]
         sums = [Label(1, cell, format_value(v, precision), replace=True) for cell, v in zip(cells, scatter.sums[index])]
-        return Step(index, highlights, link, tuple(labels), tuple(sums))
+        return Step(index, highlights, (link,), tuple(labels), tuple(sums))
 
     return Scene(planes, spec.input_size[0] * spec.input_size[1], make_step, caption)
 
@@ -119,8 +124,8 @@ def receptive_field_scene(spec: DilatedStack, labels: bool = True) -> Scene:
 
     def make_step(index: int) -> Step:
         lit = [cells[k] if k >= n - index else np.empty((0, 2), dtype=int) for k in range(n + 1)]
-        link = Link(n - index, box(n - index), n - index + 1, box(n - index + 1)) if index else None
-        return Step(index, tuple(lit), link, phase=index)
+        links = (Link(n - index, box(n - index), n - index + 1, box(n - index + 1)),) if index else ()
+        return Step(index, tuple(lit), links, phase=index)
 
     note = ""
     if labels:
