@@ -40,7 +40,8 @@ _DPI = 100.0
 NAME_EM, CAPTION_EM = 0.55, 0.5
 VALUE_PX, WEIGHT_PX = 11.0, 9.0
 VALUE_SHARE, WEIGHT_SHARE = 0.38, 0.22  # ...or these shares of a larger cell
-WEIGHT_AT = (0.8, 0.8)  # a weight's centre in its cell (column, row fractions)
+WEIGHT_AT = (0.72, 0.74)  # a weight's centre in its cell (column, row fractions)...
+VALUE_BY_WEIGHT_AT = (0.4, 0.4)  # ...and a value's on a plane that carries weights (else the middle)
 TEXT_GAP_PX = 1.5  # around digits: no line comes closer
 MIN_TEXT_PX = 11.0  # names and captions stay legible however small the cells
 FIT_WIDTH_PX = 1000.0  # a large grid shrinks its cells to stay about this wide...
@@ -111,13 +112,18 @@ def _text_box(text: str, font: str, em: float, centre) -> np.ndarray:
     return np.array([cx + (x0 - (x0 + x1) / 2) * em, cy + (y0 - mid) * em, cx + (x1 - (x0 + x1) / 2) * em, cy + (y1 - mid) * em])
 
 
+def _cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The z of the cross product of 2-D vectors (broadcast)."""
+    return a[..., 0] * b[..., 1] - a[..., 1] * b[..., 0]
+
+
 def _inside(box: np.ndarray, polygon: np.ndarray, margin: float) -> bool:
     """Whether every corner of ``box`` is at least ``margin`` inside the convex ``polygon``."""
     corners = np.array([[box[0], box[1]], [box[2], box[1]], [box[2], box[3]], [box[0], box[3]]])
     edges = np.roll(polygon, -1, axis=0) - polygon
-    orientation = np.sign(np.cross(edges[0], edges[1]))
+    orientation = np.sign(_cross(edges[0], edges[1]))
     for p, e in zip(polygon, edges):
-        distance = orientation * np.cross(e, corners - p) / np.linalg.norm(e)
+        distance = orientation * _cross(e, corners - p) / np.linalg.norm(e)
         if distance.min() < margin:
             return False
     return True
@@ -133,7 +139,8 @@ def numbers_fit(matrix: np.ndarray, cell_px: float, value: str, weight: str, fon
     margin = (1.0 + TEXT_GAP_PX) / cell_px
     boxes = []
     if value:
-        boxes.append(_text_box(value, font, value_px / digit / cell_px, matrix @ np.array([0.5, 0.5])))
+        at = VALUE_BY_WEIGHT_AT if weight else (0.5, 0.5)
+        boxes.append(_text_box(value, font, value_px / digit / cell_px, matrix @ np.array(at)))
     if weight:
         boxes.append(_text_box(weight, font, weight_px / digit / cell_px, matrix @ np.array(WEIGHT_AT)))
     if not all(_inside(b, polygon, margin) for b in boxes):
@@ -520,7 +527,7 @@ class Renderer:
         weight = label.kind == "weight"
         px = self.geometry.weight_px if weight else self.geometry.value_px
         em = px / _digit_height(font) / self.cell_px
-        ax, ay = WEIGHT_AT if weight else (0.5, 0.5)
+        ax, ay = WEIGHT_AT if weight else VALUE_BY_WEIGHT_AT if self.scene.planes[label.plane].weights else (0.5, 0.5)
         anchor = self.layout.placements[label.plane].to_screen(np.array([c + ax, r + ay]))
         offset = np.array([(gx0 + gx1) / 2, _digit_height(font) / 2])
         return anchor + (vertices - offset) * em, codes

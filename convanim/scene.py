@@ -33,6 +33,7 @@ class Plane:
     levels: Optional[np.ndarray] = None  # (H, W) in [0, 1]: a heatmap, coloured by level instead of by kind
     tint: int = -1  # which of the theme's channel hues its cells take (-1: the colour of their kind)
     align: int = -1  # in a column layout, the plane (index) this one sits level with (a kernel slice)
+    weights: bool = False  # weights are written in its cells beside the values (which then move aside)
 
 
 @dataclass(frozen=True)
@@ -167,7 +168,8 @@ def build_scene(
     precision: int = 1,
     show_kernel: bool = False,
     caption: str = "",
-    order: Optional[Sequence[int]] = None,
+    order: Optional[Sequence] = None,
+    level: Optional[Dict[int, int]] = None,
 ) -> Scene:
     """Lay the volumes out as planes and the stages' steps out as frames.
 
@@ -184,6 +186,7 @@ def build_scene(
     """
     columns = len(stages) > 1 or any(st.in_channels > 1 or st.out_channels > 1 for st in stages)
     order = list(order) if order is not None else list(range(len(volumes)))
+    level = dict(level or {})  # volume -> the volume whose planes it sits level with
     channels: Dict[int, int] = {}
     grids: Dict[int, Grid] = {}
     written = {st.target for st in stages}
@@ -215,11 +218,12 @@ def build_scene(
             hues = {tint_of.get((st.source, c), -1) for c in st.reads(o)}
             tint_of[(st.target, o)] = hues.pop() if len(hues) == 1 else -1
     column = 0
-    for volume in order:
-        if volume not in grids:
+    for group in order:  # a column: one volume, or several stacked (a tuple)
+        group = tuple(v for v in (group if isinstance(group, tuple) else (group,)) if v in grids)
+        if not group:
             continue
-        for j, st in enumerate(stages):  # a stage's kernel slices just before the volume it writes
-            if st.target != volume or not kernel_stage[j]:
+        for j, st in enumerate(stages):  # a stage's kernel slices in a column before the volume it writes
+            if st.target not in group or not kernel_stage[j]:
                 continue
             for (v, c), k in list(plane_of.items()):
                 if v != st.source:
@@ -229,22 +233,26 @@ def build_scene(
                 name = "kernel" if not any(key[0] == j for key in slot_of if key != (j, c)) else ""
                 planes.append(Plane(name, grid, volume=column, tint=planes[k].tint, align=k))
             column += 1
-        count = channels[volume]
-        static = None
-        if volume not in written:  # an input: its values stand from the first frame
-            reader = next((st for st in stages if st.source == volume and st.numbers is not None), None)
-            static = _strings(reader.numbers.drawn_inputs, fmt) if reader else None
-        readers = [st for st in stages if st.source == volume]
-        needed = [st.reads(o).start for st in readers for o, _ in shown_channels(st.out_channels)]
-        grid = grids[volume]
-        if columns and volume in written:
-            grid = Grid(grid.shape, grid.rows, grid.cols, Cell.PENDING)
-        for channel, elided in shown_channels(count, also=needed):
-            plane_of[(volume, channel)] = len(planes)
-            label = name_of(volumes[volume], channel, count)
-            text = static[channel] if static is not None else None
-            planes.append(Plane(label, grid, text, volume=column if columns else volume, elided=elided,
-                                tint=tint_of.get((volume, channel), -1)))
+        for volume in group:
+            count = channels[volume]
+            static = None
+            if volume not in written:  # an input: its values stand from the first frame
+                reader = next((st for st in stages if st.source == volume and st.numbers is not None), None)
+                static = _strings(reader.numbers.drawn_inputs, fmt) if reader else None
+            readers = [st for st in stages if st.source == volume]
+            needed = [st.reads(o).start for st in readers for o, _ in shown_channels(st.out_channels)]
+            grid = grids[volume]
+            if columns and volume in written:
+                grid = Grid(grid.shape, grid.rows, grid.cols, Cell.PENDING)
+            carries = any(st.source == volume and not kernel_stage[j] and st.numbers is not None
+                          and st.numbers.kernel is not None for j, st in enumerate(stages))
+            for channel, elided in shown_channels(count, also=needed):
+                plane_of[(volume, channel)] = len(planes)
+                text = static[channel] if static is not None else None
+                align = plane_of.get((level[volume], channel), -1) if volume in level else -1
+                planes.append(Plane(name_of(volumes[volume], channel, count), grid, text,
+                                    volume=column if columns else volume, elided=elided,
+                                    tint=tint_of.get((volume, channel), -1), weights=carries, align=align))
         column += 1
 
     only = stages[0] if len(stages) == 1 else None
@@ -362,7 +370,8 @@ def name_of(volume: str, channel: int, count: int) -> str:
 
 
 def _span(reads: range, source: str = "input") -> str:
-    return f"{source} {reads.start}" if len(reads) == 1 else f"{source} {reads.start}–{reads.stop - 1}"
+    plural = "inputs" if source == "input" else source
+    return f"{source} {reads.start}" if len(reads) == 1 else f"{plural} {reads.start}–{reads.stop - 1}"
 
 
 def _heading(st: Sweeping, out: int, staged: bool, kernel_column: bool, target: str = "output",
@@ -376,6 +385,11 @@ def _heading(st: Sweeping, out: int, staged: bool, kernel_column: bool, target: 
         return f"{prefix}{target} {out} = {_span(reads, source)} ∗ kernel {out}"
     group = f" (group {out // (st.out_channels // st.groups)})" if 1 < st.groups else ""
     return f"{prefix}{target} {out}{group} = Σ over {_span(reads, source)}: {source} c ∗ slice c of kernel {out}"
+
+
+def _product(x: str, w: str) -> str:
+    """``x·w``, a negative factor in parentheses: ``11·(−1)``."""
+    return "·".join(f"({v})" if v.startswith("−") else v for v in (x, w))
 
 
 def _equation(st: Sweeping, out: int, spatial: int, reads: Sequence[int], fmt: Callable[[float], str],
@@ -397,7 +411,7 @@ def _equation(st: Sweeping, out: int, spatial: int, reads: Sequence[int], fmt: C
     kernels = numbers.drawn_kernels.reshape(numbers.spec.out_channels, -1, gathered.shape[1])
     start = st.reads(out).start
     if len(reads) > 1 and gathered.shape[1] == 1:  # 1×1: one product per channel
-        terms = [Term(f"{fmt(gathered[ci, 0])}·{fmt(kernels[out, ci - start, 0])}", t) for ci, t in zip(reads, tints)]
+        terms = [Term(_product(fmt(gathered[ci, 0]), fmt(kernels[out, ci - start, 0])), t) for ci, t in zip(reads, tints)]
         return Equation(head, tuple(terms), result)
     if len(reads) > 1:  # the sum over input channels, each channel's share in its hue
         shares = [float(np.dot(gathered[ci], kernels[out, ci - start])) for ci in reads]
@@ -406,7 +420,7 @@ def _equation(st: Sweeping, out: int, spatial: int, reads: Sequence[int], fmt: C
     kinds = numbers.sweep.source.kinds
     taps = numbers.sweep.taps(spatial)
     keep = [k for k, (y, x) in enumerate(taps) if not (numbers.sweep.flipped and kinds[y, x] != Cell.DATA)]
-    terms = tuple(Term(f"{fmt(gathered[ci, k])}·{fmt(kernels[out, ci - start, k])}", tints[0]) for k in keep)
+    terms = tuple(Term(_product(fmt(gathered[ci, k]), fmt(kernels[out, ci - start, k])), tints[0]) for k in keep)
     return Equation(head, terms or (Term("0"),), result)
 
 

@@ -38,12 +38,15 @@ def scene_for(spec, numbers=None, precision: int = 1, labels: bool = False, view
         for st, n in zip(stages, values)
     ]
     volumes = getattr(spec, "volumes", ("input", "output"))
-    return build_scene(volumes, sweepings, precision, show_kernel=labels, caption=text, order=COLUMN_ORDER.get(spec.op))
+    return build_scene(volumes, sweepings, precision, show_kernel=labels, caption=text,
+                       order=COLUMN_ORDER.get(spec.op), level=LEVEL_WITH.get(spec.op))
 
 
-# Columns left to right; the full kernel's output left of the input, so that no stage's links
-# pass over a volume it does not touch.
-COLUMN_ORDER = {"spatial-separable": (3, 0, 1, 2)}
+# Columns left to right (a tuple stacks volumes in one column), so that no stage's links pass
+# over a volume it does not touch: the two passes run along the top, the full kernel's output
+# sits below the column pass, and the output level with the column pass.
+COLUMN_ORDER = {"spatial-separable": (0, (1, 3), 2)}
+LEVEL_WITH = {"spatial-separable": {2: 1}}
 
 
 def scatter_scene(spec: ConvTranspose2d, numbers: Optional[Numbers] = None, precision: int = 1, caption: str = "") -> Scene:

@@ -101,28 +101,42 @@ def test_shown_channels_elide_the_middle_of_big_volumes():
     assert shown_channels(256) == [(0, 0), (1, 0), (2, 0), (255, 252)]
 
 
+def _names(scene):
+    return [p.name for p in scene.planes if p.grid.kinds[0, 0] != 4]  # without the kernel slices
+
+
 def test_a_volume_scene_lights_every_channel_the_output_reads():
     spec = Conv2d(5, 3, in_channels=4, out_channels=4, groups=2)
     anim = Animation(spec, numbers=Numbers.of(spec), labels=True)
     scene = anim.scene
-    assert [p.name for p in scene.planes] == [f"input {c}" for c in range(4)] + [f"output {c}" for c in range(4)]
+    assert _names(scene) == [f"input {c}" for c in range(4)] + [f"output {c}" for c in range(4)]
+    inputs, slices, outputs = [0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10, 11]
+    assert [scene.planes[k].align for k in slices] == inputs  # each slice beside the channel it multiplies
+    assert [scene.planes[k].tint for k in inputs] == [0, 0, 1, 1]  # a hue per group
+    assert [scene.planes[k].tint for k in outputs] == [0, 0, 1, 1]  # an output reads one group's hue
     assert len(scene) == 4 * 9
     for index, reads in [(0, [0, 1]), (9 + 4, [0, 1]), (2 * 9, [2, 3]), (3 * 9 + 8, [2, 3])]:
         step = scene.step(index)
         lit = [k for k, cells in enumerate(step.highlights) if len(cells)]
-        out = 4 + index // 9
-        assert lit == reads + [out]
-        assert step.link.target == out and step.link.source == reads[-1]
-        assert {label.plane for label in step.labels} == set(reads)
-        assert [label.plane for label in step.reveals] == [out]
+        out = 8 + index // 9
+        assert lit == reads + [4 + c for c in reads] + [out]
+        # every channel read is linked to its slice, every slice to the output cell
+        assert sorted((link.source, link.target) for link in step.links) == sorted(
+            [(c, 4 + c) for c in reads] + [(4 + c, out) for c in reads])
+        assert {label.plane for label in step.labels} == set(reads) | {4 + c for c in reads}
+        assert [(label.plane, label.kind) for label in step.reveals] == [(out, "fill"), (out, "value")]
+        assert step.equation.head == f"o{'₀₁₂₃'[out - 8]}[{(index % 9) // 3},{index % 3}] ="
+        shares = [float(t.text) for t in step.equation.terms]
+        assert [t.tint for t in step.equation.terms] == [scene.planes[c].tint for c in reads]
+        assert sum(shares) == float(step.equation.result.split("= ")[1]) == anim.numbers.steps[index]
 
 
 def test_big_volumes_draw_a_few_planes_and_step_through_the_shown_outputs():
     spec = Conv2d(4, 3, in_channels=16, out_channels=12)
     scene = Animation(spec).scene
-    names = [p.name for p in scene.planes]
+    names = _names(scene)
     assert names == ["input 0", "input 1", "input 2", "input 15", "output 0", "output 1", "output 2", "output 11"]
-    assert [p.elided for p in scene.planes] == [0, 0, 0, 12, 0, 0, 0, 8]
+    assert [p.elided for p in scene.planes if p.grid.kinds[0, 0] != 4] == [0, 0, 0, 12, 0, 0, 0, 8]
     assert len(scene) == 4 * 4
 
 
@@ -130,9 +144,20 @@ def test_separable_scene_runs_in_two_named_phases():
     spec = SeparableConv2d(5, 3, in_channels=2, out_channels=3)
     anim = Animation(spec, numbers=StagedNumbers.of(spec))
     scene = anim.scene
-    assert scene.phases == ("phase 1: depthwise 3x3", "phase 2: pointwise 1x1")
+    assert scene.phases == (
+        "phase 1: depthwise 3x3: depthwise 0 = input 0 ∗ kernel 0",
+        "phase 1: depthwise 3x3: depthwise 1 = input 1 ∗ kernel 1",
+        "phase 2: pointwise 1x1: output 0 = Σ over depthwise 0–1: depthwise c ∗ slice c of kernel 0",
+        "phase 2: pointwise 1x1: output 1 = Σ over depthwise 0–1: depthwise c ∗ slice c of kernel 1",
+        "phase 2: pointwise 1x1: output 2 = Σ over depthwise 0–1: depthwise c ∗ slice c of kernel 2",
+    )
     assert len(scene) == 2 * 9 + 3 * 9
-    assert scene.step(0).phase == 0 and scene.step(2 * 9).phase == 1
+    assert [scene.step(i).phase for i in (0, 9, 2 * 9, 3 * 9, 4 * 9)] == [0, 1, 2, 3, 4]
+    depthwise = [k for k, p in enumerate(scene.planes) if p.name.startswith("depthwise")]
+    assert [scene.planes[k].tint for k in depthwise] == [0, 1]  # each keeps its input channel's hue
+    assert scene.step(9).equation.terms[0].tint == 1
+    pointwise = scene.step(2 * 9).equation  # 1×1: one product per channel, each in its hue
+    assert [t.tint for t in pointwise.terms] == [0, 1] and all("·" in t.text for t in pointwise.terms)
     assert len(anim.frame(2 * 9)) > 0  # draws
 
 
@@ -243,7 +268,7 @@ def test_channel_values_from_files(tmp_path, monkeypatch):
 def test_every_frame_of_a_big_grouped_conv_lights_what_it_reads():
     spec = Conv2d(3, 1, in_channels=12, out_channels=4, groups=4)
     scene = Animation(spec).scene
-    names = [p.name for p in scene.planes]
+    names = _names(scene)
     assert names[:7] == ["input 0", "input 1", "input 2", "input 3", "input 6", "input 9", "input 11"]
     for index in range(len(scene)):
         step = scene.step(index)

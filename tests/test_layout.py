@@ -82,13 +82,16 @@ def _on_segment(point, p, q) -> bool:
 
 
 def test_links_are_hidden_below_every_higher_plane_they_pass():
-    """Input channels 0-2, then outputs 0 and 1, stacked: a link from the top input plane to
-    output 1 passes output 0's level, and is seen over output 0 only above that level."""
-    scene = scene_for(Conv2d(5, 3, in_channels=3, out_channels=2))
-    lay = layout(scene.planes, "paper")
-    source, middle, target = 2, 3, 4
-    assert [p.name for p in scene.planes[source:]] == ["input 2", "output 0", "output 1"]
+    """Planes stacked at three levels: a link from the bottom plane to the top one passes the
+    middle plane's level, and is seen over the middle plane only above that level."""
+    from convanim.scene import Plane
+    from convanim.sweep import Grid
+
+    planes = [Plane(name, Grid.dense((5, 5)), volume=v) for name, v in (("input", 0), ("middle", 1), ("top", 1))]
+    lay = layout(planes, "paper")
+    source, middle, target = 0, 1, 2
     levels = [lay.placements[k].level for k in (source, middle, target)]
+    assert levels[0] < levels[1] < levels[2]
     t_middle = (levels[1] - levels[0]) / (levels[2] - levels[0])
     source_box, target_box = (2, 2, 5, 5), (0, 0, 1, 1)
     pieces = lay.link_segments(source, source_box, target, target_box)
@@ -105,10 +108,29 @@ def test_links_are_hidden_below_every_higher_plane_they_pass():
     assert hidden_somewhere  # the case is a real one
 
 
+def test_centre_links_run_from_edge_to_edge():
+    """A channel figure's link leaves its source box at the box's edge and stops at the target's."""
+    scene = scene_for(Conv2d(5, 3, in_channels=2, out_channels=2))
+    lay = layout(scene.planes, "paper", columns=True)
+    link = scene.step(4).links[-1]  # slice → output cell
+    [(a, b)] = lay.link_segments(link.source, link.source_box, link.target, link.target_box, centres=True)
+    source, target = lay.placements[link.source], lay.placements[link.target]
+    x, y = source.to_plane(a)
+    assert min(abs(x), abs(x - 3), abs(y), abs(y - 3)) < 1e-9  # on the slice's outline
+    r0, c0, r1, c1 = link.target_box
+    x, y = target.to_plane(b)
+    assert c0 - 1e-9 <= x <= c1 + 1e-9 and r0 - 1e-9 <= y <= r1 + 1e-9
+    assert min(abs(x - c0), abs(x - c1), abs(y - r0), abs(y - r1)) < 1e-9  # on the cell's outline
+
+
 def test_unknown_style():
     with pytest.raises(ValueError, match="unknown style 'cubist'"):
         layout(_planes(Conv2d(4, 3)), "cubist")
 
 
 def test_shear_matrix_is_the_papers():
-    np.testing.assert_allclose(PAPER_SHEAR, [[1, -0.7], [0.5, 0.65]])
+    """The paper's TikZ: a column goes right and up by half a cell, a row right by 0.7 and down."""
+    column = PAPER_SHEAR @ np.array([1.0, 0.0])
+    row = PAPER_SHEAR @ np.diag([1.0, -1.0]) @ np.array([0.0, 1.0])
+    np.testing.assert_allclose(column, [1.0, 0.5])
+    np.testing.assert_allclose(row, [0.7, -0.65])
