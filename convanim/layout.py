@@ -83,13 +83,14 @@ class Layout:
         """
         start = self.placements[source].to_screen(box_corners(source_box))
         end = self.placements[target].to_screen(box_corners(target_box))
-        if centres:  # from edge to edge: the line leaves the source box and enters the target's
-            a, b = start.mean(axis=0), end.mean(axis=0)
-            leave = _crossing(_Box(self.placements[source], source_box), a, b)
-            enter = _crossing(_Box(self.placements[target], target_box), a, b)
-            t0 = leave[1] if leave is not None else 0.0
-            t1 = enter[0] if enter is not None else 1.0
-            start, end = (a + t0 * (b - a))[None], (a + t1 * (b - a))[None]
+        if centres:  # a wire between columns: out of the source box's right tip, across the gap, into the target
+            out = start[start[:, 0].argmax()] + [WIRE_CLEARANCE, 0.0]
+            tip = self.placements[target].corners()
+            into = tip[tip[:, 0].argmin()] - [WIRE_CLEARANCE, 0.0]
+            centre = end.mean(axis=0)
+            enter = _crossing(_Box(self.placements[target], target_box), into, centre)
+            stop = into + (enter[0] if enter is not None else 1.0) * (centre - into)
+            return np.array([[out, into], [into, stop]])
         low, high = self.placements[source].level, self.placements[target].level
         rise = high - low if abs(high - low) > 1e-9 else 1.0
         hiders = [p for k, p in enumerate(self.placements) if k != source and p.level > low + 1e-9]
@@ -103,6 +104,9 @@ class Layout:
                     hidden.append((crossing[0], min(crossing[1], below_until)))
             pieces += [np.stack([a + t0 * (b - a), a + t1 * (b - a)]) for t0, t1 in _uncovered(hidden)]
         return np.array(pieces).reshape(-1, 2, 2)
+
+
+WIRE_CLEARANCE = 0.25  # cells between a wire's bends and the planes it passes
 
 
 class _Box:
@@ -204,8 +208,8 @@ def _columns(planes: Sequence[Plane], matrix: np.ndarray, name_room: float, text
         width = max(boxes[k][1][0] - boxes[k][0][0] for k in members)
         for k in members:
             lo, hi = boxes[k]
-            centre = np.array([x + width / 2, centres[k] + shift[volume]])
-            offset = centre - (lo + hi) / 2
+            # left-aligned: a wire into any plane of the column passes left of all of them
+            offset = np.array([x - lo[0], centres[k] + shift[volume] - (lo[1] + hi[1]) / 2])
             placements[k] = Placement(matrix, offset, planes[k].grid.shape)
         x += width + COLUMN_GAP
     return Layout(tuple(placements), draws_links=True)

@@ -214,15 +214,18 @@ class Geometry:
             if needed <= text_scale * 1.01:
                 break
             text_scale = needed * 1.02  # a little over, as the larger text shrinks the cells a little
-        value_px, weight_px = _digits_px(size)  # as large as the cell allows, but for forced sizes no smaller
+        value_px, weight_px = _digits_px(size)  # as large as the cell allows; no smaller than legible...
         if (value or weight) and not numbers_fit(matrix, size, value, weight, theme.font, value_px, weight_px):
-            floor = 0.0 if forced else min(VALUE_PX / value_px, WEIGHT_PX / weight_px)
-            low, high = floor, 1.0
+            floors = (0.0, 0.0) if forced else (VALUE_PX, WEIGHT_PX)  # ...unless the size was forced
+
+            def sized(t: float) -> Tuple[float, float]:
+                return max(floors[0], t * value_px), max(floors[1], t * weight_px)
+
+            low, high = 0.0, 1.0
             for _ in range(14):
                 mid = (low + high) / 2
-                fits = numbers_fit(matrix, size, value, weight, theme.font, mid * value_px, mid * weight_px)
-                low, high = (mid, high) if fits else (low, mid)
-            value_px, weight_px = max(low, 0.05) * value_px, max(low, 0.05) * weight_px
+                low, high = (mid, high) if numbers_fit(matrix, size, value, weight, theme.font, *sized(mid)) else (low, mid)
+            value_px, weight_px = sized(max(low, 0.05))
         pixels_wide = int(math.ceil((xmax - xmin + margins) * size - 1e-6))
         pixels_high = int(math.ceil((ymax - ymin + margins) * size - 1e-6))
         return cls(lay, tuple(annotations), tuple(phases), (xmin, ymin, xmax, ymax), float(size), pixels_wide,

@@ -108,18 +108,18 @@ def test_links_are_hidden_below_every_higher_plane_they_pass():
     assert hidden_somewhere  # the case is a real one
 
 
-def test_centre_links_run_from_edge_to_edge():
-    """A channel figure's link leaves its source box at the box's edge and stops at the target's."""
+def test_channel_links_are_wires_across_the_gap_between_columns():
+    """A channel figure's link leaves its source box at its right tip, crosses the gap between
+    the columns, enters the target plane at its left tip and stops at the target cell's edge."""
     scene = scene_for(Conv2d(5, 3, in_channels=2, out_channels=2))
     lay = layout(scene.planes, "paper", columns=True)
     link = scene.step(4).links[-1]  # slice → output cell
-    [(a, b)] = lay.link_segments(link.source, link.source_box, link.target, link.target_box, centres=True)
-    source, target = lay.placements[link.source], lay.placements[link.target]
-    x, y = source.to_plane(a)
-    assert min(abs(x), abs(x - 3), abs(y), abs(y - 3)) < 1e-9  # on the slice's outline
+    (a, bend), (bend2, b) = lay.link_segments(link.source, link.source_box, link.target, link.target_box, centres=True)
+    np.testing.assert_allclose(bend, bend2)
+    source, target = lay.placements[link.source].corners(), lay.placements[link.target].corners()
+    assert a[0] > source[:, 0].max() and bend[0] < target[:, 0].min()  # the bends sit in the gap
     r0, c0, r1, c1 = link.target_box
-    x, y = target.to_plane(b)
-    assert c0 - 1e-9 <= x <= c1 + 1e-9 and r0 - 1e-9 <= y <= r1 + 1e-9
+    x, y = lay.placements[link.target].to_plane(b)
     assert min(abs(x - c0), abs(x - c1), abs(y - r0), abs(y - r1)) < 1e-9  # on the cell's outline
 
 
