@@ -43,6 +43,7 @@ VALUE_SHARE, WEIGHT_SHARE = 0.38, 0.22  # ...or these shares of a larger cell
 WEIGHT_AT = (0.72, 0.74)  # a weight's centre in its cell (column, row fractions)...
 VALUE_BY_WEIGHT_AT = (0.4, 0.4)  # ...and a value's on a plane that carries weights (else the middle)
 TEXT_GAP_PX = 1.5  # around digits: no line comes closer
+EQUATION_ROOM = 16.0  # cells: a figure narrower than this widens to write its equation whole
 MIN_TEXT_PX = 11.0  # names and captions stay legible however small the cells
 FIT_WIDTH_PX = 1000.0  # a large grid shrinks its cells to stay about this wide...
 FIT_SIDE_PX = 1400.0  # ...and a tall stack of planes about this high...
@@ -267,9 +268,11 @@ def _arrangement(scene: Scene, style: str, theme: Theme, labels: bool, text_scal
     if line is not None:
         em = CAPTION_EM * text_scale
         ymin = min(ymin, line - _digit_height(theme.font) * em)
-        if len(scene):  # room for the first step's equation, however short it can be cut
-            shortest = _equation_runs(scene.step(0).equation, 0.0, em, theme)
-            half = max((x1 for _, x1, *_ in shortest), default=0.0) / 2
+        if len(scene):  # room for the first step's equation: whole if a little widening does it, else cut
+            equation = scene.step(0).equation
+            room = max(xmax - xmin, EQUATION_ROOM)
+            runs = _equation_runs(equation, room, em, theme) or [("", 0.0, 0.0, -1, False)]
+            half = runs[-1][2] / 2
             middle = (xmin + xmax) / 2
             xmin, xmax = min(xmin, middle - half), max(xmax, middle + half)
     return lay, annotations, phases, (xmin, ymin, xmax, ymax), line
