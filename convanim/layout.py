@@ -75,7 +75,8 @@ class Layout:
         return (*pts.min(axis=0), *pts.max(axis=0))  # type: ignore[return-value]
 
     def link_segments(self, source: int, source_box: Box, target: int, target_box: Box, centres: bool = False) -> np.ndarray:
-        """Segments (n, 2, 2) joining the boxes' matching corners (or their centres), as far as they are seen.
+        """Segments (n, 2, 2) joining the boxes' matching corners, as far as they are seen; or with
+        ``centres`` a wire from the source plane to the target plane across the gap between columns.
 
         A link rises from the source plane's level to the target's. Where it is still below a
         higher plane's level (the target's, one stacked in between, or one above), and that
@@ -83,14 +84,12 @@ class Layout:
         """
         start = self.placements[source].to_screen(box_corners(source_box))
         end = self.placements[target].to_screen(box_corners(target_box))
-        if centres:  # a wire between columns: out of the source box's right tip, across the gap, into the target
-            out = start[start[:, 0].argmax()] + [WIRE_CLEARANCE, 0.0]
-            tip = self.placements[target].corners()
-            into = tip[tip[:, 0].argmin()] - [WIRE_CLEARANCE, 0.0]
-            centre = end.mean(axis=0)
-            enter = _crossing(_Box(self.placements[target], target_box), into, centre)
-            stop = into + (enter[0] if enter is not None else 1.0) * (centre - into)
-            return np.array([[out, into], [into, stop]])
+        if centres:  # a wire between columns: from the source plane's right tip to the target plane's left
+            # tip, across the gap; tip to tip, so that it never runs along a row of numbers (the
+            # highlights say which cells)
+            out, into = self.placements[source].corners(), self.placements[target].corners()
+            out, into = out[out[:, 0].argmax()] + [WIRE_CLEARANCE, 0.0], into[into[:, 0].argmin()] - [WIRE_CLEARANCE, 0.0]
+            return np.array([[out, into]])
         low, high = self.placements[source].level, self.placements[target].level
         rise = high - low if abs(high - low) > 1e-9 else 1.0
         hiders = [p for k, p in enumerate(self.placements) if k != source and p.level > low + 1e-9]

@@ -39,7 +39,7 @@ class Plane:
 @dataclass(frozen=True)
 class Link:
     """Connector lines from a box on one plane to a box on another: four between the boxes'
-    corners (the paper's frustum), or with ``centres`` one between their middles."""
+    corners (the paper's frustum), or with ``centres`` one wire between the two planes."""
 
     source: int
     source_box: Box

@@ -109,18 +109,15 @@ def test_links_are_hidden_below_every_higher_plane_they_pass():
 
 
 def test_channel_links_are_wires_across_the_gap_between_columns():
-    """A channel figure's link leaves its source box at its right tip, crosses the gap between
-    the columns, enters the target plane at its left tip and stops at the target cell's edge."""
+    """A channel figure's link runs from its source plane's right tip to its target plane's left
+    tip, across the gap between the columns and over nothing else."""
     scene = scene_for(Conv2d(5, 3, in_channels=2, out_channels=2))
     lay = layout(scene.planes, "paper", columns=True)
-    link = scene.step(4).links[-1]  # slice → output cell
-    (a, bend), (bend2, b) = lay.link_segments(link.source, link.source_box, link.target, link.target_box, centres=True)
-    np.testing.assert_allclose(bend, bend2)
-    source, target = lay.placements[link.source].corners(), lay.placements[link.target].corners()
-    assert a[0] > source[:, 0].max() and bend[0] < target[:, 0].min()  # the bends sit in the gap
-    r0, c0, r1, c1 = link.target_box
-    x, y = lay.placements[link.target].to_plane(b)
-    assert min(abs(x - c0), abs(x - c1), abs(y - r0), abs(y - r1)) < 1e-9  # on the cell's outline
+    for link in scene.step(4).links:
+        [(a, b)] = lay.link_segments(link.source, link.source_box, link.target, link.target_box, centres=True)
+        source, target = lay.placements[link.source].corners(), lay.placements[link.target].corners()
+        assert 0 < a[0] - source[:, 0].max() < 0.5 and 0 < target[:, 0].min() - b[0] < 0.5
+        assert abs(a[1] - source[source[:, 0].argmax(), 1]) < 1e-9 and abs(b[1] - target[target[:, 0].argmin(), 1]) < 1e-9
 
 
 def test_unknown_style():
