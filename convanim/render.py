@@ -43,11 +43,18 @@ VALUE_SHARE, WEIGHT_SHARE = 0.38, 0.22  # ...or these shares of a larger cell
 WEIGHT_AT = (0.72, 0.74)  # a weight's centre in its cell (column, row fractions)...
 VALUE_BY_WEIGHT_AT = (0.4, 0.4)  # ...and a value's on a plane that carries weights (else the middle)
 TEXT_GAP_PX = 1.5  # around digits: no line comes closer
+WEIGHT_PAD_PX = 1.5  # a weight sits on a chip of the kernel's colour, this much larger than its digits
 EQUATION_ROOM = 16.0  # cells: a figure narrower than this widens to write its equation whole
 MIN_TEXT_PX = 11.0  # names and captions stay legible however small the cells
 FIT_WIDTH_PX = 1000.0  # a large grid shrinks its cells to stay about this wide...
 FIT_SIDE_PX = 1400.0  # ...and a tall stack of planes about this high...
 MIN_CELL_PX = 4.0  # ...down to this
+
+
+def _chip(vertices: np.ndarray, pad: float) -> np.ndarray:
+    """The rectangle under a weight's digits: their box, ``pad`` larger on every side."""
+    (x0, y0), (x1, y1) = vertices.min(axis=0) - pad, vertices.max(axis=0) + pad
+    return np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]])
 
 
 def _cut(segments: np.ndarray, boxes: np.ndarray) -> List[np.ndarray]:
@@ -143,7 +150,8 @@ def numbers_fit(matrix: np.ndarray, cell_px: float, value: str, weight: str, fon
         at = VALUE_BY_WEIGHT_AT if weight else (0.5, 0.5)
         boxes.append(_text_box(value, font, value_px / digit / cell_px, matrix @ np.array(at)))
     if weight:
-        boxes.append(_text_box(weight, font, weight_px / digit / cell_px, matrix @ np.array(WEIGHT_AT)))
+        pad = WEIGHT_PAD_PX / cell_px
+        boxes.append(_text_box(weight, font, weight_px / digit / cell_px, matrix @ np.array(WEIGHT_AT)) + [-pad, -pad, pad, pad])
     if not all(_inside(b, polygon, margin) for b in boxes):
         return False
     if len(boxes) == 2:
@@ -542,11 +550,11 @@ class Renderer:
         """(n, 4) screen boxes (x0, y0, x1, y1) around the labels' digits, with a gap for lines."""
         if not labels:
             return np.empty((0, 4))
-        gap = TEXT_GAP_PX / self.cell_px
         boxes = []
         for label in labels:
             if label.kind == "fill":
                 continue
+            gap = (TEXT_GAP_PX + (WEIGHT_PAD_PX if label.kind == "weight" else 0.0)) / self.cell_px
             vertices, _ = self._label_outline(label)
             boxes.append([*(vertices.min(axis=0) - gap), *(vertices.max(axis=0) + gap)])
         return np.array(boxes).reshape(-1, 4)
@@ -593,14 +601,15 @@ class Renderer:
         self._labels = self._text_collection([], animated=True)
         self._erasers = PolyCollection([], linewidths=0, animated=True)
         self._fills = self._fill_collection([], [], animated=True)
-        for artist in (self._erasers, self._fills, *self._highlights, *self._marks, self._links):
+        self._chips = PolyCollection([], facecolors=[_rgba(theme.kernel_fill)], linewidths=0, animated=True)
+        for artist in (self._erasers, self._fills, *self._highlights, *self._marks, self._links, self._chips):
             self.axes.add_collection(artist, autolim=False)
         self.axes.add_collection(self._labels, autolim=False)
         # Erasers clear the cells whose values change and fills paint the cells computed; links
         # run above their source plane and below every later one; text goes on top. (The
         # z-order says the same to a vector backend.)
         moving = [self._erasers, self._fills, self._highlights[0], self._links, *self._highlights[1:], *self._marks,
-                  self._labels]
+                  self._chips, self._labels]
         for n, artist in enumerate(moving):
             artist.set_zorder(3 + n / 100)
         return moving
@@ -661,6 +670,8 @@ class Renderer:
         self._fills.set_facecolors(colours or [(0, 0, 0, 0)])
         show(self._fills, fills, self._fills.set_verts)
         outlines = [self._label_outline(label) for label in texts]
+        chips = [_chip(v, WEIGHT_PAD_PX / self.cell_px) for (v, _), label in zip(outlines, texts) if label.kind == "weight"]
+        show(self._chips, chips, self._chips.set_verts)
         inks = [_rgba(self.theme.text)] * len(outlines)
         if self.geometry.phases:
             outlines.append(self.geometry.phases[step.phase])
