@@ -202,7 +202,7 @@ def frame_count(spec, view: str = "gather") -> int:
     if isinstance(spec, Checkerboard):
         return 1
     if isinstance(spec, DilatedStack):
-        return len(spec.dilations) + 1
+        return len(spec.dilations)  # frame j: one cell of layer j and its field
     if view == "scatter":
         return spec.input_size[0] * spec.input_size[1]
     total = 0

@@ -405,12 +405,26 @@ def interior_overlaps(spec) -> Optional[Tuple[int, ...]]:
     return tuple(sorted({int(v) for v in inner.ravel()})) if inner.size else None
 
 
-def dependencies(stack) -> Tuple[np.ndarray, ...]:
-    """For the middle cell of the stack's last layer, the cells of every layer it depends on:
-    boolean masks, the input first. Read off each layer's sweep, as the frames are."""
+def centre_cells(stack) -> Tuple[Tuple[int, int], ...]:
+    """One cell of every layer, the first layer's first: the middle cell of the last layer, and
+    below it, each layer's cell under the middle tap of the kernel of the cell above. Their
+    receptive fields share a centre on the input (exactly, for an odd kernel)."""
     layers = stack.layers()
     size = layers[-1].output_size
-    return tuple(_depends(layers, len(layers), (size[0] // 2, size[1] // 2)))
+    cells = [(size[0] // 2, size[1] // 2)]
+    for layer in layers[:0:-1]:  # from the last layer down to the first
+        (kh, kw), (sh, sw), (dh, dw) = layer.kernel_size, layer.stride, layer.dilation
+        r, c = cells[-1]
+        cells.append((r * sh + dh * (kh // 2), c * sw + dw * (kw // 2)))
+    return tuple(reversed(cells))
+
+
+def receptive_field_masks(stack) -> Tuple[Tuple[np.ndarray, ...], ...]:
+    """For each layer j (from 1), the cells that one cell of it (:func:`centre_cells`) depends on:
+    boolean masks of the input and of layers 1..j, the input first. The input's mask is the
+    cell's receptive field. Read off each layer's sweep, as the frames are."""
+    layers = stack.layers()
+    return tuple(tuple(_depends(layers, j, cell)) for j, cell in enumerate(centre_cells(stack), start=1))
 
 
 def receptive_field_sizes(stack) -> Tuple[Pair, ...]:

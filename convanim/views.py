@@ -16,8 +16,8 @@ import numpy as np
 from .scene import Label, Link, Plane, Scene, Step, Sweeping, build_scene
 from .spec import Checkerboard, ConvTranspose2d, DilatedStack, caption, stages_of
 from .sweep import Cell, Grid, sweep_of
-from .values import Numbers, ScatterNumbers, StagedNumbers, dependencies, format_value, interior_overlaps, \
-    overlap_counts, receptive_field_sizes, scatter_canvas, stamps
+from .values import Numbers, ScatterNumbers, StagedNumbers, format_value, interior_overlaps, \
+    overlap_counts, receptive_field_masks, receptive_field_sizes, scatter_canvas, stamps
 
 VIEWS = ("gather", "scatter")
 
@@ -100,39 +100,43 @@ def checkerboard_scene(spec: Checkerboard, labels: bool = True) -> Scene:
 
 
 def receptive_field_scene(spec: DilatedStack, labels: bool = True) -> Scene:
-    """Layer by layer, from one output cell down to the input: the cells it depends on."""
-    masks = dependencies(spec)
-    sizes = receptive_field_sizes(spec)
+    """Layer by layer, the receptive field growing on the input: frame j shows one cell of layer
+    j and the cells it depends on in every layer below it, down to the input, where they make
+    up the receptive field of j layers. The cells are chosen so that the fields share a centre."""
+    masks = receptive_field_masks(spec)
     layers = spec.layers()
     n = len(layers)
+    sizes = [(masks[0][0].shape[0], masks[0][0].shape[1])] + [layer.output_size for layer in layers]
     planes = tuple(
-        Plane("input" if k == 0 else f"layer {k}", Grid.dense(mask.shape, Cell.DATA if k == 0 else Cell.RESULT), volume=k)
-        for k, mask in enumerate(masks)
+        Plane("input" if k == 0 else f"layer {k}", Grid.dense(size, Cell.DATA if k == 0 else Cell.RESULT), volume=k)
+        for k, size in enumerate(sizes)
     )
-    cells = [np.argwhere(mask) for mask in masks]
-    phases = [f"layer {n}: one output cell"]
-    for j in range(1, n + 1):
-        k = n - j
-        rows, cols = np.nonzero(masks[k])
-        span = f"{rows.max() - rows.min() + 1}x{cols.max() - cols.min() + 1}"
-        phases.append(f"{'the input' if k == 0 else f'layer {k}'}: the cells it depends on span {span}"
-                      f" (d={spec.dilations[k]}, s={spec.strides[k]})")
-
-    def box(k: int):
-        rows, cols = np.nonzero(masks[k])
-        return (int(rows.min()), int(cols.min()), int(rows.max()) + 1, int(cols.max()) + 1)
+    empty = np.empty((0, 2), dtype=int)
+    phases = []
+    for j, below in enumerate(masks, start=1):
+        (r0, c0, r1, c1), count = _box(below[0]), int(below[0].sum())
+        gaps = f", {count} of the {(r1 - r0) * (c1 - c0)} cells read" if count < (r1 - r0) * (c1 - c0) else ""
+        phases.append(f"{j} layer{'s' if j > 1 else ''}: {r1 - r0}x{c1 - c0} on the input{gaps}")
 
     def make_step(index: int) -> Step:
-        lit = [cells[k] if k >= n - index else np.empty((0, 2), dtype=int) for k in range(n + 1)]
-        links = (Link(n - index, box(n - index), n - index + 1, box(n - index + 1)),) if index else ()
+        below = masks[index]  # the input and layers 1..index+1
+        lit = [np.argwhere(below[k]) if k < len(below) else empty for k in range(n + 1)]
+        links = tuple(Link(k, _box(below[k]), k + 1, _box(below[k + 1])) for k in range(len(below) - 1))
         return Step(index, tuple(lit), links, phase=index)
 
     note = ""
     if labels:
-        fields = ", ".join(_pair(s) for s in sizes)
-        note = (f"k={spec.kernel_size}, dilations {','.join(map(str, spec.dilations))}: receptive fields {fields};"
-                f" {spec.kernel_size ** 2} weights a layer")
-    return Scene(planes, n + 1, make_step, note, tuple(phases))
+        fields = ", ".join(_pair(s) for s in receptive_field_sizes(spec))
+        strides = f", strides {','.join(map(str, spec.strides))}" if any(s > 1 for s in spec.strides) else ""
+        note = (f"k={spec.kernel_size}, dilations {','.join(map(str, spec.dilations))}{strides}: receptive fields"
+                f" {fields}; {spec.kernel_size ** 2} weights a layer")
+    return Scene(planes, n, make_step, note, tuple(phases))
+
+
+def _box(mask: np.ndarray):
+    """The box (row0, col0, row1, col1) around a mask's cells."""
+    rows, cols = np.nonzero(mask)
+    return (int(rows.min()), int(cols.min()), int(rows.max()) + 1, int(cols.max()) + 1)
 
 
 def _pair(pair) -> str:

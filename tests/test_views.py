@@ -92,13 +92,47 @@ def test_receptive_fields_from_the_sweeps(dilations, strides, sizes):
     assert [h for h, w in receptive_field_sizes(stack)] == sizes == list(stack.receptive_fields())
 
 
-def test_receptive_field_scene_walks_down_the_layers():
-    scene = Animation(DilatedStack(3, [1, 2, 4])).scene
+def test_receptive_field_scene_grows_the_field_on_the_input_one_layer_a_frame():
+    scene = Animation(DilatedStack(3, [1, 2, 4]), labels=True).scene
     assert [p.name for p in scene.planes] == ["input", "layer 1", "layer 2", "layer 3"]
-    assert len(scene) == 4
-    lit = [[len(cells) for cells in scene.step(i).highlights] for i in range(4)]
-    assert lit == [[0, 0, 0, 1], [0, 0, 9, 1], [0, 49, 9, 1], [225, 49, 9, 1]]
     assert [p.grid.shape for p in scene.planes] == [(17, 17), (15, 15), (11, 11), (3, 3)]  # valid: fields stay inside
+    assert scene.caption == "k=3, dilations 1,2,4: receptive fields 3, 7, 15; 9 weights a layer"
+    assert scene.phases == ("1 layer: 3x3 on the input", "2 layers: 7x7 on the input", "3 layers: 15x15 on the input")
+    lit = [[len(cells) for cells in scene.step(i).highlights] for i in range(len(scene))]
+    assert lit == [[9, 1, 0, 0], [49, 9, 1, 0], [225, 49, 9, 1]]  # one cell of layer j, and all it depends on below
+    assert [len(scene.step(i).links) for i in range(3)] == [1, 2, 3]  # a link down to each layer below
+    centres = [scene.step(i).highlights[0].mean(axis=0).tolist() for i in range(3)]
+    assert centres == [[8, 8]] * 3  # the fields grow around one centre
+
+
+def _drawn_fields(scene):
+    """The height and width of the box the input's highlighted cells span, frame by frame."""
+    out = []
+    for step in scene:
+        cells = step.highlights[0]
+        out.append(tuple(int(v) for v in cells.max(axis=0) - cells.min(axis=0) + 1))
+    return out
+
+
+@pytest.mark.parametrize(
+    "k, dilations, strides",
+    [(3, (1, 2, 4), None), (3, (1, 1, 1), (2, 2, 1)), (2, (1, 2), None), (3, (2,), None), (5, (1, 3), (2, 1))],
+)
+def test_the_field_drawn_on_the_input_is_the_captioned_one(k, dilations, strides):
+    stack = DilatedStack(k, dilations, strides)
+    scene = Animation(stack, labels=True).scene
+    sizes = receptive_field_sizes(stack)
+    assert _drawn_fields(scene) == list(sizes) == [(f, f) for f in stack.receptive_fields()]
+    assert scene.caption.split("receptive fields ")[1].split(";")[0] == ", ".join(str(h) for h, _ in sizes)
+    assert [p.split(" on the input")[0].split(": ")[1] for p in scene.phases] == [f"{h}x{w}" for h, w in sizes]
+    for j, step in enumerate(scene, start=1):  # frame j: one cell of layer j, and nothing above it
+        assert len(step.highlights[j]) == 1
+        assert all(len(h) == 0 for h in step.highlights[j + 1 :])
+
+
+def test_a_dilated_field_with_gaps_says_how_many_cells_it_reads():
+    scene = Animation(DilatedStack(3, [2])).scene
+    assert scene.phases == ("1 layer: 5x5 on the input, 9 of the 25 cells read",)
 
 
 @pytest.mark.parametrize(
@@ -149,7 +183,7 @@ def test_view_commands(tmp_path, monkeypatch):
     result = CliRunner().invoke(cli, ["receptive-field", "--k", "3", "--dilations", "1,2,4", "-o", "r.gif"])
     assert (result.exit_code, result.stdout, result.stderr) == (0, "r.gif\n", "receptive fields: 3x3, 7x7, 15x15\n")
     with Image.open(tmp_path / "r.gif") as im:
-        assert im.n_frames == 4
+        assert im.n_frames == 3
 
 
 def test_info_of_the_views():
