@@ -375,6 +375,20 @@ class ScatterNumbers:
         return self.canvas[ph : ph + oh, pw : pw + ow]
 
 
+def stamp_counts(spec: ConvTranspose2d) -> ScatterNumbers:
+    """The scatter of a unit input through a unit kernel: its running sums count, after each
+    input cell's stamp, how many stamps each stamped cell has received (``canvas``: in all)."""
+    return ScatterNumbers(Numbers.of(spec, np.ones(spec.input_size, dtype=int), np.ones(spec.kernel_size, dtype=int)))
+
+
+def legend_counts(low: int, high: int, most: int = 9) -> Tuple[int, ...]:
+    """The counts a heatmap's legend shows: every one from ``low`` to ``high``, or, if that is
+    more than ``most``, ``most`` of them evenly spaced, both ends included."""
+    if high - low + 1 <= most:
+        return tuple(range(low, high + 1))
+    return tuple(int(v) for v in np.unique(np.round(np.linspace(low, high, most)).astype(int)))
+
+
 def overlap_counts(spec) -> np.ndarray:
     """How many kernel stamps land on each output cell, after ``spec.layers`` transposed
     convolutions with all-ones kernels (the checkerboard's heights)."""

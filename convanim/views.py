@@ -13,11 +13,11 @@ from typing import Optional
 
 import numpy as np
 
-from .scene import Label, Link, Plane, Scene, Step, Sweeping, build_scene
+from .scene import Equation, Label, Link, Plane, Scene, Step, Sweeping, Term, build_scene
 from .spec import Checkerboard, ConvTranspose2d, DilatedStack, caption, stages_of
 from .sweep import Cell, Grid, sweep_of
-from .values import Numbers, ScatterNumbers, StagedNumbers, format_value, interior_overlaps, \
-    overlap_counts, receptive_field_masks, receptive_field_sizes, scatter_canvas, stamps
+from .values import Numbers, ScatterNumbers, StagedNumbers, figure_format, format_value, interior_overlaps, \
+    legend_counts, overlap_counts, receptive_field_masks, receptive_field_sizes, scatter_canvas, stamp_counts, stamps
 
 VIEWS = ("gather", "scatter")
 
@@ -47,37 +47,87 @@ COLUMN_ORDER = {"spatial-separable": (3, 0, 1, 2)}
 
 
 def scatter_scene(spec: ConvTranspose2d, numbers: Optional[Numbers] = None, precision: int = 1, caption: str = "") -> Scene:
-    """One frame per input cell: it stamps the kernel, scaled by its value, onto the output,
-    whose cells keep running sums. The output is drawn whole, before the padding crops it: the
-    cropped border is dashed."""
+    """One frame per input cell: it stamps the kernel, scaled by its value, onto the output.
+
+    The output is drawn whole, before the padding crops it (the cropped border dashed); each of
+    its cells is coloured by how many stamps it has received so far, as the legend beside the
+    input ("stamps") reads. With numbers, the stamped cells keep running sums, and each frame
+    writes out the sums it updates: ``stamping x[0,1] = 2: o[0,2] = 3 + 2·1 = 5; …``.
+    """
     if not isinstance(spec, ConvTranspose2d):
         raise TypeError("the scatter view is for transposed convolutions")
     canvas = scatter_canvas(spec)
     (ph, pw), (oh, ow) = spec.padding, spec.output_size
-    output = Grid(canvas, ph + np.arange(oh), pw + np.arange(ow), Cell.RESULT)
+    output = Grid(canvas, ph + np.arange(oh), pw + np.arange(ow), Cell.PENDING)  # blank until stamped
+    kept = np.zeros(canvas, dtype=bool)
+    kept[ph : ph + oh, pw : pw + ow] = True
+    counts = stamp_counts(spec)  # unit input, unit kernel: the running sums are stamp counts
+    most = max(int(counts.canvas[kept].max()), 1)
+    shown = legend_counts(0, most)
+    legend = Plane("stamps", Grid.dense((1, len(shown))), np.array([[str(c) for c in shown]], dtype=object),
+                   beside=True, levels=np.array([shown], dtype=float) / most)
     source = Grid.dense(spec.input_size, Cell.DATA)
     scatter = ScatterNumbers(numbers) if numbers is not None else None
-    inputs = weights = None
+    fmt = inputs = weights = None
     if numbers is not None:
-        inputs = [[format_value(v, precision) for v in row] for row in numbers.input.astype(float)]
-        weights = [format_value(v, precision) for v in numbers.kernel.astype(float).ravel()]
-    planes = (Plane("input", source, np.array(inputs, dtype=object) if inputs else None), Plane("output", output))
+        x, w = numbers.input.astype(float), numbers.kernel.astype(float)
+        fmt = figure_format([x, w, scatter.sums], precision)
+        inputs = np.array([[fmt(v) for v in row] for row in x], dtype=object)
+        weights = [fmt(v) for v in w.ravel()]
+    planes = (Plane("input", source, inputs), Plane("output", output, volume=1), legend)
     width = spec.input_size[1]
+    empty = np.empty((0, 2), dtype=int)
 
     def make_step(index: int) -> Step:
         r, c = divmod(index, width)
         at = stamps(spec, r, c)
         box = (int(at[:, 0].min()), int(at[:, 1].min()), int(at[:, 0].max()) + 1, int(at[:, 1].max()) + 1)
         link = Link(0, (r, c, r + 1, c + 1), 1, box)
-        highlights = (np.array([[r, c]]), at)
-        if scatter is None:
-            return Step(index, highlights, (link,))
+        highlights = (np.array([[r, c]]), at, empty)
         cells = [(int(y), int(x)) for y, x in at]
-        labels = [Label(0, (r, c), inputs[r][c])] + [Label(1, cell, w, "weight") for cell, w in zip(cells, weights)]
-        sums = [Label(1, cell, format_value(v, precision), replace=True) for cell, v in zip(cells, scatter.sums[index])]
-        return Step(index, highlights, (link,), tuple(labels), tuple(sums))
+        fills = tuple(Label(1, cell, "", "fill", level=n / most)
+                      for cell, n in zip(cells, counts.sums[index]) if kept[cell])
+        if scatter is None:
+            return Step(index, highlights, (link,), reveals=fills)
+        labels = [Label(0, (r, c), inputs[r, c])] + [Label(1, cell, w, "weight") for cell, w in zip(cells, weights)]
+        sums = tuple(Label(1, cell, fmt(v), replace=True) for cell, v in zip(cells, scatter.sums[index]))
+        return Step(index, highlights, (link,), tuple(labels), fills + sums, equation=equation(index, r, c, cells))
 
-    return Scene(planes, spec.input_size[0] * spec.input_size[1], make_step, caption)
+    def equation(index: int, r: int, c: int, cells) -> Equation:
+        """The sums this stamp updates, in kernel order (the cells stamped before come first, as
+        stamps run row by row); a sum that already held a stamp is emphasised."""
+        value = float(numbers.input[r, c])
+        terms = []
+        for t, cell in enumerate(cells):
+            if not kept[cell]:
+                continue  # cropped: not a cell of o
+            name = f"o[{cell[0] - ph},{cell[1] - pw}]"
+            product = _product(inputs[r, c], weights[t])
+            new = scatter.sums[index][t]
+            if counts.sums[index][t] > 1:
+                old = new - value * float(numbers.kernel.ravel()[t])
+                terms.append(Term(f"{name} = {fmt(old)} + {product} = {fmt(new)}", strong=True))
+            else:
+                terms.append(Term(f"{name} = {product} = {fmt(new)}"))
+        return Equation(f"stamping x[{r},{c}] = {inputs[r, c]}:", tuple(terms) or (Term("every cell it reaches is cropped"),),
+                        joiner="; ")
+
+    widest = None
+    if numbers is not None:
+        values = [*inputs.ravel(), *(fmt(v) for v in scatter.sums.ravel()), *legend.text.ravel()]
+        widest = (_widest(values), _widest(weights))
+    return Scene(planes, spec.input_size[0] * spec.input_size[1], make_step, caption,
+                 equations=numbers is not None, widest=widest)
+
+
+def _product(x: str, w: str) -> str:
+    """``x·w``, a negative factor in parentheses: ``2·(−1)``."""
+    return "·".join(f"({v})" if v.startswith("−") else v for v in (x, w))
+
+
+def _widest(texts) -> str:
+    """The longest string; among equally long ones, one with a minus sign (the widest glyph)."""
+    return max(texts, key=lambda t: (len(t), "−" in t), default="")
 
 
 def checkerboard_scene(spec: Checkerboard, labels: bool = True) -> Scene:
