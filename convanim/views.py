@@ -9,11 +9,12 @@ new sequence of steps over the same primitives; none draws anything itself.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Optional
 
 import numpy as np
 
-from .scene import Equation, Label, Link, Plane, Scene, Step, Sweeping, Term, build_scene
+from .scene import Equation, Label, Link, Plane, Scene, Step, Sweeping, Term, build_scene, gather_scene
 from .spec import Checkerboard, ConvTranspose2d, DilatedStack, caption, stages_of
 from .sweep import Cell, Grid, sweep_of
 from .values import Numbers, ScatterNumbers, StagedNumbers, figure_format, format_value, interior_overlaps, \
@@ -31,6 +32,8 @@ def scene_for(spec, numbers=None, precision: int = 1, labels: bool = False, view
         return receptive_field_scene(spec, labels)
     if view == "scatter":
         return scatter_scene(spec, numbers, precision, text)
+    if labels and isinstance(spec, ConvTranspose2d):
+        return transposed_scene(spec, numbers, precision, text)
     stages = stages_of(spec)
     values = numbers.stages if isinstance(numbers, StagedNumbers) else (numbers,) * len(stages)
     sweepings = [
@@ -44,6 +47,65 @@ def scene_for(spec, numbers=None, precision: int = 1, labels: bool = False, view
 # Columns left to right; the full kernel's output left of the input, so that no stage's links
 # pass over a volume it does not touch.
 COLUMN_ORDER = {"spatial-separable": (3, 0, 1, 2)}
+
+
+def transposed_scene(spec: ConvTranspose2d, numbers: Optional[Numbers] = None, precision: int = 1,
+                     caption: str = "") -> Scene:
+    """The paper's (gather) view of a transposed convolution, labelled so that it says what it
+    draws: the input grid named as spread out and padded, its inserted zeros drawn unlike its
+    padding, a heading with how many of each, and with numbers the kernel twice, as stored and
+    rotated 180° as it slides (the footprint's weights are the rotated ones)."""
+    sweep = sweep_of(spec)
+    scene = gather_scene(sweep, numbers, precision, show_kernel=numbers is not None, caption=caption)
+    planes = list(scene.planes)
+    planes[0] = replace(planes[0], name=_spread_name(spec, sweep), distinct_zeros=True)
+    extra = 0
+    if len(planes) > 2 and planes[-1].beside:  # the kernel as PyTorch stores it, and as the sweep uses it
+        stored = planes[-1]
+        rotated = np.rot90(stored.text, 2)
+        planes[-1] = replace(stored, name="kernel (stored)")
+        planes.append(Plane("rotated 180°, as it slides", stored.grid, rotated, beside=True))
+        extra = 1
+    empty = np.empty((0, 2), dtype=int)
+
+    def make_step(index: int) -> Step:
+        step = scene.make_step(index)
+        return replace(step, highlights=step.highlights + (empty,) * extra)
+
+    return replace(scene, planes=tuple(planes), make_step=make_step, caption=caption, phases=(_spread_heading(spec),))
+
+
+def _spread_name(spec: ConvTranspose2d, sweep) -> str:
+    """The drawn grid's name: the input, and what was done to it (the grid is larger than the input)."""
+    kinds = sweep.source.kinds
+    lead = [d * (k - 1) - p for k, d, p in zip(spec.kernel_size, spec.dilation, spec.padding)]
+    done = []
+    if (kinds == Cell.ZERO).any():
+        done.append("spread out")
+    if (kinds == Cell.PADDING).any():
+        done.append("padded")
+    if min(lead) < 0:
+        done.append("cropped")
+    name = f"input {_size(spec.input_size)}"
+    return f"{name}, {', '.join(done[:-1]) + ' and ' if len(done) > 1 else ''}{done[-1]}" if done else name
+
+
+def _spread_heading(spec: ConvTranspose2d) -> str:
+    """How the drawn grid is made from the input: the zeros between its cells, the padding around."""
+    s = tuple(v - 1 for v in spec.stride)
+    lead = tuple(d * (k - 1) - p for k, d, p in zip(spec.kernel_size, spec.dilation, spec.padding))
+    reach = "d(k−1)" if spec.dilation != (1, 1) else "k−1"
+    parts = [f"s−1 = {_pair(s)} zero{'' if s == (1, 1) else 's'} between input cells" if max(s) > 0 else "no zeros between input cells (s=1)"]
+    cells = lambda v: f"{_pair(v)} cell{'' if v == (1, 1) else 's'}"  # noqa: E731
+    if min(lead) >= 0:
+        parts.append(f"{reach}−p = {cells(lead)} of padding around" if max(lead) > 0 else f"no padding ({reach}−p = 0)")
+    elif max(lead) <= 0:
+        parts.append(f"cropped by p−{'(k−1)' if reach == 'k−1' else reach} = {cells(tuple(-v for v in lead))}")
+    else:
+        parts.append(f"{reach}−p = {_pair(lead)} cells of padding (cropped where negative)")
+    if max(spec.output_padding) > 0:
+        parts.append(f"a = {_pair(spec.output_padding)} more at the bottom and right")
+    return "; ".join(parts)
 
 
 def scatter_scene(spec: ConvTranspose2d, numbers: Optional[Numbers] = None, precision: int = 1, caption: str = "") -> Scene:
@@ -191,3 +253,7 @@ def _box(mask: np.ndarray):
 
 def _pair(pair) -> str:
     return str(pair[0]) if pair[0] == pair[1] else f"{pair[0]}x{pair[1]}"
+
+
+def _size(pair) -> str:
+    return f"{pair[0]}x{pair[1]}"

@@ -286,3 +286,102 @@ def test_info_of_the_views():
     assert (data["interior_stamps"], data["even_overlap"]) == ([1, 2, 4], False)
     result = CliRunner().invoke(cli, ["info", "checkerboard", "--k", "4", "--s", "2", "--i", "9", "--json"])
     assert json.loads(result.stdout)["interior_stamps"] == [4]
+
+
+# ---- the transposed gather view, labelled ------------------------------------------------------
+
+
+def test_a_labelled_transposed_figure_names_the_spread_grid_and_shows_the_kernel_both_ways():
+    from convanim.views import scene_for
+
+    spec = ConvTranspose2d(3, 3, 2, 1, output_padding=1)
+    n = Numbers.of(spec)
+    scene = scene_for(spec, n, labels=True)
+    assert [p.name for p in scene.planes] == ["input 3x3, spread out and padded", "output", "kernel (stored)",
+                                              "rotated 180°, as it slides"]
+    assert scene.planes[0].grid.shape == (8, 8) and scene.planes[0].distinct_zeros
+    stored, rotated = scene.planes[2], scene.planes[3]
+    assert stored.beside and rotated.beside
+    assert stored.text.tolist() == [[str(v) for v in row] for row in n.kernel]
+    assert rotated.text.tolist() == [[str(v) for v in row] for row in np.rot90(n.kernel, 2)]
+    assert scene.phases == ("s−1 = 1 zero between input cells; k−1−p = 1 cell of padding around;"
+                            " a = 1 more at the bottom and right",)
+    assert scene.caption == "transposed: i=3, k=3, s=2, p=1, a=1 → o=6"  # the rotation is drawn, not told
+    step = scene.step(7)
+    assert len(step.highlights) == len(scene.planes) and step.phase == 0
+    footprint = [l.text for l in step.labels if l.kind == "weight"]  # the weights as they slide: the rotated ones
+    assert footprint == rotated.text.ravel().tolist()
+
+
+@pytest.mark.parametrize(
+    "spec, name, heading",
+    [
+        (ConvTranspose2d(3, 3), "input 3x3, padded", "no zeros between input cells (s=1); k−1−p = 2 cells of padding around"),
+        (ConvTranspose2d(3, 1, 2), "input 3x3, spread out", "s−1 = 1 zero between input cells; no padding (k−1−p = 0)"),
+        (ConvTranspose2d(5, 2, 2, 2), "input 5x5, spread out and cropped",
+         "s−1 = 1 zero between input cells; cropped by p−(k−1) = 1 cell"),
+        (ConvTranspose2d(2, 3, (2, 1), dilation=2), "input 2x2, spread out and padded",
+         "s−1 = 1x0 zeros between input cells; d(k−1)−p = 4 cells of padding around"),
+    ],
+)
+def test_the_spread_grid_is_named_for_what_was_done_to_the_input(spec, name, heading):
+    from convanim.views import scene_for
+
+    scene = scene_for(spec, labels=True)
+    assert (scene.planes[0].name, scene.phases) == (name, (heading,))
+    assert len(scene.planes) == 2  # without numbers, no kernel planes
+
+
+def test_unlabelled_transposed_figures_stay_the_papers():
+    from convanim.gallery import GALLERY
+
+    scene = GALLERY["padding_strides_transposed"].animation().scene
+    assert [p.name for p in scene.planes] == ["input", "output"]
+    assert not any(p.distinct_zeros for p in scene.planes) and scene.phases == ()
+
+
+def _edge_runs(frame, renderer, plane, a, b, background, samples=60):
+    """How many separate strokes lie along the plane segment from a to b: runs of pixels closer
+    to the line colour than to the ``background`` the line is drawn on."""
+    from convanim.theme import PAPER
+
+    points = renderer.pixels(plane, np.linspace(a, b, samples))
+    pixels = [frame[int(round(y)), int(round(x))].astype(int) for x, y in points]
+    ink = [np.abs(p - PAPER.line).sum() < np.abs(p - np.array(background)).sum() for p in pixels]
+    return sum(1 for k, on in enumerate(ink) if on and (k == 0 or not ink[k - 1]))
+
+
+@pytest.mark.parametrize("style", ["flat", "paper"])
+def test_inserted_zeros_and_padding_render_apart_when_labelled(style):
+    from test_render import _close, _colour_at
+    from convanim.render import ZERO_TINT
+    from convanim.sweep import Cell
+    from convanim.theme import PAPER
+    from convanim.views import scene_for
+
+    spec = ConvTranspose2d(3, 3, 2, 1, output_padding=1)
+    kinds = sweep_of_kinds(spec)
+    labelled = Renderer(scene_for(spec, labels=True), style)
+    bare = Renderer(scene_for(spec, labels=False), style)
+    step = len(labelled.scene) - 1  # the footprint in the bottom-right corner, away from the cells below
+    taps = {tuple(t) for t in labelled.scene.step(step).highlights[0]}
+    lit, plain = labelled.frame(step), bare.frame(step)
+    zero, padding = PAPER.heat(ZERO_TINT), PAPER.padding
+    assert zero != padding
+    for cell in np.ndindex(*kinds.shape):
+        if cell in taps or kinds[cell] == Cell.DATA:
+            continue
+        want = zero if kinds[cell] == Cell.ZERO else padding
+        assert _close(_colour_at(lit, labelled, 0, cell), want), cell
+        assert _close(_colour_at(plain, bare, 0, cell), padding), cell  # the paper draws both blank
+    # the edge between two zeros, (2,2)|(2,3), is dotted; between two padding cells, (0,2)|(0,3), dashed
+    dotted = _edge_runs(lit, labelled, 0, [3, 2.1], [3, 2.9], zero)
+    dashed = _edge_runs(lit, labelled, 0, [3, 0.1], [3, 0.9], padding)
+    assert dotted > dashed >= 1, (dotted, dashed)  # dots come more often than dashes
+    assert _edge_runs(plain, bare, 0, [3, 2.1], [3, 2.9], padding) <= dashed  # unlabelled: dashed alike
+
+
+def sweep_of_kinds(spec):
+    from convanim.sweep import sweep_of
+
+    return sweep_of(spec).source.kinds
