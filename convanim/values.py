@@ -383,10 +383,12 @@ def stamp_counts(spec: ConvTranspose2d) -> ScatterNumbers:
 
 def legend_counts(low: int, high: int, most: int = 9) -> Tuple[int, ...]:
     """The counts a heatmap's legend shows: every one from ``low`` to ``high``, or, if that is
-    more than ``most``, ``most`` of them evenly spaced, both ends included."""
+    more than ``most``, every n-th from ``low`` (the smallest n that keeps them to ``most``) and
+    ``high``."""
     if high - low + 1 <= most:
         return tuple(range(low, high + 1))
-    return tuple(int(v) for v in np.unique(np.round(np.linspace(low, high, most)).astype(int)))
+    step = -(-(high - low) // (most - 1))
+    return tuple(range(low, high, step)) + (high,)
 
 
 def overlap_counts(spec) -> np.ndarray:
@@ -411,11 +413,20 @@ def _depends(layers, top: int, cell: Tuple[int, int]) -> list:
 
 
 def interior_overlaps(spec) -> Optional[Tuple[int, ...]]:
-    """The distinct stamp counts away from the borders (one kernel's reach in from each side),
-    or None if the output is too small to have an inside. One value: the overlap is even."""
+    """The distinct stamp counts away from the borders, or None if the output is too small to
+    have an inside. One value: the overlap is even.
+
+    A border is as wide as the uneven edge can reach: one kernel's extent less one for a layer
+    (and ``output_padding`` more at the bottom and right, cells no stamp reaches); through
+    stacked layers it grows, as each layer spreads the uneven edge of its input by its stride
+    and adds its own. (Cropping by ``padding`` would narrow it; leaving it wider is safe.)
+    """
     counts = overlap_counts(spec)
-    (eh, ew) = spec.transposed.kernel_extent
-    inner = counts[eh - 1 : counts.shape[0] - eh + 1, ew - 1 : counts.shape[1] - ew + 1]
+    low, high = np.zeros(2, dtype=int), np.zeros(2, dtype=int)
+    for layer in spec.specs():
+        stride, reach, extra = np.array(layer.stride), np.array(layer.kernel_extent) - 1, np.array(layer.output_padding)
+        low, high = low * stride + reach, high * stride + reach + extra
+    inner = counts[low[0] : counts.shape[0] - high[0], low[1] : counts.shape[1] - high[1]]
     return tuple(sorted({int(v) for v in inner.ravel()})) if inner.size else None
 
 

@@ -10,12 +10,12 @@ new sequence of steps over the same primitives; none draws anything itself.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Optional
+from typing import Optional, Union
 
 import numpy as np
 
 from .scene import Equation, Label, Link, Plane, Scene, Step, Sweeping, Term, build_scene, gather_scene
-from .spec import Checkerboard, ConvTranspose2d, DilatedStack, caption, stages_of
+from .spec import Checkerboard, Checkerboards, ConvTranspose2d, DilatedStack, caption, stages_of
 from .sweep import Cell, Grid, sweep_of
 from .values import Numbers, ScatterNumbers, StagedNumbers, figure_format, format_value, interior_overlaps, \
     legend_counts, overlap_counts, receptive_field_masks, receptive_field_sizes, scatter_canvas, stamp_counts, stamps
@@ -25,8 +25,8 @@ VIEWS = ("gather", "scatter")
 
 def scene_for(spec, numbers=None, precision: int = 1, labels: bool = False, view: str = "gather") -> Scene:
     """The scene of ``spec`` in ``view``, with its numbers, labelled or not."""
-    text = caption(spec) if labels and not isinstance(spec, (Checkerboard, DilatedStack)) else ""
-    if isinstance(spec, Checkerboard):
+    text = caption(spec) if labels and not isinstance(spec, (Checkerboard, Checkerboards, DilatedStack)) else ""
+    if isinstance(spec, (Checkerboard, Checkerboards)):
         return checkerboard_scene(spec, labels)
     if isinstance(spec, DilatedStack):
         return receptive_field_scene(spec, labels)
@@ -192,23 +192,45 @@ def _widest(texts) -> str:
     return max(texts, key=lambda t: (len(t), "−" in t), default="")
 
 
-def checkerboard_scene(spec: Checkerboard, labels: bool = True) -> Scene:
-    """One frame: the output of ``spec.layers`` transposed convolutions, each cell as dark as
-    the number of kernel stamps it received, and the number in it."""
-    counts = overlap_counts(spec)
-    low, high = counts.min(), counts.max()
-    levels = (counts - low) / (high - low) if high > low else np.full(counts.shape, 0.5)
-    text = np.array([[format_value(v) for v in row] for row in counts], dtype=object)
-    plane = Plane("stamps per output cell", Grid.dense(counts.shape), text, levels=levels)
-    t = spec.transposed
+def checkerboard_scene(spec: Union[Checkerboard, Checkerboards], labels: bool = True) -> Scene:
+    """One frame: for each setting, the output of ``layers`` transposed convolutions (all-ones
+    kernels), each cell as dark as the number of kernel stamps it received, and the number in
+    it; the maps side by side, each named by its setting, and one legend ("stamps") for the
+    counts they share. A level is count / the highest count, so no stamp is blank."""
+    boards = spec.boards if isinstance(spec, Checkerboards) else (spec,)
+    counts = [overlap_counts(b) for b in boards]
+    low, high = int(min(c.min() for c in counts)), int(max(c.max() for c in counts))
+    top = max(high, 1)
+    planes = []
+    for n, (board, c) in enumerate(zip(boards, counts)):
+        text = np.array([[format_value(v) for v in row] for row in c], dtype=object)
+        planes.append(Plane(_setting(board), Grid.dense(c.shape), text, beside=n > 0, levels=c / top))
+    shown = legend_counts(low, high)
+    planes.append(Plane("stamps", Grid.dense((1, len(shown))), np.array([[str(v) for v in shown]], dtype=object),
+                        beside=True, levels=np.array([shown], dtype=float) / top))
     note = ""
     if labels:
-        inside = interior_overlaps(spec)
-        kind = "too small to tell" if inside is None else "even overlap" if len(inside) == 1 else "uneven overlap"
-        layers = f", {spec.layers} layers" if spec.layers > 1 else ""
-        note = (f"k={_pair(t.kernel_size)}, s={_pair(t.stride)}{layers}: {format_value(low)} to {format_value(high)}"
-                f" stamps per cell ({kind})")
-    return Scene((plane,), 1, lambda index: Step(index, (np.empty((0, 2), dtype=int),)), note)
+        t = boards[0].transposed
+        layers = f", {boards[0].layers} layers" if boards[0].layers > 1 else ""
+        note = f"i={_pair(t.input_size)}{layers}: how many kernel stamps each output cell receives"
+        if len(boards) == 1:
+            note += f", {low} to {high}"
+    empty = np.empty((0, 2), dtype=int)
+    return Scene(tuple(planes), 1, lambda index: Step(index, (empty,) * len(planes)), note)
+
+
+def _overlap(board: Checkerboard) -> str:
+    inside = interior_overlaps(board)
+    return "too small to tell" if inside is None else "even" if len(inside) == 1 else "uneven"
+
+
+def _setting(board: Checkerboard) -> str:
+    """A map's name: its kernel and stride (and any other parameter off its default), and the overlap."""
+    t = board.transposed
+    parts = [f"k={_pair(t.kernel_size)}", f"s={_pair(t.stride)}"]
+    parts += [f"{name}={_pair(v)}" for name, v, default in
+              (("p", t.padding, (0, 0)), ("d", t.dilation, (1, 1)), ("a", t.output_padding, (0, 0))) if v != default]
+    return f"{', '.join(parts)}: {_overlap(board)}"
 
 
 def receptive_field_scene(spec: DilatedStack, labels: bool = True) -> Scene:

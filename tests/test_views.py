@@ -165,6 +165,82 @@ def test_stacked_checkerboards_compound():
     assert counts.max() > overlap_counts(Checkerboard(5, 3, 2)).max()
 
 
+def test_a_stacked_even_overlap_is_even_inside_its_wider_border():
+    from convanim.values import interior_overlaps
+
+    # two layers of k=4, s=2: 16 inside, but the first layer's uneven edge spreads 9 cells in
+    assert interior_overlaps(Checkerboard(5, 4, 2, layers=2)) == (16,)
+    assert interior_overlaps(Checkerboard(5, 3, 2, layers=2)) == (1, 2, 3, 4, 6, 9)
+    assert interior_overlaps(Checkerboard(5, 4, 2, output_padding=1)) == (4,)  # the last row gets no stamp
+
+
+def test_checkerboards_side_by_side_share_one_legend():
+    from convanim.spec import Checkerboards
+    from convanim.views import scene_for
+
+    boards = Checkerboards((Checkerboard(5, 3, 2), Checkerboard(5, 4, 2)))
+    scene = scene_for(boards, labels=True)
+    assert [p.name for p in scene.planes] == ["k=3, s=2: uneven", "k=4, s=2: even", "stamps"]
+    assert [p.beside for p in scene.planes] == [False, True, True]
+    assert scene.caption == "i=5: how many kernel stamps each output cell receives"
+    legend = scene.planes[-1]
+    assert legend.text.tolist() == [["1", "2", "3", "4"]]
+    np.testing.assert_allclose(legend.levels, [[0.25, 0.5, 0.75, 1.0]])  # a level is count / the most: 0 is blank
+    for plane, board in zip(scene.planes, boards.boards):
+        counts = overlap_counts(board)
+        assert plane.text.tolist() == [[str(v) for v in row] for row in counts.astype(int)]
+        np.testing.assert_allclose(plane.levels, counts / 4)
+    assert len(scene) == 1 and len(scene.step(0).highlights) == 3
+
+
+def test_one_checkerboard_is_named_by_its_setting_and_has_a_legend():
+    from convanim.views import scene_for
+
+    scene = scene_for(Checkerboard(5, 3, 2, dilation=2, layers=2), labels=True)
+    assert [p.name for p in scene.planes] == ["k=3, s=2, d=2: uneven", "stamps"]
+    assert scene.caption.startswith("i=5, 2 layers: how many kernel stamps each output cell receives, 0 to ")
+    assert scene.planes[1].text[0, 0] == "0"  # dilated stamps leave cells no stamp reaches
+
+
+def test_checkerboards_draw_each_cell_in_the_heat_of_its_count():
+    from test_render import _close, _colour_at
+    from convanim.spec import Checkerboards
+    from convanim.theme import PAPER
+    from convanim.views import scene_for
+
+    boards = Checkerboards((Checkerboard(3, 3, 2), Checkerboard(3, 4, 2)))
+    r = Renderer(scene_for(boards, labels=True), "flat")
+    frame = r.frame(0)
+    for k, board in enumerate(boards.boards):
+        counts = overlap_counts(board)
+        for cell in np.ndindex(*counts.shape):
+            assert _close(_colour_at(frame, r, k, cell), PAPER.heat(counts[cell] / 4)), (k, cell)
+    for n in range(4):
+        assert _close(_colour_at(frame, r, 2, (0, n)), PAPER.heat((n + 1) / 4))
+
+
+@pytest.mark.parametrize(
+    "make, params, reason",
+    [
+        (lambda: _boards([]), ("boards",), "expected a list of Checkerboard settings, got ()"),
+        (lambda: _boards([Checkerboard(5, 3, 2), ConvTranspose2d(5, 3, 2)]), ("boards",), "every entry must be a Checkerboard"),
+        (lambda: _boards([Checkerboard(5, 3, 2)] * 2), ("kernel_size", "stride"), "the same setting twice"),
+        (lambda: _boards([Checkerboard(5, k, 2) for k in range(1, 8)]), ("kernel_size", "stride"),
+         "at most 6 maps side by side, got 7"),
+    ],
+)
+def test_bad_checkerboards(make, params, reason):
+    with pytest.raises(SpecError) as info:
+        make()
+    assert (info.value.params, info.value.reason) == (params, reason)
+
+
+def _boards(boards):
+    from convanim.spec import Checkerboards
+
+    return Checkerboards(tuple(boards))
+
+
 @pytest.mark.parametrize(
     "dilations, strides, sizes",
     [
@@ -246,6 +322,11 @@ def test_bad_view_specs(make, params, reason):
         (["receptive-field", "--dilations", "1,0,4"], "Error: --dilations: entries must be at least 1, got 0"),
         (["receptive-field", "--strides", "1,1"], "Error: --strides, --dilations: need one stride per layer: 2 for 3 layers"),
         (["checkerboard", "--layers", "0"], "Error: --layers: must be between 1 and 8, got 0"),
+        (["checkerboard", "--k", "3,3"], "Error: --k/--kernel-size, --s/--stride: the same setting twice"),
+        (["checkerboard", "--k", "1,2,3,4", "--s", "1,2"],
+         "Error: --k/--kernel-size, --s/--stride: at most 6 maps side by side, got 8"),
+        (["checkerboard", "--k", "3,"], "Error: Invalid value for '--k' / '--kernel-size': '' is not a size: use N or HxW,"
+                                        " e.g. 5 or 6x5; a list is N,N…, e.g. 3,4"),
         (["conv", "--view", "scatter"], "Error: No such option '--view'. Did you mean '--i'?"),
     ],
 )
@@ -268,6 +349,13 @@ def test_view_commands(tmp_path, monkeypatch):
     result = CliRunner().invoke(cli, ["checkerboard", "--k", "4", "--layers", "2", "-o", "c.gif"])
     with Image.open(tmp_path / "c.gif") as im:
         assert im.n_frames == 1
+    for args, name in [(["--k", "3"], "one.png"), (["--k", "3,4"], "two.png")]:
+        result = CliRunner().invoke(cli, ["checkerboard", *args, "--s", "2", "--style", "flat", "-o", name])
+        assert (result.exit_code, result.stdout, result.stderr) == (0, f"{name}\n", "")
+    assert Image.open(tmp_path / "two.png").size[0] > 1.5 * Image.open(tmp_path / "one.png").size[0]  # side by side
+    result = CliRunner().invoke(cli, ["checkerboard", "--k", "3,4", "--s", "1,2", "--style", "flat"])
+    name = "output/checkerboard_" + "_vs_".join(f"i5_k{k}_s{s}_p0_d1_a0_layers1" for k in (3, 4) for s in (1, 2)) + ".gif"
+    assert (result.exit_code, result.stdout) == (0, name + "\n")
     result = CliRunner().invoke(cli, ["receptive-field", "--k", "3", "--dilations", "1,2,4", "-o", "r.gif"])
     assert (result.exit_code, result.stdout, result.stderr) == (0, "r.gif\n", "receptive fields: 3x3, 7x7, 15x15\n")
     with Image.open(tmp_path / "r.gif") as im:
@@ -286,6 +374,12 @@ def test_info_of_the_views():
     assert (data["interior_stamps"], data["even_overlap"]) == ([1, 2, 4], False)
     result = CliRunner().invoke(cli, ["info", "checkerboard", "--k", "4", "--s", "2", "--i", "9", "--json"])
     assert json.loads(result.stdout)["interior_stamps"] == [4]
+    result = CliRunner().invoke(cli, ["info", "checkerboard", "--k", "3,4", "--s", "2", "--i", "9", "--json"])
+    data = json.loads(result.stdout)
+    assert [(s["kernel_size"], s["interior_stamps"]) for s in data["settings"]] == [([3, 3], [1, 2, 4]), ([4, 4], [4])]
+    result = CliRunner().invoke(cli, ["info", "checkerboard", "--k", "3,4", "--i", "9"])
+    assert result.exit_code == 0 and result.stdout.startswith("k=3x3, s=2x2:\noperation:        checkerboard\n")
+    assert "\n\nk=4x4, s=2x2:\n" in result.stdout
 
 
 # ---- the transposed gather view, labelled ------------------------------------------------------
