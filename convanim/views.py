@@ -1,10 +1,13 @@
 """Views: the scenes an operation can be shown as. Each is a new arrangement of planes and a
 new sequence of steps over the same primitives; none draws anything itself.
 
-- the paper's gather view of any convolution, pooling or chain (:func:`convanim.scene.build_scene`)
-- a transposed convolution as scatter: each input cell stamps the kernel onto the output
-- the checkerboard: how many stamps each output cell of a transposed convolution receives
-- the receptive field of stacked (dilated, strided) convolutions, layer by layer
+- the paper's gather view of any convolution, pooling or chain (:func:`convanim.scene.build_scene`);
+  labelled, a transposed convolution's says what its grid is (:func:`transposed_scene`)
+- a transposed convolution as scatter: each input cell stamps the kernel onto the output,
+  whose cells are coloured by the stamps they have received so far
+- the checkerboard: how many stamps each output cell of a transposed convolution receives,
+  one map per setting, side by side, one legend
+- the receptive field of stacked (dilated, strided) convolutions growing on the input, a layer a frame
 """
 
 from __future__ import annotations
