@@ -13,6 +13,7 @@ from .render import Renderer
 from .scene import Scene, gather_scene
 from .spec import (
     Checkerboard,
+    Checkerboards,
     Conv2d,
     ConvTranspose2d,
     DilatedStack,
@@ -31,6 +32,7 @@ __all__ = [
     "COLORBLIND",
     "Cell",
     "Checkerboard",
+    "Checkerboards",
     "Conv2d",
     "ConvTranspose2d",
     "DARK",

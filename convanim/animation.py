@@ -16,7 +16,7 @@ import numpy as np
 from .layout import STYLES
 from .render import MIN_CELL_PX, Geometry, Renderer
 from .scene import Scene, shown_channels
-from .spec import Chain, Checkerboard, ConvTranspose2d, DilatedStack, Spec, SpecError, stages_of
+from .spec import Chain, Checkerboard, Checkerboards, ConvTranspose2d, DilatedStack, Spec, SpecError, stages_of
 from .sweep import Sweep, drawn_shape, sweep_of
 from .theme import PAPER, Theme
 from .values import Numbers, StagedNumbers, scatter_canvas
@@ -132,6 +132,8 @@ class Animation:
     def _drawn_shapes(self) -> List[Tuple[int, int]]:
         if isinstance(self.spec, Checkerboard):
             return [self.spec.output_size]
+        if isinstance(self.spec, Checkerboards):
+            return [board.output_size for board in self.spec.boards]
         if isinstance(self.spec, DilatedStack):
             return [(self.spec.input_size, self.spec.input_size)]
         shapes = [drawn_shape(stage.spec) for stage in stages_of(self.spec)]
@@ -199,10 +201,10 @@ class Animation:
 
 def frame_count(spec, view: str = "gather") -> int:
     """How many frames an animation of ``spec`` has, without building anything."""
-    if isinstance(spec, Checkerboard):
+    if isinstance(spec, (Checkerboard, Checkerboards)):
         return 1
     if isinstance(spec, DilatedStack):
-        return len(spec.dilations) + 1
+        return len(spec.dilations)  # frame j: one cell of layer j and its field
     if view == "scatter":
         return spec.input_size[0] * spec.input_size[1]
     total = 0

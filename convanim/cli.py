@@ -24,6 +24,7 @@ from .info import text as info_text
 from .spec import (
     MAX_CHANNELS,
     Checkerboard,
+    Checkerboards,
     DilatedStack,
     POOL_MODES,
     Conv2d,
@@ -510,6 +511,27 @@ class NumbersType(click.ParamType):
         return tuple(int(v) if v.is_integer() else v for v in numbers_)
 
 
+class SizeListType(click.ParamType):
+    """Comma-separated sizes, each ``N`` or ``HxW``: ``3``, ``3,4`` or ``3x2,4``."""
+
+    name = "size[,size…]"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, tuple) and all(isinstance(v, tuple) for v in value):
+            return value
+        try:
+            return tuple(parse_size(part) for part in str(value).split(","))
+        except ValueError as e:
+            self.fail(f"{e}; a list is N,N…, e.g. 3,4", param, ctx)
+
+
+def _checkerboards(input_size, kernel_size, stride, padding, dilation, output_padding, layers):
+    """One checkerboard, or one per combination of the --k and --s lists, side by side."""
+    boards = [Checkerboard(input_size, k, s, padding, dilation, output_padding, layers)
+              for k in kernel_size for s in stride]
+    return boards[0] if len(boards) == 1 else Checkerboards(boards)
+
+
 def _pointwise(input_size, kernel_size, stride, padding, in_channels, out_channels, groups):
     if kernel_size != (1, 1):
         raise SpecError("kernel_size", f"a pointwise convolution is 1x1, got {kernel_size[0]}x{kernel_size[1]}")
@@ -587,17 +609,20 @@ OPS = [
               click.option("--row", type=NumbersType(), default="1,0,-1", show_default=True,
                            help="The 1×k kernel, left to right.")),
        SpatialSeparableConv2d, kernel_values=False),
-    Op("checkerboard", "How many kernel stamps each output cell of a transposed convolution gets: a heatmap.",
+    Op("checkerboard", "How many kernel stamps each output cell of a transposed convolution gets: heatmaps, "
+                       "one per setting (--k 3,4), side by side with one legend.",
        _stack(click.option("--i", "--input-size", "input_size", type=SizeType(), default="5", show_default=True,
                            help="Input size of the transposed convolution, N or HxW."),
-              click.option("--k", "--kernel-size", "kernel_size", type=SizeType(), default="3",
-                                                     show_default=True, help="Kernel size, N or HxW."),
-              click.option("--s", "--stride", "stride", type=SizeType(), default="2", show_default=True,
-                           help="Stride, N or HxW."), *_transposed_options[3:],
+              click.option("--k", "--kernel-size", "kernel_size", type=SizeListType(), default="3",
+                           show_default=True, help="Kernel size, N or HxW; a list (3,4) draws a map for each."),
+              click.option("--s", "--stride", "stride", type=SizeListType(), default="2", show_default=True,
+                           help="Stride, N or HxW; a list draws a map for each (with a --k list: each pair)."),
+              *_transposed_options[3:],
               click.option("--layers", type=int, default=1, show_default=True,
                            help="Transposed convolutions stacked (the pattern compounds).")),
-       lambda layers, **geometry: Checkerboard(**geometry, layers=layers), numbers=False),
-    Op("receptive-field", "What one output cell of stacked (dilated, strided) convolutions depends on, layer by layer.",
+       _checkerboards, numbers=False),
+    Op("receptive-field", "The receptive field of stacked (dilated, strided) convolutions growing on the input, "
+                          "one layer a frame.",
        _stack(click.option("--k", "--kernel-size", "kernel_size", type=int, default=3, show_default=True,
                            help="Kernel size of every layer."),
               click.option("--dilations", type=IntListType(), default="1,2,4", show_default=True,

@@ -9,6 +9,7 @@ from .values import interior_overlaps, overlap_counts, receptive_field_sizes
 from .spec import (
     Chain,
     Checkerboard,
+    Checkerboards,
     DilatedStack,
     Conv2d,
     ConvTranspose2d,
@@ -89,6 +90,10 @@ def describe(spec: Union[Spec, Chain], bottleneck: Optional[int] = None) -> dict
         return _describe_stack(spec)
     if isinstance(spec, Checkerboard):
         return _describe_checkerboard(spec)
+    if isinstance(spec, Checkerboards):  # each setting, as one would be described
+        return {"op": spec.op, "settings": [{"kernel_size": list(b.transposed.kernel_size),
+                                             "stride": list(b.transposed.stride), **_describe_checkerboard(b)}
+                                            for b in spec.boards]}
     stages = stages_of(spec)
     parts = []
     for stage in stages:
@@ -164,6 +169,8 @@ def text(info: dict) -> str:
                          f" receptive field {_shape(layer['receptive_field'])}, {layer['weights']} weights")
         lines.append(f"weights:          {n(info['weights'])} (they grow by layer; the receptive field faster)")
         return "\n".join(lines)
+    if info["op"] == "checkerboard" and "settings" in info:
+        return "\n\n".join(f"k={_shape(b['kernel_size'])}, s={_shape(b['stride'])}:\n" + text(b) for b in info["settings"])
     if info["op"] == "checkerboard":
         return "\n".join([
             "operation:        checkerboard",

@@ -49,6 +49,8 @@ MIN_TEXT_PX = 11.0  # names and captions stay legible however small the cells
 FIT_WIDTH_PX = 1000.0  # a large grid shrinks its cells to stay about this wide...
 FIT_SIDE_PX = 1400.0  # ...and a tall stack of planes about this high...
 MIN_CELL_PX = 4.0  # ...down to this
+ZERO_TINT = 0.25  # inserted zeros, where told apart from padding: this far from the background to the input colour
+ZERO_DOTS = (1.0, 2.0)  # ...and dotted: dot and gap, in line widths
 
 
 def _chip(vertices: np.ndarray, pad: float) -> np.ndarray:
@@ -501,7 +503,9 @@ class Renderer:
             ))
             return
         blank = np.argwhere((kinds == Cell.PADDING) | (kinds == Cell.ZERO))
-        if len(blank):
+        if self.scene.planes[plane].distinct_zeros and (kinds == Cell.ZERO).any():
+            self._draw_zeros_apart(kinds, placement)
+        elif len(blank):  # the paper's look: padding and inserted zeros alike, blank and dashed
             ax.add_collection(PolyCollection(placement.cells(blank), facecolors=[_rgba(theme.padding)], linewidths=0))
             lw = self._stroke(theme.line_px)
             dash = self._stroke(theme.dash_px) / lw  # matplotlib scales dashes by the line width
@@ -529,6 +533,39 @@ class Renderer:
                         joinstyle="miter",
                     )
                 )
+
+    def _draw_zeros_apart(self, kinds: np.ndarray, placement: Placement) -> None:
+        """Padding as the paper draws it, blank with dashed outlines; the zeros a stride inserts
+        between input cells in a light tint of the input colour, with dotted outlines. An edge
+        is dashed if it borders padding, dotted if it borders only zeros (and data, whose solid
+        outline is drawn over it); each run of like edges along a grid line is one stroke."""
+        theme, ax = self.theme, self.axes
+        h, w = kinds.shape
+        for kind, colour in ((Cell.PADDING, theme.padding), (Cell.ZERO, theme.heat(ZERO_TINT))):
+            cells = np.argwhere(kinds == kind)
+            if len(cells):
+                ax.add_collection(PolyCollection(placement.cells(cells), facecolors=[_rgba(colour)], linewidths=0))
+        padding, zero = np.pad(kinds == Cell.PADDING, 1), np.pad(kinds == Cell.ZERO, 1)  # a border of neither
+
+        def style(a, b) -> np.ndarray:  # per edge between cells a and b: 1 dashed, 2 dotted, 0 neither
+            return np.where(padding[a] | padding[b], 1, np.where(zero[a] | zero[b], 2, 0))
+
+        runs: dict = {1: [], 2: []}
+        lines = [(style((r, slice(1, -1)), (r + 1, slice(1, -1))), lambda a, b, r=r: ((a, r), (b, r))) for r in range(h + 1)]
+        lines += [(style((slice(1, -1), c), (slice(1, -1), c + 1)), lambda a, b, c=c: ((c, a), (c, b))) for c in range(w + 1)]
+        for kinds_along, segment in lines:
+            start = 0
+            for n in range(1, len(kinds_along) + 1):
+                if n == len(kinds_along) or kinds_along[n] != kinds_along[start]:
+                    if kinds_along[start]:
+                        runs[int(kinds_along[start])].append(placement.to_screen(np.array(segment(start, n), dtype=float)))
+                    start = n
+        lw = self._stroke(theme.line_px)
+        dash = self._stroke(theme.dash_px) / lw  # matplotlib scales dashes by the line width
+        for kind, pattern in ((1, (0, (dash, dash))), (2, (0, ZERO_DOTS))):
+            if runs[kind]:
+                ax.add_collection(LineCollection(runs[kind], colors=[_rgba(theme.line)], linewidths=lw,
+                                                 linestyles=[pattern], capstyle="butt"))
 
     # ---- text -----------------------------------------------------------------------
 

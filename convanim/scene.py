@@ -28,6 +28,7 @@ class Plane:
     grid: Grid
     text: Optional[np.ndarray] = None  # (H, W) strings drawn in the cells for the whole animation
     beside: bool = False  # an operand shown next to the first plane (a kernel), not stacked above it
+    distinct_zeros: bool = False  # inserted zeros (Cell.ZERO) drawn unlike padding (a labelled figure; the paper draws both blank)
     volume: int = 0  # planes of one volume are the channels of one tensor
     elided: int = 0  # channels of the volume not drawn, just before this plane
     levels: Optional[np.ndarray] = None  # (H, W) in [0, 1]: a heatmap, coloured by level instead of by kind

@@ -581,6 +581,35 @@ class Checkerboard:
         return f"{self.transposed.slug}_layers{self.layers}"
 
 
+MAX_BOARDS = 6  # checkerboards side by side
+
+
+@dataclass(frozen=True, init=False)
+class Checkerboards:
+    """Several checkerboard settings drawn side by side, with one legend for their shared range
+    of counts: ``Checkerboards((Checkerboard(5, 3, 2), Checkerboard(5, 4, 2)))``."""
+
+    boards: Tuple[Checkerboard, ...]
+
+    op = "checkerboard"
+
+    def __init__(self, boards: Sequence[Checkerboard]):
+        if isinstance(boards, Checkerboard) or not isinstance(boards, Sequence) or not boards:
+            raise SpecError("boards", f"expected a list of Checkerboard settings, got {boards!r}")
+        boards = tuple(boards)
+        if not all(isinstance(b, Checkerboard) for b in boards):
+            raise SpecError("boards", "every entry must be a Checkerboard")
+        if len(boards) > MAX_BOARDS:
+            raise SpecError(("kernel_size", "stride"), f"at most {MAX_BOARDS} maps side by side, got {len(boards)}")
+        if len(set(boards)) < len(boards):
+            raise SpecError(("kernel_size", "stride"), "the same setting twice")
+        object.__setattr__(self, "boards", boards)
+
+    @property
+    def slug(self) -> str:
+        return "_vs_".join(b.slug for b in self.boards)
+
+
 Spec = Union[Conv2d, ConvTranspose2d]
 Chain = Union[SeparableConv2d, SpatialSeparableConv2d]
 

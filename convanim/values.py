@@ -375,6 +375,22 @@ class ScatterNumbers:
         return self.canvas[ph : ph + oh, pw : pw + ow]
 
 
+def stamp_counts(spec: ConvTranspose2d) -> ScatterNumbers:
+    """The scatter of a unit input through a unit kernel: its running sums count, after each
+    input cell's stamp, how many stamps each stamped cell has received (``canvas``: in all)."""
+    return ScatterNumbers(Numbers.of(spec, np.ones(spec.input_size, dtype=int), np.ones(spec.kernel_size, dtype=int)))
+
+
+def legend_counts(low: int, high: int, most: int = 9) -> Tuple[int, ...]:
+    """The counts a heatmap's legend shows: every one from ``low`` to ``high``, or, if that is
+    more than ``most``, every n-th from ``low`` (the smallest n that keeps them to ``most``) and
+    ``high``."""
+    if high - low + 1 <= most:
+        return tuple(range(low, high + 1))
+    step = -(-(high - low) // (most - 1))
+    return tuple(range(low, high, step)) + (high,)
+
+
 def overlap_counts(spec) -> np.ndarray:
     """How many kernel stamps land on each output cell, after ``spec.layers`` transposed
     convolutions with all-ones kernels (the checkerboard's heights)."""
@@ -397,20 +413,43 @@ def _depends(layers, top: int, cell: Tuple[int, int]) -> list:
 
 
 def interior_overlaps(spec) -> Optional[Tuple[int, ...]]:
-    """The distinct stamp counts away from the borders (one kernel's reach in from each side),
-    or None if the output is too small to have an inside. One value: the overlap is even."""
+    """The distinct stamp counts away from the borders, or None if the output is too small to
+    have an inside. One value: the overlap is even.
+
+    A border is as wide as the uneven edge can reach: one kernel's extent less one for a layer
+    (and ``output_padding`` more at the bottom and right, cells no stamp reaches); through
+    stacked layers it grows, as each layer spreads the uneven edge of its input by its stride
+    and adds its own. (Cropping by ``padding`` would narrow it; leaving it wider is safe.)
+    """
     counts = overlap_counts(spec)
-    (eh, ew) = spec.transposed.kernel_extent
-    inner = counts[eh - 1 : counts.shape[0] - eh + 1, ew - 1 : counts.shape[1] - ew + 1]
+    low, high = np.zeros(2, dtype=int), np.zeros(2, dtype=int)
+    for layer in spec.specs():
+        stride, reach, extra = np.array(layer.stride), np.array(layer.kernel_extent) - 1, np.array(layer.output_padding)
+        low, high = low * stride + reach, high * stride + reach + extra
+    inner = counts[low[0] : counts.shape[0] - high[0], low[1] : counts.shape[1] - high[1]]
     return tuple(sorted({int(v) for v in inner.ravel()})) if inner.size else None
 
 
-def dependencies(stack) -> Tuple[np.ndarray, ...]:
-    """For the middle cell of the stack's last layer, the cells of every layer it depends on:
-    boolean masks, the input first. Read off each layer's sweep, as the frames are."""
+def centre_cells(stack) -> Tuple[Tuple[int, int], ...]:
+    """One cell of every layer, the first layer's first: the middle cell of the last layer, and
+    below it, each layer's cell under the middle tap of the kernel of the cell above. Their
+    receptive fields share a centre on the input (exactly, for an odd kernel)."""
     layers = stack.layers()
     size = layers[-1].output_size
-    return tuple(_depends(layers, len(layers), (size[0] // 2, size[1] // 2)))
+    cells = [(size[0] // 2, size[1] // 2)]
+    for layer in layers[:0:-1]:  # from the last layer down to the first
+        (kh, kw), (sh, sw), (dh, dw) = layer.kernel_size, layer.stride, layer.dilation
+        r, c = cells[-1]
+        cells.append((r * sh + dh * (kh // 2), c * sw + dw * (kw // 2)))
+    return tuple(reversed(cells))
+
+
+def receptive_field_masks(stack) -> Tuple[Tuple[np.ndarray, ...], ...]:
+    """For each layer j (from 1), the cells that one cell of it (:func:`centre_cells`) depends on:
+    boolean masks of the input and of layers 1..j, the input first. The input's mask is the
+    cell's receptive field. Read off each layer's sweep, as the frames are."""
+    layers = stack.layers()
+    return tuple(tuple(_depends(layers, j, cell)) for j, cell in enumerate(centre_cells(stack), start=1))
 
 
 def receptive_field_sizes(stack) -> Tuple[Pair, ...]:

@@ -1,36 +1,42 @@
 """Views: the scenes an operation can be shown as. Each is a new arrangement of planes and a
 new sequence of steps over the same primitives; none draws anything itself.
 
-- the paper's gather view of any convolution, pooling or chain (:func:`convanim.scene.build_scene`)
-- a transposed convolution as scatter: each input cell stamps the kernel onto the output
-- the checkerboard: how many stamps each output cell of a transposed convolution receives
-- the receptive field of stacked (dilated, strided) convolutions, layer by layer
+- the paper's gather view of any convolution, pooling or chain (:func:`convanim.scene.build_scene`);
+  labelled, a transposed convolution's says what its grid is (:func:`transposed_scene`)
+- a transposed convolution as scatter: each input cell stamps the kernel onto the output,
+  whose cells are coloured by the stamps they have received so far
+- the checkerboard: how many stamps each output cell of a transposed convolution receives,
+  one map per setting, side by side, one legend
+- the receptive field of stacked (dilated, strided) convolutions growing on the input, a layer a frame
 """
 
 from __future__ import annotations
 
-from typing import Optional
+from dataclasses import replace
+from typing import Optional, Union
 
 import numpy as np
 
-from .scene import Label, Link, Plane, Scene, Step, Sweeping, build_scene
-from .spec import Checkerboard, ConvTranspose2d, DilatedStack, caption, stages_of
+from .scene import Equation, Label, Link, Plane, Scene, Step, Sweeping, Term, build_scene, gather_scene
+from .spec import Checkerboard, Checkerboards, ConvTranspose2d, DilatedStack, caption, stages_of
 from .sweep import Cell, Grid, sweep_of
-from .values import Numbers, ScatterNumbers, StagedNumbers, dependencies, format_value, interior_overlaps, \
-    overlap_counts, receptive_field_sizes, scatter_canvas, stamps
+from .values import Numbers, ScatterNumbers, StagedNumbers, figure_format, format_value, interior_overlaps, \
+    legend_counts, overlap_counts, receptive_field_masks, receptive_field_sizes, scatter_canvas, stamp_counts, stamps
 
 VIEWS = ("gather", "scatter")
 
 
 def scene_for(spec, numbers=None, precision: int = 1, labels: bool = False, view: str = "gather") -> Scene:
     """The scene of ``spec`` in ``view``, with its numbers, labelled or not."""
-    text = caption(spec) if labels and not isinstance(spec, (Checkerboard, DilatedStack)) else ""
-    if isinstance(spec, Checkerboard):
+    text = caption(spec) if labels and not isinstance(spec, (Checkerboard, Checkerboards, DilatedStack)) else ""
+    if isinstance(spec, (Checkerboard, Checkerboards)):
         return checkerboard_scene(spec, labels)
     if isinstance(spec, DilatedStack):
         return receptive_field_scene(spec, labels)
     if view == "scatter":
         return scatter_scene(spec, numbers, precision, text)
+    if labels and isinstance(spec, ConvTranspose2d):
+        return transposed_scene(spec, numbers, precision, text)
     stages = stages_of(spec)
     values = numbers.stages if isinstance(numbers, StagedNumbers) else (numbers,) * len(stages)
     sweepings = [
@@ -49,94 +55,233 @@ COLUMN_ORDER = {"spatial-separable": (0, (1, 3), 2)}
 LEVEL_WITH = {"spatial-separable": {2: 1}}
 
 
+def transposed_scene(spec: ConvTranspose2d, numbers: Optional[Numbers] = None, precision: int = 1,
+                     caption: str = "") -> Scene:
+    """The paper's (gather) view of a transposed convolution, labelled so that it says what it
+    draws: the input grid named as spread out and padded, its inserted zeros drawn unlike its
+    padding, a heading with how many of each, and with numbers the kernel twice, as stored and
+    rotated 180° as it slides (the footprint's weights are the rotated ones)."""
+    sweep = sweep_of(spec)
+    scene = gather_scene(sweep, numbers, precision, show_kernel=numbers is not None, caption=caption)
+    planes = list(scene.planes)
+    planes[0] = replace(planes[0], name=_spread_name(spec, sweep), distinct_zeros=True)
+    extra = 0
+    if len(planes) > 2 and planes[-1].beside:  # the kernel as PyTorch stores it, and as the sweep uses it
+        stored = planes[-1]
+        rotated = np.rot90(stored.text, 2)
+        planes[-1] = replace(stored, name="kernel (stored)")
+        planes.append(Plane("rotated 180°, as it slides", stored.grid, rotated, beside=True))
+        extra = 1
+    empty = np.empty((0, 2), dtype=int)
+
+    def make_step(index: int) -> Step:
+        step = scene.make_step(index)
+        return replace(step, highlights=step.highlights + (empty,) * extra)
+
+    return replace(scene, planes=tuple(planes), make_step=make_step, caption=caption, phases=(_spread_heading(spec),))
+
+
+def _spread_name(spec: ConvTranspose2d, sweep) -> str:
+    """The drawn grid's name: the input, and what was done to it (the grid is larger than the input)."""
+    kinds = sweep.source.kinds
+    lead = [d * (k - 1) - p for k, d, p in zip(spec.kernel_size, spec.dilation, spec.padding)]
+    done = []
+    if (kinds == Cell.ZERO).any():
+        done.append("spread out")
+    if (kinds == Cell.PADDING).any():
+        done.append("padded")
+    if min(lead) < 0:
+        done.append("cropped")
+    name = f"input {_size(spec.input_size)}"
+    return f"{name}, {', '.join(done[:-1]) + ' and ' if len(done) > 1 else ''}{done[-1]}" if done else name
+
+
+def _spread_heading(spec: ConvTranspose2d) -> str:
+    """How the drawn grid is made from the input: the zeros between its cells, the padding around."""
+    s = tuple(v - 1 for v in spec.stride)
+    lead = tuple(d * (k - 1) - p for k, d, p in zip(spec.kernel_size, spec.dilation, spec.padding))
+    reach = "d(k−1)" if spec.dilation != (1, 1) else "k−1"
+    parts = [f"s−1 = {_pair(s)} zero{'' if s == (1, 1) else 's'} between input cells" if max(s) > 0 else "no zeros between input cells (s=1)"]
+    cells = lambda v: f"{_pair(v)} cell{'' if v == (1, 1) else 's'}"  # noqa: E731
+    if min(lead) >= 0:
+        parts.append(f"{reach}−p = {cells(lead)} of padding around" if max(lead) > 0 else f"no padding ({reach}−p = 0)")
+    elif max(lead) <= 0:
+        parts.append(f"cropped by p−{'(k−1)' if reach == 'k−1' else reach} = {cells(tuple(-v for v in lead))}")
+    else:
+        parts.append(f"{reach}−p = {_pair(lead)} cells of padding (cropped where negative)")
+    if max(spec.output_padding) > 0:
+        parts.append(f"a = {_pair(spec.output_padding)} more at the bottom and right")
+    return "; ".join(parts)
+
+
 def scatter_scene(spec: ConvTranspose2d, numbers: Optional[Numbers] = None, precision: int = 1, caption: str = "") -> Scene:
-    """One frame per input cell: it stamps the kernel, scaled by its value, onto the output,
-    whose cells keep running sums. The output is drawn whole, before the padding crops it: the
-    cropped border is dashed."""
+    """One frame per input cell: it stamps the kernel, scaled by its value, onto the output.
+
+    The output is drawn whole, before the padding crops it (the cropped border dashed); each of
+    its cells is coloured by how many stamps it has received so far, as the legend beside the
+    input ("stamps") reads. With numbers, the stamped cells keep running sums, and each frame
+    writes out the sums it updates: ``stamping x[0,1] = 2: o[0,2] = 3 + 2·1 = 5; …``.
+    """
     if not isinstance(spec, ConvTranspose2d):
         raise TypeError("the scatter view is for transposed convolutions")
     canvas = scatter_canvas(spec)
     (ph, pw), (oh, ow) = spec.padding, spec.output_size
-    output = Grid(canvas, ph + np.arange(oh), pw + np.arange(ow), Cell.RESULT)
+    output = Grid(canvas, ph + np.arange(oh), pw + np.arange(ow), Cell.PENDING)  # blank until stamped
+    kept = np.zeros(canvas, dtype=bool)
+    kept[ph : ph + oh, pw : pw + ow] = True
+    counts = stamp_counts(spec)  # unit input, unit kernel: the running sums are stamp counts
+    most = max(int(counts.canvas[kept].max()), 1)
+    shown = legend_counts(0, most)
+    legend = Plane("stamps", Grid.dense((1, len(shown))), np.array([[str(c) for c in shown]], dtype=object),
+                   beside=True, levels=np.array([shown], dtype=float) / most)
     source = Grid.dense(spec.input_size, Cell.DATA)
     scatter = ScatterNumbers(numbers) if numbers is not None else None
-    inputs = weights = None
+    fmt = inputs = weights = None
     if numbers is not None:
-        inputs = [[format_value(v, precision) for v in row] for row in numbers.input.astype(float)]
-        weights = [format_value(v, precision) for v in numbers.kernel.astype(float).ravel()]
-    planes = (Plane("input", source, np.array(inputs, dtype=object) if inputs else None), Plane("output", output))
+        x, w = numbers.input.astype(float), numbers.kernel.astype(float)
+        fmt = figure_format([x, w, scatter.sums], precision)
+        inputs = np.array([[fmt(v) for v in row] for row in x], dtype=object)
+        weights = [fmt(v) for v in w.ravel()]
+    planes = (Plane("input", source, inputs), Plane("output", output, volume=1), legend)
     width = spec.input_size[1]
+    empty = np.empty((0, 2), dtype=int)
 
     def make_step(index: int) -> Step:
         r, c = divmod(index, width)
         at = stamps(spec, r, c)
         box = (int(at[:, 0].min()), int(at[:, 1].min()), int(at[:, 0].max()) + 1, int(at[:, 1].max()) + 1)
         link = Link(0, (r, c, r + 1, c + 1), 1, box)
-        highlights = (np.array([[r, c]]), at)
-        if scatter is None:
-            return Step(index, highlights, (link,))
+        highlights = (np.array([[r, c]]), at, empty)
         cells = [(int(y), int(x)) for y, x in at]
-        labels = [Label(0, (r, c), inputs[r][c])] + [Label(1, cell, w, "weight") for cell, w in zip(cells, weights)]
-        sums = [Label(1, cell, format_value(v, precision), replace=True) for cell, v in zip(cells, scatter.sums[index])]
-        return Step(index, highlights, (link,), tuple(labels), tuple(sums))
+        fills = tuple(Label(1, cell, "", "fill", level=n / most)
+                      for cell, n in zip(cells, counts.sums[index]) if kept[cell])
+        if scatter is None:
+            return Step(index, highlights, (link,), reveals=fills)
+        labels = [Label(0, (r, c), inputs[r, c])] + [Label(1, cell, w, "weight") for cell, w in zip(cells, weights)]
+        sums = tuple(Label(1, cell, fmt(v), replace=True) for cell, v in zip(cells, scatter.sums[index]))
+        return Step(index, highlights, (link,), tuple(labels), fills + sums, equation=equation(index, r, c, cells))
 
-    return Scene(planes, spec.input_size[0] * spec.input_size[1], make_step, caption)
+    def equation(index: int, r: int, c: int, cells) -> Equation:
+        """The sums this stamp updates, in kernel order (the cells stamped before come first, as
+        stamps run row by row); a sum that already held a stamp is emphasised."""
+        value = float(numbers.input[r, c])
+        terms = []
+        for t, cell in enumerate(cells):
+            if not kept[cell]:
+                continue  # cropped: not a cell of o
+            name = f"o[{cell[0] - ph},{cell[1] - pw}]"
+            product = _product(inputs[r, c], weights[t])
+            new = scatter.sums[index][t]
+            if counts.sums[index][t] > 1:
+                old = new - value * float(numbers.kernel.ravel()[t])
+                terms.append(Term(f"{name} = {fmt(old)} + {product} = {fmt(new)}", strong=True))
+            else:
+                terms.append(Term(f"{name} = {product} = {fmt(new)}"))
+        return Equation(f"stamping x[{r},{c}] = {inputs[r, c]}:", tuple(terms) or (Term("every cell it reaches is cropped"),),
+                        joiner="; ")
+
+    widest = None
+    if numbers is not None:
+        values = [*inputs.ravel(), *(fmt(v) for v in scatter.sums.ravel()), *legend.text.ravel()]
+        widest = (_widest(values), _widest(weights))
+    return Scene(planes, spec.input_size[0] * spec.input_size[1], make_step, caption,
+                 equations=numbers is not None, widest=widest)
 
 
-def checkerboard_scene(spec: Checkerboard, labels: bool = True) -> Scene:
-    """One frame: the output of ``spec.layers`` transposed convolutions, each cell as dark as
-    the number of kernel stamps it received, and the number in it."""
-    counts = overlap_counts(spec)
-    low, high = counts.min(), counts.max()
-    levels = (counts - low) / (high - low) if high > low else np.full(counts.shape, 0.5)
-    text = np.array([[format_value(v) for v in row] for row in counts], dtype=object)
-    plane = Plane("stamps per output cell", Grid.dense(counts.shape), text, levels=levels)
-    t = spec.transposed
+def _product(x: str, w: str) -> str:
+    """``x·w``, a negative factor in parentheses: ``2·(−1)``."""
+    return "·".join(f"({v})" if v.startswith("−") else v for v in (x, w))
+
+
+def _widest(texts) -> str:
+    """The longest string; among equally long ones, one with a minus sign (the widest glyph)."""
+    return max(texts, key=lambda t: (len(t), "−" in t), default="")
+
+
+def checkerboard_scene(spec: Union[Checkerboard, Checkerboards], labels: bool = True) -> Scene:
+    """One frame: for each setting, the output of ``layers`` transposed convolutions (all-ones
+    kernels), each cell as dark as the number of kernel stamps it received, and the number in
+    it; the maps side by side, each named by its setting, and one legend ("stamps") for the
+    counts they share. A level is count / the highest count, so no stamp is blank."""
+    boards = spec.boards if isinstance(spec, Checkerboards) else (spec,)
+    counts = [overlap_counts(b) for b in boards]
+    low, high = int(min(c.min() for c in counts)), int(max(c.max() for c in counts))
+    top = max(high, 1)
+    planes = []
+    for n, (board, c) in enumerate(zip(boards, counts)):
+        text = np.array([[format_value(v) for v in row] for row in c], dtype=object)
+        planes.append(Plane(_setting(board), Grid.dense(c.shape), text, beside=n > 0, levels=c / top))
+    shown = legend_counts(low, high)
+    planes.append(Plane("stamps", Grid.dense((1, len(shown))), np.array([[str(v) for v in shown]], dtype=object),
+                        beside=True, levels=np.array([shown], dtype=float) / top))
     note = ""
     if labels:
-        inside = interior_overlaps(spec)
-        kind = "too small to tell" if inside is None else "even overlap" if len(inside) == 1 else "uneven overlap"
-        layers = f", {spec.layers} layers" if spec.layers > 1 else ""
-        note = (f"k={_pair(t.kernel_size)}, s={_pair(t.stride)}{layers}: {format_value(low)} to {format_value(high)}"
-                f" stamps per cell ({kind})")
-    return Scene((plane,), 1, lambda index: Step(index, (np.empty((0, 2), dtype=int),)), note)
+        t = boards[0].transposed
+        layers = f", {boards[0].layers} layers" if boards[0].layers > 1 else ""
+        note = f"i={_pair(t.input_size)}{layers}: how many kernel stamps each output cell receives"
+        if len(boards) == 1:
+            note += f", {low} to {high}"
+    empty = np.empty((0, 2), dtype=int)
+    return Scene(tuple(planes), 1, lambda index: Step(index, (empty,) * len(planes)), note)
+
+
+def _overlap(board: Checkerboard) -> str:
+    inside = interior_overlaps(board)
+    return "too small to tell" if inside is None else "even" if len(inside) == 1 else "uneven"
+
+
+def _setting(board: Checkerboard) -> str:
+    """A map's name: its kernel and stride (and any other parameter off its default), and the overlap."""
+    t = board.transposed
+    parts = [f"k={_pair(t.kernel_size)}", f"s={_pair(t.stride)}"]
+    parts += [f"{name}={_pair(v)}" for name, v, default in
+              (("p", t.padding, (0, 0)), ("d", t.dilation, (1, 1)), ("a", t.output_padding, (0, 0))) if v != default]
+    return f"{', '.join(parts)}: {_overlap(board)}"
 
 
 def receptive_field_scene(spec: DilatedStack, labels: bool = True) -> Scene:
-    """Layer by layer, from one output cell down to the input: the cells it depends on."""
-    masks = dependencies(spec)
-    sizes = receptive_field_sizes(spec)
+    """Layer by layer, the receptive field growing on the input: frame j shows one cell of layer
+    j and the cells it depends on in every layer below it, down to the input, where they make
+    up the receptive field of j layers. The cells are chosen so that the fields share a centre."""
+    masks = receptive_field_masks(spec)
     layers = spec.layers()
     n = len(layers)
+    sizes = [(masks[0][0].shape[0], masks[0][0].shape[1])] + [layer.output_size for layer in layers]
     planes = tuple(
-        Plane("input" if k == 0 else f"layer {k}", Grid.dense(mask.shape, Cell.DATA if k == 0 else Cell.RESULT), volume=k)
-        for k, mask in enumerate(masks)
+        Plane("input" if k == 0 else f"layer {k}", Grid.dense(size, Cell.DATA if k == 0 else Cell.RESULT), volume=k)
+        for k, size in enumerate(sizes)
     )
-    cells = [np.argwhere(mask) for mask in masks]
-    phases = [f"layer {n}: one output cell"]
-    for j in range(1, n + 1):
-        k = n - j
-        rows, cols = np.nonzero(masks[k])
-        span = f"{rows.max() - rows.min() + 1}x{cols.max() - cols.min() + 1}"
-        phases.append(f"{'the input' if k == 0 else f'layer {k}'}: the cells it depends on span {span}"
-                      f" (d={spec.dilations[k]}, s={spec.strides[k]})")
-
-    def box(k: int):
-        rows, cols = np.nonzero(masks[k])
-        return (int(rows.min()), int(cols.min()), int(rows.max()) + 1, int(cols.max()) + 1)
+    empty = np.empty((0, 2), dtype=int)
+    phases = []
+    for j, below in enumerate(masks, start=1):
+        (r0, c0, r1, c1), count = _box(below[0]), int(below[0].sum())
+        gaps = f", {count} of the {(r1 - r0) * (c1 - c0)} cells read" if count < (r1 - r0) * (c1 - c0) else ""
+        phases.append(f"{j} layer{'s' if j > 1 else ''}: {r1 - r0}x{c1 - c0} on the input{gaps}")
 
     def make_step(index: int) -> Step:
-        lit = [cells[k] if k >= n - index else np.empty((0, 2), dtype=int) for k in range(n + 1)]
-        links = (Link(n - index, box(n - index), n - index + 1, box(n - index + 1)),) if index else ()
+        below = masks[index]  # the input and layers 1..index+1
+        lit = [np.argwhere(below[k]) if k < len(below) else empty for k in range(n + 1)]
+        links = tuple(Link(k, _box(below[k]), k + 1, _box(below[k + 1])) for k in range(len(below) - 1))
         return Step(index, tuple(lit), links, phase=index)
 
     note = ""
     if labels:
-        fields = ", ".join(_pair(s) for s in sizes)
-        note = (f"k={spec.kernel_size}, dilations {','.join(map(str, spec.dilations))}: receptive fields {fields};"
-                f" {spec.kernel_size ** 2} weights a layer")
-    return Scene(planes, n + 1, make_step, note, tuple(phases))
+        fields = ", ".join(_pair(s) for s in receptive_field_sizes(spec))
+        strides = f", strides {','.join(map(str, spec.strides))}" if any(s > 1 for s in spec.strides) else ""
+        note = (f"k={spec.kernel_size}, dilations {','.join(map(str, spec.dilations))}{strides}: receptive fields"
+                f" {fields}; {spec.kernel_size ** 2} weights a layer")
+    return Scene(planes, n, make_step, note, tuple(phases))
+
+
+def _box(mask: np.ndarray):
+    """The box (row0, col0, row1, col1) around a mask's cells."""
+    rows, cols = np.nonzero(mask)
+    return (int(rows.min()), int(cols.min()), int(rows.max()) + 1, int(cols.max()) + 1)
 
 
 def _pair(pair) -> str:
     return str(pair[0]) if pair[0] == pair[1] else f"{pair[0]}x{pair[1]}"
+
+
+def _size(pair) -> str:
+    return f"{pair[0]}x{pair[1]}"
