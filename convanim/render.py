@@ -785,9 +785,16 @@ class Renderer:
             for label in step.reveals:
                 latest.pop((label.plane, label.cell, label.kind), None)
                 latest[(label.plane, label.cell, label.kind)] = label
-        reveals = list(latest.values())
-        if reveals:
+        if latest:
+            repaint = any(key in self._revealed for key in latest)
+            for key, label in latest.items():
+                self._revealed.pop(key, None)
+                self._revealed[key] = label
+            if repaint:  # a cell drawn again: from the pristine background, as a fresh renderer would
+                self._background = self._pristine
+                latest = dict(self._revealed)
             self.canvas.restore_region(self._background)
+            reveals = list(latest.values())
             erase, colours = self._eraser_shapes(reveals)
             texts = [label for label in reveals if label.kind != "fill"]
             artists = [self._text_collection(map(self._label_outline, texts), animated=True)]
@@ -797,9 +804,7 @@ class Renderer:
             if erase:
                 fill = PolyCollection(erase, facecolors=colours, linewidths=0, antialiaseds=[not self._crisp] * 2, animated=True)
                 artists.insert(0, fill)
-            for label in texts:
-                self._revealed[(label.plane, label.cell, label.kind)] = label
-            self._baked_boxes = self._text_boxes(list(self._revealed.values()))
+            self._baked_boxes = self._text_boxes([label for label in self._revealed.values() if label.kind != "fill"])
             for artist in artists:
                 self.axes.add_collection(artist, autolim=False)
                 self.axes.draw_artist(artist)

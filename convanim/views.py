@@ -142,7 +142,7 @@ def scatter_scene(spec: ConvTranspose2d, numbers: Optional[Numbers] = None, prec
         fmt = figure_format([x, w, scatter.sums], precision)
         inputs = np.array([[fmt(v) for v in row] for row in x], dtype=object)
         weights = [fmt(v) for v in w.ravel()]
-    planes = (Plane("input", source, inputs), Plane("output", output, volume=1), legend)
+    planes = (Plane("input", source, inputs), Plane("output", output, volume=1, weights=True), legend)
     width = spec.input_size[1]
     empty = np.empty((0, 2), dtype=int)
 

@@ -28,13 +28,15 @@ SPECS = {
     "pointwise": Conv2d(4, 1, in_channels=4, out_channels=2),
     "separable": SeparableConv2d(6, 3, in_channels=3, out_channels=2),
     "sobel": SpatialSeparableConv2d(6, [1, 2, 1], [1, 0, -1]),
+    "scatter": ConvTranspose2d(3, 3, 2),
 }
+VIEWS = {"scatter": "scatter"}
 STYLED = [(name, style) for name in SPECS for style in ("paper", "flat")]
 
 
 def _renderer(name, style, labels=True):
     spec = SPECS[name]
-    return Animation(spec, style, numbers=_numbers(spec), labels=labels).renderer()
+    return Animation(spec, style, numbers=_numbers(spec), labels=labels, view=VIEWS.get(name, "gather")).renderer()
 
 
 def _steps(scene, most=12):
