@@ -485,6 +485,27 @@ class Renderer:
         by_kind = self._kind_colours(plane)
         return [_rgba(by_kind.get(Cell(p.grid.kinds[cell]), self.theme.padding)) for cell in cells]
 
+    @property
+    def solid_colours(self) -> Tuple[RGB, ...]:
+        """Every flat colour this scene's frames can contain before antialiasing: what an indexed
+        format's palette must hold (channel hues included, only where a plane takes one)."""
+        theme = self.theme
+        bases = [theme.background, theme.padding]
+        for k, plane in enumerate(self.scene.planes):
+            colours = self._kind_colours(k)
+            kinds = {Cell(v) for v in np.unique(plane.grid.kinds)}
+            if Cell.PENDING in kinds:
+                kinds.add(Cell.RESULT)  # it fills in
+            bases += [colours[kind] for kind in kinds if kind in colours]
+            if plane.levels is not None:
+                bases += [theme.heat(level) for level in np.unique(plane.levels)]
+            if plane.distinct_zeros and Cell.ZERO in kinds:
+                bases.append(theme.heat(ZERO_TINT))
+        links = [theme.tinted_link(plane.tint) for plane in self.scene.planes] + [theme.link]
+        chips = [theme.kernel_fill]  # under the weights, above any highlight
+        colours = [*bases, theme.line, *links, theme.text, theme.mark, *(theme.over(b) for b in bases), *chips]
+        return tuple(dict.fromkeys(tuple(int(v) for v in c) for c in colours))
+
     def _filled(self, label: Label) -> tuple:
         """The colour a ``fill`` reveal paints its cell: a heatmap level, or the plane's result colour."""
         if label.level is not None:
