@@ -289,14 +289,30 @@ def test_bad_batch_files_write_nothing(here, text, message):
     assert [p.name for p in here.iterdir()] == ["figs.toml"]
 
 
-def test_the_examples_batch_file_is_valid():
-    examples = Path(__file__).resolve().parents[1] / "examples" / "figures.toml"
+def test_the_examples_batch_file_plans_every_figure_of_the_readme():
+    """Every entry of examples/figures.toml makes a valid animation within the limits, and every
+    image the README shows from examples/ is one of the files the batch writes."""
+    import re
+
+    import click
+
+    from convanim.cli import _batch_items, cli
+
+    root = Path(__file__).resolve().parents[1]
+    examples = root / "examples" / "figures.toml"
     try:
         import tomllib
     except ImportError:
         import tomli as tomllib
     entries = tomllib.loads(examples.read_text())
-    assert entries["paper"]["command"] == "gallery" and len(entries) >= 10
+    written = set()
+    with click.Context(cli):
+        for name, entry in entries.items():
+            for job, files in _batch_items(name, entry, examples.parent):
+                job.anim.check_limits()
+                written |= {f.resolve().relative_to(root).as_posix() for f in files}
+    shown = set(re.findall(r"\]\((examples/[^)]+)\)", (root / "README.md").read_text()))
+    assert shown and shown <= written, sorted(shown - written)
 
 
 def test_dpi_and_width(here):
