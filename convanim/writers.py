@@ -1,6 +1,6 @@
 """Writers at the edge: frames stream in one at a time and reach the disk atomically.
 
-A GIF is written frame by frame against a fixed palette, storing only the rectangle that
+A GIF is written frame by frame against one palette, storing only the rectangle that
 changed, its LZW codes from Pillow's GIF encoder; a PNG sequence is written with imageio.
 Everything goes to temporary files beside the target first and is renamed into place at the
 end, so an error or Ctrl-C never leaves a half-written animation behind.
@@ -22,7 +22,7 @@ from typing import BinaryIO, Callable, Iterable, Iterator, List, Optional, Tuple
 
 import imageio.v3 as iio
 import numpy as np
-from PIL import GifImagePlugin, Image
+from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 
 FORMATS = {".gif": "gif", ".png": "png", ".webp": "webp", ".apng": "apng", ".mp4": "mp4", ".svg": "svg", ".pdf": "pdf"}
@@ -347,12 +347,14 @@ def colour_keys(frame: np.ndarray, box: Optional[Box] = None) -> np.ndarray:
 
 
 class GifStream:
-    """Writes GIF frames as they come: one fixed palette, loop forever, and per frame only the
+    """Writes GIF frames as they come: one palette, loop forever, and per frame only the
     rectangle that changed, with its unchanged pixels transparent so that they compress to nothing.
 
-    Each frame's LZW codes are as narrow as its colours allow: the palette puts the solid colours
-    first, so a frame drawn in them alone starts at 5-bit codes instead of 9. One frame is held
-    back so that identical consecutive frames merge into one longer frame.
+    Pixels are compared by palette index, so a colour change the palette cannot show costs
+    nothing. The palette is ``palette`` reordered by use in the first frame (the static picture):
+    the colours used most get the smallest indices, and each frame's LZW codes are as narrow as
+    its largest index allows. One frame is held back so that identical consecutive frames merge
+    into one longer frame.
     """
 
     def __init__(self, fp: BinaryIO, delay_ms: int, palette: np.ndarray, transparent: bool = False):
@@ -362,8 +364,13 @@ class GifStream:
         # (alpha under a half) transparent.
         self.transparent = transparent
         self._mapper = PaletteMapper.for_palette(palette)
-        self._shown: Optional[np.ndarray] = None  # colour keys of the picture a viewer shows now
+        self._order: Optional[np.ndarray] = None  # the mapper's index -> this file's index
+        self._shown: Optional[np.ndarray] = None  # this file's indices of the picture a viewer shows now
+        self._clear: Optional[np.ndarray] = None  # with a transparent background: where it shows through
         self._pending: Optional[list] = None  # [indices, clear, offset, duration, disposal]
+
+    def _index(self, keys: np.ndarray) -> np.ndarray:
+        return self._order[self._mapper.index(keys)]
 
     def add(self, frame: np.ndarray, changed: Optional[Box] = None) -> None:
         """Append an (H, W, 3) RGB or (H, W, 4) RGBA uint8 frame.
@@ -373,23 +380,23 @@ class GifStream:
         """
         if self._shown is None or self.transparent:
             keys = colour_keys(frame)
-            if self.transparent:
-                keys = np.where(np.asarray(frame)[:, :, 3] < 128, 1 << 24, keys)  # a key no colour has
-                if self._shown is not None and np.array_equal(keys, self._shown):
-                    self._pending[3] += self.delay_ms
-                    return
             if self._shown is None:
-                self._write_header(*keys.shape)
-            self._hold(self._mapper.index(keys & 0xFFFFFF), keys >> 24 > 0, (0, 0), 2 if self.transparent else 1)
-            self._shown = keys
+                self._start(keys)
+            clear = np.asarray(frame)[:, :, 3] < 128 if self.transparent else np.zeros(keys.shape, bool)
+            indices = np.where(clear, 0, self._index(keys)).astype(np.uint8)
+            if self._pending is not None and np.array_equal(indices, self._shown) and np.array_equal(clear, self._clear):
+                self._pending[3] += self.delay_ms
+                return
+            self._hold(indices, clear, (0, 0), 2 if self.transparent else 1)
+            self._shown, self._clear = indices.copy(), clear
             return
         height, width = self._shown.shape
         if frame.shape[:2] != (height, width):
             raise ValueError(f"frame size changed from {width}x{height} to {frame.shape[1]}x{frame.shape[0]}")
-        bx, by, _, _ = box = changed if changed is not None else (0, 0, width, height)
-        keys = colour_keys(frame, box)
-        shown = self._shown[by : by + keys.shape[0], bx : bx + keys.shape[1]]
-        differs = keys != shown
+        bx, by, bx1, by1 = changed if changed is not None else (0, 0, width, height)
+        indices = self._index(colour_keys(frame, (bx, by, bx1, by1)))
+        shown = self._shown[by:by1, bx:bx1]
+        differs = indices != shown
         rows = np.flatnonzero(differs.any(axis=1))
         if rows.size == 0:
             self._pending[3] += self.delay_ms
@@ -397,16 +404,28 @@ class GifStream:
         y0, y1 = rows[0], rows[-1] + 1
         cols = np.flatnonzero(differs[y0:y1].any(axis=0))
         x0, x1 = cols[0], cols[-1] + 1
-        indices = self._mapper.index(keys[y0:y1, x0:x1])
-        clear = _unchanged_runs(indices, differs[y0:y1, x0:x1])
-        self._hold(indices, clear, (int(bx + x0), int(by + y0)), 1)
-        shown[...] = keys
+        region = indices[y0:y1, x0:x1]
+        clear = _unchanged_runs(region, differs[y0:y1, x0:x1])
+        self._hold(region, clear, (int(bx + x0), int(by + y0)), 1)
+        shown[...] = indices
 
-    def _write_header(self, height: int, width: int) -> None:
-        image = Image.new("P", (width, height))
-        image.putpalette(self._mapper.palette_bytes)
-        header, _ = GifImagePlugin.getheader(image, None, {"loop": 0, "duration": self.delay_ms, "optimize": False})
-        self.fp.writelines(header)
+    def _start(self, keys: np.ndarray) -> None:
+        """Order the palette by use in the first frame (ties and unused colours in palette order),
+        and write the header with it."""
+        colours = self._mapper.colours
+        counts = np.bincount(self._mapper.index(keys).ravel(), minlength=len(colours))
+        by_use = np.argsort(-counts, kind="stable")
+        self._order = np.empty(256, np.uint8)
+        self._order[by_use] = np.arange(len(colours), dtype=np.uint8)
+        palette = colours[by_use]
+        size = max(2, len(colours).bit_length())  # room for a transparent index after the colours
+        table = np.zeros((1 << size, 3), np.uint8)
+        table[: len(palette)] = palette
+        height, width = keys.shape
+        self.fp.writelines([
+            b"GIF89a", struct.pack("<HHBBB", width, height, 0x80 | (size - 1), 0, 0), table.tobytes(),
+            b"!\xff\x0bNETSCAPE2.0\x03\x01\x00\x00\x00",  # loop forever
+        ])
 
     def _hold(self, indices: np.ndarray, clear: np.ndarray, offset: Tuple[int, int], disposal: int) -> None:
         self._flush()

@@ -213,7 +213,7 @@ def test_crisp_gifs_hold_only_the_solid_colours_in_narrow_codes(tmp_path, crisp)
     [path] = anim.save(tmp_path / "a.gif")
     colours = {tuple(c) for f in _read_gif(path)[0] for c in f.reshape(-1, 3)}
     assert colours <= {*PAPER.solid_colours, PAPER.over(PAPER.line)}
-    assert set(_code_sizes(path)) == {4}  # the solid colours are the palette's first 16
+    assert max(_code_sizes(path)) <= 4  # the solid colours are the palette's first 16
 
 
 def _code_sizes(path) -> list:
