@@ -155,6 +155,15 @@ class Animation:
             return False
         return self.crisp if self.crisp is not None else format == "gif"
 
+    def palette(self, crisp: bool = False) -> np.ndarray:
+        """The theme's palette for this animation's indexed frames, without the text's or a
+        heatmap's colours where it draws none (each colour more is one more level of every edge)."""
+        planes = self.scene.planes
+        text = self.numbers is not None or bool(self.geometry.annotations) or bool(self.geometry.phases) or any(
+            plane.text is not None for plane in planes)
+        heat = any(plane.levels is not None for plane in planes)
+        return self.theme.palette(crisp=crisp, text=text, heat=heat)
+
     def renderer(self, crisp: Optional[bool] = None) -> Renderer:
         """A renderer of this animation, crisp as ``crisp`` says (default: as ``self.crisp``, else not)."""
         self.check_limits()
@@ -193,7 +202,7 @@ class Animation:
         frames: Iterator = renderer.stream()
         if on_frame is not None:
             frames = _report(frames, on_frame)
-        palette = self.theme.palette(crisp=crisp)
+        palette = self.palette(crisp)
         return write_animation(frames, target, self.delay_ms, len(self), palette, force, self.transparent)
 
 

@@ -185,7 +185,7 @@ def test_every_decoded_gif_frame_is_the_rendered_frame_in_the_palette(tmp_path, 
     [path] = anim.save(tmp_path / "a.gif")
     decoded, durations, _, _ = _read_gif(path)
     crisp = anim.crisp_for("gif")
-    mapper = PaletteMapper.for_palette(anim.theme.palette(crisp=crisp))
+    mapper = PaletteMapper.for_palette(anim.palette(crisp))
     expected = [mapper.colours[mapper.index(colour_keys(f))] for f in anim.renderer(crisp).frames()]
     assert len(decoded) == len(expected)
     for got, want in zip(decoded, expected):
@@ -214,6 +214,13 @@ def test_crisp_gifs_hold_only_the_solid_colours_in_narrow_codes(tmp_path, crisp)
     colours = {tuple(c) for f in _read_gif(path)[0] for c in f.reshape(-1, 3)}
     assert colours <= {*PAPER.solid_colours, PAPER.over(PAPER.line)}
     assert max(_code_sizes(path)) <= 4  # the solid colours are the palette's first 16
+
+
+def test_antialiased_gifs_order_the_palette_by_use_for_narrow_codes(tmp_path):
+    anim = Animation(Conv2d(5, 3, 2, 1), crisp=False)
+    [path] = anim.save(tmp_path / "a.gif")
+    # 8 solid colours and 2 blends of each pair, 64: 7-bit indices; the colours a frame uses come first
+    assert len(anim.palette()) == 64 and max(_code_sizes(path)) <= 6
 
 
 def _code_sizes(path) -> list:
