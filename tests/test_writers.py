@@ -49,7 +49,7 @@ def test_frame_paths():
 
 def test_gif_reads_back_with_frames_timing_and_loop(tmp_path):
     anim = Animation(Conv2d(5, 3, 2, 1), delay_ms=250)
-    expected = list(anim.renderer(crisp=True).frames())  # a GIF is crisp by default
+    expected = list(anim.renderer().frames())  # a GIF is antialiased by default
     [path] = anim.save(tmp_path / "sub" / "a.gif")
     frames, durations, loop, size = _read_gif(path)
     assert len(frames) == len(anim) == 9
@@ -58,7 +58,9 @@ def test_gif_reads_back_with_frames_timing_and_loop(tmp_path):
     assert size == (expected[0].shape[1], expected[0].shape[0])
     for got, want in zip(frames, expected):
         diff = np.abs(got.astype(int) - want.astype(int))
-        assert diff.mean() < 1.0 and np.percentile(diff, 99.9) <= 12
+        # the palette blends two colours in thirds: an edge pixel is off by at most a sixth of the
+        # two colours' distance (measured: 99.9 % of pixels within 16 levels)
+        assert diff.mean() < 1.0 and np.percentile(diff, 99.9) <= 24
 
 
 def test_gif_solid_colours_survive_exactly(tmp_path):
@@ -207,9 +209,8 @@ def test_crisp_frames_are_drawn_in_solid_colours(spec):
     assert (_distance_to_solids(anim.frames()) > 1).sum() > 1000  # antialiased edges
 
 
-@pytest.mark.parametrize("crisp", [True, None], ids=["crisp", "default"])
-def test_crisp_gifs_hold_only_the_solid_colours_in_narrow_codes(tmp_path, crisp):
-    anim = Animation(Conv2d(5, 3, 2, 1), crisp=crisp)
+def test_crisp_gifs_hold_only_the_solid_colours_in_narrow_codes(tmp_path):
+    anim = Animation(Conv2d(5, 3, 2, 1), crisp=True)
     [path] = anim.save(tmp_path / "a.gif")
     colours = {tuple(c) for f in _read_gif(path)[0] for c in f.reshape(-1, 3)}
     assert colours <= {*PAPER.solid_colours, PAPER.over(PAPER.line)}
@@ -271,7 +272,7 @@ def test_crisp_shapes_keep_text_smooth():
 
 def test_other_formats_and_frames_are_antialiased(tmp_path):
     anim = Animation(Conv2d(5, 3, 2, 1))
-    assert anim.crisp_for("png") is False and anim.crisp_for("gif") is True
+    assert anim.crisp_for("png") is False and anim.crisp_for("gif") is False
     [first, *_] = anim.save(tmp_path / "seq" / "a.png")
     colours = {tuple(c) for c in iio.imread(first)[:, :, :3].reshape(-1, 3)}
     assert len(colours - set(PAPER.solid_colours)) > 20
@@ -287,3 +288,4 @@ def test_crisp_must_be_a_bool_or_none(crisp):
 def test_vector_formats_are_never_crisp():
     anim = Animation(Conv2d(5, 3), crisp=True)
     assert [anim.crisp_for(f) for f in ("svg", "pdf", "gif", "png")] == [False, False, True, True]
+    assert [Animation(Conv2d(5, 3)).crisp_for(f) for f in ("svg", "pdf", "gif", "png")] == [False] * 4
