@@ -20,7 +20,6 @@ from pathlib import Path
 from contextlib import contextmanager
 from typing import BinaryIO, Callable, Iterable, Iterator, List, Optional, Tuple, Union
 
-import imageio.v3 as iio
 import numpy as np
 from PIL import Image
 from PIL.PngImagePlugin import PngInfo
@@ -364,13 +363,13 @@ class GifStream:
         # (alpha under a half) transparent.
         self.transparent = transparent
         self._mapper = PaletteMapper.for_palette(palette)
-        self._order: Optional[np.ndarray] = None  # the mapper's index -> this file's index
+        self._order: Optional[np.ndarray] = None  # the mapper's index + 1 -> this file's index
         self._shown: Optional[np.ndarray] = None  # this file's indices of the picture a viewer shows now
         self._clear: Optional[np.ndarray] = None  # with a transparent background: where it shows through
         self._pending: Optional[list] = None  # [indices, clear, offset, duration, disposal]
 
     def _index(self, keys: np.ndarray) -> np.ndarray:
-        return self._order[self._mapper.index(keys)]
+        return np.take(self._order, self._mapper.index_plus_one(keys))
 
     def add(self, frame: np.ndarray, changed: Optional[Box] = None) -> None:
         """Append an (H, W, 3) RGB or (H, W, 4) RGBA uint8 frame.
@@ -393,21 +392,19 @@ class GifStream:
         height, width = self._shown.shape
         if frame.shape[:2] != (height, width):
             raise ValueError(f"frame size changed from {width}x{height} to {frame.shape[1]}x{frame.shape[0]}")
-        bx, by, bx1, by1 = changed if changed is not None else (0, 0, width, height)
-        indices = self._index(colour_keys(frame, (bx, by, bx1, by1)))
-        shown = self._shown[by:by1, bx:bx1]
-        differs = indices != shown
-        rows = np.flatnonzero(differs.any(axis=1))
-        if rows.size == 0:
+        box = changed if changed is not None else (0, 0, width, height)
+        bx, by = box[0], box[1]
+        indices = self._index(colour_keys(frame, box))
+        found = _changed_box(indices, self._shown, box)
+        if found is None:
             self._pending[3] += self.delay_ms
             return
-        y0, y1 = rows[0], rows[-1] + 1
-        cols = np.flatnonzero(differs[y0:y1].any(axis=0))
-        x0, x1 = cols[0], cols[-1] + 1
-        region = indices[y0:y1, x0:x1]
-        clear = _unchanged_runs(region, differs[y0:y1, x0:x1])
-        self._hold(region, clear, (int(bx + x0), int(by + y0)), 1)
-        shown[...] = indices
+        x0, y0, x1, y1 = found
+        region = indices[y0 - by : y1 - by, x0 - bx : x1 - bx]
+        shown = self._shown[y0:y1, x0:x1]
+        clear = _unchanged_runs(region, region != shown)
+        self._hold(region, clear, (x0, y0), 1)
+        shown[...] = region
 
     def _start(self, keys: np.ndarray) -> None:
         """Order the palette by use in the first frame (ties and unused colours in palette order),
@@ -415,8 +412,8 @@ class GifStream:
         colours = self._mapper.colours
         counts = np.bincount(self._mapper.index(keys).ravel(), minlength=len(colours))
         by_use = np.argsort(-counts, kind="stable")
-        self._order = np.empty(256, np.uint8)
-        self._order[by_use] = np.arange(len(colours), dtype=np.uint8)
+        self._order = np.zeros(256, np.uint8)
+        self._order[by_use + 1] = np.arange(len(colours), dtype=np.uint8)
         palette = colours[by_use]
         size = max(2, len(colours).bit_length())  # room for a transparent index after the colours
         table = np.zeros((1 << size, 3), np.uint8)
@@ -439,8 +436,8 @@ class GifStream:
         has_clear = bool(clear.any())
         transparent = int(indices.max()) + 1  # never drawn: the palette holds at most 255 colours
         if has_clear:
-            indices[clear] = transparent
-        bits = max(2, int(indices.max()).bit_length())
+            np.copyto(indices, np.uint8(transparent), where=clear)
+        bits = max(2, (transparent if has_clear else transparent - 1).bit_length())
         height, width = indices.shape
         centiseconds = min((duration + 5) // 10, 0xFFFF)  # merged frames may add up past a GIF's longest
         # A frame cleared before the next (disposal 2) clears to transparent only if it has a
@@ -456,6 +453,18 @@ class GifStream:
             raise ValueError("an animation needs at least one frame")
         self._flush()
         self.fp.write(b";")
+
+
+def _changed_box(new: np.ndarray, old: np.ndarray, box: Box) -> Optional[Box]:
+    """The smallest box (x0, y0, x1, y1) within ``box`` where ``new`` (the region ``box`` of a
+    frame) differs from the whole-frame ``old``, or None."""
+    x0, y0, x1, y1 = box
+    differs = new != old[y0:y1, x0:x1]
+    rows = np.flatnonzero(differs.any(axis=1))
+    if rows.size == 0:
+        return None
+    cols = np.flatnonzero(differs[rows[0] : rows[-1] + 1].any(axis=0))
+    return (int(x0 + cols[0]), int(y0 + rows[0]), int(x0 + cols[-1] + 1), int(y0 + rows[-1] + 1))
 
 
 def _unchanged_runs(indices: np.ndarray, changed: np.ndarray) -> np.ndarray:
@@ -479,9 +488,10 @@ class PaletteMapper:
 
     A lookup table over all 2^24 colours is filled lazily, so after the first frames of an
     animation every pixel is one table read; colours in the palette map to themselves exactly.
+    The table holds index + 1, 0 for a colour not looked up yet: zeroed memory costs nothing
+    until a colour's page is touched.
     """
 
-    _UNKNOWN = 255
     _cache: "dict[bytes, PaletteMapper]" = {}
 
     def __init__(self, palette: np.ndarray):
@@ -489,9 +499,7 @@ class PaletteMapper:
         if not 1 <= len(colours) <= 255:
             raise ValueError(f"a palette needs 1 to 255 colours, got {len(colours)}")
         self.colours = colours
-        padded = np.vstack([colours, np.repeat(colours[:1], 256 - len(colours), axis=0)])
-        self.palette_bytes = padded.tobytes()
-        self._table = np.full(1 << 24, self._UNKNOWN, dtype=np.uint8)
+        self._table = np.zeros(1 << 24, dtype=np.uint8)
 
     @classmethod
     def for_palette(cls, palette: np.ndarray) -> "PaletteMapper":
@@ -502,15 +510,19 @@ class PaletteMapper:
 
     def index(self, keys: np.ndarray) -> np.ndarray:
         """Palette indices (uint8) of colour keys (see :func:`colour_keys`)."""
-        indices = self._table[keys]
-        unknown = indices == self._UNKNOWN
-        if unknown.any():
+        return self.index_plus_one(keys) - np.uint8(1)
+
+    def index_plus_one(self, keys: np.ndarray) -> np.ndarray:
+        """Palette indices + 1 (uint8, 1 to 255) of colour keys: one subtraction less."""
+        codes = np.take(self._table, keys)
+        if not codes.all():
+            unknown = codes == 0
             new = np.unique(keys[unknown])
             rgb = np.stack([new & 255, (new >> 8) & 255, (new >> 16) & 255], axis=1).astype(np.int32)
             distance = ((rgb[:, None, :] - self.colours[None, :, :].astype(np.int32)) ** 2).sum(axis=-1)
-            self._table[new] = distance.argmin(axis=1).astype(np.uint8)
-            indices = self._table[keys]
-        return indices
+            self._table[new] = distance.argmin(axis=1).astype(np.uint8) + 1
+            codes = np.take(self._table, keys)
+        return codes
 
 
 _FRAME_NAME = re.compile(r"_(\d+)\.(png|svg)$")
@@ -529,6 +541,8 @@ def written_by_convanim(path: Path) -> bool:
 
 
 def _write_png_sequence(frames: Frames, target: Target, count: int, force: bool) -> List[Path]:
+    import imageio.v3 as iio  # here, not at import: a GIF needs none of it
+
     info = PngInfo()
     info.add_text("Software", MARK)
 
