@@ -225,12 +225,12 @@ class Renderer:
         if geometry.annotations:
             self.axes.add_collection(self._text_collection(geometry.annotations), autolim=False)
         self._moving = self._moving_artists()
-        if not antialias:  # crisp shapes: flat colours that compress to about half the bytes
-            for artist in self.axes.collections:
-                if not isinstance(artist, PathCollection):  # text (glyph paths) keeps smooth edges
-                    # Twice: a one-entry setting lets a one-path collection take matplotlib's
-                    # draw_markers shortcut, which antialiases regardless.
-                    artist.set_antialiased([False, False])
+        for artist in self.axes.collections:  # crisp shapes: flat colours, a GIF about 40 % smaller
+            if not isinstance(artist, PathCollection):  # text (glyph paths) keeps smooth edges
+                # Twice: a one-entry setting lets a one-path collection (a one-cell highlight)
+                # take matplotlib's draw_markers shortcut, which antialiases regardless, snaps
+                # the shape to whole pixels and, here, draws at half the speed.
+                artist.set_antialiased([antialias, antialias])
         self.canvas.draw()
         self._pristine = self.canvas.copy_from_bbox(self.figure.bbox)
         self._background = self._pristine
