@@ -80,13 +80,14 @@ class Theme:
                  if not any(np.array_equal(c, ink) for ink in inks) or tuple(c) in drawn]
         plain = list({tuple(c): c for c in plain}.values())
         ramps = _ramps(list(combinations(plain, 2)), SHAPE_STEPS)
-        if text:
-            others = plain + [ink for ink in inks if not any(np.array_equal(ink, c) for c in plain)]
-            pairs = [(ink, other) for k, ink in enumerate(inks) for other in others[: len(plain)] + inks[k + 1:]
-                     if not np.array_equal(ink, other)]
-            plain, ramps = plain + inks, ramps + _ramps(pairs, TEXT_STEPS)
-        colours = np.round(np.vstack([*plain, *heats, *ramps])).astype(np.uint8)
-        return np.array(list(dict.fromkeys(map(tuple, colours)))[:size], dtype=np.uint8)
+        pairs = [(ink, other) for k, ink in enumerate(inks) for other in plain + inks[k + 1:]
+                 if not np.array_equal(ink, other)] if text else []
+        for steps in range(TEXT_STEPS, -1, -1):  # a theme of many colours: fewer text blends, to fit
+            colours = np.round(np.vstack([*plain, *(inks if text else []), *heats, *ramps, *_ramps(pairs, steps)]))
+            colours = list(dict.fromkeys(map(tuple, colours.astype(np.uint8))))
+            if len(colours) <= size:
+                break
+        return np.array(colours[:size], dtype=np.uint8)
 
 
 HEAT_STEPS = 17  # a heatmap's colours
