@@ -201,6 +201,23 @@ def _unique_colours(frames):
     return np.stack([keys & 255, (keys >> 8) & 255, keys >> 16], axis=1).astype(np.uint8), counts
 
 
+@pytest.mark.parametrize("crisp", [False, True], ids=["antialiased", "crisp"])
+def test_ffmpeg_decodes_the_same_gif_pixels_as_pillow(tmp_path, crisp):
+    imageio_ffmpeg = pytest.importorskip("imageio_ffmpeg")
+    import subprocess
+
+    anim = Animation(ConvTranspose2d(3, 3, 2, 1, output_padding=1), crisp=crisp)
+    [path] = anim.save(tmp_path / "a.gif")
+    ours, _, _, (w, h) = _read_gif(path)
+    # every frame lasts as long, so ffmpeg neither drops nor repeats one
+    raw = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-i", str(path), "-f", "rawvideo",
+                          "-pix_fmt", "rgb24", "-"], capture_output=True, check=True).stdout
+    theirs = np.frombuffer(raw, np.uint8).reshape(-1, h, w, 3)
+    assert len(theirs) == len(ours) == len(anim)
+    for a, b in zip(ours, theirs):
+        np.testing.assert_array_equal(a, b)
+
+
 def _distance_to_solids(frames) -> np.ndarray:
     """For each colour in ``frames``, how far (largest channel difference) the nearest solid colour is."""
     colours = _unique_colours(frames)[0].astype(int)
