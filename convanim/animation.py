@@ -14,7 +14,7 @@ from typing import Callable, Iterator, List, Optional, Sequence, Tuple, Union
 import numpy as np
 
 from .layout import STYLES
-from .render import MIN_CELL_PX, Geometry, Renderer
+from .render import MIN_CELL_PX, Geometry, Renderer, solid_colours
 from .scene import Scene, shown_channels
 from .spec import Chain, Checkerboard, Checkerboards, ConvTranspose2d, DilatedStack, Spec, SpecError, stages_of
 from .sweep import Sweep, drawn_shape, sweep_of
@@ -45,7 +45,7 @@ class Animation:
     precision: int = 1
     theme: Theme = field(default=PAPER, repr=False)
     cell_px: Optional[float] = None  # None: the paper's, smaller for large grids
-    crisp: Optional[bool] = None  # shapes without antialiasing; None: for GIFs only (see `crisp_for`)
+    crisp: Optional[bool] = None  # shapes without antialiasing; None: antialiased (see `crisp_for`)
     view: str = "gather"  # or "scatter", for a transposed convolution
     transparent: bool = False  # no background: for slides
     width: Optional[int] = None  # the image's width in pixels, instead of cell_px
@@ -68,7 +68,7 @@ class Animation:
         if self.cell_px is not None and not 0 < self.cell_px <= 1000:
             raise SpecError("cell_px", f"must be between 0 and 1000 px, got {self.cell_px}")
         if self.crisp is not None and not isinstance(self.crisp, bool):
-            raise SpecError("crisp", f"must be true, false or None (crisp for GIFs only), got {self.crisp!r}")
+            raise SpecError("crisp", f"must be true, false or None (antialiased), got {self.crisp!r}")
         if self.width is not None and not 16 <= self.width <= 100_000:
             raise SpecError("width", f"must be between 16 and 100,000 px, got {self.width}")
 
@@ -147,15 +147,25 @@ class Animation:
         return len(self.scene)
 
     def crisp_for(self, format: str) -> bool:
-        """Whether shapes are drawn without antialiasing for ``format``: as asked, or else for GIFs only.
+        """Whether shapes are drawn without antialiasing for ``format``: only if asked.
 
-        A GIF's 256 colours and LZW pay about twice the bytes for blended edges, so GIFs are crisp
-        by default (text stays smooth); other pixel formats are antialiased, and vector formats
-        have no pixels to be crisp.
+        Every pixel format is antialiased by default, as the paper's figures are (a GIF with a
+        palette that blends each pair of colours in two steps, about half the paper's bytes);
+        crisp shapes (text stays smooth) take about half that again. Vector formats have no
+        pixels to be crisp.
         """
         if format in VECTOR:
             return False
-        return self.crisp if self.crisp is not None else format == "gif"
+        return bool(self.crisp)
+
+    def palette(self, crisp: bool = False) -> np.ndarray:
+        """The theme's palette for this animation's indexed frames, without the text's or a
+        heatmap's colours where it draws none (each colour more is one more level of every edge)."""
+        planes = self.scene.planes
+        text = self.numbers is not None or bool(self.geometry.annotations) or bool(self.geometry.phases) or any(
+            plane.text is not None for plane in planes)
+        heat = any(plane.levels is not None for plane in planes)
+        return self.theme.palette(crisp=crisp, text=text, heat=heat, solids=solid_colours(self.scene, self.theme))
 
     def renderer(self, crisp: Optional[bool] = None) -> Renderer:
         """A renderer of this animation, crisp as ``crisp`` says (default: as ``self.crisp``, else not)."""
@@ -195,7 +205,7 @@ class Animation:
         frames: Iterator = renderer.stream()
         if on_frame is not None:
             frames = _report(frames, on_frame)
-        palette = self.theme.palette(crisp=crisp)
+        palette = self.palette(crisp)
         return write_animation(frames, target, self.delay_ms, len(self), palette, force, self.transparent)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from itertools import combinations
-from typing import Tuple
+from typing import Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -21,15 +21,16 @@ class Theme:
     line: RGB = (0, 43, 54)  # base03
     highlight: RGB = (7, 54, 66)  # base02, laid over the footprint and the current output cell
     highlight_alpha: float = 0.4
-    link: RGB = (0, 0, 0)  # the connector lines (TikZ's default black)
+    link: RGB = (0, 43, 54)  # the connector lines, in the lines' colour
     text: RGB = (0, 0, 0)
     mark: RGB = (203, 75, 22)  # Solarized orange: the cell a max pooling keeps
     # Channel figures: input channel c (or group c) takes hue c, the first being ``input``.
     hues: Tuple[RGB, ...] = ((211, 54, 130), (181, 137, 0), (108, 113, 196), (133, 153, 0), (220, 50, 47))
     font: str = "DejaVu Serif"
-    # Strokes in pixels at the paper's scale (TikZ "thick" and default lines at 0.5 cm per cell).
+    # Strokes in pixels at the paper's scale (TikZ "thick" and default lines at 0.5 cm per cell);
+    # link_px as measured on the paper's GIFs: 0.93 px of ink across a connector line.
     line_px: float = 1.4
-    link_px: float = 0.85
+    link_px: float = 0.93
     dash_px: float = 6.2
     mark_px: float = 2.5
 
@@ -68,30 +69,56 @@ class Theme:
         colours = [*bases, self.line, self.link, self.text, self.mark, *(self.over(b) for b in bases)]
         return tuple(dict.fromkeys(colours))
 
-    def palette(self, size: int = 255, crisp: bool = False) -> np.ndarray:
+    def palette(self, size: int = 255, crisp: bool = False, text: bool = True, heat: bool = True,
+                solids: Optional[Sequence[RGB]] = None) -> np.ndarray:
         """A fixed palette (n, 3) for indexed formats, the solid colours first; one palette serves
-        every frame of every animation in this theme.
+        every frame of an animation in this theme (a GIF orders it by use, see GifStream).
 
         Antialiased edges blend two colours, so ramps between each pair of solid colours cover
-        them. A ``crisp`` drawing blends only its text: its palette holds the solid colours, the
-        grid lines under the highlight, a heatmap's ramp, and ramps from the text's ink (plain,
-        and under the highlight) to each solid colour.
+        them, in ``SHAPE_STEPS`` blends (an edge in a third and two thirds: most of a GIF's bytes
+        are the moving edges, and each level more costs about 2 % of the paper's bytes). With
+        ``text``, ``TEXT_STEPS`` blends join the text's ink (plain, and under the highlight) to
+        each colour, for small glyphs; with ``heat``, a heatmap's ramp. Leave out what an
+        animation never draws: every colour more is a level more between two others.
+
+        A ``crisp`` drawing blends only its text: its palette holds the solid colours, the grid
+        lines under the highlight, a heatmap's ramp, and ramps from the ink to each solid colour.
+        ``solids``: the flat colours the animation draws (a renderer knows), if not the theme's.
         """
-        solids = [np.array(c, dtype=float) for c in self.solid_colours]
-        if not crisp:
-            return _with_ramps(solids, list(combinations(solids, 2)), size)
+        solids = [np.array(c, dtype=float) for c in (self.solid_colours if solids is None else solids)]
         lines_under_highlight = [np.array(self.over(self.line), dtype=float)]
-        heat = [np.array(self.heat(t), dtype=float) for t in np.linspace(0, 1, HEAT_STEPS)]
+        heats = [np.array(self.heat(t), dtype=float) for t in np.linspace(0, 1, HEAT_STEPS)] if heat else []
         inks = [np.array(self.text, dtype=float), np.array(self.over(self.text), dtype=float)]
-        pairs = [(ink, solid) for ink in inks for solid in solids if not np.array_equal(ink, solid)]
-        return _with_ramps(solids + lines_under_highlight + heat + inks, pairs, size)
+        if crisp:
+            pairs = [(ink, solid) for ink in inks for solid in solids if not np.array_equal(ink, solid)]
+            return _with_ramps(solids + lines_under_highlight + heats + inks, pairs, size)
+        drawn = {tuple(c) for c in (self.background, self.input, self.output, self.padding, self.line, self.link, self.mark)}
+        plain = [c for c in solids
+                 if not any(np.array_equal(c, ink) for ink in inks) or tuple(c) in drawn]
+        plain = list({tuple(c): c for c in plain}.values())
+        ramps = _ramps(list(combinations(plain, 2)), SHAPE_STEPS)
+        pairs = [(ink, other) for k, ink in enumerate(inks) for other in plain + inks[k + 1:]
+                 if not np.array_equal(ink, other)] if text else []
+        for steps in range(TEXT_STEPS, -1, -1):  # a theme of many colours: fewer text blends, to fit
+            colours = np.round(np.vstack([*plain, *(inks if text else []), *heats, *ramps, *_ramps(pairs, steps)]))
+            colours = list(dict.fromkeys(map(tuple, colours.astype(np.uint8))))
+            if len(colours) <= size:
+                break
+        return np.array(colours[:size], dtype=np.uint8)
 
 
 def _mix(a: RGB, b: RGB, t: float) -> RGB:
     return tuple(int(round((1 - t) * x + t * y)) for x, y in zip(a, b))  # type: ignore[return-value]
 
 
-HEAT_STEPS = 17  # a heatmap's colours in a crisp palette
+HEAT_STEPS = 17  # a heatmap's colours
+SHAPE_STEPS = 2  # blends between two colours of shapes in an antialiased palette
+TEXT_STEPS = 5  # blends between the text's ink and any colour
+
+
+def _ramps(pairs: list, steps: int) -> list:
+    """``steps`` evenly spaced blends between each pair, ends excluded."""
+    return [a + (b - a) * t for a, b in pairs for t in np.arange(1, steps + 1) / (steps + 1)]
 
 
 def _with_ramps(first: list, pairs: list, size: int) -> np.ndarray:

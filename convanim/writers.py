@@ -1,6 +1,6 @@
 """Writers at the edge: frames stream in one at a time and reach the disk atomically.
 
-A GIF is written frame by frame against a fixed palette, storing only the rectangle that
+A GIF is written frame by frame against one palette, storing only the rectangle that
 changed, its LZW codes from Pillow's GIF encoder; a PNG sequence is written with imageio.
 Everything goes to temporary files beside the target first and is renamed into place at the
 end, so an error or Ctrl-C never leaves a half-written animation behind.
@@ -20,9 +20,8 @@ from pathlib import Path
 from contextlib import contextmanager
 from typing import BinaryIO, Callable, Iterable, Iterator, List, Optional, Tuple, Union
 
-import imageio.v3 as iio
 import numpy as np
-from PIL import GifImagePlugin, Image
+from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 
 FORMATS = {".gif": "gif", ".png": "png", ".webp": "webp", ".apng": "apng", ".mp4": "mp4", ".svg": "svg", ".pdf": "pdf"}
@@ -347,12 +346,14 @@ def colour_keys(frame: np.ndarray, box: Optional[Box] = None) -> np.ndarray:
 
 
 class GifStream:
-    """Writes GIF frames as they come: one fixed palette, loop forever, and per frame only the
+    """Writes GIF frames as they come: one palette, loop forever, and per frame only the
     rectangle that changed, with its unchanged pixels transparent so that they compress to nothing.
 
-    Each frame's LZW codes are as narrow as its colours allow: the palette puts the solid colours
-    first, so a frame drawn in them alone starts at 5-bit codes instead of 9. One frame is held
-    back so that identical consecutive frames merge into one longer frame.
+    Pixels are compared by palette index, so a colour change the palette cannot show costs
+    nothing. The palette is ``palette`` reordered by use in the first frame (the static picture):
+    the colours used most get the smallest indices, and each frame's LZW codes are as narrow as
+    its largest index allows. One frame is held back so that identical consecutive frames merge
+    into one longer frame.
     """
 
     def __init__(self, fp: BinaryIO, delay_ms: int, palette: np.ndarray, transparent: bool = False):
@@ -362,8 +363,13 @@ class GifStream:
         # (alpha under a half) transparent.
         self.transparent = transparent
         self._mapper = PaletteMapper.for_palette(palette)
-        self._shown: Optional[np.ndarray] = None  # colour keys of the picture a viewer shows now
+        self._order: Optional[np.ndarray] = None  # the mapper's index + 1 -> this file's index
+        self._shown: Optional[np.ndarray] = None  # this file's indices of the picture a viewer shows now
+        self._clear: Optional[np.ndarray] = None  # with a transparent background: where it shows through
         self._pending: Optional[list] = None  # [indices, clear, offset, duration, disposal]
+
+    def _index(self, keys: np.ndarray) -> np.ndarray:
+        return np.take(self._order, self._mapper.index_plus_one(keys))
 
     def add(self, frame: np.ndarray, changed: Optional[Box] = None) -> None:
         """Append an (H, W, 3) RGB or (H, W, 4) RGBA uint8 frame.
@@ -373,40 +379,50 @@ class GifStream:
         """
         if self._shown is None or self.transparent:
             keys = colour_keys(frame)
-            if self.transparent:
-                keys = np.where(np.asarray(frame)[:, :, 3] < 128, 1 << 24, keys)  # a key no colour has
-                if self._shown is not None and np.array_equal(keys, self._shown):
-                    self._pending[3] += self.delay_ms
-                    return
             if self._shown is None:
-                self._write_header(*keys.shape)
-            self._hold(self._mapper.index(keys & 0xFFFFFF), keys >> 24 > 0, (0, 0), 2 if self.transparent else 1)
-            self._shown = keys
+                self._start(keys)
+            clear = np.asarray(frame)[:, :, 3] < 128 if self.transparent else np.zeros(keys.shape, bool)
+            indices = np.where(clear, 0, self._index(keys)).astype(np.uint8)
+            if self._pending is not None and np.array_equal(indices, self._shown) and np.array_equal(clear, self._clear):
+                self._pending[3] += self.delay_ms
+                return
+            self._hold(indices, clear, (0, 0), 2 if self.transparent else 1)
+            self._shown, self._clear = indices.copy(), clear
             return
         height, width = self._shown.shape
         if frame.shape[:2] != (height, width):
             raise ValueError(f"frame size changed from {width}x{height} to {frame.shape[1]}x{frame.shape[0]}")
-        bx, by, _, _ = box = changed if changed is not None else (0, 0, width, height)
-        keys = colour_keys(frame, box)
-        shown = self._shown[by : by + keys.shape[0], bx : bx + keys.shape[1]]
-        differs = keys != shown
-        rows = np.flatnonzero(differs.any(axis=1))
-        if rows.size == 0:
+        box = changed if changed is not None else (0, 0, width, height)
+        bx, by = box[0], box[1]
+        indices = self._index(colour_keys(frame, box))
+        found = _changed_box(indices, self._shown, box)
+        if found is None:
             self._pending[3] += self.delay_ms
             return
-        y0, y1 = rows[0], rows[-1] + 1
-        cols = np.flatnonzero(differs[y0:y1].any(axis=0))
-        x0, x1 = cols[0], cols[-1] + 1
-        indices = self._mapper.index(keys[y0:y1, x0:x1])
-        clear = _unchanged_runs(indices, differs[y0:y1, x0:x1])
-        self._hold(indices, clear, (int(bx + x0), int(by + y0)), 1)
-        shown[...] = keys
+        x0, y0, x1, y1 = found
+        region = indices[y0 - by : y1 - by, x0 - bx : x1 - bx]
+        shown = self._shown[y0:y1, x0:x1]
+        clear = _unchanged_runs(region, region != shown)
+        self._hold(region, clear, (x0, y0), 1)
+        shown[...] = region
 
-    def _write_header(self, height: int, width: int) -> None:
-        image = Image.new("P", (width, height))
-        image.putpalette(self._mapper.palette_bytes)
-        header, _ = GifImagePlugin.getheader(image, None, {"loop": 0, "duration": self.delay_ms, "optimize": False})
-        self.fp.writelines(header)
+    def _start(self, keys: np.ndarray) -> None:
+        """Order the palette by use in the first frame (ties and unused colours in palette order),
+        and write the header with it."""
+        colours = self._mapper.colours
+        counts = np.bincount(self._mapper.index(keys).ravel(), minlength=len(colours))
+        by_use = np.argsort(-counts, kind="stable")
+        self._order = np.zeros(256, np.uint8)
+        self._order[by_use + 1] = np.arange(len(colours), dtype=np.uint8)
+        palette = colours[by_use]
+        size = max(2, len(colours).bit_length())  # room for a transparent index after the colours
+        table = np.zeros((1 << size, 3), np.uint8)
+        table[: len(palette)] = palette
+        height, width = keys.shape
+        self.fp.writelines([
+            b"GIF89a", struct.pack("<HHBBB", width, height, 0x80 | (size - 1), 0, 0), table.tobytes(),
+            b"!\xff\x0bNETSCAPE2.0\x03\x01\x00\x00\x00",  # loop forever
+        ])
 
     def _hold(self, indices: np.ndarray, clear: np.ndarray, offset: Tuple[int, int], disposal: int) -> None:
         self._flush()
@@ -420,8 +436,8 @@ class GifStream:
         has_clear = bool(clear.any())
         transparent = int(indices.max()) + 1  # never drawn: the palette holds at most 255 colours
         if has_clear:
-            indices[clear] = transparent
-        bits = max(2, int(indices.max()).bit_length())
+            np.copyto(indices, np.uint8(transparent), where=clear)
+        bits = max(2, (transparent if has_clear else transparent - 1).bit_length())
         height, width = indices.shape
         centiseconds = min((duration + 5) // 10, 0xFFFF)  # merged frames may add up past a GIF's longest
         # A frame cleared before the next (disposal 2) clears to transparent only if it has a
@@ -437,6 +453,18 @@ class GifStream:
             raise ValueError("an animation needs at least one frame")
         self._flush()
         self.fp.write(b";")
+
+
+def _changed_box(new: np.ndarray, old: np.ndarray, box: Box) -> Optional[Box]:
+    """The smallest box (x0, y0, x1, y1) within ``box`` where ``new`` (the region ``box`` of a
+    frame) differs from the whole-frame ``old``, or None."""
+    x0, y0, x1, y1 = box
+    differs = new != old[y0:y1, x0:x1]
+    rows = np.flatnonzero(differs.any(axis=1))
+    if rows.size == 0:
+        return None
+    cols = np.flatnonzero(differs[rows[0] : rows[-1] + 1].any(axis=0))
+    return (int(x0 + cols[0]), int(y0 + rows[0]), int(x0 + cols[-1] + 1), int(y0 + rows[-1] + 1))
 
 
 def _unchanged_runs(indices: np.ndarray, changed: np.ndarray) -> np.ndarray:
@@ -460,9 +488,10 @@ class PaletteMapper:
 
     A lookup table over all 2^24 colours is filled lazily, so after the first frames of an
     animation every pixel is one table read; colours in the palette map to themselves exactly.
+    The table holds index + 1, 0 for a colour not looked up yet: zeroed memory costs nothing
+    until a colour's page is touched.
     """
 
-    _UNKNOWN = 255
     _cache: "dict[bytes, PaletteMapper]" = {}
 
     def __init__(self, palette: np.ndarray):
@@ -470,9 +499,7 @@ class PaletteMapper:
         if not 1 <= len(colours) <= 255:
             raise ValueError(f"a palette needs 1 to 255 colours, got {len(colours)}")
         self.colours = colours
-        padded = np.vstack([colours, np.repeat(colours[:1], 256 - len(colours), axis=0)])
-        self.palette_bytes = padded.tobytes()
-        self._table = np.full(1 << 24, self._UNKNOWN, dtype=np.uint8)
+        self._table = np.zeros(1 << 24, dtype=np.uint8)
 
     @classmethod
     def for_palette(cls, palette: np.ndarray) -> "PaletteMapper":
@@ -483,15 +510,19 @@ class PaletteMapper:
 
     def index(self, keys: np.ndarray) -> np.ndarray:
         """Palette indices (uint8) of colour keys (see :func:`colour_keys`)."""
-        indices = self._table[keys]
-        unknown = indices == self._UNKNOWN
-        if unknown.any():
+        return self.index_plus_one(keys) - np.uint8(1)
+
+    def index_plus_one(self, keys: np.ndarray) -> np.ndarray:
+        """Palette indices + 1 (uint8, 1 to 255) of colour keys: one subtraction less."""
+        codes = np.take(self._table, keys)
+        if not codes.all():
+            unknown = codes == 0
             new = np.unique(keys[unknown])
             rgb = np.stack([new & 255, (new >> 8) & 255, (new >> 16) & 255], axis=1).astype(np.int32)
             distance = ((rgb[:, None, :] - self.colours[None, :, :].astype(np.int32)) ** 2).sum(axis=-1)
-            self._table[new] = distance.argmin(axis=1).astype(np.uint8)
-            indices = self._table[keys]
-        return indices
+            self._table[new] = distance.argmin(axis=1).astype(np.uint8) + 1
+            codes = np.take(self._table, keys)
+        return codes
 
 
 _FRAME_NAME = re.compile(r"_(\d+)\.(png|svg)$")
@@ -510,6 +541,8 @@ def written_by_convanim(path: Path) -> bool:
 
 
 def _write_png_sequence(frames: Frames, target: Target, count: int, force: bool) -> List[Path]:
+    import imageio.v3 as iio  # here, not at import: a GIF needs none of it
+
     info = PngInfo()
     info.add_text("Software", MARK)
 

@@ -182,14 +182,15 @@ def _colours(path) -> set:
 @pytest.mark.parametrize(
     "args, name, crisp",
     [
-        ([], "a.gif", True),
+        ([], "a.gif", False),
+        (["--crisp"], "a.gif", True),
         (["--antialias"], "a.gif", False),
         ([], "a.png", False),
         (["--crisp"], "a.png", True),
     ],
-    ids=["gif", "gif-antialias", "png", "png-crisp"],
+    ids=["gif", "gif-crisp", "gif-antialias", "png", "png-crisp"],
 )
-def test_gifs_are_crisp_unless_asked_and_other_formats_smooth(here, args, name, crisp):
+def test_every_format_is_antialiased_unless_asked_crisp(here, args, name, crisp):
     result = _invoke("conv", "--i", "5", "--s", "2", "--no-labels", *args, "-o", name)
     assert result.exit_code == 0, result.stderr
     path = here / name if name.endswith(".gif") else here / "a_000.png"
@@ -199,7 +200,7 @@ def test_gifs_are_crisp_unless_asked_and_other_formats_smooth(here, args, name, 
 
 @pytest.mark.parametrize(
     "keys, crisp",
-    [("", True), ("crisp = false", False), ("antialias = true", False), ("antialias = false", True)],
+    [("", False), ("crisp = true", True), ("crisp = false", False), ("antialias = true", False), ("antialias = false", True)],
 )
 def test_batch_entries_choose_crisp_or_antialias(here, keys, crisp):
     (here / "figs.toml").write_text(f'[g]\ncommand = "gallery"\nonly = "no_padding_no_strides"\n{keys}\n'

@@ -21,7 +21,7 @@ FRAMES = [("padding_strides", 1), ("padding_strides_odd_transposed", 8), ("dilat
 @pytest.mark.parametrize("crisp", [False, True], ids=["antialiased", "crisp"])
 @pytest.mark.parametrize("name, index", FRAMES)
 def test_frames_match_the_stored_ones(name, index, crisp):
-    frame = GALLERY[name].animation().renderer(crisp).frame(index)  # crisp: a GIF's default look
+    frame = GALLERY[name].animation().renderer(crisp).frame(index)  # crisp: the --crisp look
     path = GOLDEN / f"{name}_{index:02d}{'_crisp' if crisp else ''}.png"
     if os.environ.get("CONVANIM_UPDATE_GOLDEN"):
         Image.fromarray(frame).save(path, optimize=True)

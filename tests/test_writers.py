@@ -49,7 +49,7 @@ def test_frame_paths():
 
 def test_gif_reads_back_with_frames_timing_and_loop(tmp_path):
     anim = Animation(Conv2d(5, 3, 2, 1), delay_ms=250)
-    expected = list(anim.renderer(crisp=True).frames())  # a GIF is crisp by default
+    expected = list(anim.renderer().frames())  # a GIF is antialiased by default
     [path] = anim.save(tmp_path / "sub" / "a.gif")
     frames, durations, loop, size = _read_gif(path)
     assert len(frames) == len(anim) == 9
@@ -58,7 +58,9 @@ def test_gif_reads_back_with_frames_timing_and_loop(tmp_path):
     assert size == (expected[0].shape[1], expected[0].shape[0])
     for got, want in zip(frames, expected):
         diff = np.abs(got.astype(int) - want.astype(int))
-        assert diff.mean() < 1.0 and np.percentile(diff, 99.9) <= 12
+        # the palette blends two colours in thirds: an edge pixel is off by at most a sixth of the
+        # two colours' distance (measured: 99.9 % of pixels within 16 levels)
+        assert diff.mean() < 1.0 and np.percentile(diff, 99.9) <= 24
 
 
 def test_gif_solid_colours_survive_exactly(tmp_path):
@@ -185,16 +187,40 @@ def test_every_decoded_gif_frame_is_the_rendered_frame_in_the_palette(tmp_path, 
     [path] = anim.save(tmp_path / "a.gif")
     decoded, durations, _, _ = _read_gif(path)
     crisp = anim.crisp_for("gif")
-    mapper = PaletteMapper.for_palette(anim.theme.palette(crisp=crisp))
+    mapper = PaletteMapper.for_palette(anim.palette(crisp))
     expected = [mapper.colours[mapper.index(colour_keys(f))] for f in anim.renderer(crisp).frames()]
     assert len(decoded) == len(expected)
     for got, want in zip(decoded, expected):
         np.testing.assert_array_equal(got, want)
 
 
+def _unique_colours(frames):
+    """The distinct colours (n, 3) of RGB frames and how many pixels have each (as integer keys:
+    np.unique over rows is ten times slower)."""
+    keys, counts = np.unique(np.concatenate([colour_keys(f).ravel() for f in frames]), return_counts=True)
+    return np.stack([keys & 255, (keys >> 8) & 255, keys >> 16], axis=1).astype(np.uint8), counts
+
+
+@pytest.mark.parametrize("crisp", [False, True], ids=["antialiased", "crisp"])
+def test_ffmpeg_decodes_the_same_gif_pixels_as_pillow(tmp_path, crisp):
+    imageio_ffmpeg = pytest.importorskip("imageio_ffmpeg")
+    import subprocess
+
+    anim = Animation(ConvTranspose2d(3, 3, 2, 1, output_padding=1), crisp=crisp)
+    [path] = anim.save(tmp_path / "a.gif")
+    ours, _, _, (w, h) = _read_gif(path)
+    # every frame lasts as long, so ffmpeg neither drops nor repeats one
+    raw = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-i", str(path), "-f", "rawvideo",
+                          "-pix_fmt", "rgb24", "-"], capture_output=True, check=True).stdout
+    theirs = np.frombuffer(raw, np.uint8).reshape(-1, h, w, 3)
+    assert len(theirs) == len(ours) == len(anim)
+    for a, b in zip(ours, theirs):
+        np.testing.assert_array_equal(a, b)
+
+
 def _distance_to_solids(frames) -> np.ndarray:
     """For each colour in ``frames``, how far (largest channel difference) the nearest solid colour is."""
-    colours = np.unique(np.concatenate([f.reshape(-1, 3) for f in frames]), axis=0).astype(int)
+    colours = _unique_colours(frames)[0].astype(int)
     solids = np.array([*PAPER.solid_colours, PAPER.over(PAPER.line)])  # and the grid lines under the highlight
     return np.abs(colours[:, None, :] - solids[None]).max(axis=-1).min(axis=1)
 
@@ -207,13 +233,19 @@ def test_crisp_frames_are_drawn_in_solid_colours(spec):
     assert (_distance_to_solids(anim.frames()) > 1).sum() > 1000  # antialiased edges
 
 
-@pytest.mark.parametrize("crisp", [True, None], ids=["crisp", "default"])
-def test_crisp_gifs_hold_only_the_solid_colours_in_narrow_codes(tmp_path, crisp):
-    anim = Animation(Conv2d(5, 3, 2, 1), crisp=crisp)
+def test_crisp_gifs_hold_only_the_solid_colours_in_narrow_codes(tmp_path):
+    anim = Animation(Conv2d(5, 3, 2, 1), crisp=True)
     [path] = anim.save(tmp_path / "a.gif")
     colours = {tuple(c) for f in _read_gif(path)[0] for c in f.reshape(-1, 3)}
     assert colours <= {*PAPER.solid_colours, PAPER.over(PAPER.line)}
-    assert set(_code_sizes(path)) == {4}  # the solid colours are the palette's first 16
+    assert max(_code_sizes(path)) <= 4  # the solid colours are the palette's first 16
+
+
+def test_antialiased_gifs_order_the_palette_by_use_for_narrow_codes(tmp_path):
+    anim = Animation(Conv2d(5, 3, 2, 1), crisp=False)
+    [path] = anim.save(tmp_path / "a.gif")
+    # 8 solid colours and 2 blends of each pair, 64: 7-bit indices; the colours a frame uses come first
+    assert len(anim.palette()) == 64 and max(_code_sizes(path)) <= 6
 
 
 def _code_sizes(path) -> list:
@@ -244,7 +276,7 @@ def _on_ramp(colour, a, b) -> bool:
 
 def _share_of_blends(frames, ends) -> float:
     """The share of pixels in neither a solid colour nor a blend of the text colour with one."""
-    colours, counts = np.unique(np.concatenate([f.reshape(-1, 3) for f in frames]), axis=0, return_counts=True)
+    colours, counts = _unique_colours(frames)
     solids = set(PAPER.solid_colours)
     other = [tuple(c) not in solids and not any(_on_ramp(c, PAPER.text, e) for e in ends) for c in colours]
     return counts[other].sum() / counts.sum()
@@ -264,7 +296,7 @@ def test_crisp_shapes_keep_text_smooth():
 
 def test_other_formats_and_frames_are_antialiased(tmp_path):
     anim = Animation(Conv2d(5, 3, 2, 1))
-    assert anim.crisp_for("png") is False and anim.crisp_for("gif") is True
+    assert anim.crisp_for("png") is False and anim.crisp_for("gif") is False
     [first, *_] = anim.save(tmp_path / "seq" / "a.png")
     colours = {tuple(c) for c in iio.imread(first)[:, :, :3].reshape(-1, 3)}
     assert len(colours - set(PAPER.solid_colours)) > 20
@@ -280,3 +312,4 @@ def test_crisp_must_be_a_bool_or_none(crisp):
 def test_vector_formats_are_never_crisp():
     anim = Animation(Conv2d(5, 3), crisp=True)
     assert [anim.crisp_for(f) for f in ("svg", "pdf", "gif", "png")] == [False, False, True, True]
+    assert [Animation(Conv2d(5, 3)).crisp_for(f) for f in ("svg", "pdf", "gif", "png")] == [False] * 4
