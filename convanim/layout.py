@@ -8,6 +8,7 @@ Pure NumPy: the renderer asks this module where things are and draws them there.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import List, Sequence, Tuple
 
 import numpy as np
@@ -41,7 +42,11 @@ class Placement:
         return np.asarray(xy, dtype=float) @ self.matrix.T + self.offset
 
     def to_plane(self, screen: np.ndarray) -> np.ndarray:
-        return (np.asarray(screen, dtype=float) - self.offset) @ np.linalg.inv(self.matrix).T
+        return (np.asarray(screen, dtype=float) - self.offset) @ self._inverse_t
+
+    @cached_property
+    def _inverse_t(self) -> np.ndarray:
+        return np.linalg.inv(self.matrix).T
 
     def corners(self) -> np.ndarray:
         """The plane's four corners on screen: top-left, top-right, bottom-right, bottom-left."""

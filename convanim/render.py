@@ -472,6 +472,7 @@ class Renderer:
         self._revealed: dict = {}
         if geometry.annotations:
             self.axes.add_collection(self._text_collection(geometry.annotations), autolim=False)
+        self._painted: dict = {}
         self._moving = self._moving_artists()
         for artist in self.axes.collections:  # crisp shapes: flat colours, a GIF about 40 % smaller
             if not isinstance(artist, PathCollection):  # text (glyph paths) keeps smooth edges
@@ -726,13 +727,13 @@ class Renderer:
             show(artist, polygons, artist.set_verts)
         texts = [label for label in (*step.labels, *step.reveals) if label.kind != "fill"]
         segments, colours = self.link_segments(step, texts)
-        self._links.set_colors(colours or [_rgba(self.theme.link)])
+        self._paint(self._links, "set_colors", colours or [_rgba(self.theme.link)])
         show(self._links, segments, self._links.set_segments)
         erase, colours = self._eraser_shapes(step.reveals)
-        self._erasers.set_facecolors(colours or [(0, 0, 0, 0)])
+        self._paint(self._erasers, "set_facecolors", colours or [(0, 0, 0, 0)])
         show(self._erasers, erase, self._erasers.set_verts)
         fills, colours = self._fill_shapes(step.reveals)
-        self._fills.set_facecolors(colours or [(0, 0, 0, 0)])
+        self._paint(self._fills, "set_facecolors", colours or [(0, 0, 0, 0)])
         show(self._fills, fills, self._fills.set_verts)
         outlines = [self._label_outline(label) for label in texts]
         chips = [_chip(v, WEIGHT_PAD_PX / self.cell_px) for (v, _), label in zip(outlines, texts) if label.kind == "weight"]
@@ -744,9 +745,16 @@ class Renderer:
         for vertices, codes, ink in self._equation_outlines(step.equation):
             outlines.append((vertices, codes))
             inks.append(ink)
-        self._labels.set_facecolors(inks or [_rgba(self.theme.text)])
+        self._paint(self._labels, "set_facecolors", inks or [_rgba(self.theme.text)])
         show(self._labels, [v for v, _ in outlines], lambda _: self._labels.set_paths([Path(v, c) for v, c in outlines]))
         return np.concatenate(points) if points else np.empty((0, 2))
+
+    def _paint(self, artist, setter: str, colours: List[tuple]) -> None:
+        """Set an artist's colours, only when they change (matplotlib parses them every time)."""
+        key = (id(artist), setter)
+        if self._painted.get(key) != colours:
+            getattr(artist, setter)(colours)
+            self._painted[key] = colours
 
     def link_segments(self, step: Step, texts: Sequence[Label] = ()) -> Tuple[List[np.ndarray], List[tuple]]:
         """The step's connector lines as drawn, (2, 2) screen segments and their colours: hidden
@@ -866,7 +874,8 @@ class Renderer:
             # Agg takes this box from the top-left, both ends included, placed at the saved origin.
             self.canvas.restore_region(self._background, bbox=(x0, y0, x1 - 1, y1 - 1), xy=(0, 0))
             for artist in self._moving:
-                self.axes.draw_artist(artist)
+                if artist.get_visible():  # most frames move only a few of them
+                    self.axes.draw_artist(artist)
         self._last, self._last_box, self.changed = step, box, changed
         return np.asarray(self.canvas.buffer_rgba())
 
