@@ -156,14 +156,19 @@ class Animation:
             return False
         return bool(self.crisp)
 
-    def palette(self, crisp: bool = False) -> np.ndarray:
+    def palette(self, crisp: bool = False, renderer: Optional[Renderer] = None) -> np.ndarray:
         """The theme's palette for this animation's indexed frames, without the text's or a
-        heatmap's colours where it draws none (each colour more is one more level of every edge)."""
+        heatmap's colours where it draws none (each colour more is one more level of every edge).
+
+        A renderer that knows the flat colours its scene can hold (``solid_colours``) gives them
+        instead of the theme's: colours a scene adds (a channel's hue) then have their place.
+        """
         planes = self.scene.planes
         text = self.numbers is not None or bool(self.geometry.annotations) or bool(self.geometry.phases) or any(
             plane.text is not None for plane in planes)
         heat = any(plane.levels is not None for plane in planes)
-        return self.theme.palette(crisp=crisp, text=text, heat=heat)
+        solids = getattr(renderer, "solid_colours", None)
+        return self.theme.palette(crisp=crisp, text=text, heat=heat, solids=solids)
 
     def renderer(self, crisp: Optional[bool] = None) -> Renderer:
         """A renderer of this animation, crisp as ``crisp`` says (default: as ``self.crisp``, else not)."""
@@ -203,7 +208,7 @@ class Animation:
         frames: Iterator = renderer.stream()
         if on_frame is not None:
             frames = _report(frames, on_frame)
-        palette = self.palette(crisp)
+        palette = self.palette(crisp, renderer)
         return write_animation(frames, target, self.delay_ms, len(self), palette, force, self.transparent)
 
 

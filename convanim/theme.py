@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from itertools import combinations
-from typing import Tuple
+from typing import Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -54,7 +54,8 @@ class Theme:
         colours = [*bases, self.line, self.link, self.text, self.mark, *(self.over(b) for b in bases)]
         return tuple(dict.fromkeys(colours))
 
-    def palette(self, size: int = 255, crisp: bool = False, text: bool = True, heat: bool = True) -> np.ndarray:
+    def palette(self, size: int = 255, crisp: bool = False, text: bool = True, heat: bool = True,
+                solids: Optional[Sequence[RGB]] = None) -> np.ndarray:
         """A fixed palette (n, 3) for indexed formats, the solid colours first; one palette serves
         every frame of an animation in this theme (a GIF orders it by use, see GifStream).
 
@@ -67,8 +68,11 @@ class Theme:
 
         A ``crisp`` drawing blends only its text: its palette holds the solid colours, the grid
         lines under the highlight, a heatmap's ramp, and ramps from the ink to each solid colour.
+
+        ``solids``: the flat colours to blend, if not the theme's ``solid_colours``. Where there
+        are too many for ``size`` entries, text and then shapes get fewer blends.
         """
-        solids = [np.array(c, dtype=float) for c in self.solid_colours]
+        solids = [np.array(c, dtype=float) for c in (self.solid_colours if solids is None else solids)]
         lines_under_highlight = [np.array(self.over(self.line), dtype=float)]
         heats = [np.array(self.heat(t), dtype=float) for t in np.linspace(0, 1, HEAT_STEPS)] if heat else []
         inks = [np.array(self.text, dtype=float), np.array(self.over(self.text), dtype=float)]
@@ -79,12 +83,15 @@ class Theme:
         plain = [c for c in solids
                  if not any(np.array_equal(c, ink) for ink in inks) or tuple(c) in drawn]
         plain = list({tuple(c): c for c in plain}.values())
-        ramps = _ramps(list(combinations(plain, 2)), SHAPE_STEPS)
+        shapes = list(combinations(plain, 2))
         pairs = [(ink, other) for k, ink in enumerate(inks) for other in plain + inks[k + 1:]
                  if not np.array_equal(ink, other)] if text else []
-        for steps in range(TEXT_STEPS, -1, -1):  # a theme of many colours: fewer text blends, to fit
-            colours = np.round(np.vstack([*plain, *(inks if text else []), *heats, *ramps, *_ramps(pairs, steps)]))
-            colours = list(dict.fromkeys(map(tuple, colours.astype(np.uint8))))
+        # Many colours: fewer text blends, then fewer shape blends, until the palette fits.
+        fits = [(SHAPE_STEPS, t) for t in range(TEXT_STEPS, -1, -1)] + [(s, 0) for s in range(SHAPE_STEPS - 1, -1, -1)]
+        for shape_steps, text_steps in fits:
+            colours = np.vstack([*plain, *(inks if text else []), *heats, *_ramps(shapes, shape_steps),
+                                 *_ramps(pairs, text_steps)])
+            colours = list(dict.fromkeys(map(tuple, np.round(colours).astype(np.uint8))))
             if len(colours) <= size:
                 break
         return np.array(colours[:size], dtype=np.uint8)
