@@ -187,8 +187,9 @@ def test_every_decoded_gif_frame_is_the_rendered_frame_in_the_palette(tmp_path, 
     [path] = anim.save(tmp_path / "a.gif")
     decoded, durations, _, _ = _read_gif(path)
     crisp = anim.crisp_for("gif")
-    mapper = PaletteMapper.for_palette(anim.palette(crisp))
-    expected = [mapper.colours[mapper.index(colour_keys(f))] for f in anim.renderer(crisp).frames()]
+    renderer = anim.renderer(crisp)
+    mapper = PaletteMapper.for_palette(anim.palette(crisp, renderer))  # the palette save() uses
+    expected = [mapper.colours[mapper.index(colour_keys(f))] for f in renderer.frames()]
     assert len(decoded) == len(expected)
     for got, want in zip(decoded, expected):
         np.testing.assert_array_equal(got, want)
