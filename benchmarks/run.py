@@ -141,9 +141,9 @@ def baseline(tmp: Path) -> tuple:
                                          edgecolor="#002b36", linestyle="-" if kinds[r, c] in (0, 3) else "--"))
                 for cell in step.highlights[k]:
                     ax.add_patch(Polygon(place.cells(np.array([cell]))[0], facecolor="#073642", alpha=0.4))
-            link = step.link
-            for a, b in lay.link_segments(link.source, link.source_box, link.target, link.target_box):
-                ax.plot(*zip(a, b), color="#002b36", linewidth=0.67)
+            for link in step.links:
+                for a, b in lay.link_segments(link.source, link.source_box, link.target, link.target_box):
+                    ax.plot(*zip(a, b), color="#002b36", linewidth=0.67)
             ax.autoscale_view()
             buf = io.BytesIO()
             fig.savefig(buf, format="png")

@@ -159,8 +159,9 @@ class Animation:
         return bool(self.crisp)
 
     def palette(self, crisp: bool = False) -> np.ndarray:
-        """The theme's palette for this animation's indexed frames, without the text's or a
-        heatmap's colours where it draws none (each colour more is one more level of every edge)."""
+        """The theme's palette for this animation's indexed frames: the flat colours its scene can
+        hold (a channel's hue included), without the text's or a heatmap's colours where it draws
+        none (each colour more is one more level of every edge)."""
         planes = self.scene.planes
         text = self.numbers is not None or bool(self.geometry.annotations) or bool(self.geometry.phases) or any(
             plane.text is not None for plane in planes)

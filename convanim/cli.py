@@ -224,8 +224,8 @@ def _look_options(f: Callable) -> Callable:
                      help="The colours: the paper's, dark, or told apart with any colour vision.")(f)
     f = click.option("--transparent", is_flag=True, help="No background (for slides).")(f)
     f = click.option("--crisp/--antialias", default=None,
-                     help="Shapes in flat colours, or with smooth edges.  [default: crisp for GIF "
-                          "(half the bytes), antialiased for PNG, WebP, APNG, MP4; SVG/PDF are vectors]")(f)
+                     help="Shapes in flat colours (a GIF about 40% smaller), or with smooth edges.  "
+                          "[default: antialiased, as the paper; SVG/PDF are vectors]")(f)
     f = click.option("--dpi", type=click.IntRange(10, 2400),
                      help="Pixels per inch, the paper's cells being 0.5 cm (its GIFs are at about 150).")(f)
     f = click.option("--width", type=click.IntRange(16, 100_000),

@@ -83,7 +83,9 @@ class Theme:
 
         A ``crisp`` drawing blends only its text: its palette holds the solid colours, the grid
         lines under the highlight, a heatmap's ramp, and ramps from the ink to each solid colour.
-        ``solids``: the flat colours the animation draws (a renderer knows), if not the theme's.
+
+        ``solids``: the flat colours to blend, if not the theme's ``solid_colours``. Where there
+        are too many for ``size`` entries, text and then shapes get fewer blends.
         """
         solids = [np.array(c, dtype=float) for c in (self.solid_colours if solids is None else solids)]
         lines_under_highlight = [np.array(self.over(self.line), dtype=float)]
@@ -96,12 +98,15 @@ class Theme:
         plain = [c for c in solids
                  if not any(np.array_equal(c, ink) for ink in inks) or tuple(c) in drawn]
         plain = list({tuple(c): c for c in plain}.values())
-        ramps = _ramps(list(combinations(plain, 2)), SHAPE_STEPS)
+        shapes = list(combinations(plain, 2))
         pairs = [(ink, other) for k, ink in enumerate(inks) for other in plain + inks[k + 1:]
                  if not np.array_equal(ink, other)] if text else []
-        for steps in range(TEXT_STEPS, -1, -1):  # a theme of many colours: fewer text blends, to fit
-            colours = np.round(np.vstack([*plain, *(inks if text else []), *heats, *ramps, *_ramps(pairs, steps)]))
-            colours = list(dict.fromkeys(map(tuple, colours.astype(np.uint8))))
+        # Many colours: fewer text blends, then fewer shape blends, until the palette fits.
+        fits = [(SHAPE_STEPS, t) for t in range(TEXT_STEPS, -1, -1)] + [(s, 0) for s in range(SHAPE_STEPS - 1, -1, -1)]
+        for shape_steps, text_steps in fits:
+            colours = np.vstack([*plain, *(inks if text else []), *heats, *_ramps(shapes, shape_steps),
+                                 *_ramps(pairs, text_steps)])
+            colours = list(dict.fromkeys(map(tuple, np.round(colours).astype(np.uint8))))
             if len(colours) <= size:
                 break
         return np.array(colours[:size], dtype=np.uint8)

@@ -47,7 +47,7 @@ def test_overlapping_stamps_accumulate():
 def test_scatter_frames_with_running_sums_draw_like_a_fresh_renderer():
     spec = ConvTranspose2d(3, 3, 2, 1, output_padding=1)
     scene = scatter_scene(spec, Numbers.of(spec))
-    streamed = Renderer(scene, "flat", antialias=False)  # crisp, as GIFs are drawn
+    streamed = Renderer(scene, "flat", antialias=False)  # crisp, as --crisp GIFs are drawn
     for step in [0, 1, 2, 5, 8, 3]:
         np.testing.assert_array_equal(streamed.frame(step), Renderer(scene, "flat", antialias=False).frame(step))
 

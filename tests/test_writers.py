@@ -180,15 +180,17 @@ def test_files_get_ordinary_permissions(tmp_path):
         Animation(Pool2d(4, 2), "flat", numbers=Numbers.of(Pool2d(4, 2))),
         Animation(Conv2d(6, 3, 2), crisp=True),
         Animation(Conv2d(6, 3, 2), numbers=Numbers.of(Conv2d(6, 3, 2)), crisp=False),
+        Animation(Conv2d(4, 3, in_channels=3, out_channels=2), labels=True),
     ],
-    ids=["conv", "transposed-numbers", "maxpool-flat", "crisp", "antialiased"],
+    ids=["conv", "transposed-numbers", "maxpool-flat", "crisp", "antialiased", "channels"],
 )
 def test_every_decoded_gif_frame_is_the_rendered_frame_in_the_palette(tmp_path, anim):
     [path] = anim.save(tmp_path / "a.gif")
     decoded, durations, _, _ = _read_gif(path)
     crisp = anim.crisp_for("gif")
-    mapper = PaletteMapper.for_palette(anim.palette(crisp))
-    expected = [mapper.colours[mapper.index(colour_keys(f))] for f in anim.renderer(crisp).frames()]
+    renderer = anim.renderer(crisp)
+    mapper = PaletteMapper.for_palette(anim.palette(crisp))  # the palette save() uses
+    expected = [mapper.colours[mapper.index(colour_keys(f))] for f in renderer.frames()]
     assert len(decoded) == len(expected)
     for got, want in zip(decoded, expected):
         np.testing.assert_array_equal(got, want)
@@ -313,3 +315,11 @@ def test_vector_formats_are_never_crisp():
     anim = Animation(Conv2d(5, 3), crisp=True)
     assert [anim.crisp_for(f) for f in ("svg", "pdf", "gif", "png")] == [False, False, True, True]
     assert [Animation(Conv2d(5, 3)).crisp_for(f) for f in ("svg", "pdf", "gif", "png")] == [False] * 4
+
+
+def test_channel_hues_have_their_place_in_a_gif_palette():
+    anim = Animation(Conv2d(4, 3, in_channels=3, out_channels=2))
+    palette = [tuple(c) for c in anim.palette()]
+    for tint in (0, 1, 2):
+        assert anim.theme.hue(tint) in palette
+        assert anim.theme.over(anim.theme.hue(tint)) in palette  # under the footprint's highlight
