@@ -24,7 +24,7 @@ from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.path import Path
 from matplotlib.textpath import TextPath
-from matplotlib.transforms import IdentityTransform
+from matplotlib.transforms import Affine2D, IdentityTransform
 
 from .layout import Layout, Placement, _uncovered, layout
 from .scene import Label, Plane, Scene, Step
@@ -421,6 +421,32 @@ def solid_colours(scene: Scene, theme: Theme) -> Tuple[RGB, ...]:
     return tuple(dict.fromkeys(tuple(int(v) for v in c) for c in colours))
 
 
+class _Sheet:
+    """What the renderer needs of an Axes, without an Axes' ticks, spines and limits (which take
+    longer to make than a frame to draw): collections on the figure itself, drawn through one
+    map from cell units to pixels."""
+
+    def __init__(self, figure: Figure, x0: float, y0: float, cell_px: float):
+        self.figure = figure
+        self.transData = Affine2D().translate(-x0, -y0).scale(cell_px)
+        self.collections: List[object] = []
+
+    def add_collection(self, artist, autolim: bool = False):
+        artist.set_transform(self.transData)
+        self.figure.add_artist(artist)
+        self.collections.append(artist)
+
+        def remove(a) -> None:
+            self.figure.artists.remove(a)
+            self.collections.remove(a)
+
+        artist._remove_method = remove
+        return artist
+
+    def draw_artist(self, artist) -> None:
+        self.figure.draw_artist(artist)
+
+
 class Renderer:
     """Renders the frames of one scene; build it once, then ask for frames in any order."""
 
@@ -450,14 +476,9 @@ class Renderer:
         face = _rgba(theme.background, 0.0 if transparent else 1.0)
         self.figure = Figure(figsize=(self.width / _DPI, self.height / _DPI), dpi=_DPI, facecolor=face)
         self.canvas = FigureCanvasAgg(self.figure)
-        ax = self.figure.add_axes((0, 0, 1, 1))
-        ax.set_axis_off()
         xmin, ymin, _, _ = geometry.bounds
         margin = MARGIN_PX / PAPER_CELL_PX
-        x0, y0 = xmin - margin, ymin - margin
-        ax.set_xlim(x0, x0 + self.width / self.cell_px)
-        ax.set_ylim(y0, y0 + self.height / self.cell_px)
-        self.axes = ax
+        self.axes = _Sheet(self.figure, xmin - margin, ymin - margin, self.cell_px)
 
         for k, placement in enumerate(self.layout.placements):
             self._draw_plane(k, placement)
