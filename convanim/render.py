@@ -43,8 +43,9 @@ VALUE_SHARE, WEIGHT_SHARE = 0.38, 0.22  # ...or these shares of a larger cell
 WEIGHT_AT = (0.72, 0.74)  # a weight's centre in its cell (column, row fractions)...
 VALUE_BY_WEIGHT_AT = (0.4, 0.4)  # ...and a value's on a plane that carries weights (else the middle)
 TEXT_GAP_PX = 1.5  # around digits: no line comes closer
+EDGE_GAP_PX = 4.0  # from the middle of a cell's outline to the digits in it
 WEIGHT_PAD_PX = 1.5  # a weight sits on a chip of the kernel's colour, this much larger than its digits
-EQUATION_ROOM = 16.0  # cells: a figure narrower than this widens to write its equation whole
+EQUATION_ROOM = 20.0  # cells: a figure narrower than this widens to write its equation whole
 MIN_TEXT_PX = 11.0  # names and captions stay legible however small the cells
 FIT_WIDTH_PX = 1000.0  # a large grid shrinks its cells to stay about this wide...
 FIT_SIDE_PX = 1400.0  # ...and a tall stack of planes about this high...
@@ -146,7 +147,7 @@ def numbers_fit(matrix: np.ndarray, cell_px: float, value: str, weight: str, fon
     square = np.array([[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0]])
     polygon = square @ matrix.T
     digit = _digit_height(font)
-    margin = (1.0 + TEXT_GAP_PX) / cell_px
+    margin = EDGE_GAP_PX / cell_px
     boxes = []
     if value:
         at = VALUE_BY_WEIGHT_AT if weight else (0.5, 0.5)
@@ -850,6 +851,7 @@ class Renderer:
             if repaint:  # a cell drawn again: from the pristine background, as a fresh renderer would
                 self._background = self._pristine
                 latest = dict(self._revealed)
+                jumped = True  # the whole background was drawn anew
             self.canvas.restore_region(self._background)
             reveals = list(latest.values())
             erase, colours = self._eraser_shapes(reveals)

@@ -155,7 +155,10 @@ def test_labels_and_kernel_plane_grow_the_image():
     bare = Renderer(gather_scene(sweep_of(spec), Numbers.of(spec)))
     labelled = Renderer(gather_scene(sweep_of(spec), Numbers.of(spec), show_kernel=True, caption="i=5"), labels=True)
     assert len(labelled.scene.planes) == 3
-    assert labelled.width > bare.width and labelled.height > bare.height
+    # (both are at least as wide as the equation strip under them)
+    assert labelled.width >= bare.width and labelled.height > bare.height
+    kernel, input_ = labelled.layout.placements[2].corners(), labelled.layout.placements[0].corners()
+    assert kernel[:, 0].mean() > input_[:, 0].max() - 1  # the kernel beside the input, to its right
 
 
 @pytest.mark.parametrize(

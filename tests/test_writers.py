@@ -291,9 +291,10 @@ def test_crisp_shapes_keep_text_smooth():
     crisp = list(anim.renderer(crisp=True).frames())
     text_edges = {tuple(c) for f in crisp for c in f.reshape(-1, 3)} - set(PAPER.solid_colours)
     assert len(text_edges) >= 20  # the glyphs are smooth...
-    # ...the shapes are not (measured: 0.2 %, text under the translucent highlight; antialiased, 3.3 %)
+    # ...the shapes are not (measured: 0.2 %, text under the translucent highlight; antialiased, 1.8 %
+    # in cells grown to fit their numbers)
     assert _share_of_blends(crisp, ends) < 0.005
-    assert _share_of_blends(list(anim.frames()), ends) > 0.02
+    assert _share_of_blends(list(anim.frames()), ends) > 0.01
 
 
 def test_other_formats_and_frames_are_antialiased(tmp_path):
