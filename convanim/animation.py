@@ -32,7 +32,7 @@ MAX_SIZE_PX = 4096
 class Animation:
     """One animation: ``len(anim)`` frames, one per step of the spec's sweep.
 
-    ``numbers`` (see :meth:`convanim.values.Numbers.of`) prints the values in the cells;
+    ``numbers`` (True, or see :meth:`convanim.values.Numbers.of`) prints the values in the cells;
     ``labels`` names the planes and adds a caption with the parameters and the output size;
     with both, the kernel is shown as a plane of its own too.
     """
@@ -40,7 +40,7 @@ class Animation:
     spec: Union[Spec, Chain]
     style: str = "paper"
     delay_ms: int = 1000
-    numbers: Optional[Union[Numbers, StagedNumbers]] = field(default=None, repr=False)
+    numbers: Union[None, bool, Numbers, StagedNumbers] = field(default=None, repr=False)
     labels: bool = False
     precision: int = 1
     theme: Theme = field(default=PAPER, repr=False)
@@ -63,6 +63,8 @@ class Animation:
             raise SpecError("view", f"unknown view {self.view!r}: use one of {', '.join(VIEWS)}")
         if self.view == "scatter" and not isinstance(self.spec, ConvTranspose2d):
             raise SpecError("view", "the scatter view is for transposed convolutions")
+        if isinstance(self.numbers, bool):  # numbers=True: the paper's seeded integers
+            object.__setattr__(self, "numbers", Numbers.of(self.spec) if self.numbers else None)
         if self.numbers is not None and self.numbers.spec != self.spec:
             raise SpecError("numbers", "were computed for another spec")
         if self.cell_px is not None and not 0 < self.cell_px <= 1000:

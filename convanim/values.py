@@ -47,8 +47,15 @@ class Numbers:
            seed: Optional[int] = None) -> "Numbers":
         """Operands for ``spec``: the given arrays, or random integers (input 0..3, kernel 0..2).
 
-        The default seed is the paper's, so the default numbers are those of its figures.
+        The default seed is the paper's, so the default numbers are those of its figures. A
+        chain (``SeparableConv2d``, ``SpatialSeparableConv2d``) gets its :class:`StagedNumbers`.
         """
+        if hasattr(spec, "stages"):
+            if kernel is not None:
+                raise SpecError("kernel_values", "a chained operation draws its own kernels, one per stage")
+            return StagedNumbers.of(spec, input, seed)  # type: ignore[return-value]
+        if not hasattr(spec, "input_shape"):
+            raise SpecError("numbers", f"a {type(spec).__name__} has no numbers to show")
         rng = np.random.RandomState(PAPER_SEED if seed is None else seed)
         if input is None:
             input = rng.randint(0, 4, size=spec.input_shape)

@@ -37,3 +37,18 @@ def test_save_reports_progress(tmp_path):
     seen = []
     Animation(Conv2d(4, 3)).save(tmp_path / "a.gif", on_frame=seen.append)
     assert seen == [0, 1, 2, 3]
+
+
+def test_numbers_on_by_a_flag_for_any_spec():
+    from convanim import Checkerboard, SeparableConv2d, SpecError
+    from convanim.values import Numbers, StagedNumbers
+
+    conv = Animation(Conv2d(5, 3), numbers=True)
+    assert isinstance(conv.numbers, Numbers) and conv.numbers.output.tolist()[0] == [12, 12, 17]  # the paper's
+    assert Animation(Conv2d(5, 3), numbers=False).numbers is None
+    chain = SeparableConv2d(5, 3, in_channels=2, out_channels=3)
+    assert isinstance(Animation(chain, numbers=True).numbers, StagedNumbers)
+    assert isinstance(Numbers.of(chain), StagedNumbers)
+    with pytest.raises(SpecError) as info:
+        Animation(Checkerboard(5, 3, 2), numbers=True)
+    assert (info.value.params, info.value.reason) == (("numbers",), "a Checkerboard has no numbers to show")
