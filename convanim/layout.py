@@ -175,6 +175,7 @@ def _vertical_extent(matrix: np.ndarray, h: int, w: int) -> float:
     return longest
 
 
+BESIDE_DROP = 0.5  # of its own height: how far below the first plane's bottom row a plane beside it sits
 COLUMN_GAP = 2.5  # between the columns of a channel figure (cells): room for the links to fan in
 
 
@@ -245,8 +246,9 @@ def layout(
         elevation, aside, previous = 0.0, base_w + 1.0, None
         for plane in planes:
             h, w = plane.grid.shape
-            if plane.beside:  # on the floor, right of the first plane, centred on it
-                origin = PAPER_SHEAR @ np.array([aside, (base_h - h) / 2.0])
+            if plane.beside:  # on the floor, right of the first plane and low: out of the way of the
+                # links, which rise from the first plane towards the planes above
+                origin = PAPER_SHEAR @ np.array([aside, -BESIDE_DROP * h])
                 aside += w + 1
             else:
                 if previous is not None and plane.volume == previous.volume:

@@ -42,7 +42,8 @@ VALUE_PX, WEIGHT_PX = 11.0, 9.0
 VALUE_SHARE, WEIGHT_SHARE = 0.38, 0.22  # ...or these shares of a larger cell
 WEIGHT_AT = (0.72, 0.74)  # a weight's centre in its cell (column, row fractions)...
 VALUE_BY_WEIGHT_AT = (0.4, 0.4)  # ...and a value's on a plane that carries weights (else the middle)
-TEXT_GAP_PX = 1.5  # around digits: no line comes closer
+TEXT_GAP_PX = 1.5  # between the digits of two numbers in a cell
+LINK_GAP_PX = 3.0  # around digits: no connector line comes closer
 EDGE_GAP_PX = 4.0  # from the middle of a cell's outline to the digits in it
 WEIGHT_PAD_PX = 1.5  # a weight sits on a chip of the kernel's colour, this much larger than its digits
 EQUATION_ROOM = 20.0  # cells: a figure narrower than this widens to write its equation whole
@@ -642,7 +643,7 @@ class Renderer:
         for label in labels:
             if label.kind == "fill":
                 continue
-            gap = (TEXT_GAP_PX + (WEIGHT_PAD_PX if label.kind == "weight" else 0.0)) / self.cell_px
+            gap = (LINK_GAP_PX + (WEIGHT_PAD_PX if label.kind == "weight" else 0.0)) / self.cell_px
             vertices, _ = self._label_outline(label)
             boxes.append([*(vertices.min(axis=0) - gap), *(vertices.max(axis=0) + gap)])
         return np.array(boxes).reshape(-1, 4)

@@ -385,7 +385,8 @@ def _heading(st: Sweeping, out: int, staged: bool, kernel_column: bool, target: 
     if len(reads) == 1:
         return f"{prefix}{target} {out} = {_span(reads, source)} ∗ kernel {out}"
     group = f" (group {out // (st.out_channels // st.groups)})" if 1 < st.groups else ""
-    return f"{prefix}{target} {out}{group} = Σ over {_span(reads, source)}: {source} c ∗ slice c of kernel {out}"
+    slices = "its slice" if 1 < st.groups else "slice c"
+    return f"{prefix}{target} {out}{group} = Σ over {_span(reads, source)}: {source} c ∗ {slices} of kernel {out}"
 
 
 def _product(x: str, w: str) -> str:

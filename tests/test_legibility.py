@@ -130,12 +130,14 @@ def test_no_line_is_drawn_over_a_digit(name, style):
 
 
 CHANNELS = ["channels", "grouped", "depthwise", "pointwise", "separable", "sobel"]
+LABELLED = ["conv", "transposed", "scatter", "max"]  # with their kernel planes and legends beside
 
 
-@pytest.mark.parametrize("name, style", [(n, s) for n in CHANNELS for s in ("paper", "flat")])
-def test_links_join_every_plane_a_step_involves_and_cross_no_other(name, style):
+@pytest.mark.parametrize("name, style, labels", [(n, s, False) for n in CHANNELS for s in ("paper", "flat")]
+                         + [(n, "paper", True) for n in LABELLED])
+def test_links_join_every_plane_a_step_involves_and_cross_no_other(name, style, labels):
     """Involved: the planes the step lights (what it reads, the kernel slices, what it writes)."""
-    renderer = _renderer(name, style, labels=False)
+    renderer = _renderer(name, style, labels=labels)
     scene = renderer.scene
     polygons = [p.corners() for p in renderer.layout.placements]
     for index in range(len(scene)):
