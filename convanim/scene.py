@@ -340,7 +340,8 @@ def build_scene(
             )
         reveals.append(Label(target, (r, c), results[out, spatial]))
         symbol = "o" if volumes[st.target] == "output" else volumes[st.target][0]
-        equation = _equation(st, out, spatial, reads, fmt, [planes[plane_of[(st.source, ci)]].tint for ci in reads],
+        every = list(st.reads(out))  # the sum runs over every channel read, drawn or left out
+        equation = _equation(st, out, spatial, every, fmt, [tint_of.get((st.source, ci), -1) for ci in every],
                              out if st.out_channels > 1 else None, symbol)
         return Step(index, tuple(highlights), tuple(links), tuple(labels), tuple(reveals), marks, phase, equation)
 

@@ -131,6 +131,15 @@ def test_a_volume_scene_lights_every_channel_the_output_reads():
         assert sum(shares) == float(step.equation.result.split("= ")[1]) == anim.numbers.steps[index]
 
 
+def test_an_equation_sums_every_channel_read_also_those_not_drawn():
+    spec = Conv2d(4, 3, in_channels=16, out_channels=2)
+    anim = Animation(spec, numbers=True)
+    for index in (0, 5):
+        equation = anim.scene.step(index).equation
+        assert len(equation.terms) == 16
+        assert sum(float(t.text) for t in equation.terms) == anim.numbers.steps[index]
+
+
 def test_big_volumes_draw_a_few_planes_and_step_through_the_shown_outputs():
     spec = Conv2d(4, 3, in_channels=16, out_channels=12)
     scene = Animation(spec).scene
