@@ -327,9 +327,9 @@ def _annotations(scene: Scene, lay: Layout, style: str, theme: Theme, labels: bo
         if above:
             top = [corners[:, 0].mean(), corners[:, 1].max() + 0.3 * scale]
             out.append(_screen_text(plane.name, name_em, top, theme, "center", "bottom"))
-        elif plane.beside:
-            right = corners[corners[:, 0].argmax()]
-            out.append(_screen_text(plane.name, name_em, right + [0.35 * scale, 0], theme, "left"))
+        elif plane.beside:  # above it: a long name to its right would widen the figure
+            top = [corners[:, 0].mean(), corners[:, 1].max() + 0.3 * scale]
+            out.append(_screen_text(plane.name, name_em, top, theme, "center", "bottom"))
         else:
             left = corners[corners[:, 0].argmin()]
             out.append(_screen_text(plane.name, name_em, left - [0.35 * scale, 0], theme, "right"))
