@@ -79,9 +79,9 @@ class Layout:
         pts = np.concatenate([p.corners() for p in self.placements])
         return (*pts.min(axis=0), *pts.max(axis=0))  # type: ignore[return-value]
 
-    def link_segments(self, source: int, source_box: Box, target: int, target_box: Box, centres: bool = False) -> np.ndarray:
+    def link_segments(self, source: int, source_box: Box, target: int, target_box: Box, wire: bool = False) -> np.ndarray:
         """Segments (n, 2, 2) joining the boxes' matching corners, as far as they are seen; or with
-        ``centres`` a wire from the source plane to the target plane across the gap between columns.
+        ``wire`` one line from the source plane to the target plane across the gap between columns.
 
         A link rises from the source plane's level to the target's. Where it is still below a
         higher plane's level (the target's, one stacked in between, or one above), and that
@@ -89,7 +89,7 @@ class Layout:
         """
         start = self.placements[source].to_screen(box_corners(source_box))
         end = self.placements[target].to_screen(box_corners(target_box))
-        if centres:  # a wire between columns: from the source plane's right tip to the target plane's left
+        if wire:  # between columns: from the source plane's right tip to the target plane's left
             # tip, across the gap; tip to tip, so that it never runs along a row of numbers (the
             # highlights say which cells)
             out, into = self.placements[source].corners(), self.placements[target].corners()
@@ -110,18 +110,7 @@ class Layout:
         return np.array(pieces).reshape(-1, 2, 2)
 
 
-WIRE_CLEARANCE = 0.25  # cells between a wire's bends and the planes it passes
-
-
-class _Box:
-    """A box of cells on a placed plane, as :func:`_crossing` reads a plane: ``to_plane`` and ``shape``."""
-
-    def __init__(self, placement: Placement, box: Box):
-        self.placement, (r0, c0, r1, c1) = placement, box
-        self.origin, self.shape = np.array([c0, r0], dtype=float), (r1 - r0, c1 - c0)
-
-    def to_plane(self, screen: np.ndarray) -> np.ndarray:
-        return self.placement.to_plane(screen) - self.origin
+WIRE_CLEARANCE = 0.25  # cells between a wire's ends and the planes it joins
 
 
 def _crossing(plane: Placement, a: np.ndarray, b: np.ndarray):

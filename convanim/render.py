@@ -635,16 +635,17 @@ class Renderer:
         offset = np.array([(gx0 + gx1) / 2, _digit_height(font) / 2])
         return anchor + (vertices - offset) * em, codes
 
-    def _text_boxes(self, labels: Sequence[Label]) -> np.ndarray:
-        """(n, 4) screen boxes (x0, y0, x1, y1) around the labels' digits, with a gap for lines."""
+    def _text_boxes(self, labels: Sequence[Label], outlines: Optional[Sequence] = None) -> np.ndarray:
+        """(n, 4) screen boxes (x0, y0, x1, y1) around the labels' digits, with a gap for lines
+        (``outlines``: the labels' outlines, if already made)."""
+        labels = [label for label in labels if label.kind != "fill"]
         if not labels:
             return np.empty((0, 4))
+        if outlines is None:
+            outlines = [self._label_outline(label) for label in labels]
         boxes = []
-        for label in labels:
-            if label.kind == "fill":
-                continue
+        for label, (vertices, _) in zip(labels, outlines):
             gap = (LINK_GAP_PX + (WEIGHT_PAD_PX if label.kind == "weight" else 0.0)) / self.cell_px
-            vertices, _ = self._label_outline(label)
             boxes.append([*(vertices.min(axis=0) - gap), *(vertices.max(axis=0) + gap)])
         return np.array(boxes).reshape(-1, 4)
 
@@ -749,7 +750,8 @@ class Renderer:
                 polygons = centre + (polygons - centre) * 0.72
             show(artist, polygons, artist.set_verts)
         texts = [label for label in (*step.labels, *step.reveals) if label.kind != "fill"]
-        segments, colours = self.link_segments(step, texts)
+        outlines = [self._label_outline(label) for label in texts]  # once: for the cuts and for the ink
+        segments, colours = self.link_segments(step, texts, outlines)
         self._paint(self._links, "set_colors", colours or [_rgba(self.theme.link)])
         show(self._links, segments, self._links.set_segments)
         erase, colours = self._eraser_shapes(step.reveals)
@@ -758,7 +760,6 @@ class Renderer:
         fills, colours = self._fill_shapes(step.reveals)
         self._paint(self._fills, "set_facecolors", colours or [(0, 0, 0, 0)])
         show(self._fills, fills, self._fills.set_verts)
-        outlines = [self._label_outline(label) for label in texts]
         chips = [_chip(v, WEIGHT_PAD_PX / self.cell_px) for (v, _), label in zip(outlines, texts) if label.kind == "weight"]
         show(self._chips, chips, self._chips.set_verts)
         inks = [_rgba(self.theme.text)] * len(outlines)
@@ -779,16 +780,18 @@ class Renderer:
             getattr(artist, setter)(colours)
             self._painted[key] = colours
 
-    def link_segments(self, step: Step, texts: Sequence[Label] = ()) -> Tuple[List[np.ndarray], List[tuple]]:
+    def link_segments(self, step: Step, texts: Sequence[Label] = (), outlines: Optional[Sequence] = None,
+                      ) -> Tuple[List[np.ndarray], List[tuple]]:
         """The step's connector lines as drawn, (2, 2) screen segments and their colours: hidden
-        where they pass below a plane, and cut where they would cross a number."""
+        where they pass below a plane, and cut where they would cross a number (``texts``, the
+        step's own, with their ``outlines`` if already made)."""
         if not step.links or not self.layout.draws_links:
             return [], []
-        boxes = np.concatenate([self._static_boxes, self._baked_boxes, self._text_boxes(texts)])
+        boxes = np.concatenate([self._static_boxes, self._baked_boxes, self._text_boxes(texts, outlines)])
         segments, colours = [], []
         for link in step.links:
             colour = _rgba(self.theme.tinted_link(link.tint))
-            pieces = self.layout.link_segments(link.source, link.source_box, link.target, link.target_box, link.centres)
+            pieces = self.layout.link_segments(link.source, link.source_box, link.target, link.target_box, link.wire)
             for piece in _cut(pieces, boxes):
                 segments.append(piece)
                 colours.append(colour)

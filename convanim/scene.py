@@ -40,14 +40,14 @@ class Plane:
 @dataclass(frozen=True)
 class Link:
     """Connector lines from a box on one plane to a box on another: four between the boxes'
-    corners (the paper's frustum), or with ``centres`` one wire between the two planes."""
+    corners (the paper's frustum), or as a ``wire`` one line between the two planes."""
 
     source: int
     source_box: Box
     target: int
     target_box: Box
     tint: int = -1  # a channel hue, or -1 for the theme's link colour
-    centres: bool = False
+    wire: bool = False
 
 
 @dataclass(frozen=True)
@@ -308,10 +308,10 @@ def build_scene(
                 source, slot = plane_of[(st.source, ci)], slot_of[(j, ci)]
                 highlights[slot] = whole
                 tint = planes[source].tint
-                links += [Link(source, footprint, slot, (0, 0, kh, kw), tint, True),
-                          Link(slot, (0, 0, kh, kw), target, cell, tint, True)]
+                links += [Link(source, footprint, slot, (0, 0, kh, kw), tint, wire=True),
+                          Link(slot, (0, 0, kh, kw), target, cell, tint, wire=True)]
         elif columns:
-            links = [Link(plane_of[(st.source, ci)], footprint, target, cell, planes[target].tint, True) for ci in reads]
+            links = [Link(plane_of[(st.source, ci)], footprint, target, cell, planes[target].tint, wire=True) for ci in reads]
         else:
             links = [Link(plane_of[(st.source, reads[-1])], footprint, target, cell)] if reads else []
         reveals: List[Label] = [Label(target, (r, c), "", "fill")] if columns else []

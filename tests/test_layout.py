@@ -114,7 +114,7 @@ def test_channel_links_are_wires_across_the_gap_between_columns():
     scene = scene_for(Conv2d(5, 3, in_channels=2, out_channels=2))
     lay = layout(scene.planes, "paper", columns=True)
     for link in scene.step(4).links:
-        [(a, b)] = lay.link_segments(link.source, link.source_box, link.target, link.target_box, centres=True)
+        [(a, b)] = lay.link_segments(link.source, link.source_box, link.target, link.target_box, wire=True)
         source, target = lay.placements[link.source].corners(), lay.placements[link.target].corners()
         assert 0 < a[0] - source[:, 0].max() < 0.5 and 0 < target[:, 0].min() - b[0] < 0.5
         assert abs(a[1] - source[source[:, 0].argmax(), 1]) < 1e-9 and abs(b[1] - target[target[:, 0].argmin(), 1]) < 1e-9
