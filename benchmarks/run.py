@@ -54,7 +54,7 @@ def warm_gallery(tmp: Path) -> tuple:
 def per_frame(tmp: Path) -> tuple:
     """Milliseconds per frame after the first, split into drawing and GIF encoding."""
     from convanim.gallery import GALLERY
-    from convanim.writers import GifStream
+    from convanim.io.gif import GifStream
 
     draw = encode = 0.0
     count = 0
@@ -120,8 +120,8 @@ def baseline(tmp: Path) -> tuple:
     from matplotlib.patches import Polygon
 
     from convanim.gallery import ARITHMETIC
-    from convanim.layout import layout
-    from convanim.sweep import Cell
+    from convanim.draw.layout import layout
+    from convanim.core.sweep import Cell
 
     colours = {Cell.DATA: "#268bd2", Cell.PADDING: "white", Cell.ZERO: "white", Cell.RESULT: "#2aa198"}
     start = time.perf_counter()

@@ -1,60 +1,47 @@
 """convanim: animations of convolution arithmetic.
 
+Make an operation, make an :class:`Animation` of it, show or save it:
+
 >>> from convanim import Animation, Conv2d
->>> Animation(Conv2d(5, 3, stride=2, padding=1)).save("padding_strides.gif")  # doctest: +SKIP
+>>> Animation(Conv2d(5, 3, stride=2, padding=1), numbers=True).save("padding_strides.gif")  # doctest: +SKIP
+
+The operations are in :mod:`convanim.ops` (one module each); the rest is reachable from its
+module: :mod:`convanim.core` (geometry, sweeps, values), :mod:`convanim.scene`,
+:mod:`convanim.draw`, :mod:`convanim.io`.
 """
 
 __version__ = "0.1.0"
 
-from .animation import Animation, save_many
+from .animation import Animation
+from .core.errors import SpecError
+from .draw.theme import THEMES, Theme
 from .gallery import GALLERY
-from .info import describe
-from .render import Renderer
-from .scene import Scene, gather_scene
-from .spec import (
-    Checkerboard,
-    Checkerboards,
-    Conv2d,
-    ConvTranspose2d,
-    DilatedStack,
-    Pool2d,
-    SeparableConv2d,
-    SpatialSeparableConv2d,
-    SpecError,
-)
-from .sweep import Cell, Grid, Sweep, sweep_of
-from .theme import COLORBLIND, DARK, PAPER, THEMES, Theme, theme_from_toml
-from .values import Numbers, StagedNumbers
-from .writers import Target
+from .ops import describe
+from .ops.checkerboard import Checkerboard, Checkerboards
+from .ops.conv import Conv2d
+from .ops.depthwise import depthwise_conv2d
+from .ops.pointwise import pointwise_conv2d
+from .ops.pool import Pool2d
+from .ops.receptive_field import DilatedStack
+from .ops.separable import SeparableConv2d
+from .ops.spatial_separable import SpatialSeparableConv2d
+from .ops.transposed import ConvTranspose2d
 
 __all__ = [
     "Animation",
-    "COLORBLIND",
-    "Cell",
     "Checkerboard",
     "Checkerboards",
     "Conv2d",
     "ConvTranspose2d",
-    "DARK",
     "DilatedStack",
     "GALLERY",
-    "Grid",
-    "Numbers",
-    "PAPER",
     "Pool2d",
-    "Renderer",
-    "Scene",
     "SeparableConv2d",
     "SpatialSeparableConv2d",
     "SpecError",
-    "StagedNumbers",
-    "Sweep",
     "THEMES",
-    "Target",
     "Theme",
+    "depthwise_conv2d",
     "describe",
-    "gather_scene",
-    "save_many",
-    "sweep_of",
-    "theme_from_toml",
+    "pointwise_conv2d",
 ]

@@ -9,19 +9,19 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field, fields
 from functools import cached_property
 from pathlib import Path
-from typing import Callable, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Iterator, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from .layout import STYLES
-from .render import MIN_CELL_PX, Geometry, Renderer, solid_colours
-from .scene import Scene, shown_channels
-from .spec import Chain, Checkerboard, Checkerboards, ConvTranspose2d, DilatedStack, Spec, SpecError, stages_of
-from .sweep import Sweep, drawn_shape, sweep_of
-from .theme import PAPER, Theme
-from .values import Numbers, StagedNumbers, scatter_canvas
-from .views import VIEWS, scene_for
-from .writers import VECTOR, Target, check_writable, write_animation, write_storyboard, write_vector
+from .core.errors import SpecError
+from .core.values import Numbers, StagedNumbers
+from .draw.layout import STYLES
+from .draw.render import MIN_CELL_PX, Geometry, Renderer, solid_colours
+from .draw.theme import PAPER, Theme
+from .io.files import VECTOR, Target, check_writable
+from .io.writers import write_animation, write_storyboard, write_vector
+from .ops import Operation, check_view, operation_for
+from .scene.model import Scene
 
 MIN_DELAY_MS, MAX_DELAY_MS = 10, 655_350  # what a GIF frame delay can hold
 MAX_FRAMES = 2000
@@ -37,7 +37,7 @@ class Animation:
     with both, the kernel is shown as a plane of its own too.
     """
 
-    spec: Union[Spec, Chain]
+    spec: Any  # any operation's spec: Conv2d(5, 3), ConvTranspose2d(2, 3), …
     style: str = "paper"
     delay_ms: int = 1000
     numbers: Union[None, bool, Numbers, StagedNumbers] = field(default=None, repr=False)
@@ -59,10 +59,7 @@ class Animation:
             raise SpecError("delay", f"must be between {MIN_DELAY_MS} and {MAX_DELAY_MS} ms, got {self.delay_ms}")
         if not 0 <= self.precision <= 6:
             raise SpecError("precision", f"must be between 0 and 6 decimals, got {self.precision}")
-        if self.view not in VIEWS:
-            raise SpecError("view", f"unknown view {self.view!r}: use one of {', '.join(VIEWS)}")
-        if self.view == "scatter" and not isinstance(self.spec, ConvTranspose2d):
-            raise SpecError("view", "the scatter view is for transposed convolutions")
+        check_view(self.spec, self.view)
         if isinstance(self.numbers, bool):  # numbers=True: the paper's seeded integers
             object.__setattr__(self, "numbers", Numbers.of(self.spec) if self.numbers else None)
         if self.numbers is not None and self.numbers.spec != self.spec:
@@ -76,7 +73,7 @@ class Animation:
 
     def check_limits(self) -> None:
         """Refuse, before anything is drawn, an animation with too many frames or too large an image."""
-        frames = frame_count(self.spec, self.view)
+        frames = self.operation.frame_count(self.spec, self.view)
         if frames > self.max_frames:
             raise SpecError(
                 "max_frames", f"the spec makes {frames:,} frames, more than the limit of {self.max_frames:,}"
@@ -127,23 +124,16 @@ class Animation:
         )
 
     @cached_property
-    def sweep(self) -> Sweep:
-        """The (first) stage's sweep."""
-        return sweep_of(stages_of(self.spec)[0].spec)
+    def operation(self) -> Operation:
+        """What the spec is: its views, its frames, its caption (:mod:`convanim.ops`)."""
+        return operation_for(self.spec)
 
     def _drawn_shapes(self) -> List[Tuple[int, int]]:
-        if isinstance(self.spec, Checkerboard):
-            return [self.spec.output_size]
-        if isinstance(self.spec, Checkerboards):
-            return [board.output_size for board in self.spec.boards]
-        if isinstance(self.spec, DilatedStack):
-            return [(self.spec.input_size, self.spec.input_size)]
-        shapes = [drawn_shape(stage.spec) for stage in stages_of(self.spec)]
-        return shapes + ([scatter_canvas(self.spec)] if self.view == "scatter" else [])
+        return self.operation.drawn_shapes(self.spec, self.view)
 
     @cached_property
     def scene(self) -> Scene:
-        return scene_for(self.spec, self.numbers, self.precision, self.labels, self.view)
+        return self.operation.scene(self.spec, self.numbers, self.precision, self.labels, self.view)
 
     def __len__(self) -> int:
         return len(self.scene)
@@ -210,21 +200,6 @@ class Animation:
             frames = _report(frames, on_frame)
         palette = self.palette(crisp)
         return write_animation(frames, target, self.delay_ms, len(self), palette, force, self.transparent)
-
-
-def frame_count(spec, view: str = "gather") -> int:
-    """How many frames an animation of ``spec`` has, without building anything."""
-    if isinstance(spec, (Checkerboard, Checkerboards)):
-        return 1
-    if isinstance(spec, DilatedStack):
-        return len(spec.dilations)  # frame j: one cell of layer j and its field
-    if view == "scatter":
-        return spec.input_size[0] * spec.input_size[1]
-    total = 0
-    for stage in stages_of(spec):
-        oh, ow = stage.spec.output_size
-        total += len(shown_channels(stage.spec.out_channels)) * oh * ow
-    return total
 
 
 def _rgb(frames: Iterator) -> Iterator[np.ndarray]:

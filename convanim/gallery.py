@@ -7,16 +7,18 @@ paper's numbers, output values computed as PyTorch does).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Dict, Optional
+from typing import Any, Dict, Optional
 
 from .animation import Animation
-from .spec import Conv2d, ConvTranspose2d, Pool2d, Spec
-from .values import Numbers
+from .core.values import Numbers
+from .ops.conv import Conv2d
+from .ops.pool import Pool2d
+from .ops.transposed import ConvTranspose2d
 
 
 @dataclass(frozen=True)
 class Figure:
-    spec: Spec
+    spec: Any
     style: str = "paper"
     numbers: bool = False
 

@@ -3,7 +3,7 @@
 from hypothesis import assume
 from hypothesis import strategies as st
 
-from convanim.spec import Conv2d, ConvTranspose2d, SpecError
+from convanim import Conv2d, ConvTranspose2d, SpecError
 
 
 def pairs(lo, hi):

@@ -41,7 +41,7 @@ def test_save_reports_progress(tmp_path):
 
 def test_numbers_on_by_a_flag_for_any_spec():
     from convanim import Checkerboard, SeparableConv2d, SpecError
-    from convanim.values import Numbers, StagedNumbers
+    from convanim.core.values import Numbers, StagedNumbers
 
     conv = Animation(Conv2d(5, 3), numbers=True)
     assert isinstance(conv.numbers, Numbers) and conv.numbers.output.tolist()[0] == [12, 12, 17]  # the paper's

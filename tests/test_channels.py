@@ -9,10 +9,11 @@ from hypothesis import strategies as st
 import naive
 from convanim import Animation
 from convanim.cli import cli
-from convanim.info import describe
-from convanim.scene import shown_channels
-from convanim.spec import Conv2d, SeparableConv2d, SpatialSeparableConv2d, SpecError
-from convanim.values import Numbers, StagedNumbers, record
+from convanim import describe
+from convanim.core.geometry import shown_channels
+from convanim import Conv2d, SeparableConv2d, SpatialSeparableConv2d, SpecError
+from convanim.core.values import Numbers, StagedNumbers
+from convanim.io.data import record
 
 try:
     import torch

@@ -15,7 +15,7 @@ from PIL import Image, ImageSequence
 
 from convanim import Animation, Conv2d
 from convanim.cli import cli
-from convanim.theme import COLORBLIND, DARK, PAPER, theme_from_toml
+from convanim.draw.theme import COLORBLIND, DARK, PAPER, theme_from_toml
 
 
 def _invoke(*args):
@@ -95,7 +95,7 @@ def test_every_format_is_reproducible(tmp_path, suffix):
 
 
 def test_vector_frames_hold_the_revealed_numbers(tmp_path):
-    from convanim.values import Numbers
+    from convanim.core.values import Numbers
 
     from matplotlib.collections import PathCollection
 
@@ -297,7 +297,8 @@ def test_the_examples_batch_file_plans_every_figure_of_the_readme():
 
     import click
 
-    from convanim.cli import _batch_items, cli
+    from convanim.cli import cli
+    from convanim.cli.batch import batch_items
 
     root = Path(__file__).resolve().parents[1]
     examples = root / "examples" / "figures.toml"
@@ -309,7 +310,7 @@ def test_the_examples_batch_file_plans_every_figure_of_the_readme():
     written = set()
     with click.Context(cli):
         for name, entry in entries.items():
-            for job, files in _batch_items(name, entry, examples.parent):
+            for job, files in batch_items(name, entry, examples.parent):
                 job.anim.check_limits()
                 written |= {f.resolve().relative_to(root).as_posix() for f in files}
     shown = set(re.findall(r"\]\((examples/[^)]+)\)", (root / "README.md").read_text()))

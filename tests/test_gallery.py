@@ -6,7 +6,7 @@ import pytest
 from PIL import Image, ImageSequence
 
 from convanim.gallery import ARITHMETIC, GALLERY, NUMERICAL
-from convanim.spec import Conv2d, ConvTranspose2d, Pool2d
+from convanim import Conv2d, ConvTranspose2d, Pool2d
 
 # The paper's GIFs sit beside the checkout (repo/../shared/reference/conv_arithmetic), in a
 # worktree as in CI's fresh clone; CONVANIM_REFERENCE names another place. CI always runs these

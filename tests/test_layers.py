@@ -1,47 +1,112 @@
 """The layers run one way: a module imports only from the layers below it (read off the source,
 imports inside functions included), so that the model of the computation never learns of
-drawing, nor drawing of files and the command line."""
+drawing, nor drawing of files and the command line, and no operation is known below ``ops``."""
 
 import ast
+import sys
 from pathlib import Path
 
 import convanim
 
+ROOT = Path(convanim.__file__).parent
+
 LAYERS = [
-    {"spec", "theme", "writers"},  # what an operation is; colours; files
-    {"sweep"},  # the arithmetic of one sweep
-    {"values"},  # the NumPy reference
-    {"info", "scene"},  # what an operation costs; what a frame shows
-    {"views", "layout"},  # the scenes of each view; where planes go
-    {"render"},  # drawing
+    {"core", "scene", "draw", "io", "core.errors"},  # the packages' docstrings; what a bad spec is
+    {"core.geometry", "core.formats", "draw.theme", "io.files"},  # sizes and taps; number text; colours; files
+    {"core.sweep", "io.gif"},  # one sweep; the GIF encoder
+    {"core.values", "io.writers"},  # the NumPy reference; animations to files
+    {"io.data", "scene.model"},  # arrays in, the dump out; what a frame is made of
+    {"scene.gather"},  # the paper's arrangement of any operation
+    {"scene.views", "draw.layout"},  # the other arrangements; where planes go
+    {"draw.render", "ops.base"},  # drawing; what an operation declares
+    {"ops.conv"},
+    {"ops.transposed", "ops.dilated", "ops.pool", "ops.pointwise", "ops.depthwise", "ops.separable",
+     "ops.spatial_separable", "ops.receptive_field"},
+    {"ops.checkerboard"},
+    {"ops"},  # the registry
     {"animation"},  # the library's front door
     {"gallery"},
-    {"cli", "__init__"},
+    {""},  # the public API
+    {"cli.types"},
+    {"cli.options"},
+    {"cli.app"},
+    {"cli.commands"},
+    {"cli.batch"},
+    {"cli"},
     {"__main__"},
 ]
 
 
+def _name(path: Path) -> str:
+    """``core/values.py`` → ``core.values``; ``ops/__init__.py`` → ``ops``; the root's is ``""``."""
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _resolve(package: str, module: str) -> str:
+    """A module of convanim, or the package holding it if ``module`` names something else."""
+    while module and not ((ROOT / module.replace(".", "/")).with_suffix(".py").exists()
+                          or (ROOT / module.replace(".", "/") / "__init__.py").exists()):
+        module = module.rpartition(".")[0]
+    return module
+
+
 def _imports(path: Path):
-    """The convanim modules ``path`` imports (relative imports, at any depth)."""
+    """The convanim modules ``path`` imports (relative or absolute, at any depth)."""
+    name = _name(path)
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.ImportFrom) and node.level == 1 and node.module:
-            yield node.module.split(".")[0]
-        elif isinstance(node, ast.ImportFrom) and node.level == 1:  # from . import x: a module, or __version__
-            yield from (alias.name for alias in node.names if (path.parent / f"{alias.name}.py").exists())
+        if isinstance(node, ast.ImportFrom) and node.level:
+            base = package.split(".") if package else []
+            base = base[: len(base) - (node.level - 1)] if node.level > 1 else base
+            prefix = ".".join(base + ([node.module] if node.module else []))
+            if node.module:
+                yield _resolve(package, prefix)
+            else:
+                yield from (_resolve(package, f"{prefix}.{alias.name}".lstrip(".")) for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("convanim."):
-            yield node.module.split(".")[1]
+            yield _resolve(package, node.module[len("convanim."):])
+
+
+def _modules():
+    return {_name(p): p for p in ROOT.rglob("*.py")}
 
 
 def test_every_module_has_a_layer():
-    modules = {p.stem for p in Path(convanim.__file__).parent.glob("*.py")}
-    assert modules == set().union(*LAYERS)
+    assert set(_modules()) == set().union(*LAYERS)
 
 
 def test_imports_only_point_down():
     layer = {module: n for n, modules in enumerate(LAYERS) for module in modules}
     upward = []
-    for path in Path(convanim.__file__).parent.glob("*.py"):
+    for name, path in _modules().items():
         for imported in _imports(path):
-            if layer[imported] >= layer[path.stem]:
-                upward.append(f"{path.stem} imports {imported}")
+            if layer[imported] >= layer[name]:
+                upward.append(f"{name or 'convanim'} imports {imported or 'convanim'}")
     assert upward == []
+
+
+def test_the_layer_test_sees_an_upward_import(tmp_path, monkeypatch):
+    """The check itself: a core module that imports an operation is caught."""
+    fake = tmp_path / "convanim"
+    (fake / "core").mkdir(parents=True)
+    (fake / "ops").mkdir()
+    (fake / "__init__.py").write_text("")
+    (fake / "core" / "__init__.py").write_text("")
+    (fake / "ops" / "__init__.py").write_text("")
+    (fake / "ops" / "conv.py").write_text("")
+    (fake / "core" / "values.py").write_text("from ..ops.conv import Conv2d\n")
+    monkeypatch.setattr(sys.modules[__name__], "ROOT", fake)
+    assert list(_imports(fake / "core" / "values.py")) == ["ops.conv"]
+
+
+def test_nothing_below_the_registry_names_an_operation_class():
+    """Core, scene and drawing read specs by what they declare, never by their type."""
+    classes = {"Conv2d", "ConvTranspose2d", "Pool2d", "SeparableConv2d", "SpatialSeparableConv2d", "DilatedStack",
+               "Checkerboard", "Checkerboards"}
+    named = []
+    for name, path in _modules().items():
+        if name.split(".")[0] in ("core", "scene", "draw", "io"):
+            tree = ast.parse(path.read_text())
+            named += [f"{name}: {n.id}" for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id in classes]
+    assert named == []

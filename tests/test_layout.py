@@ -1,15 +1,14 @@
 import numpy as np
 import pytest
 
-from convanim.layout import PAPER_SHEAR, box_corners, layout
-from convanim.scene import gather_scene
-from convanim.spec import Conv2d
-from convanim.sweep import sweep_of
-from convanim.views import scene_for
+from convanim.draw.layout import PAPER_SHEAR, box_corners, layout
+from convanim.scene.gather import gather_scene
+from convanim import Conv2d
+from convanim.ops import scene_for
 
 
 def _planes(spec):
-    return gather_scene(sweep_of(spec)).planes
+    return gather_scene(spec.sweep()).planes
 
 
 def test_paper_axes_follow_the_tikz_slant():
@@ -55,7 +54,7 @@ def test_links_start_at_the_footprint_and_stop_at_the_output_plane():
     planes = _planes(spec)
     lay = layout(planes, "paper")
     inp, out = lay.placements
-    sweep = sweep_of(spec)
+    sweep = spec.sweep()
     for step in range(len(sweep)):
         r, c = sweep.out_cell(step)
         segs = lay.link_segments(0, sweep.footprint(step), 1, (r, c, r + 1, c + 1))
@@ -84,8 +83,8 @@ def _on_segment(point, p, q) -> bool:
 def test_links_are_hidden_below_every_higher_plane_they_pass():
     """Planes stacked at three levels: a link from the bottom plane to the top one passes the
     middle plane's level, and is seen over the middle plane only above that level."""
-    from convanim.scene import Plane
-    from convanim.sweep import Grid
+    from convanim.scene.model import Plane
+    from convanim.core.sweep import Grid
 
     planes = [Plane(name, Grid.dense((5, 5)), volume=v) for name, v in (("input", 0), ("middle", 1), ("top", 1))]
     lay = layout(planes, "paper")

@@ -8,13 +8,13 @@ import numpy as np
 import pytest
 
 from convanim import Animation
-from convanim.render import VALUE_PX, WEIGHT_PX, _equation_runs, _glyphs
-from convanim.spec import Conv2d, ConvTranspose2d, Pool2d, SeparableConv2d, SpatialSeparableConv2d
-from convanim.values import Numbers, StagedNumbers
+from convanim.draw.render import VALUE_PX, WEIGHT_PX, _equation_runs, _glyphs
+from convanim import Conv2d, ConvTranspose2d, Pool2d, SeparableConv2d, SpatialSeparableConv2d
+from convanim.core.values import Numbers
 
 
 def _numbers(spec):
-    return StagedNumbers.of(spec) if hasattr(spec, "stages") else Numbers.of(spec)
+    return Numbers.of(spec)  # a chain gets its StagedNumbers
 
 
 SPECS = {
@@ -45,7 +45,7 @@ def _steps(scene, most=12):
 
 
 def _static_labels(scene):
-    from convanim.scene import Label
+    from convanim.scene.model import Label
 
     return [Label(k, cell, p.text[cell]) for k, p in enumerate(scene.planes) if p.text is not None
             for cell in np.ndindex(*p.text.shape) if p.text[cell]]
@@ -192,7 +192,7 @@ def test_long_equations_elide_their_middle_to_fit():
     renderer = Animation(spec, numbers=Numbers.of(spec)).renderer()
     equation = renderer.scene.step(0).equation
     xmin, _, xmax, _ = renderer.geometry.bounds
-    from convanim.render import CAPTION_EM
+    from convanim.draw.render import CAPTION_EM
 
     runs = _equation_runs(equation, xmax - xmin, CAPTION_EM * renderer.geometry.text_scale, renderer.theme)
     text = "".join(r[0] for r in runs)

@@ -1,15 +1,15 @@
 import numpy as np
 import pytest
 
-from convanim.render import PAPER_CELL_PX, Renderer
-from convanim.scene import gather_scene
-from convanim.spec import Conv2d, ConvTranspose2d
-from convanim.sweep import Cell, sweep_of
-from convanim.theme import PAPER
+from convanim.draw.render import PAPER_CELL_PX, Renderer
+from convanim.scene.gather import gather_scene
+from convanim import Conv2d, ConvTranspose2d
+from convanim.core.sweep import Cell
+from convanim.draw.theme import PAPER
 
 
 def _renderer(spec, style="paper", **kw):
-    return Renderer(gather_scene(sweep_of(spec)), style, **kw)
+    return Renderer(gather_scene(spec.sweep()), style, **kw)
 
 
 def _colour_at(frame, renderer, plane, cell):
@@ -37,7 +37,7 @@ SPECS = [
 @pytest.mark.parametrize("spec", SPECS, ids=lambda s: f"{s.op}_{s.slug}")
 def test_every_cell_has_the_colour_of_its_kind_and_the_highlight(spec, style):
     r = _renderer(spec, style)
-    sweep = sweep_of(spec)
+    sweep = spec.sweep()
     kinds = sweep.source.kinds
     theme = PAPER
     base = {Cell.DATA: theme.input, Cell.PADDING: theme.padding, Cell.ZERO: theme.padding}
@@ -96,8 +96,8 @@ def test_flat_frames_have_no_connector_lines():
     assert (gap == 255).all()
 
 
-from convanim.spec import Pool2d  # noqa: E402
-from convanim.values import Numbers  # noqa: E402
+from convanim import Pool2d  # noqa: E402
+from convanim.core.values import Numbers  # noqa: E402
 
 
 def _ink(frame, renderer, plane, cell, colour=(0, 0, 0), tol=150, inset=0.2):
@@ -119,7 +119,7 @@ def _ink(frame, renderer, plane, cell, colour=(0, 0, 0), tol=150, inset=0.2):
 @pytest.mark.parametrize("style", ["paper", "flat"])
 def test_output_values_fill_in_as_the_kernel_reaches_them(style):
     spec = Conv2d(5, 3, 2, 1)
-    scene = gather_scene(sweep_of(spec), Numbers.of(spec))
+    scene = gather_scene(spec.sweep(), Numbers.of(spec))
     r = Renderer(scene, style)
     for step in (0, 4, 8, 3):  # out of order too: the background is rebuilt
         frame = r.frame(step)
@@ -132,7 +132,7 @@ def test_output_values_fill_in_as_the_kernel_reaches_them(style):
 
 def test_frames_with_numbers_repeat_exactly_in_any_order():
     spec = Conv2d(5, 3)
-    r = Renderer(gather_scene(sweep_of(spec), Numbers.of(spec)), "flat")
+    r = Renderer(gather_scene(spec.sweep(), Numbers.of(spec)), "flat")
     frames = [r.frame(i) for i in range(9)]
     np.testing.assert_array_equal(r.frame(5), frames[5])
     np.testing.assert_array_equal(r.frame(8), frames[8])
@@ -141,7 +141,7 @@ def test_frames_with_numbers_repeat_exactly_in_any_order():
 def test_max_pooling_marks_the_winning_cell():
     spec = Pool2d(3, 2)
     x = np.array([[1, 9, 2], [3, 4, 5], [8, 6, 7]])
-    r = Renderer(gather_scene(sweep_of(spec), Numbers.of(spec, x)), "flat")
+    r = Renderer(gather_scene(spec.sweep(), Numbers.of(spec, x)), "flat")
     winners = [(0, 1), (0, 1), (2, 0), (2, 2)]
     for step, winner in enumerate(winners):
         frame = r.frame(step)
@@ -152,8 +152,8 @@ def test_max_pooling_marks_the_winning_cell():
 
 def test_labels_and_kernel_plane_grow_the_image():
     spec = Conv2d(5, 3)
-    bare = Renderer(gather_scene(sweep_of(spec), Numbers.of(spec)))
-    labelled = Renderer(gather_scene(sweep_of(spec), Numbers.of(spec), show_kernel=True, caption="i=5"), labels=True)
+    bare = Renderer(gather_scene(spec.sweep(), Numbers.of(spec)))
+    labelled = Renderer(gather_scene(spec.sweep(), Numbers.of(spec), show_kernel=True, caption="i=5"), labels=True)
     assert len(labelled.scene.planes) == 3
     # (both are at least as wide as the equation strip under them)
     assert labelled.width >= bare.width and labelled.height > bare.height
@@ -175,7 +175,7 @@ def test_labels_and_kernel_plane_grow_the_image():
 def test_redrawing_only_what_moved_gives_exactly_the_full_frames(spec, style, with_numbers):
     """Frames streamed with partial redraws equal each frame drawn from scratch, pixel for pixel."""
     numbers = Numbers.of(spec) if with_numbers else None
-    scene = gather_scene(sweep_of(spec), numbers, show_kernel=with_numbers, caption="c" if with_numbers else "")
+    scene = gather_scene(spec.sweep(), numbers, show_kernel=with_numbers, caption="c" if with_numbers else "")
     streamed = Renderer(scene, style, labels=with_numbers)
     previous = None
     for step in range(len(scene)):
@@ -197,8 +197,8 @@ def _text_px_height(geometry, outline) -> float:
 
 @pytest.mark.parametrize("style", ["paper", "flat"])
 def test_names_and_captions_stay_legible_when_cells_shrink(style):
-    from convanim.render import MIN_TEXT_PX, Geometry
-    from convanim.views import scene_for
+    from convanim.draw.render import MIN_TEXT_PX, Geometry
+    from convanim.ops import scene_for
 
     small = Geometry.of(scene_for(Conv2d(5, 3), labels=True), style, labels=True)
     large = Geometry.of(scene_for(Conv2d(40, 3), labels=True), style, labels=True)
@@ -213,8 +213,8 @@ def test_names_and_captions_stay_legible_when_cells_shrink(style):
 def test_the_note_for_left_out_channels_touches_no_plane(style):
     from matplotlib.path import Path as MplPath
 
-    from convanim.render import Geometry
-    from convanim.views import scene_for
+    from convanim.draw.render import Geometry
+    from convanim.ops import scene_for
 
     for size in (5, 30):
         scene = scene_for(Conv2d(size, 3, in_channels=12, out_channels=2))

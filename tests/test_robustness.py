@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 import convanim.animation
-import convanim.render
+import convanim.draw.render
 from convanim.cli import cli
 
 COMMANDS = ["conv", "dilated", "transposed", "pool", "pointwise", "depthwise", "separable", "spatial-separable",
@@ -133,7 +133,7 @@ def test_hostile_arguments_end_cleanly(tmp_path_factory, args):
 
 
 def _interrupt_after(monkeypatch, frames: int):
-    real = convanim.render.Renderer.stream
+    real = convanim.draw.render.Renderer.stream
 
     def frames_then_interrupt(self, *args, **kwargs):
         for i, frame in enumerate(real(self, *args, **kwargs)):
@@ -141,7 +141,7 @@ def _interrupt_after(monkeypatch, frames: int):
                 raise KeyboardInterrupt
             yield frame
 
-    monkeypatch.setattr(convanim.render.Renderer, "stream", frames_then_interrupt)
+    monkeypatch.setattr(convanim.draw.render.Renderer, "stream", frames_then_interrupt)
 
 
 @pytest.mark.parametrize("output", ["a.gif", "seq/", "seq.png"])

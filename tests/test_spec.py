@@ -1,7 +1,8 @@
 import pytest
 from hypothesis import given
 
-from convanim.spec import Conv2d, ConvTranspose2d, SpecError, parse_padding, parse_size
+from convanim import Conv2d, ConvTranspose2d, SpecError
+from convanim.cli.types import parse_padding, parse_size
 from strategies import conv_specs, transposed_specs
 
 

@@ -4,8 +4,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import naive
-from convanim.spec import Conv2d, ConvTranspose2d
-from convanim.sweep import Cell, Grid, Sweep, sweep_of
+from convanim import Conv2d, ConvTranspose2d
+from convanim.core.sweep import Cell, Grid, Sweep
 from strategies import conv_specs, transposed_specs
 
 try:
@@ -22,7 +22,7 @@ def _values(rng, shape):
 def test_conv_sweep_computes_conv2d(spec, seed):
     rng = np.random.default_rng(seed)
     x, w = _values(rng, spec.input_size), _values(rng, spec.kernel_size)
-    sweep = sweep_of(spec)
+    sweep = spec.sweep()
     assert sweep.output_size == spec.output_size
     expected = naive.conv2d(x, w, spec.stride, spec.padding, spec.dilation)
     np.testing.assert_array_equal(naive.gather(sweep, x, w), expected)
@@ -33,7 +33,7 @@ def test_transposed_sweep_computes_conv_transpose2d(spec, seed):
     """The paper's picture (zeros inserted, padded, kernel rotated, stride 1) is the real thing."""
     rng = np.random.default_rng(seed)
     x, w = _values(rng, spec.input_size), _values(rng, spec.kernel_size)
-    sweep = sweep_of(spec)
+    sweep = spec.sweep()
     assert sweep.stride == (1, 1) and sweep.flipped
     assert sweep.output_size == spec.output_size
     expected = naive.conv_transpose2d(x, w, spec.stride, spec.padding, spec.dilation, spec.output_padding)
@@ -70,7 +70,7 @@ def _obvious_footprints(spec_sweep):
 
 @given(st.one_of(conv_specs(), transposed_specs()))
 def test_steps_are_row_major_and_footprints_match_an_obvious_loop(spec):
-    sweep = sweep_of(spec)
+    sweep = spec.sweep()
     expected = list(_obvious_footprints(sweep))
     assert len(sweep) == len(expected) == spec.output_size[0] * spec.output_size[1]
     all_taps = sweep.all_taps()
@@ -86,7 +86,7 @@ def test_steps_are_row_major_and_footprints_match_an_obvious_loop(spec):
 
 @given(conv_specs())
 def test_conv_grid_is_the_padded_input(spec):
-    kinds = sweep_of(spec).source.kinds
+    kinds = spec.sweep().source.kinds
     t, b, l, r = spec.padding
     ih, iw = spec.input_size
     assert kinds.shape == spec.padded_size
@@ -97,7 +97,7 @@ def test_conv_grid_is_the_padded_input(spec):
 
 @given(transposed_specs())
 def test_transposed_grid_spreads_pads_and_crops_the_input(spec):
-    grid = sweep_of(spec).source
+    grid = spec.sweep().source
     lead = [d * (k - 1) - p for k, d, p in zip(spec.kernel_size, spec.dilation, spec.padding)]
     assert grid.shape == tuple(o + d * (k - 1) for o, k, d in zip(spec.output_size, spec.kernel_size, spec.dilation))
     expected = np.zeros(grid.shape, bool)
@@ -111,7 +111,7 @@ def test_transposed_grid_spreads_pads_and_crops_the_input(spec):
 
 def test_paper_transposed_grid_padding_strides():
     # i=5, k=3, s=2, p=1 transposed: 3x3 input, one zero between, one cell of padding, no extra.
-    kinds = sweep_of(ConvTranspose2d.of(Conv2d(5, 3, 2, 1))).source.kinds
+    kinds = ConvTranspose2d.of(Conv2d(5, 3, 2, 1)).sweep().source.kinds
     D, Z, P = Cell.DATA, Cell.ZERO, Cell.PADDING
     row_data = [P, D, Z, D, Z, D, P]
     row_zero = [P, Z, Z, Z, Z, Z, P]
@@ -122,7 +122,7 @@ def test_paper_transposed_grid_padding_strides():
 def test_paper_transposed_odd_adds_a_row_and_column_at_bottom_right():
     spec = ConvTranspose2d.of(Conv2d(6, 3, 2, 1))
     assert spec.output_padding == (1, 1)
-    kinds = sweep_of(spec).source.kinds
+    kinds = spec.sweep().source.kinds
     assert kinds.shape == (8, 8)
     assert (kinds[0] == Cell.PADDING).all() and (kinds[:, 0] == Cell.PADDING).all()
     assert (kinds[-2:] == Cell.PADDING).all() and (kinds[:, -2:] == Cell.PADDING).all()
@@ -130,13 +130,13 @@ def test_paper_transposed_odd_adds_a_row_and_column_at_bottom_right():
 
 
 def test_dilated_taps_skip_the_holes():
-    sweep = sweep_of(Conv2d(7, 3, dilation=2))
+    sweep = Conv2d(7, 3, dilation=2).sweep()
     assert sweep.taps(0).tolist() == [[0, 0], [0, 2], [0, 4], [2, 0], [2, 2], [2, 4], [4, 0], [4, 2], [4, 4]]
     assert sweep.footprint(0) == (0, 0, 5, 5)
 
 
 def test_step_out_of_range():
-    sweep = sweep_of(Conv2d(4, 3))
+    sweep = Conv2d(4, 3).sweep()
     with pytest.raises(IndexError):
         sweep.taps(4)
     with pytest.raises(IndexError):

@@ -6,8 +6,10 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 import naive
-from convanim.spec import Conv2d, ConvTranspose2d, Pool2d, SpecError
-from convanim.values import Numbers, format_value, load_values, record
+from convanim import Conv2d, ConvTranspose2d, Pool2d, SpecError
+from convanim.core.values import Numbers
+from convanim.core.formats import format_value
+from convanim.io.data import load_values, record
 from strategies import conv_specs, pairs, transposed_specs
 
 try:

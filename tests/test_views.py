@@ -9,10 +9,10 @@ from PIL import Image
 
 from convanim import Animation
 from convanim.cli import cli
-from convanim.render import Renderer
-from convanim.spec import Checkerboard, ConvTranspose2d, DilatedStack, SpecError
-from convanim.values import Numbers, ScatterNumbers, overlap_counts, receptive_field_sizes
-from convanim.views import scatter_scene
+from convanim.draw.render import Renderer
+from convanim import Checkerboard, ConvTranspose2d, DilatedStack, SpecError
+from convanim.core.values import Numbers, ScatterNumbers, overlap_counts, receptive_field_sizes
+from convanim.scene.views import scatter_scene
 from strategies import transposed_specs
 
 
@@ -104,7 +104,7 @@ def _params(spec):
 @pytest.mark.parametrize("style", ["flat", "paper"])
 def test_scatter_cells_are_drawn_in_the_heat_of_their_count(style):
     from test_render import _close, _colour_at
-    from convanim.theme import PAPER
+    from convanim.draw.theme import PAPER
 
     spec = ConvTranspose2d(3, 3, 2)
     scene = scatter_scene(spec)
@@ -151,7 +151,7 @@ def test_checkerboard_counts_uneven_and_even():
 
 
 def test_dilated_stamps_with_gaps_are_not_called_even():
-    from convanim.values import interior_overlaps
+    from convanim.core.values import interior_overlaps
 
     assert interior_overlaps(Checkerboard(6, 2, 2, dilation=2)) == (0, 4)  # cells no stamp reaches
     assert interior_overlaps(Checkerboard(6, 4, 2)) == (4,)
@@ -165,7 +165,7 @@ def test_stacked_checkerboards_compound():
 
 
 def test_a_stacked_even_overlap_is_even_inside_its_wider_border():
-    from convanim.values import interior_overlaps
+    from convanim.core.values import interior_overlaps
 
     # two layers of k=4, s=2: 16 inside, but the first layer's uneven edge spreads 9 cells in
     assert interior_overlaps(Checkerboard(5, 4, 2, layers=2)) == (16,)
@@ -174,8 +174,8 @@ def test_a_stacked_even_overlap_is_even_inside_its_wider_border():
 
 
 def test_checkerboards_side_by_side_share_one_legend():
-    from convanim.spec import Checkerboards
-    from convanim.views import scene_for
+    from convanim import Checkerboards
+    from convanim.ops import scene_for
 
     boards = Checkerboards((Checkerboard(5, 3, 2), Checkerboard(5, 4, 2)))
     scene = scene_for(boards, labels=True)
@@ -193,7 +193,7 @@ def test_checkerboards_side_by_side_share_one_legend():
 
 
 def test_one_checkerboard_is_named_by_its_setting_and_has_a_legend():
-    from convanim.views import scene_for
+    from convanim.ops import scene_for
 
     scene = scene_for(Checkerboard(5, 3, 2, dilation=2, layers=2), labels=True)
     assert [p.name for p in scene.planes] == ["k=3, s=2, d=2: uneven", "stamps"]
@@ -203,9 +203,9 @@ def test_one_checkerboard_is_named_by_its_setting_and_has_a_legend():
 
 def test_checkerboards_draw_each_cell_in_the_heat_of_its_count():
     from test_render import _close, _colour_at
-    from convanim.spec import Checkerboards
-    from convanim.theme import PAPER
-    from convanim.views import scene_for
+    from convanim import Checkerboards
+    from convanim.draw.theme import PAPER
+    from convanim.ops import scene_for
 
     boards = Checkerboards((Checkerboard(3, 3, 2), Checkerboard(3, 4, 2)))
     r = Renderer(scene_for(boards, labels=True), "flat")
@@ -235,7 +235,7 @@ def test_bad_checkerboards(make, params, reason):
 
 
 def _boards(boards):
-    from convanim.spec import Checkerboards
+    from convanim import Checkerboards
 
     return Checkerboards(tuple(boards))
 
@@ -391,7 +391,7 @@ def test_info_of_the_views():
 
 
 def test_a_labelled_transposed_figure_names_the_spread_grid_and_shows_the_kernel_both_ways():
-    from convanim.views import scene_for
+    from convanim.ops import scene_for
 
     spec = ConvTranspose2d(3, 3, 2, 1, output_padding=1)
     n = Numbers.of(spec)
@@ -424,7 +424,7 @@ def test_a_labelled_transposed_figure_names_the_spread_grid_and_shows_the_kernel
     ],
 )
 def test_the_spread_grid_is_named_for_what_was_done_to_the_input(spec, name, heading):
-    from convanim.views import scene_for
+    from convanim.ops import scene_for
 
     scene = scene_for(spec, labels=True)
     assert (scene.planes[0].name, scene.phases) == (name, (heading,))
@@ -442,7 +442,7 @@ def test_unlabelled_transposed_figures_stay_the_papers():
 def _edge_runs(frame, renderer, plane, a, b, background, samples=60):
     """How many separate strokes lie along the plane segment from a to b: runs of pixels closer
     to the line colour than to the ``background`` the line is drawn on."""
-    from convanim.theme import PAPER
+    from convanim.draw.theme import PAPER
 
     points = renderer.pixels(plane, np.linspace(a, b, samples))
     pixels = [frame[int(round(y)), int(round(x))].astype(int) for x, y in points]
@@ -453,10 +453,10 @@ def _edge_runs(frame, renderer, plane, a, b, background, samples=60):
 @pytest.mark.parametrize("style", ["flat", "paper"])
 def test_inserted_zeros_and_padding_render_apart_when_labelled(style):
     from test_render import _close, _colour_at
-    from convanim.render import ZERO_TINT
-    from convanim.sweep import Cell
-    from convanim.theme import PAPER
-    from convanim.views import scene_for
+    from convanim.draw.render import ZERO_TINT
+    from convanim.core.sweep import Cell
+    from convanim.draw.theme import PAPER
+    from convanim.ops import scene_for
 
     spec = ConvTranspose2d(3, 3, 2, 1, output_padding=1)
     kinds = sweep_of_kinds(spec)
@@ -481,6 +481,5 @@ def test_inserted_zeros_and_padding_render_apart_when_labelled(style):
 
 
 def sweep_of_kinds(spec):
-    from convanim.sweep import sweep_of
-
-    return sweep_of(spec).source.kinds
+    
+    return spec.sweep().source.kinds

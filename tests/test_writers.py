@@ -6,10 +6,12 @@ import pytest
 from PIL import Image, ImageSequence
 
 from convanim.animation import Animation
-from convanim.spec import Conv2d, ConvTranspose2d, Pool2d, SpecError
-from convanim.theme import PAPER
-from convanim.values import Numbers
-from convanim.writers import GifStream, OutputError, PaletteMapper, Target, colour_keys, write_animation
+from convanim import Conv2d, ConvTranspose2d, Pool2d, SpecError
+from convanim.draw.theme import PAPER
+from convanim.core.values import Numbers
+from convanim.io.gif import GifStream, PaletteMapper, colour_keys
+from convanim.io.files import OutputError, Target
+from convanim.io.writers import write_animation
 
 
 def _read_gif(path):

@@ -27,8 +27,8 @@ from matplotlib.textpath import TextPath
 from matplotlib.transforms import Affine2D, IdentityTransform
 
 from .layout import Layout, Placement, _uncovered, layout
-from .scene import Label, Plane, Scene, Step
-from .sweep import Cell
+from ..scene.model import Label, Plane, Scene, Step
+from ..core.sweep import Cell
 from .theme import PAPER, RGB, Theme
 
 PAPER_CELL_PX = 29.6  # the paper's cells: 0.5 cm at the resolution of its GIFs

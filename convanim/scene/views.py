@@ -1,7 +1,7 @@
 """Views: the scenes an operation can be shown as. Each is a new arrangement of planes and a
 new sequence of steps over the same primitives; none draws anything itself.
 
-- the paper's gather view of any convolution, pooling or chain (:func:`convanim.scene.build_scene`);
+- the paper's gather view of any convolution, pooling or chain (:func:`convanim.scene.gather.build_scene`);
   labelled, a transposed convolution's says what its grid is (:func:`transposed_scene`)
 - a transposed convolution as scatter: each input cell stamps the kernel onto the output,
   whose cells are coloured by the stamps they have received so far
@@ -13,55 +13,26 @@ new sequence of steps over the same primitives; none draws anything itself.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Optional, Union
+from typing import Optional
 
 import numpy as np
 
-from .scene import Equation, Label, Link, Plane, Scene, Step, Sweeping, Term, build_scene, gather_scene
-from .spec import Checkerboard, Checkerboards, ConvTranspose2d, DilatedStack, caption, stages_of
-from .sweep import Cell, Grid, sweep_of
-from .values import Numbers, ScatterNumbers, StagedNumbers, figure_format, format_value, interior_overlaps, \
-    legend_counts, overlap_counts, receptive_field_masks, receptive_field_sizes, scatter_canvas, stamp_counts, stamps
-
-VIEWS = ("gather", "scatter")
-
-
-def scene_for(spec, numbers=None, precision: int = 1, labels: bool = False, view: str = "gather") -> Scene:
-    """The scene of ``spec`` in ``view``, with its numbers, labelled or not."""
-    text = caption(spec) if labels and not isinstance(spec, (Checkerboard, Checkerboards, DilatedStack)) else ""
-    if isinstance(spec, (Checkerboard, Checkerboards)):
-        return checkerboard_scene(spec, labels)
-    if isinstance(spec, DilatedStack):
-        return receptive_field_scene(spec, labels)
-    if view == "scatter":
-        return scatter_scene(spec, numbers, precision, text)
-    if labels and isinstance(spec, ConvTranspose2d):
-        return transposed_scene(spec, numbers, precision, text)
-    stages = stages_of(spec)
-    values = numbers.stages if isinstance(numbers, StagedNumbers) else (numbers,) * len(stages)
-    sweepings = [
-        Sweeping(st.name, sweep_of(st.spec), st.source, st.target, n, st.spec.in_channels, st.spec.out_channels, st.spec.groups)
-        for st, n in zip(stages, values)
-    ]
-    volumes = getattr(spec, "volumes", ("input", "output"))
-    return build_scene(volumes, sweepings, precision, show_kernel=labels, caption=text,
-                       order=COLUMN_ORDER.get(spec.op), level=LEVEL_WITH.get(spec.op))
+from ..core.formats import figure_format, format_value
+from ..core.geometry import size_text as _pair, shape_text as _size, transposed_lead
+from ..core.sweep import Cell, Grid
+from ..core.values import Numbers, ScatterNumbers, full_canvas, interior_overlaps, legend_counts, overlap_counts, \
+    receptive_field_masks, receptive_field_sizes, stamp_counts, stamps
+from .gather import gather_scene
+from .model import Equation, Label, Link, Plane, Scene, Step, Term
 
 
-# Columns left to right (a tuple stacks volumes in one column), so that no stage's links pass
-# over a volume it does not touch: the two passes run along the top, the full kernel's output
-# sits below the column pass, and the output level with the column pass.
-COLUMN_ORDER = {"spatial-separable": (0, (1, 3), 2)}
-LEVEL_WITH = {"spatial-separable": {2: 1}}
-
-
-def transposed_scene(spec: ConvTranspose2d, numbers: Optional[Numbers] = None, precision: int = 1,
+def transposed_scene(spec, numbers: Optional[Numbers] = None, precision: int = 1,
                      caption: str = "") -> Scene:
     """The paper's (gather) view of a transposed convolution, labelled so that it says what it
     draws: the input grid named as spread out and padded, its inserted zeros drawn unlike its
     padding, a heading with how many of each, and with numbers the kernel twice, as stored and
     rotated 180° as it slides (the footprint's weights are the rotated ones)."""
-    sweep = sweep_of(spec)
+    sweep = spec.sweep()
     scene = gather_scene(sweep, numbers, precision, show_kernel=numbers is not None, caption=caption)
     planes = list(scene.planes)
     planes[0] = replace(planes[0], name=_spread_name(spec, sweep), distinct_zeros=True)
@@ -81,10 +52,10 @@ def transposed_scene(spec: ConvTranspose2d, numbers: Optional[Numbers] = None, p
     return replace(scene, planes=tuple(planes), make_step=make_step, caption=caption, phases=(_spread_heading(spec),))
 
 
-def _spread_name(spec: ConvTranspose2d, sweep) -> str:
+def _spread_name(spec, sweep) -> str:
     """The drawn grid's name: the input, and what was done to it (the grid is larger than the input)."""
     kinds = sweep.source.kinds
-    lead = [d * (k - 1) - p for k, d, p in zip(spec.kernel_size, spec.dilation, spec.padding)]
+    lead = transposed_lead(spec.kernel_size, spec.dilation, spec.padding)
     done = []
     if (kinds == Cell.ZERO).any():
         done.append("spread out")
@@ -96,10 +67,10 @@ def _spread_name(spec: ConvTranspose2d, sweep) -> str:
     return f"{name}, {', '.join(done[:-1]) + ' and ' if len(done) > 1 else ''}{done[-1]}" if done else name
 
 
-def _spread_heading(spec: ConvTranspose2d) -> str:
+def _spread_heading(spec) -> str:
     """How the drawn grid is made from the input: the zeros between its cells, the padding around."""
     s = tuple(v - 1 for v in spec.stride)
-    lead = tuple(d * (k - 1) - p for k, d, p in zip(spec.kernel_size, spec.dilation, spec.padding))
+    lead = transposed_lead(spec.kernel_size, spec.dilation, spec.padding)
     reach = "d(k−1)" if spec.dilation != (1, 1) else "k−1"
     parts = [f"s−1 = {_pair(s)} zero{'' if s == (1, 1) else 's'} between input cells" if max(s) > 0 else "no zeros between input cells (s=1)"]
     cells = lambda v: f"{_pair(v)} cell{'' if v == (1, 1) else 's'}"  # noqa: E731
@@ -114,7 +85,7 @@ def _spread_heading(spec: ConvTranspose2d) -> str:
     return "; ".join(parts)
 
 
-def scatter_scene(spec: ConvTranspose2d, numbers: Optional[Numbers] = None, precision: int = 1, caption: str = "") -> Scene:
+def scatter_scene(spec, numbers: Optional[Numbers] = None, precision: int = 1, caption: str = "") -> Scene:
     """One frame per input cell: it stamps the kernel, scaled by its value, onto the output.
 
     The output is drawn whole, before the padding crops it (the cropped border dashed); each of
@@ -122,9 +93,7 @@ def scatter_scene(spec: ConvTranspose2d, numbers: Optional[Numbers] = None, prec
     input ("stamps") reads. With numbers, the stamped cells keep running sums, and each frame
     writes out the sums it updates: ``stamping x[0,1] = 2: o[0,2] = 3 + 2·1 = 5; …``.
     """
-    if not isinstance(spec, ConvTranspose2d):
-        raise TypeError("the scatter view is for transposed convolutions")
-    canvas = scatter_canvas(spec)
+    canvas = full_canvas(spec)
     (ph, pw), (oh, ow) = spec.padding, spec.output_size
     output = Grid(canvas, ph + np.arange(oh), pw + np.arange(ow), Cell.PENDING)  # blank until stamped
     kept = np.zeros(canvas, dtype=bool)
@@ -198,12 +167,12 @@ def _widest(texts) -> str:
     return max(texts, key=lambda t: (len(t), "−" in t), default="")
 
 
-def checkerboard_scene(spec: Union[Checkerboard, Checkerboards], labels: bool = True) -> Scene:
+def checkerboard_scene(spec, labels: bool = True) -> Scene:
     """One frame: for each setting, the output of ``layers`` transposed convolutions (all-ones
     kernels), each cell as dark as the number of kernel stamps it received, and the number in
     it; the maps side by side, each named by its setting, and one legend ("stamps") for the
     counts they share. A level is count / the highest count, so no stamp is blank."""
-    boards = spec.boards if isinstance(spec, Checkerboards) else (spec,)
+    boards = spec.boards
     counts = [overlap_counts(b) for b in boards]
     low, high = int(min(c.min() for c in counts)), int(max(c.max() for c in counts))
     top = max(high, 1)
@@ -225,12 +194,12 @@ def checkerboard_scene(spec: Union[Checkerboard, Checkerboards], labels: bool = 
     return Scene(tuple(planes), 1, lambda index: Step(index, (empty,) * len(planes)), note)
 
 
-def _overlap(board: Checkerboard) -> str:
+def _overlap(board) -> str:
     inside = interior_overlaps(board)
     return "too small to tell" if inside is None else "even" if len(inside) == 1 else "uneven"
 
 
-def _setting(board: Checkerboard) -> str:
+def _setting(board) -> str:
     """A map's name: its kernel and stride (and any other parameter off its default), and the overlap."""
     t = board.transposed
     parts = [f"k={_pair(t.kernel_size)}", f"s={_pair(t.stride)}"]
@@ -239,7 +208,7 @@ def _setting(board: Checkerboard) -> str:
     return f"{', '.join(parts)}: {_overlap(board)}"
 
 
-def receptive_field_scene(spec: DilatedStack, labels: bool = True) -> Scene:
+def receptive_field_scene(spec, labels: bool = True) -> Scene:
     """Layer by layer, the receptive field growing on the input: frame j shows one cell of layer
     j and the cells it depends on in every layer below it, down to the input, where they make
     up the receptive field of j layers. The cells are chosen so that the fields share a centre."""
@@ -277,11 +246,3 @@ def _box(mask: np.ndarray):
     """The box (row0, col0, row1, col1) around a mask's cells."""
     rows, cols = np.nonzero(mask)
     return (int(rows.min()), int(cols.min()), int(rows.max()) + 1, int(cols.max()) + 1)
-
-
-def _pair(pair) -> str:
-    return str(pair[0]) if pair[0] == pair[1] else f"{pair[0]}x{pair[1]}"
-
-
-def _size(pair) -> str:
-    return f"{pair[0]}x{pair[1]}"

@@ -1,154 +1,20 @@
-"""What each frame shows: planes of cells, and per step what is highlighted, written and linked.
-
-Still pure: a scene knows grids, cell indices and strings, not colours or coordinates. An
-operation is a list of stages (sweeps) between volumes (stacks of channel planes); a scene
-lays the volumes out as planes and turns every stage's steps into frames. The renderer draws
-any scene.
+"""The paper's arrangement of any operation: its stages (sweeps) between volumes (stacks of
+channel planes), the volumes laid out as planes and every stage's steps turned into frames.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_right
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .spec import group_reads
-from .sweep import Box, Cell, Grid, Sweep
-from .values import Numbers, figure_format
-
-MAX_SHOWN_CHANNELS = 8  # a volume with more channels shows a few planes and an ellipsis
-
-
-@dataclass(frozen=True, eq=False)
-class Plane:
-    name: str
-    grid: Grid
-    text: Optional[np.ndarray] = None  # (H, W) strings drawn in the cells for the whole animation
-    beside: bool = False  # an operand shown next to the first plane (a kernel), not stacked above it
-    distinct_zeros: bool = False  # inserted zeros (Cell.ZERO) drawn unlike padding (a labelled figure; the paper draws both blank)
-    volume: int = 0  # planes of one volume are the channels of one tensor
-    elided: int = 0  # channels of the volume not drawn, just before this plane
-    levels: Optional[np.ndarray] = None  # (H, W) in [0, 1]: a heatmap, coloured by level instead of by kind
-    tint: int = -1  # which of the theme's channel hues its cells take (-1: the colour of their kind)
-    align: int = -1  # in a column layout, the plane (index) this one sits level with (a kernel slice)
-    weights: bool = False  # weights are written in its cells beside the values (which then move aside)
-
-
-@dataclass(frozen=True)
-class Link:
-    """Connector lines from a box on one plane to a box on another: four between the boxes'
-    corners (the paper's frustum), or as a ``wire`` one line between the two planes."""
-
-    source: int
-    source_box: Box
-    target: int
-    target_box: Box
-    tint: int = -1  # a channel hue, or -1 for the theme's link colour
-    wire: bool = False
-
-
-@dataclass(frozen=True)
-class Label:
-    """A string in a cell: a ``value`` fills the cell, a ``weight`` sits small in its bottom-right
-    corner; a ``fill`` (no text) paints the cell in its plane's colour, or a heatmap ``level``."""
-
-    plane: int
-    cell: Tuple[int, int]
-    text: str
-    kind: str = "value"
-    replace: bool = False  # a reveal that overwrites the cell's earlier value (a running sum)
-    level: Optional[float] = None  # for a fill: the heatmap level in [0, 1]
-
-
-@dataclass(frozen=True)
-class Term:
-    """One term of an equation, in a channel's hue (``tint``) or emphasised (``strong``)."""
-
-    text: str
-    tint: int = -1
-    strong: bool = False
-
-
-@dataclass(frozen=True)
-class Equation:
-    """What a step computes, written out: ``head open term joiner term … close result``.
-
-    The renderer elides middle terms with "…" when the whole does not fit.
-    """
-
-    head: str
-    terms: Tuple[Term, ...]
-    result: str = ""
-    joiner: str = " + "
-    open: str = ""
-    close: str = ""
-
-
-@dataclass(frozen=True, eq=False)
-class Step:
-    index: int
-    highlights: Tuple[np.ndarray, ...]  # per plane, (n, 2) cells as (row, col)
-    links: Tuple[Link, ...] = ()
-    labels: Tuple[Label, ...] = ()  # drawn on top in this frame only
-    reveals: Tuple[Label, ...] = ()  # drawn from this frame on
-    marks: Tuple[np.ndarray, ...] = ()  # per plane, cells singled out (the max of a max pooling)
-    phase: int = 0  # which heading of Scene.phases goes with this frame
-    equation: Optional[Equation] = None
-
-
-@dataclass(frozen=True, eq=False)
-class Scene:
-    planes: Tuple[Plane, ...]
-    length: int
-    make_step: Callable[[int], Step]
-    caption: str = ""
-    phases: Tuple[str, ...] = ()  # headings (stage, output channel) shown with their frames
-    equations: bool = False  # whether steps write out an equation (the figure keeps room for it)
-    columns: bool = False  # volumes side by side, channels in columns (channel figures)
-    widest: Optional[Tuple[str, str]] = None  # the widest value and weight written in a cell (None: read the planes)
-
-    def __len__(self) -> int:
-        return self.length
-
-    def step(self, index: int) -> Step:
-        if not 0 <= index < self.length:
-            raise IndexError(f"step {index} out of range for a scene of {self.length} steps")
-        return self.make_step(index)
-
-    def __iter__(self) -> Iterator[Step]:
-        return (self.make_step(i) for i in range(self.length))
-
-
-@dataclass(frozen=True, eq=False)
-class Sweeping:
-    """One stage: ``sweep`` from volume ``source`` to volume ``target``, with its channel structure."""
-
-    name: str
-    sweep: Sweep
-    source: int
-    target: int
-    numbers: Optional[Numbers] = None
-    in_channels: int = 1
-    out_channels: int = 1
-    groups: int = 1
-
-    def reads(self, out_channel: int) -> range:
-        return group_reads(self.in_channels, self.out_channels, self.groups, out_channel)
-
-
-def shown_channels(n: int, limit: int = MAX_SHOWN_CHANNELS, also: Sequence[int] = ()) -> List[Tuple[int, int]]:
-    """(channel, channels elided just before it) for the planes drawn of an n-channel volume:
-    all of them up to ``limit``, else the first three, the last, and those in ``also``."""
-    keep = range(n) if n <= limit else sorted({0, 1, 2, n - 1, *also})
-    shown, previous = [], -1
-    for c in keep:
-        shown.append((c, c - previous - 1))
-        previous = c
-    return shown
-
+from ..core.formats import figure_format
+from ..core.geometry import shown_channels
+from ..core.sweep import Cell, Grid, Sweep
+from ..core.values import Numbers, StagedNumbers
+from .model import Equation, Label, Link, Plane, Scene, Step, Sweeping, Term
 
 SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
@@ -404,13 +270,11 @@ def _equation(st: Sweeping, out: int, spatial: int, reads: Sequence[int], fmt: C
     head = f"{name}[{r},{c}] ="
     result = f"= {fmt(numbers.values[out, spatial])}"
     gathered = numbers.gathered[:, spatial]  # (C, taps)
-    if numbers.mode == "max":
-        winner = int(numbers.winners[spatial])
+    reducer = numbers.reducer
+    if not reducer.weighted:  # max(…) with the winner emphasised, or (… + …)/n
+        winner = int(numbers.winners[spatial]) if numbers.winners is not None else -1
         terms = tuple(Term(fmt(v), strong=k == winner) for k, v in enumerate(gathered[0]))
-        return Equation(head, terms, result, ", ", "max(", ")")
-    if numbers.mode == "avg":
-        terms = tuple(Term(fmt(v)) for v in gathered[0])
-        return Equation(head, terms, result, " + ", "(", f")/{len(terms)}")
+        return Equation(head, terms, result, reducer.joiner, reducer.open, reducer.close.format(n=len(terms)))
     kernels = numbers.drawn_kernels.reshape(numbers.spec.out_channels, -1, gathered.shape[1])
     start = st.reads(out).start
     if len(reads) > 1 and gathered.shape[1] == 1:  # 1×1: one product per channel
@@ -444,3 +308,15 @@ def gather_scene(
         getattr(spec, "in_channels", 1), getattr(spec, "out_channels", 1), getattr(spec, "groups", 1),
     )
     return build_scene(("input", "output"), [stage], precision, show_kernel, caption)
+
+
+def stages_scene(spec, numbers=None, precision: int = 1, labels: bool = False, caption: str = "",
+                 order: Optional[Sequence] = None, level: Optional[Dict[int, int]] = None) -> Scene:
+    """Any operation as its stages declare it (``spec.stages()``, ``spec.volumes``), the paper's way."""
+    stages = spec.stages()
+    values = numbers.stages if isinstance(numbers, StagedNumbers) else (numbers,) * len(stages)
+    sweepings = [
+        Sweeping(st.name, st.spec.sweep(), st.source, st.target, n, st.spec.in_channels, st.spec.out_channels, st.spec.groups)
+        for st, n in zip(stages, values)
+    ]
+    return build_scene(spec.volumes, sweepings, precision, show_kernel=labels, caption=caption, order=order, level=level)

@@ -2,25 +2,58 @@
 
 Every value is read off the same sweep that drives the frames: the input laid out on the drawn
 grid, gathered at each step's taps, combined with the kernel as drawn (rotated by 180° for a
-transposed convolution), summed, averaged or maxed.
+transposed convolution), then reduced as the operation says: summed, averaged, maxed.
+
+Specs are read through what they declare (``stages()``, ``sweep()``, ``reducer``, the shapes),
+never by their type: an operation added in ``convanim.ops`` needs nothing here.
 """
 
 from __future__ import annotations
 
-import os
-import warnings
-from decimal import ROUND_HALF_UP, Decimal
 from dataclasses import dataclass
 from functools import cached_property
-from pathlib import Path
-from typing import Optional, Tuple, Union
+from typing import Any, Callable, Optional, Tuple
 
 import numpy as np
 
-from .spec import Chain, ConvTranspose2d, Pair, Pool2d, SpatialSeparableConv2d, Spec, SpecError, group_reads
-from .sweep import Cell, Sweep, sweep_of
+from .errors import Pair, SpecError
+from .geometry import group_reads, scatter_canvas, taps
 
 PAPER_SEED = 1234  # the seed of the paper's numerical figures: the same numbers as theirs
+
+
+@dataclass(frozen=True)
+class Reducer:
+    """How a step combines what its taps read: a weighted sum (a convolution), or a function of
+    the values alone (pooling), with the value padding takes and, for max or min, which tap wins.
+    ``open``, ``joiner`` and ``close`` write the step out: ``max(1, 3, 2)`` or ``(1 + 3 + 2)/3``."""
+
+    name: str
+    reduce: Optional[Callable[..., np.ndarray]] = None  # (values, axis) -> result; None: the weighted sum
+    background: float = 0.0
+    pick: Optional[Callable[..., np.ndarray]] = None  # (values, axis) -> the winning tap
+    open: str = "("
+    joiner: str = " + "
+    close: str = ")"
+
+    @property
+    def weighted(self) -> bool:
+        return self.reduce is None
+
+
+SUM = Reducer("sum")
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One sweep of an operation: ``spec`` reads volume ``source`` and writes ``target``.
+    ``kernel`` holds the stage's own weights where the operation fixes them."""
+
+    name: str
+    spec: Any
+    source: int
+    target: int
+    kernel: Optional[Tuple[Tuple[float, ...], ...]] = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -31,7 +64,7 @@ class Numbers:
     and weight O×(C/groups)×kh×kw. Steps run output channel by output channel.
     """
 
-    spec: Spec
+    spec: Any
     input: np.ndarray  # spec.input_shape, as given
     kernel: Optional[np.ndarray]  # spec.weight_shape; None for pooling
 
@@ -43,23 +76,24 @@ class Numbers:
             object.__setattr__(self, name, value)
 
     @classmethod
-    def of(cls, spec: Spec, input: Optional[np.ndarray] = None, kernel: Optional[np.ndarray] = None,
+    def of(cls, spec, input: Optional[np.ndarray] = None, kernel: Optional[np.ndarray] = None,
            seed: Optional[int] = None) -> "Numbers":
         """Operands for ``spec``: the given arrays, or random integers (input 0..3, kernel 0..2).
 
         The default seed is the paper's, so the default numbers are those of its figures. A
         chain (``SeparableConv2d``, ``SpatialSeparableConv2d``) gets its :class:`StagedNumbers`.
         """
-        if hasattr(spec, "stages"):
+        stages = spec.stages() if hasattr(spec, "stages") else ()
+        if len(stages) > 1:
             if kernel is not None:
                 raise SpecError("kernel_values", "a chained operation draws its own kernels, one per stage")
             return StagedNumbers.of(spec, input, seed)  # type: ignore[return-value]
-        if not hasattr(spec, "input_shape"):
+        if not stages:
             raise SpecError("numbers", f"a {type(spec).__name__} has no numbers to show")
         rng = np.random.RandomState(PAPER_SEED if seed is None else seed)
         if input is None:
             input = rng.randint(0, 4, size=spec.input_shape)
-        has_kernel = not isinstance(spec, Pool2d)
+        has_kernel = spec.reducer.weighted
         if kernel is None and has_kernel:
             kernel = rng.randint(0, 3, size=spec.weight_shape)
         if kernel is not None and not has_kernel:
@@ -69,17 +103,17 @@ class Numbers:
         return cls(spec, input, kernel)
 
     @cached_property
-    def sweep(self) -> Sweep:
-        return sweep_of(self.spec)
+    def sweep(self):
+        return self.spec.sweep()
 
     @property
-    def mode(self) -> str:
-        return self.spec.mode if isinstance(self.spec, Pool2d) else "sum"
+    def reducer(self) -> Reducer:
+        return self.spec.reducer
 
     @cached_property
     def drawn_inputs(self) -> np.ndarray:
         """(C, H, W): each input channel on the drawn grid, zeros around and between (−∞ for max pooling)."""
-        background = -np.inf if self.mode == "max" else 0.0
+        background = self.reducer.background
         channels = self.input.reshape(-1, *self.spec.input_size).astype(float)
         return np.stack([self.sweep.source.place(c, background) for c in channels])
 
@@ -114,10 +148,8 @@ class Numbers:
     def values(self) -> np.ndarray:
         """(O, spatial steps): what each output channel gets at each spatial step."""
         g = self.gathered
-        if self.mode == "max":
-            return g.max(axis=2)
-        if self.mode == "avg":
-            return g.mean(axis=2)
+        if not self.reducer.weighted:
+            return self.reducer.reduce(g, axis=2)
         kernels = self.drawn_kernels.astype(float).reshape(self.spec.out_channels, -1, g.shape[2])
         return np.stack(
             [np.einsum("csk,ck->s", g[self.reads(o).start : self.reads(o).stop], kernels[o]) for o in range(len(kernels))]
@@ -130,8 +162,8 @@ class Numbers:
 
     @cached_property
     def winners(self) -> Optional[np.ndarray]:
-        """For max pooling, the index (into the taps) of the value each step keeps: the first maximum."""
-        return self.gathered[0].argmax(axis=1) if self.mode == "max" else None
+        """For max (or min) pooling, the index (into the taps) of the value each step keeps: the first maximum."""
+        return self.reducer.pick(self.gathered[0], axis=1) if self.reducer.pick is not None else None
 
     @cached_property
     def output(self) -> np.ndarray:
@@ -144,20 +176,19 @@ class StagedNumbers:
     """The values of a chained operation: one :class:`Numbers` per stage, each stage reading the
     volume an earlier one wrote (or the input)."""
 
-    spec: Chain
+    spec: Any
     stages: Tuple[Numbers, ...]
 
     @classmethod
-    def of(cls, spec: Chain, input: Optional[np.ndarray] = None, seed: Optional[int] = None) -> "StagedNumbers":
+    def of(cls, spec, input: Optional[np.ndarray] = None, seed: Optional[int] = None) -> "StagedNumbers":
         """Random (seeded) or given input; the kernels are random too, but for a spatially
         separable spec, whose column, row and their product are the kernels."""
-        fixed = spec.kernels() if isinstance(spec, SpatialSeparableConv2d) else None
         base = PAPER_SEED if seed is None else seed
         volumes: dict = {0: input}
         results = []
         for n, stage in enumerate(spec.stages()):
             source = volumes[stage.source]
-            kernel = np.array(fixed[n]) if fixed is not None else None
+            kernel = np.array(stage.kernel) if stage.kernel is not None else None
             values = Numbers.of(stage.spec, source, kernel, seed=(base + n) % 2**32)
             if volumes[stage.source] is None:  # the first stage drew the input: later ones read the same
                 volumes[stage.source] = values.input
@@ -198,152 +229,17 @@ def _checked(name: str, values: np.ndarray, shape) -> np.ndarray:
     return values
 
 
-def load_values(path: str | os.PathLike) -> np.ndarray:
-    """A 2-D array of finite numbers from ``.npy``, ``.csv`` or ``.txt``; ValueError says what is wrong."""
-    p = Path(path)
-    suffix = p.suffix.lower()
-    try:
-        if suffix == ".npy":
-            array = np.load(p, allow_pickle=False)
-        elif suffix in (".csv", ".txt"):
-            text = p.read_text(encoding="utf-8")
-            delimiter = "," if suffix == ".csv" or "," in text else None
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # an empty file: reported below, once
-                array = np.loadtxt(p, delimiter=delimiter, ndmin=2, dtype=float, encoding="utf-8")
-        else:
-            raise ValueError(f"unknown extension {p.suffix!r}: use .npy, .csv or .txt")
-    except OSError as e:
-        raise ValueError(f"cannot read it: {e.strerror or e}") from None
-    except UnicodeDecodeError:
-        raise ValueError("not a text file") from None
-    except ValueError as e:
-        message = str(e).splitlines()[0] if str(e) else "malformed"
-        if message.startswith("unknown extension"):
-            raise
-        raise ValueError(f"not a table of numbers ({message})") from None
-    array = np.asarray(array)
-    if array.dtype.kind == "f":
-        array = array.astype(np.float64)
-    if array.dtype.kind not in "iufb":
-        raise ValueError(f"expected numbers, got dtype {array.dtype}")
-    if not 2 <= array.ndim <= 4:
-        raise ValueError(f"expected a 2-D array (3-D, 4-D with channels), got {array.ndim}-D with shape {array.shape}")
-    if array.size == 0:
-        raise ValueError("the array is empty")
-    if array.dtype.kind == "f":
-        bad = np.argwhere(~np.isfinite(array))
-        if len(bad):
-            r, c = bad[0]
-            raise ValueError(f"{array[r, c]} at row {r}, column {c}: values must be finite")
-        if np.all(array == np.round(array)) and np.abs(array).max() < 2**53:
-            array = array.astype(np.int64)
-    return array.astype(np.int64) if array.dtype.kind == "b" else array
-
-
-def format_value(value: float, precision: int = 1) -> str:
-    """Integers as integers, anything else with ``precision`` decimals; −∞ as a symbol."""
-    if np.isneginf(value):
-        return "−∞"
-    if float(value).is_integer():
-        return f"{int(value)}".replace("-", "−")
-    rounded = Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-precision), rounding=ROUND_HALF_UP)
-    return f"{rounded:f}".replace("-", "−")  # 4.125 → 4.13, as written by hand
-
-
-def figure_format(arrays, precision: int = 1):
-    """One number format for a whole figure: integers if every value is whole, else every value
-    with ``precision`` decimals (``1.0`` beside ``1.7``, never ``1``)."""
-    finite = [np.asarray(a, dtype=float) for a in arrays]
-    whole = all(np.all(np.isinf(a) | (a == np.round(a))) for a in finite)
-
-    def fmt(value: float) -> str:
-        if np.isneginf(value) or whole:
-            return format_value(value, precision)
-        rounded = Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-precision), rounding=ROUND_HALF_UP)
-        return f"{rounded:f}".replace("-", "−")
-
-    return fmt
-
-
-def _json_number(value: float):
-    if not np.isfinite(value):
-        return None  # −∞ (max pooling's padding) has no JSON form
-    return int(value) if float(value).is_integer() else float(value)
-
-
-def _json_array(values: np.ndarray) -> list:
-    values = np.asarray(values, dtype=float)
-    if values.ndim == 1:
-        return [_json_number(v) for v in values]
-    return [_json_array(v) for v in values]
-
-
-def record(numbers: Union[Numbers, StagedNumbers]) -> dict:
-    """The whole computation as plain data, in animation order (the ``--dump`` JSON)."""
-    if isinstance(numbers, StagedNumbers):
-        spec = numbers.spec
-        fields = {k: (list(v) if isinstance(v, tuple) else v) for k, v in vars(spec).items()}
-        stages = [{"name": st.name, "reads": spec.volumes[st.source], "writes": spec.volumes[st.target], **record(n)}
-                  for st, n in zip(spec.stages(), numbers.stages)]
-        return {"op": spec.op, "spec": fields, "output": _json_array(numbers.output), "stages": stages}
-    spec, sweep = numbers.spec, numbers.sweep
-    params = {"input_size": spec.input_size, "kernel_size": spec.kernel_size, "stride": spec.stride,
-              "padding": spec.padding, "dilation": spec.dilation}
-    if isinstance(spec, ConvTranspose2d):
-        params["output_padding"] = spec.output_padding
-    if isinstance(spec, Pool2d):
-        params["mode"] = spec.mode
-    if spec.has_channels:
-        params.update(in_channels=spec.in_channels, out_channels=spec.out_channels, groups=spec.groups)
-    frames = []
-    taps = sweep.all_taps()
-    for index, value in enumerate(numbers.steps):
-        channel, spatial = divmod(index, len(sweep))
-        frame = {"index": index}
-        if spec.has_channels:
-            reads = numbers.reads(channel)
-            frame.update(channel=channel, reads=[reads.start, reads.stop])
-        frame.update(out=list(sweep.out_cell(spatial)), taps=taps[spatial].tolist(), value=_json_number(value))
-        if numbers.winners is not None:
-            frame["winner"] = taps[spatial][numbers.winners[spatial]].tolist()
-        frames.append(frame)
-    return {
-        "op": spec.op,
-        "spec": {k: list(v) if isinstance(v, tuple) else v for k, v in params.items()},
-        "output_size": list(spec.output_size),
-        "input": _json_array(numbers.input),
-        "kernel": _json_array(numbers.kernel) if numbers.kernel is not None else None,
-        "grid": {
-            "shape": list(sweep.source.shape),
-            "kinds": [[Cell(k).name.lower() for k in row] for row in sweep.source.kinds],
-            "values": _json_array(numbers.drawn_inputs if spec.has_channels else numbers.drawn_input),
-            "kernel": None if numbers.drawn_kernels is None else _json_array(
-                numbers.drawn_kernels if spec.has_channels else numbers.drawn_kernel
-            ),
-        },
-        "output": _json_array(numbers.output),
-        "frames": frames,
-    }
-
-
 # ---- the views' numbers -------------------------------------------------------------------------
 
 
-def scatter_canvas(spec: ConvTranspose2d) -> Pair:
-    """The transposed convolution's full output before the padding crops it: (i−1)·s + d·(k−1) + 1 + a."""
-    return tuple(  # type: ignore[return-value]
-        (i - 1) * s + d * (k - 1) + 1 + a
-        for i, s, d, k, a in zip(spec.input_size, spec.stride, spec.dilation, spec.kernel_size, spec.output_padding)
-    )
+def full_canvas(spec) -> Pair:
+    """A transposed convolution's output before the padding crops it."""
+    return scatter_canvas(spec.input_size, spec.kernel_size, spec.stride, spec.dilation, spec.output_padding)
 
 
-def stamps(spec: ConvTranspose2d, row: int, col: int) -> np.ndarray:
-    """Where input cell (row, col) stamps the kernel on the full canvas: (kh·kw, 2), kernel order."""
-    (kh, kw), (sh, sw), (dh, dw) = spec.kernel_size, spec.stride, spec.dilation
-    rows = row * sh + dh * np.arange(kh)
-    cols = col * sw + dw * np.arange(kw)
-    return np.stack(np.meshgrid(rows, cols, indexing="ij"), axis=-1).reshape(-1, 2)
+def stamps(spec, row: int, col: int) -> np.ndarray:
+    """Where input cell (row, col) of a transposed convolution stamps the kernel on the full canvas: (kh·kw, 2)."""
+    return taps(np.array([row, col]), spec.kernel_size, spec.stride, spec.dilation)[0]
 
 
 @dataclass(frozen=True, eq=False)
@@ -357,7 +253,7 @@ class ScatterNumbers:
     def _stamped(self) -> Tuple[np.ndarray, np.ndarray]:
         spec, x = self.numbers.spec, self.numbers.input.astype(float)
         w = self.numbers.kernel.astype(float).ravel()
-        canvas = np.zeros(scatter_canvas(spec))
+        canvas = np.zeros(full_canvas(spec))
         sums = []
         for r, c in np.ndindex(*spec.input_size):
             at = stamps(spec, r, c)
@@ -382,7 +278,7 @@ class ScatterNumbers:
         return self.canvas[ph : ph + oh, pw : pw + ow]
 
 
-def stamp_counts(spec: ConvTranspose2d) -> ScatterNumbers:
+def stamp_counts(spec) -> ScatterNumbers:
     """The scatter of a unit input through a unit kernel: its running sums count, after each
     input cell's stamp, how many stamps each stamped cell has received (``canvas``: in all)."""
     return ScatterNumbers(Numbers.of(spec, np.ones(spec.input_size, dtype=int), np.ones(spec.kernel_size, dtype=int)))
@@ -414,7 +310,7 @@ def _depends(layers, top: int, cell: Tuple[int, int]) -> list:
     masks = [np.zeros(size, dtype=bool) for size in sizes]
     masks[top][cell] = True
     for n in range(top - 1, -1, -1):
-        taps = sweep_of(layers[n]).taps_of(np.argwhere(masks[n + 1])).reshape(-1, 2)
+        taps = layers[n].sweep().taps_of(np.argwhere(masks[n + 1])).reshape(-1, 2)
         masks[n][taps[:, 0], taps[:, 1]] = True
     return masks
 

@@ -13,9 +13,9 @@ from typing import List, Sequence, Tuple
 
 import numpy as np
 
-from .scene import Plane
-from .spec import Pair
-from .sweep import Box
+from ..scene.model import Plane
+from ..core.errors import Pair
+from ..core.sweep import Box
 
 STYLES = ("paper", "flat")
 

@@ -14,7 +14,8 @@ from typing import Iterator, Tuple
 
 import numpy as np
 
-from .spec import Conv2d, ConvTranspose2d, Pair, Spec
+from .errors import Pair
+from .geometry import Quad, every_cell, padded_size, sweep_size, taps, transposed_grid
 
 Box = Tuple[int, int, int, int]
 """(row0, col0, row1, col1) with row1, col1 exclusive."""
@@ -89,10 +90,7 @@ class Sweep:
 
     @cached_property
     def output_size(self) -> Pair:
-        return tuple(  # type: ignore[return-value]
-            (n - d * (k - 1) - 1) // s + 1
-            for n, k, s, d in zip(self.source.shape, self.kernel_size, self.stride, self.dilation)
-        )
+        return sweep_size(self.source.shape, self.kernel_size, self.stride, self.dilation)
 
     @cached_property
     def target(self) -> Grid:
@@ -108,11 +106,7 @@ class Sweep:
 
     def taps(self, step: int) -> np.ndarray:
         """The source cells the kernel reads at ``step``: (kh·kw, 2) rows of (row, col), in kernel order."""
-        r, c = self.out_cell(step)
-        (kh, kw), (sh, sw), (dh, dw) = self.kernel_size, self.stride, self.dilation
-        rows = r * sh + dh * np.arange(kh)
-        cols = c * sw + dw * np.arange(kw)
-        return np.stack(np.meshgrid(rows, cols, indexing="ij"), axis=-1).reshape(-1, 2)
+        return taps(np.array(self.out_cell(step)), self.kernel_size, self.stride, self.dilation)[0]
 
     def footprint(self, step: int) -> Box:
         """The box on the source spanned by the kernel at ``step`` (dilation holes included)."""
@@ -122,46 +116,26 @@ class Sweep:
 
     def taps_of(self, cells: np.ndarray) -> np.ndarray:
         """The taps of the steps that write ``cells`` (n, 2) of the output: (n, kh·kw, 2)."""
-        cells = np.asarray(cells, dtype=int).reshape(-1, 2)
-        (kh, kw), (sh, sw), (dh, dw) = self.kernel_size, self.stride, self.dilation
-        rows = (cells[:, 0:1] * sh + dh * np.arange(kh))[:, :, None]
-        cols = (cells[:, 1:2] * sw + dw * np.arange(kw))[:, None, :]
-        rows, cols = np.broadcast_arrays(rows, cols)
-        return np.stack([rows, cols], axis=-1).reshape(len(cells), kh * kw, 2)
+        return taps(cells, self.kernel_size, self.stride, self.dilation)
 
     def all_taps(self) -> np.ndarray:
         """Every step's taps at once: (steps, kh·kw, 2)."""
-        oh, ow = self.output_size
-        (kh, kw), (sh, sw), (dh, dw) = self.kernel_size, self.stride, self.dilation
-        rows = (np.arange(oh)[:, None] * sh + np.arange(kh)[None, :] * dh)[:, None, :, None]
-        cols = (np.arange(ow)[:, None] * sw + np.arange(kw)[None, :] * dw)[None, :, None, :]
-        rows, cols = np.broadcast_arrays(rows, cols)
-        return np.stack([rows, cols], axis=-1).reshape(oh * ow, kh * kw, 2)
+        return taps(every_cell(self.output_size), self.kernel_size, self.stride, self.dilation)
 
     def __iter__(self) -> Iterator[np.ndarray]:
         return (self.taps(i) for i in range(len(self)))
 
 
-def drawn_shape(spec: Spec) -> Pair:
-    """The size of the grid the paper draws for ``spec``, without building it."""
-    if isinstance(spec, ConvTranspose2d):
-        return tuple(o + d * (k - 1) for o, k, d in zip(spec.output_size, spec.kernel_size, spec.dilation))  # type: ignore[return-value]
-    return spec.padded_size
+def direct_sweep(input_size: Pair, padding: Quad, kernel: Pair, stride: Pair, dilation: Pair) -> Sweep:
+    """A direct convolution's sweep, over its input padded as the paper draws it."""
+    t, _, l, _ = padding
+    source = Grid(padded_size(input_size, padding), t + np.arange(input_size[0]), l + np.arange(input_size[1]))
+    return Sweep(source, kernel, stride, dilation)
 
 
-def sweep_of(spec: Spec) -> Sweep:
-    """The sweep that computes ``spec``, on the grid the paper draws for it."""
-    if isinstance(spec, Conv2d):
-        t, _, l, _ = spec.padding
-        source = Grid(spec.padded_size, t + np.arange(spec.input_size[0]), l + np.arange(spec.input_size[1]))
-        return Sweep(source, spec.kernel_size, spec.stride, spec.dilation)
-    if isinstance(spec, ConvTranspose2d):
-        lead = [d * (k - 1) - p for k, d, p in zip(spec.kernel_size, spec.dilation, spec.padding)]
-        shape = tuple(
-            (i - 1) * s + 1 + 2 * b + a
-            for i, s, b, a in zip(spec.input_size, spec.stride, lead, spec.output_padding)
-        )
-        rows = lead[0] + spec.stride[0] * np.arange(spec.input_size[0])
-        cols = lead[1] + spec.stride[1] * np.arange(spec.input_size[1])
-        return Sweep(Grid(shape, rows, cols), spec.kernel_size, (1, 1), spec.dilation, flipped=True)
-    raise TypeError(f"not a convolution spec: {spec!r}")
+def transposed_sweep(input_size: Pair, kernel: Pair, stride: Pair, padding: Pair, dilation: Pair,
+                     output_padding: Pair) -> Sweep:
+    """A transposed convolution as the paper draws it: a direct convolution, stride 1, with the
+    kernel rotated by 180°, over the input spread out with zeros and padded."""
+    shape, rows, cols = transposed_grid(input_size, kernel, stride, padding, dilation, output_padding)
+    return Sweep(Grid(shape, rows, cols), kernel, (1, 1), dilation, flipped=True)

@@ -1,0 +1,87 @@
+"""The command group: every failure becomes one ``Error: …`` line and an exit status."""
+
+from __future__ import annotations
+
+import sys
+from typing import Optional, Sequence
+
+import click
+from click.exceptions import NoArgsIsHelpError
+
+from .. import __version__
+from ..core.errors import SpecError
+from ..io.files import OutputError
+
+
+def say_error(message: str) -> None:
+    """One line on stderr, whatever the message holds: control characters are escaped."""
+    line = "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in message)
+    click.echo(f"Error: {line}", err=True)
+
+
+class Incomplete(click.ClickException):
+    """A command that stopped part-way (a batch, a gallery): what failed, what was not written."""
+
+    def __init__(self, message: str, exit_code: int):
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def flags_of(command: click.Command, names: Sequence[str]) -> str:
+    """The options of ``command`` that set parameters ``names``, as users type them: ``--i/--input-size``."""
+    opts = {p.name: "/".join(p.opts) for p in command.params if isinstance(p, click.Option)}
+    return ", ".join(opts.get(name, name) for name in names)
+
+
+def bad_spec(command: click.Command, error: SpecError, where: str = "") -> click.UsageError:
+    """A SpecError in the words of ``command``'s options (exit status 2)."""
+    return click.UsageError(f"{where}{flags_of(command, error.params)}: {error.reason}")
+
+
+class ConvanimGroup(click.Group):
+    """Turns every failure into one ``Error: …`` line and an exit status, never a traceback."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        try:
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            code = code if isinstance(code, int) else 0
+        except NoArgsIsHelpError as e:  # plain `convanim`: the help, as --help shows it
+            click.echo(e.ctx.get_help())
+            code = 0
+        except click.ClickException as e:
+            say_error(e.format_message())
+            code = e.exit_code
+        except SpecError as e:  # raised outside a command's own parameters
+            say_error(str(e))
+            code = 2
+        except OutputError as e:
+            say_error(f"-o/--output: {e}")
+            code = 1
+        except click.Abort:
+            say_error("interrupted")
+            code = 130
+        except OSError as e:
+            where = f" {e.filename}" if e.filename else ""
+            say_error(f"cannot write{where}: {e.strerror or e}")
+            code = 1
+        except Exception as e:  # a bug: still one line, and a status that says so
+            say_error(f"internal error, please report it: {type(e).__name__}: {e}")
+            code = 70
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+
+@click.group(cls=ConvanimGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="convanim")
+def cli() -> None:
+    """Animations of convolution arithmetic, in the style of Dumoulin & Visin's guide."""
+
+
+@cli.group(cls=click.Group)
+def info() -> None:
+    """Shapes, output-size arithmetic, weights, multiply-adds and receptive field of an operation."""
+
+
+def main(argv: Optional[Sequence[str]] = None) -> None:
+    cli.main(args=list(argv) if argv is not None else None, prog_name="convanim")

@@ -1,0 +1,159 @@
+"""`convanim batch`: the named entries of a TOML file, each a command and its options, redrawn
+like make redraws targets: only those older than the file or convanim."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import replace
+from pathlib import Path
+from typing import List, Optional, Tuple
+
+import click
+
+from ..animation import SaveIncomplete, save_many
+from ..core.errors import SpecError
+from ..gallery import GALLERY
+from ..io.files import Target, check_writable
+from ..ops import BY_NAME
+from .app import Incomplete, bad_spec, cli
+from .commands import JOBS, Job, gallery_names, prepare
+
+PATH_KEYS = ("dump", "storyboard")  # files of an entry, beside its output
+
+
+def _installed_mtime() -> float:
+    """When the installed convanim last changed: a batch redraws what is older."""
+    return max(p.stat().st_mtime for p in Path(__file__).resolve().parents[1].rglob("*.py"))
+
+
+def _crisp_key(entry: dict) -> Optional[bool]:
+    """An entry's ``crisp = true/false`` or ``antialias = true/false`` (taken out); None if neither."""
+    crisp = entry.pop("crisp", None)
+    antialias = entry.pop("antialias", None)
+    for key, value in (("crisp", crisp), ("antialias", antialias)):
+        if value is not None and not isinstance(value, bool):
+            raise click.UsageError(f"{key} = {value!r}: use true or false")
+    if crisp is not None and antialias is not None and crisp == antialias:
+        raise click.UsageError(f"crisp = {str(crisp).lower()} and antialias = {str(antialias).lower()} contradict")
+    return crisp if crisp is not None else (None if antialias is None else not antialias)
+
+
+def _values(command: click.Command, entry: dict) -> dict:
+    """An entry's keys as the values of ``command``'s parameters: a key is an option's long name
+    (``i = 5`` is ``--i 5``, ``input_size = 5`` too), ``numbers = true`` a flag, ``labels = false``
+    ``--no-labels``, a list is the option's comma-separated text."""
+    options = {}
+    for param in command.params:
+        if isinstance(param, click.Option):
+            options.update({opt: (param, True) for opt in param.opts})
+            options.update({opt: (param, False) for opt in param.secondary_opts})
+    values = {}
+    for key, value in entry.items():
+        flag = "-o" if key == "o" else f"--{key.replace('_', '-')}"
+        if flag not in options:
+            close = difflib.get_close_matches(flag, [o for o in options if o.startswith("--")])
+            raise click.NoSuchOption(flag, possibilities=close)
+        param, primary = options[flag]
+        if isinstance(value, bool):
+            if param.is_flag:
+                values[param.name] = value if primary else not value
+            elif value:
+                raise click.BadOptionUsage(flag, f"Option {flag!r} requires an argument.")
+        elif isinstance(value, list):
+            values[param.name] = ",".join(str(v) for v in value)
+        elif isinstance(value, (int, float, str)):
+            values[param.name] = str(value)
+        else:
+            raise click.UsageError(f"{key} = {value!r}: use a number, text, true/false or a list")
+    return values
+
+
+def batch_items(name: str, entry: dict, folder: Path) -> List[Tuple[Job, List[Path]]]:
+    """The jobs of one entry, each with every file it writes."""
+    entry = dict(entry)
+    command = entry.pop("command", None)
+    if command == "gallery":
+        only = entry.pop("only", list(GALLERY))
+        names = gallery_names([only] if isinstance(only, str) else [",".join(only)])
+        sub = folder / str(entry.pop("output", ""))
+        look = {"crisp": _crisp_key(entry), "transparent": bool(entry.pop("transparent", False))}
+        style = entry.pop("style", None)
+        if entry:
+            raise click.UsageError(
+                f"unknown key {sorted(entry)[0]!r} for gallery: use only, output, style, crisp, antialias, transparent"
+            )
+        return [(Job(replace(GALLERY[n].animation(style), **look), Target(sub / f"{n}.gif", "gif")), [sub / f"{n}.gif"])
+                for n in names]
+    op = BY_NAME.get(command)
+    if op is None:
+        raise click.UsageError(f"command = {command!r}: use one of {', '.join([*BY_NAME, 'gallery'])}")
+    output = entry.pop("output", entry.pop("o", f"{name}.gif"))
+    crisp = _crisp_key(entry)
+    for key in PATH_KEYS:
+        if key in entry:
+            entry[key] = str(folder / str(entry[key]))
+    sub = cli.commands[command]
+    values = {**_values(sub, entry), "output": str(folder / str(output))}
+    if crisp is not None:
+        values["crisp"] = crisp
+    ctx = sub.make_context(command, [], parent=click.get_current_context(), default_map=values)
+    try:
+        job = prepare(op, dict(ctx.params), ctx)
+    except SpecError as e:
+        raise bad_spec(sub, e) from None
+    return [(job, job.files())]
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", "folder", type=click.Path(file_okay=False),
+              help="Where the entries' files go.  [default: the batch file's folder]")
+@JOBS
+@click.option("--always", "-B", is_flag=True, help="Redraw every entry, even those whose files are up to date.")
+def batch(file, folder, jobs, always):
+    """Render the named specs of a TOML file, like make: entries whose files are newer than the
+    batch file and convanim are skipped.
+
+    Each table is an entry: command = "conv" (any command, or "gallery"), then its options by
+    their long names (i = 5, p = "same", numbers = true, dilations = [1, 2, 4]) and where it
+    goes (output = "figures/a.gif"; default NAME.gif).
+    """
+    try:
+        import tomllib
+    except ImportError:  # Python < 3.11
+        import tomli as tomllib  # type: ignore[no-redef]
+    path = Path(file)
+    try:
+        entries = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as e:
+        raise click.BadParameter(f"{file}: cannot read it: {e.strerror or e}", param_hint="FILE") from None
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
+        raise click.BadParameter(f"{file}: not TOML: {e}", param_hint="FILE") from None
+    base = Path(folder) if folder is not None else path.parent
+    check_writable(base, folder=True)
+    planned: List[Tuple[str, Job, List[Path]]] = []
+    for name, entry in entries.items():
+        if not isinstance(entry, dict):
+            raise click.UsageError(f"{file}: {name} = {entry!r} is not a table: write [{name}] and its options")
+        try:
+            planned += [(name, job, files) for job, files in batch_items(name, entry, base)]
+        except click.ClickException as e:
+            raise click.UsageError(f"{file} [{name}]: {e.format_message()}") from None
+    newest = max(path.stat().st_mtime, _installed_mtime())
+    todo = [(name, job, files) for name, job, files in planned
+            if always or not all(f.exists() and f.stat().st_mtime > newest for f in files)]
+    skipped = sorted({name for name, _, _ in planned} - {name for name, _, _ in todo})
+    if skipped:
+        click.echo(f"up to date: {', '.join(skipped)}", err=True)
+    items = [(job.anim, job.target) for _, job, _ in todo if job.target is not None]
+    try:
+        written = save_many(items, jobs, force=any(job.force for _, job, _ in todo))
+    except SaveIncomplete as e:
+        for p in e.written:
+            click.echo(str(p))
+        raise Incomplete(f"{e.cause}; not written: {', '.join(str(items[i][1].path) for i in e.missing)}", 1) from None
+    for p in written:
+        click.echo(str(p))
+    for _, job, _ in todo:
+        for p in job.finish():
+            click.echo(str(p))

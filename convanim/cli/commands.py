@@ -1,0 +1,236 @@
+"""The commands, made from the operation registry: one to draw each operation, one to describe it
+(`convanim info NAME`), and the paper's gallery. Each parses, calls the library and reports."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Callable, List, Optional
+
+import click
+import numpy as np
+from click.core import ParameterSource
+
+from ..animation import Animation, SaveIncomplete, save_many
+from ..core.errors import SpecError
+from ..core.values import Numbers
+from ..core.geometry import shape_text
+from ..draw.layout import STYLES
+from ..draw.theme import THEMES
+from ..gallery import GALLERY
+from ..io.data import record, write_json
+from ..io.files import Target, check_writable
+from ..ops import OPERATIONS, Operation
+from ..ops.base import Param
+from .app import Incomplete, bad_spec, cli, flags_of, info
+from .options import LOOK, OUTPUT, apply, cell_px, delay_ms, delay_option, fps_option, labels_option, numbers_options
+from .types import param_type
+
+
+def _option(param: Param) -> Callable:
+    return click.option(*param.flags, param.name, type=param_type(param), default=param.default,
+                        show_default=param.show_default, help=param.help)
+
+
+def _take(params: dict, ctx: click.Context, name: str, value, values_param: str) -> None:
+    """Set a size from an array, unless the user gave a different one explicitly."""
+    given = ctx.get_parameter_source(name) not in (ParameterSource.DEFAULT, None)
+    if given and params[name] != value:
+        shown = lambda v: shape_text(v) if isinstance(v, tuple) else str(v)  # noqa: E731
+        raise click.UsageError(
+            f"{flags_of(ctx.command, [name])}, --{values_param.replace('_', '-')}: the size says {shown(params[name])}"
+            f" but the values are {shown(value)}"
+        )
+    params[name] = value
+
+
+def _sizes_from_values(params: dict, ctx: click.Context, input_values: Optional[np.ndarray],
+                       kernel_values: Optional[np.ndarray]) -> None:
+    """Input H×W or C×H×W and weight kh×kw or O×(C/g)×kh×kw set the sizes (and channels)."""
+    if input_values is not None:
+        shape = input_values.shape
+        if len(shape) > 3 or (len(shape) == 3 and "in_channels" not in params and shape[0] != 1):
+            raise click.BadParameter(f"expected H×W{' or C×H×W' if 'in_channels' in params else ''} values, "
+                                     f"got shape {shape_text(shape)}", param_hint="--input-values")
+        _take(params, ctx, "input_size", tuple(shape[-2:]), "input_values")
+        if len(shape) == 3 and "in_channels" in params:
+            _take(params, ctx, "in_channels", shape[0], "input_values")
+    if kernel_values is not None:
+        shape = kernel_values.shape
+        if len(shape) not in (2, 4) or (len(shape) == 4 and "out_channels" not in params and "in_channels" not in params):
+            raise click.BadParameter(f"expected kh×kw or O×C/groups×kh×kw weights, got shape {shape_text(shape)}",
+                                     param_hint="--kernel-values")
+        if "kernel_size" in params:
+            _take(params, ctx, "kernel_size", tuple(shape[-2:]), "kernel_values")
+        if len(shape) == 4 and "out_channels" in params:
+            _take(params, ctx, "out_channels", shape[0], "kernel_values")
+
+
+@dataclass(frozen=True)
+class Job:
+    """One command's work, checked and ready: the animation and where its files go."""
+
+    anim: Animation
+    target: Optional[Target]
+    force: bool = False
+    storyboard: Optional[Path] = None
+    dump: Optional[Path] = None
+    values: object = None
+    report: Optional[str] = None
+
+    def files(self) -> List[Path]:
+        """Every file the job writes."""
+        main: List[Path] = []
+        if self.target is not None:
+            main = [self.target.path] if self.target.format == "gif" else self.target.frame_paths(len(self.anim))
+        return main + [p for p in (self.storyboard, self.dump) if p is not None]
+
+    def finish(self) -> List[Path]:
+        """What comes after the animation is saved: the storyboard and the dump."""
+        written = []
+        if self.storyboard is not None:
+            written.append(self.anim.save_storyboard(self.storyboard))
+        if self.dump is not None:
+            written.append(write_json(self.dump, record(self.values)))
+        return written
+
+
+def prepare(op: Operation, params: dict, ctx: click.Context) -> Job:
+    """Build the spec, its numbers and the animation from a command's parameters; check limits."""
+    input_values = params.pop("input_values", None)
+    kernel_values = params.pop("kernel_values", None)
+    _sizes_from_values(params, ctx, input_values, kernel_values)
+    show = params.pop("numbers", False) or input_values is not None or kernel_values is not None
+    seed, dump, labels = params.pop("seed", None), params.pop("dump", None), params.pop("labels")
+    precision, output = params.pop("precision", 1), params.pop("output")
+    view = params.pop("view", "gather")
+    style, delay = params.pop("style"), delay_ms(params.pop("delay"), params.pop("fps"))
+    limits = {"max_frames": params.pop("max_frames"), "max_size": params.pop("max_size")}
+    theme = params.pop("theme_file") or THEMES[params.pop("theme")]
+    params.pop("theme", None)
+    width = params.pop("width")
+    look = {"crisp": params.pop("crisp"), "width": width, "transparent": params.pop("transparent"),
+            "theme": theme, "cell_px": cell_px(params.pop("dpi"), width)}
+    force, storyboard = params.pop("force"), params.pop("storyboard")
+    spec = op.make(**params)
+    anim = Animation(spec, style, delay, labels=labels, precision=precision, view=view, **limits, **look)
+    anim.check_limits()  # before the numbers, which grow with the spec too
+    values = None
+    if show or dump:
+        values = Numbers.of(spec, input_values, kernel_values, seed)
+    if show:
+        anim = replace(anim, numbers=values)
+    target = None
+    if output is not None or storyboard is None:
+        target = output or Target(Path("output") / f"{op.name}_{spec.slug}.gif", "gif")
+    return Job(anim, target, force, storyboard, dump, values, op.report(spec) if op.report else None)
+
+
+def _render(op: Operation) -> Callable:
+    @click.pass_context
+    def render(ctx: click.Context, **params) -> None:
+        try:
+            job = prepare(op, params, ctx)
+        except SpecError as e:
+            raise bad_spec(ctx.command, e) from None
+        if job.target is not None:
+            for path in job.anim.save(job.target, force=job.force):
+                click.echo(str(path))
+        for path in job.finish():
+            click.echo(str(path))
+        if job.report is not None:  # stdout lists files only, for scripts; the rest goes to stderr
+            click.echo(job.report, err=True)
+
+    return render
+
+
+def _describe(op: Operation) -> Callable:
+    @click.pass_context
+    def describe(ctx: click.Context, as_json: bool, bottleneck: Optional[int] = None, **params) -> None:
+        try:
+            details = {**op.describe(op.make(**params), bottleneck), "op": op.name}
+        except SpecError as e:
+            raise bad_spec(ctx.command, e) from None
+        click.echo(json.dumps(details, indent=2) if as_json else op.info_text(details))
+
+    return describe
+
+
+def _register(op: Operation) -> None:
+    own = [_option(p) for p in op.params if not p.render_only]
+    views = [_option(p) for p in op.params if p.render_only]
+    shown = numbers_options(kernel=op.kernel_values) if op.numbers else [
+        labels_option("Name the planes and caption the parameters.")]
+    render = apply([*own, *views, *shown, *OUTPUT])(_render(op))
+    cli.add_command(click.command(op.name, help=op.help)(render))
+    extra = [click.option("--json", "as_json", is_flag=True, help="Print JSON."), *(_option(p) for p in op.info_params)]
+    info.add_command(click.command(op.name, help=op.help)(apply([*own, *extra])(_describe(op))))
+
+
+for _op in OPERATIONS:
+    _register(_op)
+
+
+def gallery_names(values) -> List[str]:
+    if not values:
+        return list(GALLERY)
+    names = [n.strip() for v in values for n in v.split(",") if n.strip()]
+    unknown = [n for n in names if n not in GALLERY]
+    if unknown or not names:
+        raise click.BadParameter(
+            f"unknown figure {(unknown or [''])[0]!r}; choose from: {', '.join(GALLERY)}", param_hint="--only"
+        )
+    return list(dict.fromkeys(names))
+
+
+JOBS = click.option("--jobs", "-j", type=click.IntRange(1, 256), default=os.cpu_count() or 1, show_default="all cores",
+                    help="Animations rendered in parallel processes.")
+
+
+@cli.command()
+@apply([
+    click.option("-o", "--output", "folder", type=click.Path(file_okay=False), default="output", show_default=True,
+                 help="Folder for the GIFs."),
+    click.option("--only", multiple=True, metavar="NAME[,NAME…]", help="Only these figures (repeatable)."),
+    click.option("--style", type=click.Choice(STYLES), help="Draw every figure in this style.  [default: the paper's]"),
+    delay_option(),
+    fps_option(),
+    JOBS,
+    *LOOK,
+])
+def gallery(folder, only, style, delay, fps, jobs, crisp, width, dpi, transparent, theme, theme_file):
+    """The paper's 15 arithmetic and 4 numerical animations, named as its GIF files."""
+    names = gallery_names(only)
+    ms = delay_ms(delay, fps)
+    look = {"crisp": crisp, "width": width, "transparent": transparent, "theme": theme_file or THEMES[theme],
+            "cell_px": cell_px(dpi, width)}
+    items = [(replace(GALLERY[name].animation(style, ms), **look), Path(folder) / f"{name}.gif") for name in names]
+    total = sum(len(anim) for anim, _ in items)
+    check_writable(Path(folder), folder=True)
+    with click.progressbar(length=total, label="gallery", file=sys.stderr, show_pos=True) as bar:
+        try:
+            written = save_many(
+                items, jobs,
+                on_saved=(lambda i: bar.update(len(items[i][0]))) if jobs > 1 else None,
+                on_frame=(lambda _: bar.update(1)) if jobs <= 1 else None,
+            )
+        except SaveIncomplete as e:
+            for path in e.written:
+                click.echo(str(path))
+            raise incomplete(e, [names[i] for i in e.missing]) from None
+    for path in written:
+        click.echo(str(path))
+
+
+def incomplete(e: SaveIncomplete, missing: List[str]) -> Incomplete:
+    """What a run that stopped part-way says: why, and what it did not write."""
+    names = ", ".join(missing)
+    if isinstance(e.cause, KeyboardInterrupt):
+        return Incomplete(f"interrupted; not written: {names}", 130)
+    if isinstance(e.cause, OSError):
+        where = f" {e.cause.filename}" if e.cause.filename else ""
+        return Incomplete(f"cannot write{where}: {e.cause.strerror or e.cause}; not written: {names}", 1)
+    return Incomplete(f"{e.cause}; not written: {names}", 1)

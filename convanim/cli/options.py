@@ -1,0 +1,116 @@
+"""The options every command shares: where the file goes, how it looks, its limits and numbers."""
+
+from __future__ import annotations
+
+import math
+from typing import Callable, List, Optional, Sequence
+
+import click
+
+from ..animation import MAX_DELAY_MS, MAX_FRAMES, MAX_SIZE_PX, MIN_DELAY_MS
+from ..core.values import PAPER_SEED
+from ..draw.layout import STYLES
+from ..draw.theme import THEMES
+from .types import OutputType, ThemeFile, ValuesFile, json_path, storyboard_path
+
+
+def apply(options: Sequence[Callable]) -> Callable:
+    """Decorate with ``options`` so that --help lists them in this order."""
+
+    def decorate(f: Callable) -> Callable:
+        for option in reversed(options):
+            f = option(f)
+        return f
+
+    return decorate
+
+
+def delay_option() -> Callable:
+    return click.option("--delay", type=click.IntRange(MIN_DELAY_MS, MAX_DELAY_MS),
+                        help="Milliseconds per frame.  [default: 1000]")
+
+
+def fps_option() -> Callable:
+    return click.option("--fps", type=click.FloatRange(min=0, min_open=True), help="Frames per second (instead of --delay).")
+
+
+def labels_option(help: str) -> Callable:
+    return click.option("--labels/--no-labels", default=True, show_default=True, help=help)
+
+
+LOOK = [
+    click.option("--width", type=click.IntRange(16, 100_000),
+                 help="Image width in pixels.  [default: the paper's scale, at most about 1000]"),
+    click.option("--dpi", type=click.IntRange(10, 2400),
+                 help="Pixels per inch, the paper's cells being 0.5 cm (its GIFs are at about 150)."),
+    click.option("--crisp/--antialias", default=None,
+                 help="Shapes in flat colours (a GIF about 40% smaller), or with smooth edges.  "
+                      "[default: antialiased, as the paper; SVG/PDF are vectors]"),
+    click.option("--transparent", is_flag=True, help="No background (for slides)."),
+    click.option("--theme", type=click.Choice(list(THEMES)), default="paper", show_default=True,
+                 help="The colours: the paper's, dark, or told apart with any colour vision."),
+    click.option("--theme-file", "theme_file", type=ThemeFile(),
+                 help="Colours and strokes from a TOML file (base = \"dark\", input = \"#268bd2\", …)."),
+]
+
+LIMITS = [
+    click.option("--max-frames", type=click.IntRange(min=1), default=MAX_FRAMES, show_default=True,
+                 help="Refuse animations with more frames than this."),
+    click.option("--max-size", type=click.IntRange(min=16), default=MAX_SIZE_PX, show_default=True,
+                 help="Refuse images larger than this many pixels on a side."),
+    click.option("--force", is_flag=True, help="Let a PNG sequence replace files convanim did not write."),
+]
+
+OUTPUT = [
+    click.option("-o", "--output", type=OutputType(),
+                 help="The file: .gif .png .webp .apng .mp4 .svg .pdf, or a folder of PNGs.  [default: output/NAME.gif]"),
+    click.option("--storyboard", type=storyboard_path(),
+                 help="Also (or, without -o, only) every frame in a grid on one .png or .pdf page."),
+    *LOOK,
+    *LIMITS,
+    click.option("--style", type=click.Choice(STYLES), default="paper", show_default=True,
+                 help="paper: isometric, output above input; flat: side by side."),
+    delay_option(),
+    fps_option(),
+]
+
+
+def numbers_options(kernel: bool) -> List[Callable]:
+    options = [
+        click.option("--numbers", is_flag=True, help="Print the values in the cells (seeded random integers)."),
+        click.option("--seed", type=click.IntRange(0, 2**32 - 1), help=f"Seed for the random values.  [default: {PAPER_SEED}, the paper's]"),
+        click.option("--input-values", "input_values", type=ValuesFile(),
+                     help="The input's values (.npy, .csv or .txt); the input size comes from it."),
+    ]
+    if kernel:
+        options.append(click.option("--kernel-values", "kernel_values", type=ValuesFile(),
+                                    help="The kernel's weights (.npy, .csv or .txt); the kernel size comes from it."))
+    return options + [
+        click.option("--precision", type=click.IntRange(0, 6), default=1, show_default=True,
+                     help="Decimals for values that are not whole numbers."),
+        labels_option("Name the planes and caption the parameters and output size."),
+        click.option("--dump", type=json_path(), help="Also write the computation, step by step, as JSON."),
+    ]
+
+
+def delay_ms(delay: Optional[int], fps: Optional[float]) -> int:
+    """--delay, or --fps as a delay; 1000 ms if neither."""
+    if delay is not None and fps is not None:
+        raise click.UsageError("--delay and --fps: give one or the other")
+    if fps is not None:
+        ms = 1000 / fps if math.isfinite(fps) else math.nan
+        if not MIN_DELAY_MS <= ms <= MAX_DELAY_MS:
+            raise click.BadParameter(
+                f"{fps:g} fps is {ms:g} ms per frame; a GIF holds {MIN_DELAY_MS}..{MAX_DELAY_MS} ms", param_hint="--fps"
+            )
+        return round(ms)
+    return 1000 if delay is None else delay
+
+
+def cell_px(dpi: Optional[int], width: Optional[int]) -> Optional[float]:
+    """--dpi as a cell size: the paper's cells are 0.5 cm."""
+    if dpi is None:
+        return None
+    if width is not None:
+        raise click.UsageError("--width and --dpi: give one or the other")
+    return dpi * 0.5 / 2.54

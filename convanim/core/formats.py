@@ -1,0 +1,32 @@
+"""Numbers as a figure writes them: integers as integers, one count of decimals per figure, −∞."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+import numpy as np
+
+
+def format_value(value: float, precision: int = 1) -> str:
+    """Integers as integers, anything else with ``precision`` decimals; −∞ as a symbol."""
+    if np.isneginf(value):
+        return "−∞"
+    if float(value).is_integer():
+        return f"{int(value)}".replace("-", "−")
+    rounded = Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-precision), rounding=ROUND_HALF_UP)
+    return f"{rounded:f}".replace("-", "−")  # 4.125 → 4.13, as written by hand
+
+
+def figure_format(arrays, precision: int = 1):
+    """One number format for a whole figure: integers if every value is whole, else every value
+    with ``precision`` decimals (``1.0`` beside ``1.7``, never ``1``)."""
+    finite = [np.asarray(a, dtype=float) for a in arrays]
+    whole = all(np.all(np.isinf(a) | (a == np.round(a))) for a in finite)
+
+    def fmt(value: float) -> str:
+        if np.isneginf(value) or whole:
+            return format_value(value, precision)
+        rounded = Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-precision), rounding=ROUND_HALF_UP)
+        return f"{rounded:f}".replace("-", "−")
+
+    return fmt

@@ -1,0 +1,1 @@
+"""Drawing: themes (colours, strokes), where planes go (layout) and the matplotlib renderer."""

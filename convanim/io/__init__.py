@@ -1,0 +1,1 @@
+"""The edge: files in and out, written atomically."""

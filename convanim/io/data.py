@@ -1,0 +1,149 @@
+"""Arrays in and computations out: values read from .npy/.csv/.txt, the ``--dump`` JSON."""
+
+from __future__ import annotations
+
+import json
+import os
+import warnings
+from dataclasses import fields
+from pathlib import Path
+from typing import Union
+
+import numpy as np
+
+from ..core.sweep import Cell
+from ..core.values import Numbers, StagedNumbers
+from .files import _replacing
+
+CHANNEL_FIELDS = ("in_channels", "out_channels", "groups")  # written only for a spec with channels
+
+
+def load_values(path: str | os.PathLike) -> np.ndarray:
+    """A 2-D array of finite numbers from ``.npy``, ``.csv`` or ``.txt``; ValueError says what is wrong."""
+    p = Path(path)
+    suffix = p.suffix.lower()
+    try:
+        if suffix == ".npy":
+            array = np.load(p, allow_pickle=False)
+        elif suffix in (".csv", ".txt"):
+            text = p.read_text(encoding="utf-8")
+            delimiter = "," if suffix == ".csv" or "," in text else None
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # an empty file: reported below, once
+                array = np.loadtxt(p, delimiter=delimiter, ndmin=2, dtype=float, encoding="utf-8")
+        else:
+            raise ValueError(f"unknown extension {p.suffix!r}: use .npy, .csv or .txt")
+    except OSError as e:
+        raise ValueError(f"cannot read it: {e.strerror or e}") from None
+    except UnicodeDecodeError:
+        raise ValueError("not a text file") from None
+    except ValueError as e:
+        message = str(e).splitlines()[0] if str(e) else "malformed"
+        if message.startswith("unknown extension"):
+            raise
+        raise ValueError(f"not a table of numbers ({message})") from None
+    array = np.asarray(array)
+    if array.dtype.kind == "f":
+        array = array.astype(np.float64)
+    if array.dtype.kind not in "iufb":
+        raise ValueError(f"expected numbers, got dtype {array.dtype}")
+    if not 2 <= array.ndim <= 4:
+        raise ValueError(f"expected a 2-D array (3-D, 4-D with channels), got {array.ndim}-D with shape {array.shape}")
+    if array.size == 0:
+        raise ValueError("the array is empty")
+    if array.dtype.kind == "f":
+        bad = np.argwhere(~np.isfinite(array))
+        if len(bad):
+            r, c = bad[0]
+            raise ValueError(f"{array[r, c]} at row {r}, column {c}: values must be finite")
+        if np.all(array == np.round(array)) and np.abs(array).max() < 2**53:
+            array = array.astype(np.int64)
+    return array.astype(np.int64) if array.dtype.kind == "b" else array
+
+
+def write_json(path: str | os.PathLike, data: object) -> Path:
+    """Write ``data`` as JSON, atomically: keys in the order given, no NaN, a final newline."""
+    path = Path(path)
+    text = _json_text(data) + "\n"
+    with _replacing(path) as fp:
+        fp.write(text.encode("utf-8"))
+    return path
+
+
+def _json_text(value: object, indent: str = "") -> str:
+    """JSON that reads well: objects and lists of rows one entry a line, rows and numbers inline."""
+    inner = indent + "  "
+    if isinstance(value, dict) and value and not _is_flat(value):
+        items = [f"{inner}{json.dumps(k)}: {_json_text(v, inner)}" for k, v in value.items()]
+        return "{\n" + ",\n".join(items) + "\n" + indent + "}"
+    if isinstance(value, list) and value and isinstance(value[0], (dict, list)) and not _is_row(value):
+        return "[\n" + ",\n".join(inner + _json_text(v, inner) for v in value) + "\n" + indent + "]"
+    return json.dumps(value, allow_nan=False, ensure_ascii=False, separators=(", ", ": "))
+
+
+def _is_flat(value: dict) -> bool:
+    """An object of numbers, strings and short rows, like one frame, stays on one line."""
+    return all(
+        not isinstance(v, (dict, list)) or isinstance(v, list) and (not v or not isinstance(v[0], (dict, list)) or _is_row(v))
+        for v in value.values()
+    )
+
+
+def _is_row(value: list) -> bool:
+    """A short list of short lists, like a frame's taps, stays on one line."""
+    return all(isinstance(v, list) and len(v) <= 2 and not any(isinstance(x, list) for x in v) for v in value) and len(value) <= 64
+def _json_number(value: float):
+    if not np.isfinite(value):
+        return None  # −∞ (max pooling's padding) has no JSON form
+    return int(value) if float(value).is_integer() else float(value)
+
+
+def _json_array(values: np.ndarray) -> list:
+    values = np.asarray(values, dtype=float)
+    if values.ndim == 1:
+        return [_json_number(v) for v in values]
+    return [_json_array(v) for v in values]
+
+
+def record(numbers: Union[Numbers, StagedNumbers]) -> dict:
+    """The whole computation as plain data, in animation order (the ``--dump`` JSON)."""
+    if isinstance(numbers, StagedNumbers):
+        spec = numbers.spec
+        given = {k: (list(v) if isinstance(v, tuple) else v) for k, v in vars(spec).items()}
+        stages = [{"name": st.name, "reads": spec.volumes[st.source], "writes": spec.volumes[st.target], **record(n)}
+                  for st, n in zip(spec.stages(), numbers.stages)]
+        return {"op": spec.op, "spec": given, "output": _json_array(numbers.output), "stages": stages}
+    spec, sweep = numbers.spec, numbers.sweep
+    params = {f.name: getattr(spec, f.name) for f in fields(spec)
+              if spec.has_channels or f.name not in CHANNEL_FIELDS}  # a spec's fields, in its order
+    frames = []
+    taps = sweep.all_taps()
+    for index, value in enumerate(numbers.steps):
+        channel, spatial = divmod(index, len(sweep))
+        frame = {"index": index}
+        if spec.has_channels:
+            reads = numbers.reads(channel)
+            frame.update(channel=channel, reads=[reads.start, reads.stop])
+        frame.update(out=list(sweep.out_cell(spatial)), taps=taps[spatial].tolist(), value=_json_number(value))
+        if numbers.winners is not None:
+            frame["winner"] = taps[spatial][numbers.winners[spatial]].tolist()
+        frames.append(frame)
+    return {
+        "op": spec.op,
+        "spec": {k: list(v) if isinstance(v, tuple) else v for k, v in params.items()},
+        "output_size": list(spec.output_size),
+        "input": _json_array(numbers.input),
+        "kernel": _json_array(numbers.kernel) if numbers.kernel is not None else None,
+        "grid": {
+            "shape": list(sweep.source.shape),
+            "kinds": [[Cell(k).name.lower() for k in row] for row in sweep.source.kinds],
+            "values": _json_array(numbers.drawn_inputs if spec.has_channels else numbers.drawn_input),
+            "kernel": None if numbers.drawn_kernels is None else _json_array(
+                numbers.drawn_kernels if spec.has_channels else numbers.drawn_kernel
+            ),
+        },
+        "output": _json_array(numbers.output),
+        "frames": frames,
+    }
+
+

@@ -1,0 +1,186 @@
+"""Where files go, and how they get there: output targets, atomic writes, numbered sequences.
+
+Everything goes to a temporary file beside its target first and is renamed into place at the
+end, so an error or Ctrl-C never leaves a half-written file behind.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, Callable, Iterable, Iterator, List
+
+from PIL import Image
+
+
+FORMATS = {".gif": "gif", ".png": "png", ".webp": "webp", ".apng": "apng", ".mp4": "mp4", ".svg": "svg", ".pdf": "pdf"}
+
+
+SEQUENCES = ("png", "svg")  # one numbered file per frame
+
+
+VECTOR = ("svg", "pdf")  # drawn from the figure, not from pixels
+
+
+MARK = "convanim"  # the "Software"/"Creator" of every file convanim writes, without a version
+
+
+class OutputError(ValueError):
+    """An output path that cannot be used, with the reason."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where an animation goes: a ``.gif`` file, or a PNG sequence (``name.png`` or a folder)."""
+
+    path: Path
+    format: str
+    folder: bool = False  # a PNG sequence named frame_NNN.png inside ``path``
+
+    @classmethod
+    def parse(cls, path: str | os.PathLike) -> "Target":
+        text = os.fspath(path)
+        if not text.strip():
+            raise OutputError("the output path is empty")
+        p = Path(text)
+        if text.endswith(("/", os.sep)) or not p.suffix or (p.is_dir() and p.suffix.lower() not in FORMATS):
+            check_writable(p, folder=True)
+            return cls(p, "png", folder=True)
+        fmt = FORMATS.get(p.suffix.lower())
+        if fmt is None:
+            raise OutputError(
+                f"unknown extension {p.suffix!r}: use {', '.join(FORMATS)} or a folder for a PNG sequence"
+            )
+        check_writable(p)
+        return cls(p, fmt)
+
+    def frame_paths(self, count: int) -> List[Path]:
+        """The files of a sequence: ``DIR/frame_000.png`` or ``name_000.png`` beside ``name.png``
+        (``.svg`` likewise); a single frame named ``name.png`` is just that file."""
+        if count == 1 and not self.folder:
+            return [self.path]
+        folder, stem = self._sequence_base()
+        digits = max(3, len(str(count - 1)))
+        return [folder / f"{stem}_{i:0{digits}d}.{self.format}" for i in range(count)]
+
+    def _sequence_base(self):
+        return (self.path, "frame") if self.folder else (self.path.parent, self.path.stem)
+
+
+def check_writable(path: Path, folder: bool = False) -> None:
+    """Fail early, before drawing, on a path that cannot be written: a file where a folder must be."""
+    if path.exists() and path.is_dir() != folder:
+        raise OutputError(f"{path} is a {'file' if folder else 'folder'}, not a {'folder' if folder else 'file'}")
+    for parent in path.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise OutputError(f"{parent} is a file, not a folder")
+            break
+
+
+@contextmanager
+def _folder(path: Path) -> Iterator[None]:
+    """Make ``path`` and its missing parents for a write; if the write fails, remove what was made."""
+    made, p = [], path
+    while not p.exists() and p != p.parent:
+        made.append(p)
+        p = p.parent
+    path.mkdir(parents=True, exist_ok=True)
+    try:
+        yield
+    except BaseException:
+        for d in made:  # innermost first; stops at the first that is not empty
+            try:
+                d.rmdir()
+            except OSError:
+                break
+        raise
+
+
+@contextmanager
+def _replacing(path: Path, suffix: str = ".part") -> Iterator[BinaryIO]:
+    """A temporary file beside ``path``, renamed onto it if the block succeeds, removed if not."""
+    with _folder(path.parent):
+        tmp = _atomic_file(path, suffix)
+        try:
+            with tmp:
+                yield tmp
+            os.replace(tmp.name, path)
+        except BaseException:
+            Path(tmp.name).unlink(missing_ok=True)
+            raise
+
+
+def _atomic_file(path: Path, suffix: str = ".part"):
+    try:
+        tmp = tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=suffix, delete=False)
+    except OSError as e:  # name the file the user asked for, not the temporary one
+        raise OSError(e.errno, e.strerror, str(path)) from None
+    os.chmod(tmp.name, 0o666 & ~_umask())  # as a plain open() would have made it
+    return tmp
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_FRAME_NAME = re.compile(r"_(\d+)\.(png|svg)$")
+
+
+def written_by_convanim(path: Path) -> bool:
+    """Whether a file carries convanim's mark: a PNG's Software text, an SVG's creator."""
+    try:
+        if path.suffix.lower() == ".svg":
+            with open(path, "rb") as fp:
+                return f"<dc:title>{MARK}</dc:title>".encode() in fp.read(4096)
+        with Image.open(path) as image:
+            return image.format == "PNG" and image.info.get("Software") == MARK
+    except (OSError, ValueError):
+        return False
+
+
+def write_sequence(pages: Iterable[Callable[[Path], None]], target: Target, count: int, force: bool) -> List[Path]:
+    """Write a numbered sequence, each page a function that writes its file; staged, then renamed
+    into place. Replaces only files convanim wrote, unless ``force``."""
+    paths = target.frame_paths(count)
+    folder = paths[0].parent
+    for path in paths:
+        if path.is_dir() or (path.exists() and not force and not written_by_convanim(path)):
+            raise OutputError(f"{path} exists and was not written by convanim; use --force to replace it")
+    with _folder(folder):
+        try:
+            staging = Path(tempfile.mkdtemp(dir=folder, prefix=".convanim-", suffix=".part"))
+        except OSError as e:
+            raise OSError(e.errno, e.strerror, str(folder)) from None
+        try:
+            written = 0
+            for page, path in zip(pages, paths):
+                page(staging / path.name)
+                written += 1
+            if written != count:
+                raise ValueError(f"expected {count} frames, got {written}")
+            for path in paths:
+                os.replace(staging / path.name, path)
+            if _FRAME_NAME.search(paths[0].name):
+                _remove_stale_frames(paths)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    return paths
+
+
+def _remove_stale_frames(paths: List[Path]) -> None:
+    """Drop frames of this same sequence left by an earlier, longer run: convanim's, and nothing else."""
+    keep = {p.name for p in paths}
+    found = _FRAME_NAME.search(paths[0].name)
+    stem = paths[0].name[: found.start()]
+    pattern = re.compile(re.escape(stem) + r"_(\d+)\." + found.group(2) + "$")
+    for candidate in paths[0].parent.iterdir():
+        if candidate.name not in keep and pattern.fullmatch(candidate.name) and written_by_convanim(candidate):
+            candidate.unlink()

@@ -1,0 +1,180 @@
+"""Writers at the edge: frames stream in one at a time and reach the disk atomically.
+
+A GIF is written frame by frame against one palette (:mod:`convanim.io.gif`); WebP and APNG by
+Pillow, MP4 by ffmpeg, a PNG or SVG sequence one file a frame, vectors from the figure itself.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Iterable, List, Optional
+
+import numpy as np
+from PIL import Image
+from PIL.PngImagePlugin import PngInfo
+
+from .files import MARK, OutputError, Target, _replacing, write_sequence
+from .gif import Frames, _with_boxes, _write_gif
+
+
+def write_animation(
+    frames: Frames,
+    target: Target,
+    delay_ms: int,
+    count: int,
+    palette: np.ndarray,
+    force: bool = False,
+    transparent: bool = False,
+) -> List[Path]:
+    """Stream ``count`` RGB(A) frames into ``target``; returns the files written.
+
+    ``transparent`` keeps the frames' alpha (a GIF gets a transparent background colour).
+
+    A frame may come as ``(pixels, changed_box)``; frames are used before the next is asked for.
+
+    A PNG sequence replaces only files convanim wrote (their PNG text says so) unless ``force``.
+    """
+    channels = 4 if transparent else 3
+    if target.format == "gif":
+        return [_write_gif(frames, target.path, delay_ms, palette, transparent)]
+    pixels = ((frame[:, :, :channels], box) for frame, box in _with_boxes(frames))
+    if target.format == "png":
+        return _write_png_sequence(pixels, target, count, force)
+    if target.format in ("webp", "apng"):
+        return [_write_pillow_animation(pixels, target, delay_ms)]
+    if target.format == "mp4":
+        return [_write_mp4(frames, target.path, delay_ms)]
+    raise OutputError(f"{target.format} frames are not pixels: draw them with write_vector")
+
+
+def _write_pillow_animation(frames: Frames, target: Target, delay_ms: int) -> Path:
+    """Animated WebP or APNG, lossless, by Pillow (which holds the frames until it writes)."""
+    images = [Image.fromarray(np.ascontiguousarray(frame)) for frame, _ in _with_boxes(frames)]
+    if not images:
+        raise ValueError("an animation needs at least one frame")
+    options = {"save_all": True, "append_images": images[1:], "duration": delay_ms, "loop": 0}
+    if target.format == "webp":
+        options.update(format="WEBP", lossless=True, quality=100, method=4)
+    else:
+        options.update(format="PNG", default_image=False, pnginfo=_png_mark())
+    with _replacing(target.path) as fp:
+        images[0].save(fp, **options)
+    return target.path
+
+
+def _png_mark() -> PngInfo:
+    info = PngInfo()
+    info.add_text("Software", MARK)
+    return info
+
+
+def _write_mp4(frames: Frames, path: Path, delay_ms: int) -> Path:
+    """H.264 MP4 through imageio-ffmpeg (the ``video`` extra), frames streamed to ffmpeg."""
+    try:
+        import imageio_ffmpeg  # noqa: F401
+    except ImportError:
+        raise OutputError("writing .mp4 needs the video extra: pip install 'convanim[video]'") from None
+    import imageio.v2 as imageio_v2
+
+    with _replacing(path, suffix=".part.mp4") as fp:
+        fp.close()
+        writer = imageio_v2.get_writer(
+            fp.name, format="FFMPEG", mode="I", fps=1000.0 / delay_ms, codec="libx264", pixelformat="yuv420p",
+            macro_block_size=2, ffmpeg_log_level="error",
+            output_params=["-threads", "1", "-fflags", "+bitexact", "-map_metadata", "-1", "-flags:v", "+bitexact"],
+        )
+        try:
+            for frame, _ in _with_boxes(frames):
+                rgb = frame[:, :, :3]
+                h, w = rgb.shape[:2]  # H.264 in yuv420p wants even sides: repeat the last row/column
+                writer.append_data(np.pad(rgb, ((0, h % 2), (0, w % 2), (0, 0)), mode="edge"))
+        finally:
+            writer.close()
+    return path
+
+
+STORYBOARD_FORMATS = (".png", ".pdf")
+
+
+def write_storyboard(frames: Iterable[np.ndarray], count: int, path: Path, background, max_size: int = 4096,
+                     columns: Optional[int] = None) -> Path:
+    """Every frame on one page, in a grid read like text: for documents that cannot animate.
+    Frames shrink (never grow) so that the page stays within ``max_size`` pixels on a side."""
+    path = Path(path)
+    if path.suffix.lower() not in STORYBOARD_FORMATS:
+        raise OutputError(f"a storyboard is a .png or a .pdf, not {path.suffix or path.name!r}")
+    columns = columns or math.ceil(math.sqrt(count))
+    rows = math.ceil(count / columns)
+    grid = None
+    for n, frame in enumerate(frames):
+        rgb = np.ascontiguousarray(frame[:, :, :3])
+        if grid is None:
+            gap = max(4, rgb.shape[1] // 40)
+            room_w = (max_size - gap * (columns + 1)) / columns  # what a frame may take, gaps kept
+            room_h = (max_size - gap * (rows + 1)) / rows
+            scale = min(1.0, room_w / rgb.shape[1], room_h / rgb.shape[0])
+            h, w = max(1, int(rgb.shape[0] * scale)), max(1, int(rgb.shape[1] * scale))
+            grid = np.empty((rows * (h + gap) + gap, columns * (w + gap) + gap, 3), np.uint8)
+            grid[...] = background
+        if scale < 1:
+            rgb = np.asarray(Image.fromarray(rgb).resize((w, h), Image.Resampling.LANCZOS))
+        r, c = divmod(n, columns)
+        grid[gap + r * (h + gap) : gap + r * (h + gap) + h, gap + c * (w + gap) : gap + c * (w + gap) + w] = rgb
+    if grid is None:
+        raise ValueError("a storyboard needs at least one frame")
+    with _replacing(path) as fp:
+        if path.suffix.lower() == ".png":
+            Image.fromarray(grid).save(fp, format="PNG", pnginfo=_png_mark())
+        else:
+            from matplotlib.backends.backend_pdf import PdfPages
+            from matplotlib.figure import Figure
+
+            figure = Figure(figsize=(grid.shape[1] / 100, grid.shape[0] / 100), dpi=100)
+            figure.figimage(grid, 0, 0)
+            with PdfPages(fp, metadata=PDF_METADATA) as pdf:
+                pdf.savefig(figure, dpi=100)
+    return path
+
+
+PDF_METADATA = {"Creator": MARK, "Producer": MARK, "CreationDate": None, "ModDate": None}
+SVG_METADATA = {"Creator": MARK, "Date": None, "Format": None, "Type": None}
+
+
+def write_vector(figure, states: Iterable, target: Target, count: int, force: bool = False) -> List[Path]:
+    """Vector frames: ``states`` are context managers that each put ``figure`` in one frame's
+    state. PDF: one page a frame (LaTeX's animate package plays it); SVG: one file a frame."""
+    import matplotlib
+    from matplotlib.backends.backend_pdf import PdfPages
+
+    transparent = figure.get_facecolor()[3] == 0
+    with matplotlib.rc_context({"svg.hashsalt": MARK}):  # the same ids every run
+        if target.format == "pdf":
+            with _replacing(target.path) as fp:
+                with PdfPages(fp, metadata=PDF_METADATA) as pdf:
+                    for state in states:
+                        with state:
+                            pdf.savefig(figure, transparent=transparent)
+            return [target.path]
+
+        def pages():
+            for state in states:
+                def page(path, state=state):
+                    with state:
+                        figure.savefig(path, format="svg", metadata=SVG_METADATA, transparent=transparent)
+                yield page
+
+        return write_sequence(pages(), target, count, force)
+
+
+def _write_png_sequence(frames: Frames, target: Target, count: int, force: bool) -> List[Path]:
+    import imageio.v3 as iio  # here, not at import: a GIF needs none of it
+
+    info = PngInfo()
+    info.add_text("Software", MARK)
+
+    def pages():
+        for frame, _ in _with_boxes(frames):
+            yield lambda path, frame=frame: iio.imwrite(path, np.ascontiguousarray(frame), extension=".png", pnginfo=info)
+
+    return write_sequence(pages(), target, count, force)

@@ -1,0 +1,229 @@
+"""What an operation declares, once: its parameters, its views, its numbers, its caption and
+what `convanim info` says of it.
+
+Each module of :mod:`convanim.ops` defines a spec (a frozen dataclass, validated at
+construction) and the :class:`Operation` that makes it; the registry collects them, and the
+command line, batch files, `info`, the API and the error-to-flag mapping are all made from it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+
+from ..core.errors import Pair, SpecError
+from ..core.geometry import shape_text, sweep_frames
+from ..scene.gather import stages_scene
+from ..scene.model import Scene
+
+MAX_CHANNELS = 4096
+PARAM_KINDS = ("size", "sizes", "padding", "pair-padding", "count", "int", "ints", "numbers", "choice")
+
+
+@dataclass(frozen=True)
+class Param:
+    """One parameter of an operation as a user gives it: ``--k 3`` on the command line, ``k = 3``
+    in a batch file. ``kind`` says how its text reads (``size``: N or HxW; ``padding``: N, H,W,
+    four numbers or a word; ``count``: 1 to 4,096; ``ints``/``numbers``/``sizes``: comma lists)."""
+
+    name: str  # the keyword of the operation's constructor
+    kind: str
+    default: Any = None
+    help: str = ""
+    flags: Tuple[str, ...] = ()  # e.g. ("--k", "--kernel-size"); default: --name
+    choices: Tuple[str, ...] = ()
+    show_default: bool = True
+    render_only: bool = False  # a parameter of the animation, not of `info` (a view)
+
+    def __post_init__(self) -> None:
+        if self.kind not in PARAM_KINDS:
+            raise ValueError(f"{self.name}: unknown kind {self.kind!r}")
+        if not self.flags:
+            object.__setattr__(self, "flags", ("--" + self.name.replace("_", "-"),))
+
+
+def geometry_params(i: str, k: str, d: Optional[str]) -> Tuple[Param, ...]:
+    """--i, --k, --s, --p and (unless ``d`` is None) --d of a direct convolution, with these defaults."""
+    params = (
+        Param("input_size", "size", i, "Input size, N or HxW.", ("--i", "--input-size")),
+        Param("kernel_size", "size", k, "Kernel size, N or HxW.", ("--k", "--kernel-size")),
+        Param("stride", "size", "1", "Stride, N or HxW.", ("--s", "--stride")),
+        Param("padding", "padding", "0", "Zero padding: N, H,W, top,bottom,left,right, valid, same or full.",
+              ("--p", "--padding")),
+        Param("dilation", "size", d, "Dilation, N or HxW.", ("--d", "--dilation")),
+    )
+    return params if d is not None else params[:4]
+
+
+def channel_params(out: bool = True, groups: bool = True, multiplier: bool = False, in_default: int = 1
+                   ) -> Tuple[Param, ...]:
+    params = [Param("in_channels", "count", in_default, "Input channels C (input C×H×W).")]
+    if out:
+        params.append(Param("out_channels", "count", 1, "Output channels O (weight O×C/groups×kh×kw)."))
+    if groups:
+        params.append(Param("groups", "count", 1, "Groups: each output channel reads C/groups input channels."))
+    if multiplier:
+        params.append(Param("depth_multiplier", "count", 1, "Kernels per input channel."))
+    return tuple(params)
+
+
+@dataclass(frozen=True)
+class View:
+    """One way to show an operation: the scene, and what the limits need before it is built."""
+
+    name: str
+    scene: Callable[..., Scene]  # (spec, numbers, precision, labels, caption) -> Scene
+    frames: Callable[[Any], int]  # spec -> frame count, without building anything
+    shapes: Callable[[Any], List[Pair]]  # spec -> the sizes of the grids drawn, in cells
+
+
+def stage_frames(spec) -> int:
+    """A step per output cell of every output channel drawn, stage after stage."""
+    return sum(sweep_frames(st.spec.output_size, st.spec.out_channels) for st in spec.stages())
+
+
+def stage_shapes(spec) -> List[Pair]:
+    return [st.spec.drawn_size for st in spec.stages()]
+
+
+def stages_view(order: Optional[Sequence] = None, level: Optional[Dict[int, int]] = None) -> View:
+    """The paper's view of an operation's stages; ``order`` and ``level`` arrange a chain's volumes."""
+
+    def scene(spec, numbers=None, precision: int = 1, labels: bool = False, caption: str = "") -> Scene:
+        return stages_scene(spec, numbers, precision, labels, caption, order, level)
+
+    return View("gather", scene, stage_frames, stage_shapes)
+
+
+GATHER = stages_view()
+
+
+# ---- `info` of an operation made of stages -----------------------------------------------
+
+
+def describe_stages(spec, counted: Optional[int] = None) -> dict:
+    """Shapes, output-size arithmetic and costs, stage by stage, and their totals over the
+    first ``counted`` stages (all by default; a comparison stage is left out of the totals)."""
+    parts = []
+    for stage in spec.stages():
+        parts.append({
+            "stage": stage.name or spec.op,
+            "input_shape": list(stage.spec.input_shape),
+            "weight_shape": list(stage.spec.weight_shape) if stage.spec.reducer.weighted else [],
+            "output_shape": list(stage.spec.output_shape),
+            "output_size": stage.spec.size_formula(),
+            **stage.spec.costs(),
+        })
+    totals = parts[:counted]
+    weights = sum(p["weights"] for p in totals)
+    return {
+        "op": spec.op,
+        "input_shape": list(spec.input_shape),
+        "output_shape": list(spec.output_shape),
+        "weights": weights,
+        "parameters_with_bias": weights + sum(p["biases"] for p in totals),
+        "multiply_adds": sum(p["multiply_adds"] for p in totals),
+        "receptive_field": list(spec.receptive_field()),
+        "stages": parts,
+    }
+
+
+def describe_plain(spec, bottleneck: Optional[int] = None) -> dict:
+    if bottleneck is not None:
+        raise SpecError("bottleneck", "applies to a plain convolution with channels")
+    return describe_stages(spec)
+
+
+def stages_text(info: dict) -> str:
+    """`convanim info`'s human-readable form of :func:`describe_stages` and what ops add to it."""
+    n = lambda v: f"{v:,}"  # noqa: E731
+    lines = [
+        f"operation:        {info['op']}",
+        f"input shape:      {shape_text(info['input_shape'])}",
+        f"output shape:     {shape_text(info['output_shape'])}",
+    ]
+    for part in info["stages"]:
+        if len(info["stages"]) > 1:
+            lines.append(f"{part['stage']}: {shape_text(part['input_shape'])} -> {shape_text(part['output_shape'])},"
+                         f" weights {shape_text(part['weight_shape'])} = {n(part['weights'])},"
+                         f" multiply-adds {n(part['multiply_adds'])}")
+        lines += [f"  {line}" for line in part["output_size"]]
+    lines += [
+        f"weights:          {n(info['weights'])}",
+        f"with bias:        {n(info['parameters_with_bias'])}",
+        f"multiply-adds:    {n(info['multiply_adds'])}",
+        f"receptive field:  {shape_text(info['receptive_field'])}",
+    ]
+    if "full_kernel_weights" in info:
+        lines.append(f"full kernel:      {n(info['full_kernel_weights'])} weights,"
+                     f" {n(info['full_kernel_multiply_adds'])} multiply-adds")
+    if "standard_conv_weights" in info:
+        lines.append(f"standard conv:    {n(info['standard_conv_weights'])} weights")
+    if "bottleneck" in info:
+        b = info["bottleneck"]
+        lines.append(f"with a 1x1 bottleneck to {b['channels']}: {n(b['pointwise_weights'])} + {n(b['conv_weights'])}"
+                     f" = {n(b['weights'])} weights, {n(b['multiply_adds'])} multiply-adds")
+    return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Operation:
+    """An operation as users meet it: a command (and `info` subcommand, and batch ``command``)
+    that makes a spec from its parameters, and everything that is shown and said of it."""
+
+    name: str
+    help: str
+    make: Callable[..., Any]  # the parameters, by name -> the spec
+    params: Tuple[Param, ...]
+    specs: Union[type, Tuple[type, ...]]  # the classes ``make`` returns (the first op of a class describes it)
+    rank: int  # where it comes in listings
+    caption: Optional[Callable[[Any], str]] = None  # the parameters in the paper's letters (labels)
+    describe: Callable[..., dict] = describe_plain  # (spec, bottleneck) -> what `info` prints, as data
+    info_text: Callable[[dict], str] = stages_text
+    views: Mapping[str, View] = field(default_factory=lambda: {"gather": GATHER})
+    numbers: bool = True  # takes --numbers, --input-values, --dump
+    kernel_values: bool = True  # takes --kernel-values
+    report: Optional[Callable[[Any], str]] = None  # a line printed after the files
+    info_params: Tuple[Param, ...] = ()  # parameters of `info` only
+    noun: str = ""  # in messages: "the scatter view is for transposed convolutions"
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.specs, tuple):
+            object.__setattr__(self, "specs", (self.specs,))
+        object.__setattr__(self, "noun", self.noun or self.name)
+
+    def scene(self, spec, numbers=None, precision: int = 1, labels: bool = False, view: str = "gather") -> Scene:
+        text = self.caption(spec) if labels and self.caption is not None else ""
+        return self.views[view].scene(spec, numbers, precision, labels, text)
+
+    def frame_count(self, spec, view: str = "gather") -> int:
+        return self.views[view].frames(spec)
+
+    def drawn_shapes(self, spec, view: str = "gather") -> List[Pair]:
+        return self.views[view].shapes(spec)
+
+
+class OneChannel:
+    """Shapes of an operation on one channel: arrays are H×W, weights kh×kw."""
+
+    in_channels = out_channels = groups = 1
+    has_channels = False
+    volumes = ("input", "output")
+
+    @property
+    def input_shape(self) -> Pair:
+        return self.input_size  # type: ignore[attr-defined]
+
+    @property
+    def weight_shape(self) -> Pair:
+        return self.kernel_size  # type: ignore[attr-defined]
+
+    @property
+    def output_shape(self) -> Pair:
+        return self.output_size  # type: ignore[attr-defined]
+
+
+def numbers_text(values: Sequence[float]) -> str:
+    """``[1,0,−1]``: a kernel's weights in a caption."""
+    return "[" + ",".join(str(v).replace("-", "−") for v in values) + "]"
+

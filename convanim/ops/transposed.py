@@ -1,0 +1,167 @@
+"""A transposed 2-D convolution, as PyTorch's ``nn.ConvTranspose2d``: drawn as the paper does (the
+equivalent direct convolution), or as each input cell stamping the kernel (the scatter view)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import List, Tuple
+
+from ..core.errors import Pair, PairLike, SpecError, as_pair
+from ..core.geometry import extent, size_text, sweep_leftover, transposed_size
+from ..core.sweep import Sweep, transposed_sweep
+from ..core.values import SUM, Reducer, Stage, full_canvas
+from ..scene.views import scatter_scene, transposed_scene
+from .base import GATHER, OneChannel, Operation, Param, View, stage_shapes
+from .conv import Conv2d
+
+
+@dataclass(frozen=True, init=False)
+class ConvTranspose2d(OneChannel):
+    """A transposed 2-D convolution with PyTorch's parameters (``nn.ConvTranspose2d``).
+
+    ``input_size`` is the transposed operation's own input (the o of the direct convolution
+    it transposes); the output size is (i − 1)·s − 2p + d·(k − 1) + a + 1.
+    """
+
+    input_size: Pair
+    kernel_size: Pair
+    stride: Pair = (1, 1)
+    padding: Pair = (0, 0)
+    dilation: Pair = (1, 1)
+    output_padding: Pair = (0, 0)
+
+    op = "transposed"
+
+    def __init__(
+        self,
+        input_size: PairLike,
+        kernel_size: PairLike,
+        stride: PairLike = 1,
+        padding: PairLike = 0,
+        dilation: PairLike = 1,
+        output_padding: PairLike = 0,
+    ):
+        set_ = object.__setattr__
+        set_(self, "input_size", as_pair("input_size", input_size, 1))
+        set_(self, "kernel_size", as_pair("kernel_size", kernel_size, 1))
+        set_(self, "stride", as_pair("stride", stride, 1))
+        set_(self, "padding", as_pair("padding", padding, 0))
+        set_(self, "dilation", as_pair("dilation", dilation, 1))
+        set_(self, "output_padding", as_pair("output_padding", output_padding, 0))
+        for a, s, d in zip(self.output_padding, self.stride, self.dilation):
+            if a >= s and a >= d:
+                raise SpecError(
+                    "output_padding",
+                    f"must be smaller than the stride or the dilation (PyTorch's rule), "
+                    f"got {a} with stride {s} and dilation {d}",
+                )
+        out = self.output_size
+        if min(out) < 1:
+            raise SpecError(
+                ("padding", "input_size", "kernel_size"),
+                f"the padding leaves no output (output size {out[0]}x{out[1]})",
+            )
+
+    @classmethod
+    def of(cls, conv: Conv2d) -> "ConvTranspose2d":
+        """The transposed convolution that maps ``conv``'s output shape back to its input shape."""
+        t, b, l, r = conv.padding
+        if (t, l) != (b, r):
+            raise SpecError("padding", "only a symmetric padding has a transposed convolution in PyTorch")
+        leftover = sweep_leftover(conv.padded_size, conv.kernel_size, conv.stride, conv.dilation)
+        return cls(conv.output_size, conv.kernel_size, conv.stride, (t, l), conv.dilation, leftover)
+
+    @property
+    def reducer(self) -> Reducer:
+        return SUM
+
+    @property
+    def kernel_extent(self) -> Pair:
+        return extent(self.kernel_size, self.dilation)
+
+    @property
+    def output_size(self) -> Pair:
+        return transposed_size(self.input_size, self.kernel_size, self.stride, self.padding, self.dilation,
+                               self.output_padding)
+
+    @property
+    def drawn_size(self) -> Pair:
+        """The grid the paper draws: the input spread out and padded, o + d·(k − 1) on a side."""
+        return tuple(o + e - 1 for o, e in zip(self.output_size, self.kernel_extent))  # type: ignore[return-value]
+
+    def stages(self) -> Tuple[Stage, ...]:
+        return (Stage("", self, 0, 1),)
+
+    def sweep(self) -> Sweep:
+        return transposed_sweep(self.input_size, self.kernel_size, self.stride, self.padding, self.dilation,
+                                self.output_padding)
+
+    @property
+    def slug(self) -> str:
+        return (
+            f"i{size_text(self.input_size)}_k{size_text(self.kernel_size)}_s{size_text(self.stride)}"
+            f"_p{size_text(self.padding)}_d{size_text(self.dilation)}_a{size_text(self.output_padding)}"
+        )
+
+    def size_formula(self) -> List[str]:
+        lines = []
+        for axis, name in ((0, "height"), (1, "width")):
+            i, k, s, d = self.input_size[axis], self.kernel_size[axis], self.stride[axis], self.dilation[axis]
+            p, a, o = self.padding[axis], self.output_padding[axis], self.output_size[axis]
+            lines.append(f"{name}: o = (i-1)*s - 2p + d*(k-1) + a + 1 = ({i}-1)*{s} - 2*{p} + {d}*({k}-1) + {a} + 1 = {o}")
+        return lines
+
+    def costs(self) -> dict:
+        (kh, kw), (ih, iw) = self.kernel_size, self.input_size
+        return {"weights": kh * kw, "biases": 1, "multiply_adds": ih * iw * kh * kw}
+
+    def receptive_field(self) -> Pair:
+        """Its taps land on every s-th drawn cell: ⌈extent / s⌉ inputs on each axis."""
+        return tuple(-(-e // s) for e, s in zip(self.kernel_extent, self.stride))  # type: ignore[return-value]
+
+
+def caption(spec: ConvTranspose2d) -> str:
+    pad = str(spec.padding[0]) if spec.padding[0] == spec.padding[1] else "{},{}".format(*spec.padding)
+    parts = [f"i={size_text(spec.input_size)}", f"k={size_text(spec.kernel_size)}", f"s={size_text(spec.stride)}",
+             f"p={pad}"]
+    if spec.dilation != (1, 1):
+        parts.append(f"d={size_text(spec.dilation)}")
+    if spec.output_padding != (0, 0):
+        parts.append(f"a={size_text(spec.output_padding)}")
+    return f"transposed: {', '.join(parts)} → o={size_text(spec.output_size)}"
+
+
+def _gather(spec, numbers=None, precision: int = 1, labels: bool = False, caption: str = ""):
+    """The paper's view; labelled, it says what its grid is (spread out, padded, kernel rotated)."""
+    if labels:
+        return transposed_scene(spec, numbers, precision, caption)
+    return GATHER.scene(spec, numbers, precision, labels, caption)
+
+
+def _scatter(spec, numbers=None, precision: int = 1, labels: bool = False, caption: str = ""):
+    return scatter_scene(spec, numbers, precision, caption)
+
+
+VIEWS = {
+    "gather": View("gather", _gather, GATHER.frames, GATHER.shapes),
+    "scatter": View("scatter", _scatter, lambda spec: spec.input_size[0] * spec.input_size[1],
+                    lambda spec: stage_shapes(spec) + [full_canvas(spec)]),
+}
+
+PARAMS = (
+    Param("input_size", "size", "2", "Input size of the transposed convolution, N or HxW.", ("--i", "--input-size")),
+    Param("kernel_size", "size", "3", "Kernel size, N or HxW.", ("--k", "--kernel-size")),
+    Param("stride", "size", "1", "Stride, N or HxW.", ("--s", "--stride")),
+    Param("padding", "pair-padding", "0", "PyTorch's padding: N or H,W.", ("--p", "--padding")),
+    Param("dilation", "size", "1", "Dilation, N or HxW.", ("--d", "--dilation")),
+    Param("output_padding", "size", "0", "Extra rows/columns at the bottom and right (PyTorch's output_padding).",
+          ("--a", "--output-padding")),
+)
+
+TRANSPOSED = Operation(
+    "transposed", "A transposed convolution, drawn as the paper does (the equivalent direct convolution), "
+    "or as each input cell stamping the kernel onto the output (--view scatter).",
+    ConvTranspose2d, (*PARAMS, Param("view", "choice", "gather", "gather: the paper's sweep; scatter: input cells stamp the kernel.",
+                                     choices=tuple(VIEWS), render_only=True)),
+    ConvTranspose2d, rank=2, caption=caption, views=VIEWS, noun="transposed convolutions",
+)

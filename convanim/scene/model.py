@@ -1,0 +1,129 @@
+"""The primitives a scene is made of: planes, links, labels, equations, steps."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Iterator, Optional, Tuple
+
+import numpy as np
+
+from ..core.geometry import group_reads
+from ..core.sweep import Box, Grid, Sweep
+from ..core.values import Numbers
+
+
+@dataclass(frozen=True, eq=False)
+class Plane:
+    name: str
+    grid: Grid
+    text: Optional[np.ndarray] = None  # (H, W) strings drawn in the cells for the whole animation
+    beside: bool = False  # an operand shown next to the first plane (a kernel), not stacked above it
+    distinct_zeros: bool = False  # inserted zeros (Cell.ZERO) drawn unlike padding (a labelled figure; the paper draws both blank)
+    volume: int = 0  # planes of one volume are the channels of one tensor
+    elided: int = 0  # channels of the volume not drawn, just before this plane
+    levels: Optional[np.ndarray] = None  # (H, W) in [0, 1]: a heatmap, coloured by level instead of by kind
+    tint: int = -1  # which of the theme's channel hues its cells take (-1: the colour of their kind)
+    align: int = -1  # in a column layout, the plane (index) this one sits level with (a kernel slice)
+    weights: bool = False  # weights are written in its cells beside the values (which then move aside)
+
+
+@dataclass(frozen=True)
+class Link:
+    """Connector lines from a box on one plane to a box on another: four between the boxes'
+    corners (the paper's frustum), or as a ``wire`` one line between the two planes."""
+
+    source: int
+    source_box: Box
+    target: int
+    target_box: Box
+    tint: int = -1  # a channel hue, or -1 for the theme's link colour
+    wire: bool = False
+
+
+@dataclass(frozen=True)
+class Label:
+    """A string in a cell: a ``value`` fills the cell, a ``weight`` sits small in its bottom-right
+    corner; a ``fill`` (no text) paints the cell in its plane's colour, or a heatmap ``level``."""
+
+    plane: int
+    cell: Tuple[int, int]
+    text: str
+    kind: str = "value"
+    replace: bool = False  # a reveal that overwrites the cell's earlier value (a running sum)
+    level: Optional[float] = None  # for a fill: the heatmap level in [0, 1]
+
+
+@dataclass(frozen=True)
+class Term:
+    """One term of an equation, in a channel's hue (``tint``) or emphasised (``strong``)."""
+
+    text: str
+    tint: int = -1
+    strong: bool = False
+
+
+@dataclass(frozen=True)
+class Equation:
+    """What a step computes, written out: ``head open term joiner term … close result``.
+
+    The renderer elides middle terms with "…" when the whole does not fit.
+    """
+
+    head: str
+    terms: Tuple[Term, ...]
+    result: str = ""
+    joiner: str = " + "
+    open: str = ""
+    close: str = ""
+
+
+@dataclass(frozen=True, eq=False)
+class Step:
+    index: int
+    highlights: Tuple[np.ndarray, ...]  # per plane, (n, 2) cells as (row, col)
+    links: Tuple[Link, ...] = ()
+    labels: Tuple[Label, ...] = ()  # drawn on top in this frame only
+    reveals: Tuple[Label, ...] = ()  # drawn from this frame on
+    marks: Tuple[np.ndarray, ...] = ()  # per plane, cells singled out (the max of a max pooling)
+    phase: int = 0  # which heading of Scene.phases goes with this frame
+    equation: Optional[Equation] = None
+
+
+@dataclass(frozen=True, eq=False)
+class Scene:
+    planes: Tuple[Plane, ...]
+    length: int
+    make_step: Callable[[int], Step]
+    caption: str = ""
+    phases: Tuple[str, ...] = ()  # headings (stage, output channel) shown with their frames
+    equations: bool = False  # whether steps write out an equation (the figure keeps room for it)
+    columns: bool = False  # volumes side by side, channels in columns (channel figures)
+    widest: Optional[Tuple[str, str]] = None  # the widest value and weight written in a cell (None: read the planes)
+
+    def __len__(self) -> int:
+        return self.length
+
+    def step(self, index: int) -> Step:
+        if not 0 <= index < self.length:
+            raise IndexError(f"step {index} out of range for a scene of {self.length} steps")
+        return self.make_step(index)
+
+    def __iter__(self) -> Iterator[Step]:
+        return (self.make_step(i) for i in range(self.length))
+
+
+@dataclass(frozen=True, eq=False)
+class Sweeping:
+    """One stage: ``sweep`` from volume ``source`` to volume ``target``, with its channel structure."""
+
+    name: str
+    sweep: Sweep
+    source: int
+    target: int
+    numbers: Optional[Numbers] = None
+    in_channels: int = 1
+    out_channels: int = 1
+    groups: int = 1
+
+    def reads(self, out_channel: int) -> range:
+        return group_reads(self.in_channels, self.out_channels, self.groups, out_channel)
