@@ -240,12 +240,12 @@ def test_bad_channel_flags_are_one_line_exit_2_and_nothing_written(tmp_path, mon
 @pytest.mark.parametrize(
     "args, frames",
     [
-        (["conv", "--i", "6", "--k", "3", "--in-channels", "3", "--out-channels", "2"], 32),
-        (["pointwise", "--i", "4", "--in-channels", "4", "--out-channels", "2"], 32),
-        (["depthwise", "--i", "6", "--k", "3", "--in-channels", "3"], 48),
-        (["separable", "--i", "6", "--k", "3", "--in-channels", "3", "--out-channels", "4"], 48 + 64),
-        (["conv", "--i", "6", "--k", "3", "--in-channels", "4", "--out-channels", "4", "--groups", "2"], 64),
-        (["spatial-separable", "--column", "1,2,1", "--row", "1,0,-1", "--i", "6"], 24 + 16 + 16),
+        (["conv", "--i", "4", "--k", "3", "--in-channels", "3", "--out-channels", "2"], 2 * 4),
+        (["pointwise", "--i", "2", "--in-channels", "4", "--out-channels", "2"], 2 * 4),
+        (["depthwise", "--i", "4", "--k", "3", "--in-channels", "3"], 3 * 4),
+        (["separable", "--i", "4", "--k", "3", "--in-channels", "3", "--out-channels", "4"], 3 * 4 + 4 * 4),
+        (["conv", "--i", "4", "--k", "3", "--in-channels", "4", "--out-channels", "4", "--groups", "2"], 4 * 4),
+        (["spatial-separable", "--column", "1,2,1", "--row", "1,0,-1", "--i", "4"], 8 + 4 + 4),
     ],
 )
 def test_the_channel_commands(tmp_path, monkeypatch, args, frames):

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from convanim.draw.layout import PAPER_SHEAR, box_corners, layout
+from convanim.draw.layout import box_corners, layout
 from convanim.scene.gather import gather_scene
 from convanim import Conv2d
 from convanim.ops import scene_for
@@ -124,9 +124,11 @@ def test_unknown_style():
         layout(_planes(Conv2d(4, 3)), "cubist")
 
 
-def test_shear_matrix_is_the_papers():
-    """The paper's TikZ: a column goes right and up by half a cell, a row right by 0.7 and down."""
-    column = PAPER_SHEAR @ np.array([1.0, 0.0])
-    row = PAPER_SHEAR @ np.diag([1.0, -1.0]) @ np.array([0.0, 1.0])
-    np.testing.assert_allclose(column, [1.0, 0.5])
-    np.testing.assert_allclose(row, [0.7, -0.65])
+def test_planes_are_sheared_as_the_papers():
+    """The paper's TikZ (xslant=-0.7, yslant=0.5): on screen, the next column of a drawn plane is
+    a cell right and half a cell up, the next row 0.7 right and 0.65 down; in flat, square cells."""
+    for style, column, row in (("paper", [1.0, 0.5], [0.7, -0.65]), ("flat", [1.0, 0.0], [0.0, -1.0])):
+        for placement in layout(_planes(Conv2d(5, 3, 2, 1)), style).placements:
+            origin, right, down = placement.cells(np.array([[1, 1], [1, 2], [2, 1]]))[:, 0]
+            np.testing.assert_allclose(right - origin, column)
+            np.testing.assert_allclose(down - origin, row)

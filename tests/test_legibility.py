@@ -2,6 +2,7 @@
 through by a line; links only between the planes a step involves; one number format a figure;
 the equation strip."""
 
+import functools
 import re
 
 import numpy as np
@@ -34,9 +35,12 @@ VIEWS = {"scatter": "scatter"}
 STYLED = [(name, style) for name in SPECS for style in ("paper", "flat")]
 
 
-def _renderer(name, style, labels=True):
+def _fresh_renderer(name, style, labels=True):
     spec = SPECS[name]
     return Animation(spec, style, numbers=_numbers(spec), labels=labels, view=VIEWS.get(name, "gather")).renderer()
+
+
+_renderer = functools.lru_cache(maxsize=None)(_fresh_renderer)  # for the tests that only read it
 
 
 def _steps(scene, most=12):
@@ -102,15 +106,32 @@ def test_values_and_weights_keep_apart_and_inside_their_cells(name, style):
                     assert a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1], (labels, "collide")
 
 
-def _crosses(segment, box, samples=60):
-    a, b = segment
-    points = a + np.linspace(0, 1, samples)[:, None] * (b - a)
-    return bool(np.any((points[:, 0] > box[0]) & (points[:, 0] < box[2]) & (points[:, 1] > box[1]) & (points[:, 1] < box[3])))
+def _points(segments, samples):
+    """``samples`` points along each segment, ends excluded as far as ``margin``: (n·samples, 2)."""
+    if not len(segments):
+        return np.empty((0, 2))
+    segments = np.asarray(segments, dtype=float)
+    t = np.linspace(0, 1, samples)[None, :, None]
+    return (segments[:, None, 0] + t * (segments[:, None, 1] - segments[:, None, 0])).reshape(-1, 2)
+
+
+def _inside_boxes(points, boxes):
+    """For each box (x0, y0, x1, y1), whether any point lies strictly inside it."""
+    boxes = np.asarray(boxes, dtype=float).reshape(-1, 4)
+    x, y = points[:, 0:1], points[:, 1:2]
+    return ((x > boxes[:, 0]) & (x < boxes[:, 2]) & (y > boxes[:, 1]) & (y < boxes[:, 3])).any(axis=0)
+
+
+def _inside_polygon(points, polygon):
+    """Whether each point lies strictly inside a convex polygon."""
+    edges = np.roll(polygon, -1, axis=0) - polygon
+    cross = edges[:, 0] * (points[:, 1:2] - polygon[:, 1]) - edges[:, 1] * (points[:, 0:1] - polygon[:, 0])
+    return np.all(cross > 0, axis=1) | np.all(cross < 0, axis=1)
 
 
 @pytest.mark.parametrize("name, style", [(n, "paper") for n in SPECS] + [("channels", "flat")])
 def test_no_line_is_drawn_over_a_digit(name, style):
-    renderer = _renderer(name, style)
+    renderer = _fresh_renderer(name, style)  # its revealed numbers are set below
     scene = renderer.scene
     revealed = []
     for index in range(len(scene)):
@@ -122,8 +143,7 @@ def test_no_line_is_drawn_over_a_digit(name, style):
         for label in [*_static_labels(scene), *revealed, *texts]:
             outline, _ = renderer._label_outline(label)
             boxes.append((*outline.min(axis=0), *outline.max(axis=0)))
-        for segment in segments:
-            assert not any(_crosses(segment, box) for box in boxes), (index, "a link strikes through a number")
+        assert not _inside_boxes(_points(segments, 60), boxes).any(), (index, "a link strikes through a number")
         revealed += [label for label in step.reveals if label.kind != "fill"]
         renderer._revealed = {(l.plane, l.cell, l.kind): l for l in revealed}
         renderer._baked_boxes = renderer._text_boxes(list(renderer._revealed.values()))
@@ -146,12 +166,10 @@ def test_links_join_every_plane_a_step_involves_and_cross_no_other(name, style, 
         linked = {link.source for link in step.links} | {link.target for link in step.links}
         assert linked == involved, (index, "every plane the step lights is linked, and no other")
         segments, _ = renderer.link_segments(step)
-        for a, b in segments:
-            for t in np.linspace(0.02, 0.98, 40):
-                point = a + t * (b - a)
-                for k, polygon in enumerate(polygons):
-                    if k not in involved:
-                        assert not _inside(point, polygon), (index, f"a link crosses idle plane {scene.planes[k].name!r}")
+        points = _points([(a + 0.02 * (b - a), a + 0.98 * (b - a)) for a, b in segments], 40)
+        for k, polygon in enumerate(polygons):
+            if k not in involved:
+                assert not _inside_polygon(points, polygon).any(), (index, f"a link crosses idle plane {scene.planes[k].name!r}")
 
 
 @pytest.mark.parametrize("name", ["channels", "grouped", "depthwise", "pointwise", "separable", "sobel"])

@@ -239,7 +239,7 @@ def test_parallel_and_serial_galleries_are_identical(tmp_path, monkeypatch):
     "args",
     [
         ["conv", "--i", "5", "--s", "2", "--p", "1", "-o", "out.gif"],
-        ["transposed", "--i", "3", "--s", "2", "--a", "1", "--numbers", "--style", "flat", "-o", "out.gif"],
+        ["transposed", "--i", "2", "--s", "2", "--a", "1", "--numbers", "--style", "flat", "-o", "out.gif"],
         ["conv", "--numbers", "--seed", "3", "-o", "frames/", "--dump", "steps.json"],
         ["pool", "--mode", "avg", "--numbers", "-o", "p.png", "--dump", "p.json"],
         ["gallery", "--only", "numerical_max_pooling,dilation", "-o", "g"],
