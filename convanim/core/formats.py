@@ -1,4 +1,4 @@
-"""Numbers as a figure writes them: integers as integers, one count of decimals per figure, −∞."""
+"""Numbers as a figure writes them: integers as integers, one count of decimals per figure, ±∞."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import numpy as np
 
 
 def format_value(value: float, precision: int = 1) -> str:
-    """Integers as integers, anything else with ``precision`` decimals; −∞ as a symbol."""
-    if np.isneginf(value):
-        return "−∞"
+    """Integers as integers, anything else with ``precision`` decimals; ±∞ (a pooling's padding) as a symbol."""
+    if np.isinf(value):
+        return "−∞" if value < 0 else "∞"
     if float(value).is_integer():
         return f"{int(value)}".replace("-", "−")
     rounded = Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-precision), rounding=ROUND_HALF_UP)
@@ -24,7 +24,7 @@ def figure_format(arrays, precision: int = 1):
     whole = all(np.all(np.isinf(a) | (a == np.round(a))) for a in finite)
 
     def fmt(value: float) -> str:
-        if np.isneginf(value) or whole:
+        if np.isinf(value) or whole:
             return format_value(value, precision)
         rounded = Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-precision), rounding=ROUND_HALF_UP)
         return f"{rounded:f}".replace("-", "−")
