@@ -1,13 +1,23 @@
-"""convanim: animations of convolution arithmetic.
+"""convanim: animations of convolution arithmetic, in the style of Dumoulin & Visin's guide.
 
-Make an operation, make an :class:`Animation` of it, show or save it:
+Make an operation, make an Animation of it, show it (a notebook displays it) or save it:
 
->>> from convanim import Animation, Conv2d
->>> Animation(Conv2d(5, 3, stride=2, padding=1), numbers=True).save("padding_strides.gif")  # doctest: +SKIP
+    >>> from convanim import Animation, Conv2d
+    >>> anim = Animation(Conv2d(5, 3, stride=2, padding=1), numbers=True, labels=True)
+    >>> anim.save("padding_strides.gif")  # or .png .webp .apng .mp4 .svg .pdf, a folder
 
-The operations are in :mod:`convanim.ops` (one module each); the rest is reachable from its
-module: :mod:`convanim.core` (geometry, sweeps, values), :mod:`convanim.scene`,
-:mod:`convanim.draw`, :mod:`convanim.io`.
+Operations, with PyTorch's parameters:
+    Conv2d(input_size, kernel_size, stride, padding, dilation, in_channels, out_channels, groups)
+    ConvTranspose2d(input_size, kernel_size, stride, padding, dilation, output_padding)
+    Pool2d(input_size, kernel_size, stride, padding, dilation, mode="max" | "avg")
+    pointwise_conv2d, depthwise_conv2d, SeparableConv2d, SpatialSeparableConv2d(size, column, row)
+    DilatedStack(kernel_size, dilations, strides), Checkerboard, Checkerboards
+Animation(spec, style="paper" | "flat", delay_ms, numbers, labels, view="gather" | "scatter", theme, …)
+describe(spec): shapes, output-size arithmetic, costs, receptive field (`convanim info`)
+THEMES, Theme: colours; GALLERY: the paper's figures; SpecError: a spec that cannot be drawn
+
+Everything else lives in its module: convanim.ops (one module per operation, and the
+registry), convanim.core (geometry, sweeps, values), convanim.scene, convanim.draw, convanim.io.
 """
 
 __version__ = "0.1.0"
@@ -26,22 +36,3 @@ from .ops.receptive_field import DilatedStack
 from .ops.separable import SeparableConv2d
 from .ops.spatial_separable import SpatialSeparableConv2d
 from .ops.transposed import ConvTranspose2d
-
-__all__ = [
-    "Animation",
-    "Checkerboard",
-    "Checkerboards",
-    "Conv2d",
-    "ConvTranspose2d",
-    "DilatedStack",
-    "GALLERY",
-    "Pool2d",
-    "SeparableConv2d",
-    "SpatialSeparableConv2d",
-    "SpecError",
-    "THEMES",
-    "Theme",
-    "depthwise_conv2d",
-    "describe",
-    "pointwise_conv2d",
-]
