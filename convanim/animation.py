@@ -16,7 +16,8 @@ import numpy as np
 from .core.errors import SpecError
 from .core.values import Numbers, StagedNumbers
 from .draw.layout import STYLES
-from .draw.render import MIN_CELL_PX, Geometry, Renderer, solid_colours
+from .draw.fit import MIN_CELL_PX, Geometry
+from .draw.render import Renderer, solid_colours
 from .draw.theme import PAPER, Theme
 from .io.files import VECTOR, Target, check_writable
 from .io.writers import write_animation, write_storyboard, write_vector

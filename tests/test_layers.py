@@ -18,6 +18,8 @@ LAYERS = [
     {"io.data", "scene.model"},  # arrays in, the dump out; what a frame is made of
     {"scene.gather"},  # the paper's arrangement of any operation
     {"scene.views", "draw.layout"},  # the other arrangements; where planes go
+    {"draw.text"},  # glyph outlines, their boxes, the equation's runs
+    {"draw.fit"},  # how large a figure is drawn
     {"draw.render", "ops.base"},  # drawing; what an operation declares
     {"ops.conv"},
     {"ops.transposed", "ops.dilated", "ops.pool", "ops.pointwise", "ops.depthwise", "ops.separable",

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from convanim import Animation
-from convanim.draw.render import VALUE_PX, WEIGHT_PX, _equation_runs, _glyphs
+from convanim.draw.text import VALUE_PX, WEIGHT_PX, _equation_runs, _glyphs
 from convanim import Conv2d, ConvTranspose2d, Pool2d, SeparableConv2d, SpatialSeparableConv2d
 from convanim.core.values import Numbers
 
@@ -210,7 +210,7 @@ def test_long_equations_elide_their_middle_to_fit():
     renderer = Animation(spec, numbers=Numbers.of(spec)).renderer()
     equation = renderer.scene.step(0).equation
     xmin, _, xmax, _ = renderer.geometry.bounds
-    from convanim.draw.render import CAPTION_EM
+    from convanim.draw.text import CAPTION_EM
 
     runs = _equation_runs(equation, xmax - xmin, CAPTION_EM * renderer.geometry.text_scale, renderer.theme)
     text = "".join(r[0] for r in runs)

@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-from convanim.draw.render import PAPER_CELL_PX, Renderer
+from convanim.draw.fit import PAPER_CELL_PX
+from convanim.draw.render import Renderer
 from convanim.scene.gather import gather_scene
 from convanim import Conv2d, ConvTranspose2d
 from convanim.core.sweep import Cell
@@ -202,7 +203,7 @@ def _text_px_height(geometry, outline) -> float:
 
 @pytest.mark.parametrize("style", ["paper", "flat"])
 def test_names_and_captions_stay_legible_when_cells_shrink(style):
-    from convanim.draw.render import MIN_TEXT_PX, Geometry
+    from convanim.draw.fit import MIN_TEXT_PX, Geometry
     from convanim.ops import scene_for
 
     small = Geometry.of(scene_for(Conv2d(5, 3), labels=True), style, labels=True)
@@ -218,7 +219,7 @@ def test_names_and_captions_stay_legible_when_cells_shrink(style):
 def test_the_note_for_left_out_channels_touches_no_plane(style):
     from matplotlib.path import Path as MplPath
 
-    from convanim.draw.render import Geometry
+    from convanim.draw.fit import Geometry
     from convanim.ops import scene_for
 
     for size in (5, 30):

@@ -5,85 +5,35 @@ background and draws only what moves (highlights, marks, connector lines, the nu
 of them), so the cost of a frame does not grow with the grid. Values that stay once written
 (the output filling in) are baked into the background as the animation advances.
 
-Text is drawn as glyph outlines mapped through each plane's affine map, so numbers lie in
-the plane in the isometric style, and every extent is known before anything is drawn.
+Text is drawn as glyph outlines (:mod:`.text`) placed upright in each plane's cells, so every
+extent is known before anything is drawn; the figure's size comes from :mod:`.fit`.
 """
 
 from __future__ import annotations
 
 import math
 from contextlib import contextmanager
-from dataclasses import dataclass
-from functools import lru_cache
 from typing import Iterable, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection, PathCollection, PolyCollection
 from matplotlib.figure import Figure
-from matplotlib.font_manager import FontProperties
 from matplotlib.path import Path
-from matplotlib.textpath import TextPath
 from matplotlib.transforms import Affine2D, IdentityTransform
 
-from .layout import Layout, Placement, _uncovered, layout
-from ..scene.model import Label, Plane, Scene, Step
 from ..core.sweep import Cell
+from ..scene.model import Label, Plane, Scene, Step
+from .fit import MARGIN_PX, PAPER_CELL_PX, Geometry
+from .layout import Placement
+from .text import (CAPTION_EM, LINK_GAP_PX, VALUE_BY_WEIGHT_AT, WEIGHT_AT, WEIGHT_PAD_PX, _chip, _cut, _digit_height,
+                   _equation_runs, _glyphs)
 from .theme import PAPER, RGB, Theme
 
-PAPER_CELL_PX = 29.6  # the paper's cells: 0.5 cm at the resolution of its GIFs
-MARGIN_PX = 21.0  # the standalone class's 10 pt border at that resolution
 _DPI = 100.0
 
-# Text sizes. Names and captions in cell units; numbers in cells by their digits' height in
-# pixels, never under VALUE_PX and WEIGHT_PX however small the cells (cells grow to fit them).
-NAME_EM, CAPTION_EM = 0.55, 0.5
-VALUE_PX, WEIGHT_PX = 11.0, 9.0
-VALUE_SHARE, WEIGHT_SHARE = 0.38, 0.22  # ...or these shares of a larger cell
-WEIGHT_AT = (0.72, 0.74)  # a weight's centre in its cell (column, row fractions)...
-VALUE_BY_WEIGHT_AT = (0.4, 0.4)  # ...and a value's on a plane that carries weights (else the middle)
-TEXT_GAP_PX = 1.5  # between the digits of two numbers in a cell
-LINK_GAP_PX = 3.0  # around digits: no connector line comes closer
-EDGE_GAP_PX = 4.0  # from the middle of a cell's outline to the digits in it
-WEIGHT_PAD_PX = 1.5  # a weight sits on a chip of the kernel's colour, this much larger than its digits
-EQUATION_ROOM = 20.0  # cells: a figure narrower than this widens to write its equation whole
-MIN_TEXT_PX = 11.0  # names and captions stay legible however small the cells
-FIT_WIDTH_PX = 1000.0  # a large grid shrinks its cells to stay about this wide...
-FIT_SIDE_PX = 1000.0  # ...and a tall stack of planes about this high...
-MIN_CELL_PX = 4.0  # ...down to this
 ZERO_TINT = 0.25  # inserted zeros, where told apart from padding: this far from the background to the input colour
 ZERO_DOTS = (1.0, 2.0)  # ...and dotted: dot and gap, in line widths
-
-
-def _chip(vertices: np.ndarray, pad: float) -> np.ndarray:
-    """The rectangle under a weight's digits: their box, ``pad`` larger on every side."""
-    (x0, y0), (x1, y1) = vertices.min(axis=0) - pad, vertices.max(axis=0) + pad
-    return np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]])
-
-
-def _cut(segments: np.ndarray, boxes: np.ndarray) -> List[np.ndarray]:
-    """The parts of each segment (n, 2, 2) outside every box (m, 4: x0, y0, x1, y1)."""
-    out = []
-    for a, b in np.asarray(segments).reshape(-1, 2, 2):
-        if not len(boxes):
-            out.append(np.stack([a, b]))
-            continue
-        d = b - a
-        with np.errstate(divide="ignore", invalid="ignore"):
-            t = np.stack([(boxes[:, 0] - a[0]) / d[0], (boxes[:, 2] - a[0]) / d[0]], axis=1)
-            u = np.stack([(boxes[:, 1] - a[1]) / d[1], (boxes[:, 3] - a[1]) / d[1]], axis=1)
-        tx0, tx1 = np.nanmin(t, axis=1), np.nanmax(t, axis=1)
-        ty0, ty1 = np.nanmin(u, axis=1), np.nanmax(u, axis=1)
-        if abs(d[0]) < 1e-12:  # vertical: inside the x-slab or never
-            inside = (boxes[:, 0] <= a[0]) & (a[0] <= boxes[:, 2])
-            tx0, tx1 = np.where(inside, -np.inf, np.inf), np.where(inside, np.inf, -np.inf)
-        if abs(d[1]) < 1e-12:
-            inside = (boxes[:, 1] <= a[1]) & (a[1] <= boxes[:, 3])
-            ty0, ty1 = np.where(inside, -np.inf, np.inf), np.where(inside, np.inf, -np.inf)
-        t0, t1 = np.maximum(np.maximum(tx0, ty0), 0.0), np.minimum(np.minimum(tx1, ty1), 1.0)
-        hit = t0 < t1
-        out += [np.stack([a + s0 * d, a + s1 * d]) for s0, s1 in _uncovered(list(zip(t0[hit], t1[hit])))]
-    return out
 
 
 def _union(a, b):
@@ -94,305 +44,6 @@ def _union(a, b):
 
 def _rgba(colour: RGB, alpha: float = 1.0) -> tuple:
     return (colour[0] / 255, colour[1] / 255, colour[2] / 255, alpha)
-
-
-@lru_cache(maxsize=4096)
-def _glyphs(text: str, font: str, bold: bool = False) -> Tuple[np.ndarray, np.ndarray, Tuple[float, float, float, float]]:
-    """Outline of ``text`` at 1 em, baseline at y=0, y up: (vertices, codes, (x0, y0, x1, y1))."""
-    if not text.strip():
-        return np.zeros((1, 2)), np.array([Path.MOVETO], dtype=np.uint8), (0.0, 0.0, 0.0, 0.0)
-    path = TextPath((0, 0), text, size=1.0, prop=FontProperties(family=font, weight="bold" if bold else "normal"))
-    vertices = np.asarray(path.vertices, dtype=float)
-    extents = path.get_extents()
-    return vertices, np.asarray(path.codes), (extents.x0, extents.y0, extents.x1, extents.y1)
-
-
-def _digit_height(font: str) -> float:
-    return _glyphs("0", font)[2][3]
-
-
-def _digits_px(cell_px: float) -> Tuple[float, float]:
-    """The height of a value's digits and of a weight's, in pixels, for cells of ``cell_px``."""
-    return max(VALUE_PX, VALUE_SHARE * cell_px), max(WEIGHT_PX, WEIGHT_SHARE * cell_px)
-
-
-def _text_box(text: str, font: str, em: float, centre) -> np.ndarray:
-    """(x0, y0, x1, y1) of upright ``text`` of ``em``, its middle (digit height) at ``centre``."""
-    x0, y0, x1, y1 = _glyphs(text, font)[2]
-    cx, cy = centre
-    mid = _digit_height(font) / 2
-    return np.array([cx + (x0 - (x0 + x1) / 2) * em, cy + (y0 - mid) * em, cx + (x1 - (x0 + x1) / 2) * em, cy + (y1 - mid) * em])
-
-
-def _cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """The z of the cross product of 2-D vectors (broadcast)."""
-    return a[..., 0] * b[..., 1] - a[..., 1] * b[..., 0]
-
-
-def _inside(box: np.ndarray, polygon: np.ndarray, margin: float) -> bool:
-    """Whether every corner of ``box`` is at least ``margin`` inside the convex ``polygon``."""
-    corners = np.array([[box[0], box[1]], [box[2], box[1]], [box[2], box[3]], [box[0], box[3]]])
-    edges = np.roll(polygon, -1, axis=0) - polygon
-    orientation = np.sign(_cross(edges[0], edges[1]))
-    for p, e in zip(polygon, edges):
-        distance = orientation * _cross(e, corners - p) / np.linalg.norm(e)
-        if distance.min() < margin:
-            return False
-    return True
-
-
-def numbers_fit(matrix: np.ndarray, cell_px: float, value: str, weight: str, font: str,
-                value_px: float = VALUE_PX, weight_px: float = WEIGHT_PX) -> bool:
-    """Whether the widest ``value`` (centred) and ``weight`` (in the corner) fit one cell drawn
-    through ``matrix`` at ``cell_px``, their digits so many pixels high, apart and clear of its edges."""
-    square = np.array([[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0]])
-    polygon = square @ matrix.T
-    digit = _digit_height(font)
-    margin = EDGE_GAP_PX / cell_px
-    boxes = []
-    if value:
-        at = VALUE_BY_WEIGHT_AT if weight else (0.5, 0.5)
-        boxes.append(_text_box(value, font, value_px / digit / cell_px, matrix @ np.array(at)))
-    if weight:
-        pad = WEIGHT_PAD_PX / cell_px
-        boxes.append(_text_box(weight, font, weight_px / digit / cell_px, matrix @ np.array(WEIGHT_AT)) + [-pad, -pad, pad, pad])
-    if not all(_inside(b, polygon, margin) for b in boxes):
-        return False
-    if len(boxes) == 2:
-        a, b = boxes
-        gap = TEXT_GAP_PX / cell_px
-        if not (a[2] + gap <= b[0] or b[2] + gap <= a[0] or a[3] + gap <= b[1] or b[3] + gap <= a[1]):
-            return False
-    return True
-
-
-def _widest(scene: Scene, font: str) -> Tuple[str, str]:
-    """The widest value and weight the scene writes in its cells."""
-    if scene.widest is not None:
-        return scene.widest
-    texts = [t for p in scene.planes if p.text is not None for t in p.text.ravel() if t]
-    wide = max(texts, key=lambda t: _glyphs(t, font)[2][2] - _glyphs(t, font)[2][0], default="")
-    return wide, ""
-
-
-@dataclass(frozen=True, eq=False)
-class Geometry:
-    """Where everything goes and how big the image is, known before anything is drawn."""
-
-    layout: Layout
-    annotations: Tuple[Tuple[np.ndarray, np.ndarray], ...]  # names, caption, ellipses: screen outlines
-    phases: Tuple[Tuple[np.ndarray, np.ndarray], ...]  # each heading, shown with its frames
-    bounds: Tuple[float, float, float, float]  # in cell units, annotations included
-    cell_px: float
-    width: int
-    height: int
-    value_px: float = VALUE_PX  # the height of the digits of values and of weights in cells
-    weight_px: float = WEIGHT_PX
-    equation_line: Optional[float] = None  # where an equation's middle goes (screen y, cell units)
-    text_scale: float = 1.0
-
-    @classmethod
-    def of(
-        cls, scene: Scene, style: str = "paper", theme: Theme = PAPER, cell_px: Optional[float] = None,
-        labels: bool = False, fit_width: float = FIT_WIDTH_PX, max_size: float = math.inf,
-        width: Optional[float] = None,
-    ) -> "Geometry":
-        """``cell_px`` None: the paper's cell size, shrunk so that a large grid stays about ``fit_width``
-        wide and within ``max_size`` on a side; or the size that makes the image ``width`` px wide.
-
-        Names, captions and notes never shrink below ``MIN_TEXT_PX``: where the cells are small,
-        they are laid out larger in cell units, and the cells fitted again. Cells with numbers
-        grow until their widest value and weight fit at a legible size.
-        """
-        text_scale = 1.0
-        value, weight = _widest(scene, theme.font)
-        matrix = _cell_matrix(style)
-        forced = width is not None or cell_px is not None
-        for _ in range(6):
-            lay, annotations, phases, (xmin, ymin, xmax, ymax), line = _arrangement(scene, style, theme, labels, text_scale)
-            margins = 2 * MARGIN_PX / PAPER_CELL_PX  # margins scale with the cells, in cell units
-            if width is not None:
-                size = max(MIN_CELL_PX, width / (xmax - xmin + margins))
-            elif cell_px is None:
-                w, h = xmax - xmin + margins, ymax - ymin + margins
-                fits = min(PAPER_CELL_PX, fit_width / w, FIT_SIDE_PX / h, max_size / w, max_size / h)
-                size = max(MIN_CELL_PX, math.floor(fits * 1000) / 1000)
-            elif not cell_px > 0:
-                raise ValueError(f"cell_px must be positive, got {cell_px!r}")
-            else:
-                size = cell_px
-            if (value or weight) and not forced:
-                size = _legible_cell(matrix, size, value, weight, theme.font)
-            needed = MIN_TEXT_PX / (CAPTION_EM * size)
-            if needed <= text_scale * 1.01:
-                break
-            text_scale = needed * 1.02  # a little over, as the larger text shrinks the cells a little
-        value_px, weight_px = _digits_px(size)  # as large as the cell allows; no smaller than legible...
-        if (value or weight) and not numbers_fit(matrix, size, value, weight, theme.font, value_px, weight_px):
-            floors = (0.0, 0.0) if forced else (VALUE_PX, WEIGHT_PX)  # ...unless the size was forced
-
-            def sized(t: float) -> Tuple[float, float]:
-                return max(floors[0], t * value_px), max(floors[1], t * weight_px)
-
-            low, high = 0.0, 1.0
-            for _ in range(14):
-                mid = (low + high) / 2
-                low, high = (mid, high) if numbers_fit(matrix, size, value, weight, theme.font, *sized(mid)) else (low, mid)
-            value_px, weight_px = sized(max(low, 0.05))
-        pixels_wide = int(math.ceil((xmax - xmin + margins) * size - 1e-6))
-        pixels_high = int(math.ceil((ymax - ymin + margins) * size - 1e-6))
-        return cls(lay, tuple(annotations), tuple(phases), (xmin, ymin, xmax, ymax), float(size), pixels_wide,
-                   pixels_high, value_px, weight_px, line, text_scale)
-
-
-def _cell_matrix(style: str) -> np.ndarray:
-    """A cell's (column, row) → screen map (y up), without its offset."""
-    from .layout import PAPER_SHEAR
-
-    flip = np.diag([1.0, -1.0])
-    return PAPER_SHEAR @ flip if style == "paper" else flip
-
-
-def _legible_cell(matrix: np.ndarray, size: float, value: str, weight: str, font: str) -> float:
-    """The smallest cell size from ``size`` up at which the numbers fit at their legible size."""
-    if numbers_fit(matrix, size, value, weight, font):
-        return size
-    low, high = size, size * 2
-    while not numbers_fit(matrix, high, value, weight, font) and high < 2000:
-        low, high = high, high * 2
-    for _ in range(20):
-        mid = (low + high) / 2
-        low, high = (low, mid) if numbers_fit(matrix, mid, value, weight, font) else (mid, high)
-    return math.ceil(high * 100) / 100
-
-
-def _arrangement(scene: Scene, style: str, theme: Theme, labels: bool, text_scale: float):
-    """The layout, its texts at ``text_scale`` times their size, the bounds of it all (cell units),
-    and the line an equation is written on (None without equations)."""
-    widths = [_text_width(p.name, NAME_EM * text_scale, theme) for p in scene.planes] if labels else []
-    room = (NAME_EM + 0.45) * text_scale if labels and scene.columns else 0.0
-    lay = layout(scene.planes, style, widths, text_scale, scene.columns, room)
-    annotations, phases, line = _annotations(scene, lay, style, theme, labels, text_scale)
-    xmin, ymin, xmax, ymax = lay.bounds
-    for vertices, _ in (*annotations, *phases):
-        xmin, ymin = min(xmin, vertices[:, 0].min()), min(ymin, vertices[:, 1].min())
-        xmax, ymax = max(xmax, vertices[:, 0].max()), max(ymax, vertices[:, 1].max())
-    if line is not None:
-        em = CAPTION_EM * text_scale
-        ymin = min(ymin, line - _digit_height(theme.font) * em)
-        if len(scene):  # room for the first step's equation: whole if a little widening does it, else cut
-            equation = scene.step(0).equation
-            room = max(xmax - xmin, EQUATION_ROOM)
-            runs = _equation_runs(equation, room, em, theme) or [("", 0.0, 0.0, -1, False)]
-            half = runs[-1][2] / 2
-            middle = (xmin + xmax) / 2
-            xmin, xmax = min(xmin, middle - half), max(xmax, middle + half)
-    return lay, annotations, phases, (xmin, ymin, xmax, ymax), line
-
-
-def _text_width(text: str, em: float, theme: Theme) -> float:
-    x0, _, x1, _ = _glyphs(text, theme.font)[2]
-    return (x1 - x0) * em
-
-
-def _screen_text(text: str, em: float, anchor, theme: Theme, ha: str, va: str = "middle") -> Tuple[np.ndarray, np.ndarray]:
-    """Upright text on screen, its (ha, va) point at ``anchor``: ha left/center/right, va top/middle/bottom."""
-    vertices, codes, (gx0, gy0, gx1, gy1) = _glyphs(text, theme.font)
-    dx = {"left": -gx0, "center": -(gx0 + gx1) / 2, "right": -gx1}[ha]
-    dy = {"top": -gy1, "middle": -_digit_height(theme.font) / 2, "bottom": -gy0}[va]
-    return np.asarray(anchor, dtype=float) + (vertices + [dx, dy]) * em, codes
-
-
-def _annotations(scene: Scene, lay: Layout, style: str, theme: Theme, labels: bool, scale: float = 1.0):
-    """Static texts (plane names and caption if ``labels``; ellipses always), the headings, and
-    the line for equations, ``scale`` times their size, placed where they touch nothing."""
-    name_em, caption_em = NAME_EM * scale, CAPTION_EM * scale
-    above = style == "flat" or scene.columns  # names above their planes, notes in the gaps
-    out = []
-    for k, (plane, placement) in enumerate(zip(scene.planes, lay.placements)):
-        corners = placement.corners()
-        if plane.elided:  # the channels left out, between this plane and the one before
-            text = f"… {plane.elided} more …"
-            before = lay.placements[k - 1].corners()
-            if above:  # in the gap between the two
-                middle = (before.mean(axis=0) + corners.mean(axis=0)) / 2
-                if scene.columns:
-                    middle[1] = (before[:, 1].min() + corners[:, 1].max() + name_em + 0.45 * scale) / 2
-                out.append(_screen_text(text, caption_em, middle, theme, "center"))
-            else:  # in the names' column, between the two names
-                left = (before[before[:, 0].argmin()] + corners[corners[:, 0].argmin()]) / 2
-                out.append(_screen_text(text, caption_em, left - [0.35 * scale, 0], theme, "right"))
-        if not labels or not plane.name:
-            continue
-        if above:
-            top = [corners[:, 0].mean(), corners[:, 1].max() + 0.3 * scale]
-            out.append(_screen_text(plane.name, name_em, top, theme, "center", "bottom"))
-        elif plane.beside:  # above it: a long name to its right would widen the figure
-            top = [corners[:, 0].mean(), corners[:, 1].max() + 0.3 * scale]
-            out.append(_screen_text(plane.name, name_em, top, theme, "center", "bottom"))
-        else:
-            left = corners[corners[:, 0].argmin()]
-            out.append(_screen_text(plane.name, name_em, left - [0.35 * scale, 0], theme, "right"))
-    xmin, ymin, xmax, _ = lay.bounds
-    line = ymin - 0.45 * scale
-    phases = []
-    if scene.phases:
-        phases = [_screen_text(name, caption_em, [(xmin + xmax) / 2, line], theme, "center", "top") for name in scene.phases]
-        line -= 0.8 * scale
-    equation_line = None
-    if scene.equations:
-        equation_line = line - _digit_height(theme.font) * caption_em / 2
-        line -= 0.8 * scale
-    if labels and scene.caption:
-        out.append(_screen_text(scene.caption, caption_em, [(xmin + xmax) / 2, line], theme, "center", "top"))
-    return out, phases, equation_line
-
-
-def _equation_runs(equation, width: float, em: float, theme: Theme):
-    """The equation as runs (text, x0, x1, tint, strong) from x = 0, its middle terms replaced by
-    "…" until it is at most ``width`` wide (or as short as it can be)."""
-    if equation is None:
-        return []
-    terms = list(equation.terms)
-
-    def runs(keep_first: int, keep_last: int):
-        shown = list(enumerate(terms))
-        if keep_first + keep_last < len(terms):
-            shown = shown[:keep_first] + [(-1, None)] + shown[len(terms) - keep_last:]
-        pieces = [(f"{equation.head} {equation.open}", -1, False)]
-        for n, (k, term) in enumerate(shown):
-            if n:
-                pieces.append((equation.joiner, -1, False))
-            pieces.append(("…", -1, False) if term is None else (term.text, term.tint, term.strong))
-        pieces.append((f"{equation.close} {equation.result}", -1, False))
-        out, x = [], 0.0
-        for text, tint, strong in pieces:
-            if not text:
-                continue
-            advance = _advance(text, theme.font, strong) * em
-            out.append((text, x, x + advance, tint, strong))
-            x += advance
-        return out
-
-    full = runs(len(terms), 0)
-    if full[-1][2] <= width:
-        return full
-    for keep in range(len(terms) - 1, 1, -1):  # the first terms and the last, as many as fit
-        first, last = (keep + 1) // 2, keep // 2
-        attempt = runs(first, last)
-        if attempt[-1][2] <= width:
-            return attempt
-    return runs(1, 1)
-
-
-@lru_cache(maxsize=4096)
-def _advance(text: str, font: str, bold: bool = False) -> float:
-    """How far ``text`` moves the pen, in em (spaces included)."""
-    from matplotlib.textpath import TextToPath
-
-    width, _, _ = TextToPath().get_text_width_height_descent(
-        text, FontProperties(family=font, weight="bold" if bold else "normal", size=TextToPath.FONT_SCALE), ismath=False)
-    return width / TextToPath.FONT_SCALE
 
 
 def kind_colours(theme: Theme, plane: Plane) -> dict:

@@ -1,0 +1,249 @@
+"""How large a figure is drawn: cells at the paper's scale, grown until their numbers fit and are
+legible, shrunk to fit a page; room for the names, the caption and the equation strip."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Optional, Tuple
+
+import numpy as np
+
+from ..scene.model import Scene
+from .layout import Layout, layout
+from .text import (CAPTION_EM, EDGE_GAP_PX, NAME_EM, TEXT_GAP_PX, VALUE_BY_WEIGHT_AT, VALUE_PX, WEIGHT_AT,
+                   WEIGHT_PAD_PX, WEIGHT_PX, _digit_height, _digits_px, _equation_runs, _glyphs, _screen_text,
+                   _text_box, _text_width)
+from .theme import PAPER, Theme
+
+
+PAPER_CELL_PX = 29.6  # the paper's cells: 0.5 cm at the resolution of its GIFs
+
+
+MARGIN_PX = 21.0  # the standalone class's 10 pt border at that resolution
+
+
+EQUATION_ROOM = 20.0  # cells: a figure narrower than this widens to write its equation whole
+
+
+MIN_TEXT_PX = 11.0  # names and captions stay legible however small the cells
+
+
+FIT_WIDTH_PX = 1000.0  # a large grid shrinks its cells to stay about this wide...
+
+
+FIT_SIDE_PX = 1000.0  # ...and a tall stack of planes about this high...
+
+
+MIN_CELL_PX = 4.0  # ...down to this
+
+
+def _cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The z of the cross product of 2-D vectors (broadcast)."""
+    return a[..., 0] * b[..., 1] - a[..., 1] * b[..., 0]
+
+
+def _inside(box: np.ndarray, polygon: np.ndarray, margin: float) -> bool:
+    """Whether every corner of ``box`` is at least ``margin`` inside the convex ``polygon``."""
+    corners = np.array([[box[0], box[1]], [box[2], box[1]], [box[2], box[3]], [box[0], box[3]]])
+    edges = np.roll(polygon, -1, axis=0) - polygon
+    orientation = np.sign(_cross(edges[0], edges[1]))
+    for p, e in zip(polygon, edges):
+        distance = orientation * _cross(e, corners - p) / np.linalg.norm(e)
+        if distance.min() < margin:
+            return False
+    return True
+
+
+def numbers_fit(matrix: np.ndarray, cell_px: float, value: str, weight: str, font: str,
+                value_px: float = VALUE_PX, weight_px: float = WEIGHT_PX) -> bool:
+    """Whether the widest ``value`` (centred) and ``weight`` (in the corner) fit one cell drawn
+    through ``matrix`` at ``cell_px``, their digits so many pixels high, apart and clear of its edges."""
+    square = np.array([[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0]])
+    polygon = square @ matrix.T
+    digit = _digit_height(font)
+    margin = EDGE_GAP_PX / cell_px
+    boxes = []
+    if value:
+        at = VALUE_BY_WEIGHT_AT if weight else (0.5, 0.5)
+        boxes.append(_text_box(value, font, value_px / digit / cell_px, matrix @ np.array(at)))
+    if weight:
+        pad = WEIGHT_PAD_PX / cell_px
+        boxes.append(_text_box(weight, font, weight_px / digit / cell_px, matrix @ np.array(WEIGHT_AT)) + [-pad, -pad, pad, pad])
+    if not all(_inside(b, polygon, margin) for b in boxes):
+        return False
+    if len(boxes) == 2:
+        a, b = boxes
+        gap = TEXT_GAP_PX / cell_px
+        if not (a[2] + gap <= b[0] or b[2] + gap <= a[0] or a[3] + gap <= b[1] or b[3] + gap <= a[1]):
+            return False
+    return True
+
+
+def _widest(scene: Scene, font: str) -> Tuple[str, str]:
+    """The widest value and weight the scene writes in its cells."""
+    if scene.widest is not None:
+        return scene.widest
+    texts = [t for p in scene.planes if p.text is not None for t in p.text.ravel() if t]
+    wide = max(texts, key=lambda t: _glyphs(t, font)[2][2] - _glyphs(t, font)[2][0], default="")
+    return wide, ""
+
+
+@dataclass(frozen=True, eq=False)
+class Geometry:
+    """Where everything goes and how big the image is, known before anything is drawn."""
+
+    layout: Layout
+    annotations: Tuple[Tuple[np.ndarray, np.ndarray], ...]  # names, caption, ellipses: screen outlines
+    phases: Tuple[Tuple[np.ndarray, np.ndarray], ...]  # each heading, shown with its frames
+    bounds: Tuple[float, float, float, float]  # in cell units, annotations included
+    cell_px: float
+    width: int
+    height: int
+    value_px: float = VALUE_PX  # the height of the digits of values and of weights in cells
+    weight_px: float = WEIGHT_PX
+    equation_line: Optional[float] = None  # where an equation's middle goes (screen y, cell units)
+    text_scale: float = 1.0
+
+    @classmethod
+    def of(
+        cls, scene: Scene, style: str = "paper", theme: Theme = PAPER, cell_px: Optional[float] = None,
+        labels: bool = False, fit_width: float = FIT_WIDTH_PX, max_size: float = math.inf,
+        width: Optional[float] = None,
+    ) -> "Geometry":
+        """``cell_px`` None: the paper's cell size, shrunk so that a large grid stays about ``fit_width``
+        wide and within ``max_size`` on a side; or the size that makes the image ``width`` px wide.
+
+        Names, captions and notes never shrink below ``MIN_TEXT_PX``: where the cells are small,
+        they are laid out larger in cell units, and the cells fitted again. Cells with numbers
+        grow until their widest value and weight fit at a legible size.
+        """
+        text_scale = 1.0
+        value, weight = _widest(scene, theme.font)
+        matrix = _cell_matrix(style)
+        forced = width is not None or cell_px is not None
+        for _ in range(6):
+            lay, annotations, phases, (xmin, ymin, xmax, ymax), line = _arrangement(scene, style, theme, labels, text_scale)
+            margins = 2 * MARGIN_PX / PAPER_CELL_PX  # margins scale with the cells, in cell units
+            if width is not None:
+                size = max(MIN_CELL_PX, width / (xmax - xmin + margins))
+            elif cell_px is None:
+                w, h = xmax - xmin + margins, ymax - ymin + margins
+                fits = min(PAPER_CELL_PX, fit_width / w, FIT_SIDE_PX / h, max_size / w, max_size / h)
+                size = max(MIN_CELL_PX, math.floor(fits * 1000) / 1000)
+            elif not cell_px > 0:
+                raise ValueError(f"cell_px must be positive, got {cell_px!r}")
+            else:
+                size = cell_px
+            if (value or weight) and not forced:
+                size = _legible_cell(matrix, size, value, weight, theme.font)
+            needed = MIN_TEXT_PX / (CAPTION_EM * size)
+            if needed <= text_scale * 1.01:
+                break
+            text_scale = needed * 1.02  # a little over, as the larger text shrinks the cells a little
+        value_px, weight_px = _digits_px(size)  # as large as the cell allows; no smaller than legible...
+        if (value or weight) and not numbers_fit(matrix, size, value, weight, theme.font, value_px, weight_px):
+            floors = (0.0, 0.0) if forced else (VALUE_PX, WEIGHT_PX)  # ...unless the size was forced
+
+            def sized(t: float) -> Tuple[float, float]:
+                return max(floors[0], t * value_px), max(floors[1], t * weight_px)
+
+            low, high = 0.0, 1.0
+            for _ in range(14):
+                mid = (low + high) / 2
+                low, high = (mid, high) if numbers_fit(matrix, size, value, weight, theme.font, *sized(mid)) else (low, mid)
+            value_px, weight_px = sized(max(low, 0.05))
+        pixels_wide = int(math.ceil((xmax - xmin + margins) * size - 1e-6))
+        pixels_high = int(math.ceil((ymax - ymin + margins) * size - 1e-6))
+        return cls(lay, tuple(annotations), tuple(phases), (xmin, ymin, xmax, ymax), float(size), pixels_wide,
+                   pixels_high, value_px, weight_px, line, text_scale)
+
+
+def _cell_matrix(style: str) -> np.ndarray:
+    """A cell's (column, row) → screen map (y up), without its offset."""
+    from .layout import PAPER_SHEAR
+
+    flip = np.diag([1.0, -1.0])
+    return PAPER_SHEAR @ flip if style == "paper" else flip
+
+
+def _legible_cell(matrix: np.ndarray, size: float, value: str, weight: str, font: str) -> float:
+    """The smallest cell size from ``size`` up at which the numbers fit at their legible size."""
+    if numbers_fit(matrix, size, value, weight, font):
+        return size
+    low, high = size, size * 2
+    while not numbers_fit(matrix, high, value, weight, font) and high < 2000:
+        low, high = high, high * 2
+    for _ in range(20):
+        mid = (low + high) / 2
+        low, high = (low, mid) if numbers_fit(matrix, mid, value, weight, font) else (mid, high)
+    return math.ceil(high * 100) / 100
+
+
+def _arrangement(scene: Scene, style: str, theme: Theme, labels: bool, text_scale: float):
+    """The layout, its texts at ``text_scale`` times their size, the bounds of it all (cell units),
+    and the line an equation is written on (None without equations)."""
+    widths = [_text_width(p.name, NAME_EM * text_scale, theme) for p in scene.planes] if labels else []
+    room = (NAME_EM + 0.45) * text_scale if labels and scene.columns else 0.0
+    lay = layout(scene.planes, style, widths, text_scale, scene.columns, room)
+    annotations, phases, line = _annotations(scene, lay, style, theme, labels, text_scale)
+    xmin, ymin, xmax, ymax = lay.bounds
+    for vertices, _ in (*annotations, *phases):
+        xmin, ymin = min(xmin, vertices[:, 0].min()), min(ymin, vertices[:, 1].min())
+        xmax, ymax = max(xmax, vertices[:, 0].max()), max(ymax, vertices[:, 1].max())
+    if line is not None:
+        em = CAPTION_EM * text_scale
+        ymin = min(ymin, line - _digit_height(theme.font) * em)
+        if len(scene):  # room for the first step's equation: whole if a little widening does it, else cut
+            equation = scene.step(0).equation
+            room = max(xmax - xmin, EQUATION_ROOM)
+            runs = _equation_runs(equation, room, em, theme) or [("", 0.0, 0.0, -1, False)]
+            half = runs[-1][2] / 2
+            middle = (xmin + xmax) / 2
+            xmin, xmax = min(xmin, middle - half), max(xmax, middle + half)
+    return lay, annotations, phases, (xmin, ymin, xmax, ymax), line
+
+
+def _annotations(scene: Scene, lay: Layout, style: str, theme: Theme, labels: bool, scale: float = 1.0):
+    """Static texts (plane names and caption if ``labels``; ellipses always), the headings, and
+    the line for equations, ``scale`` times their size, placed where they touch nothing."""
+    name_em, caption_em = NAME_EM * scale, CAPTION_EM * scale
+    above = style == "flat" or scene.columns  # names above their planes, notes in the gaps
+    out = []
+    for k, (plane, placement) in enumerate(zip(scene.planes, lay.placements)):
+        corners = placement.corners()
+        if plane.elided:  # the channels left out, between this plane and the one before
+            text = f"… {plane.elided} more …"
+            before = lay.placements[k - 1].corners()
+            if above:  # in the gap between the two
+                middle = (before.mean(axis=0) + corners.mean(axis=0)) / 2
+                if scene.columns:
+                    middle[1] = (before[:, 1].min() + corners[:, 1].max() + name_em + 0.45 * scale) / 2
+                out.append(_screen_text(text, caption_em, middle, theme, "center"))
+            else:  # in the names' column, between the two names
+                left = (before[before[:, 0].argmin()] + corners[corners[:, 0].argmin()]) / 2
+                out.append(_screen_text(text, caption_em, left - [0.35 * scale, 0], theme, "right"))
+        if not labels or not plane.name:
+            continue
+        if above:
+            top = [corners[:, 0].mean(), corners[:, 1].max() + 0.3 * scale]
+            out.append(_screen_text(plane.name, name_em, top, theme, "center", "bottom"))
+        elif plane.beside:  # above it: a long name to its right would widen the figure
+            top = [corners[:, 0].mean(), corners[:, 1].max() + 0.3 * scale]
+            out.append(_screen_text(plane.name, name_em, top, theme, "center", "bottom"))
+        else:
+            left = corners[corners[:, 0].argmin()]
+            out.append(_screen_text(plane.name, name_em, left - [0.35 * scale, 0], theme, "right"))
+    xmin, ymin, xmax, _ = lay.bounds
+    line = ymin - 0.45 * scale
+    phases = []
+    if scene.phases:
+        phases = [_screen_text(name, caption_em, [(xmin + xmax) / 2, line], theme, "center", "top") for name in scene.phases]
+        line -= 0.8 * scale
+    equation_line = None
+    if scene.equations:
+        equation_line = line - _digit_height(theme.font) * caption_em / 2
+        line -= 0.8 * scale
+    if labels and scene.caption:
+        out.append(_screen_text(scene.caption, caption_em, [(xmin + xmax) / 2, line], theme, "center", "top"))
+    return out, phases, equation_line

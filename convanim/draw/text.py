@@ -1,0 +1,163 @@
+"""Text as geometry: glyph outlines (known before anything is drawn), their sizes and boxes, the
+equation strip's runs, and connector lines cut around the digits they would strike through."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import List, Tuple
+
+import numpy as np
+from matplotlib.font_manager import FontProperties
+from matplotlib.path import Path
+from matplotlib.textpath import TextPath
+
+from .layout import _uncovered
+from .theme import Theme
+
+
+# Text sizes. Names and captions in cell units; numbers in cells by their digits' height in
+# pixels, never under VALUE_PX and WEIGHT_PX however small the cells (cells grow to fit them).
+NAME_EM, CAPTION_EM = 0.55, 0.5
+
+
+VALUE_PX, WEIGHT_PX = 11.0, 9.0
+
+
+VALUE_SHARE, WEIGHT_SHARE = 0.38, 0.22  # ...or these shares of a larger cell
+
+
+WEIGHT_AT = (0.72, 0.74)  # a weight's centre in its cell (column, row fractions)...
+
+
+VALUE_BY_WEIGHT_AT = (0.4, 0.4)  # ...and a value's on a plane that carries weights (else the middle)
+
+
+TEXT_GAP_PX = 1.5  # between the digits of two numbers in a cell
+
+
+LINK_GAP_PX = 3.0  # around digits: no connector line comes closer
+
+
+EDGE_GAP_PX = 4.0  # from the middle of a cell's outline to the digits in it
+
+
+WEIGHT_PAD_PX = 1.5  # a weight sits on a chip of the kernel's colour, this much larger than its digits
+
+
+def _chip(vertices: np.ndarray, pad: float) -> np.ndarray:
+    """The rectangle under a weight's digits: their box, ``pad`` larger on every side."""
+    (x0, y0), (x1, y1) = vertices.min(axis=0) - pad, vertices.max(axis=0) + pad
+    return np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]])
+
+
+def _cut(segments: np.ndarray, boxes: np.ndarray) -> List[np.ndarray]:
+    """The parts of each segment (n, 2, 2) outside every box (m, 4: x0, y0, x1, y1)."""
+    out = []
+    for a, b in np.asarray(segments).reshape(-1, 2, 2):
+        if not len(boxes):
+            out.append(np.stack([a, b]))
+            continue
+        d = b - a
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = np.stack([(boxes[:, 0] - a[0]) / d[0], (boxes[:, 2] - a[0]) / d[0]], axis=1)
+            u = np.stack([(boxes[:, 1] - a[1]) / d[1], (boxes[:, 3] - a[1]) / d[1]], axis=1)
+        tx0, tx1 = np.nanmin(t, axis=1), np.nanmax(t, axis=1)
+        ty0, ty1 = np.nanmin(u, axis=1), np.nanmax(u, axis=1)
+        if abs(d[0]) < 1e-12:  # vertical: inside the x-slab or never
+            inside = (boxes[:, 0] <= a[0]) & (a[0] <= boxes[:, 2])
+            tx0, tx1 = np.where(inside, -np.inf, np.inf), np.where(inside, np.inf, -np.inf)
+        if abs(d[1]) < 1e-12:
+            inside = (boxes[:, 1] <= a[1]) & (a[1] <= boxes[:, 3])
+            ty0, ty1 = np.where(inside, -np.inf, np.inf), np.where(inside, np.inf, -np.inf)
+        t0, t1 = np.maximum(np.maximum(tx0, ty0), 0.0), np.minimum(np.minimum(tx1, ty1), 1.0)
+        hit = t0 < t1
+        out += [np.stack([a + s0 * d, a + s1 * d]) for s0, s1 in _uncovered(list(zip(t0[hit], t1[hit])))]
+    return out
+
+
+@lru_cache(maxsize=4096)
+def _glyphs(text: str, font: str, bold: bool = False) -> Tuple[np.ndarray, np.ndarray, Tuple[float, float, float, float]]:
+    """Outline of ``text`` at 1 em, baseline at y=0, y up: (vertices, codes, (x0, y0, x1, y1))."""
+    if not text.strip():
+        return np.zeros((1, 2)), np.array([Path.MOVETO], dtype=np.uint8), (0.0, 0.0, 0.0, 0.0)
+    path = TextPath((0, 0), text, size=1.0, prop=FontProperties(family=font, weight="bold" if bold else "normal"))
+    vertices = np.asarray(path.vertices, dtype=float)
+    extents = path.get_extents()
+    return vertices, np.asarray(path.codes), (extents.x0, extents.y0, extents.x1, extents.y1)
+
+
+def _digit_height(font: str) -> float:
+    return _glyphs("0", font)[2][3]
+
+
+def _digits_px(cell_px: float) -> Tuple[float, float]:
+    """The height of a value's digits and of a weight's, in pixels, for cells of ``cell_px``."""
+    return max(VALUE_PX, VALUE_SHARE * cell_px), max(WEIGHT_PX, WEIGHT_SHARE * cell_px)
+
+
+def _text_box(text: str, font: str, em: float, centre) -> np.ndarray:
+    """(x0, y0, x1, y1) of upright ``text`` of ``em``, its middle (digit height) at ``centre``."""
+    x0, y0, x1, y1 = _glyphs(text, font)[2]
+    cx, cy = centre
+    mid = _digit_height(font) / 2
+    return np.array([cx + (x0 - (x0 + x1) / 2) * em, cy + (y0 - mid) * em, cx + (x1 - (x0 + x1) / 2) * em, cy + (y1 - mid) * em])
+
+
+def _text_width(text: str, em: float, theme: Theme) -> float:
+    x0, _, x1, _ = _glyphs(text, theme.font)[2]
+    return (x1 - x0) * em
+
+
+def _screen_text(text: str, em: float, anchor, theme: Theme, ha: str, va: str = "middle") -> Tuple[np.ndarray, np.ndarray]:
+    """Upright text on screen, its (ha, va) point at ``anchor``: ha left/center/right, va top/middle/bottom."""
+    vertices, codes, (gx0, gy0, gx1, gy1) = _glyphs(text, theme.font)
+    dx = {"left": -gx0, "center": -(gx0 + gx1) / 2, "right": -gx1}[ha]
+    dy = {"top": -gy1, "middle": -_digit_height(theme.font) / 2, "bottom": -gy0}[va]
+    return np.asarray(anchor, dtype=float) + (vertices + [dx, dy]) * em, codes
+
+
+def _equation_runs(equation, width: float, em: float, theme: Theme):
+    """The equation as runs (text, x0, x1, tint, strong) from x = 0, its middle terms replaced by
+    "…" until it is at most ``width`` wide (or as short as it can be)."""
+    if equation is None:
+        return []
+    terms = list(equation.terms)
+
+    def runs(keep_first: int, keep_last: int):
+        shown = list(enumerate(terms))
+        if keep_first + keep_last < len(terms):
+            shown = shown[:keep_first] + [(-1, None)] + shown[len(terms) - keep_last:]
+        pieces = [(f"{equation.head} {equation.open}", -1, False)]
+        for n, (k, term) in enumerate(shown):
+            if n:
+                pieces.append((equation.joiner, -1, False))
+            pieces.append(("…", -1, False) if term is None else (term.text, term.tint, term.strong))
+        pieces.append((f"{equation.close} {equation.result}", -1, False))
+        out, x = [], 0.0
+        for text, tint, strong in pieces:
+            if not text:
+                continue
+            advance = _advance(text, theme.font, strong) * em
+            out.append((text, x, x + advance, tint, strong))
+            x += advance
+        return out
+
+    full = runs(len(terms), 0)
+    if full[-1][2] <= width:
+        return full
+    for keep in range(len(terms) - 1, 1, -1):  # the first terms and the last, as many as fit
+        first, last = (keep + 1) // 2, keep // 2
+        attempt = runs(first, last)
+        if attempt[-1][2] <= width:
+            return attempt
+    return runs(1, 1)
+
+
+@lru_cache(maxsize=4096)
+def _advance(text: str, font: str, bold: bool = False) -> float:
+    """How far ``text`` moves the pen, in em (spaces included)."""
+    from matplotlib.textpath import TextToPath
+
+    width, _, _ = TextToPath().get_text_width_height_descent(
+        text, FontProperties(family=font, weight="bold" if bold else "normal", size=TextToPath.FONT_SCALE), ismath=False)
+    return width / TextToPath.FONT_SCALE
