@@ -11,7 +11,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 from ..core.formats import figure_format
-from ..core.geometry import shown_channels
+from ..core.geometry import shown_channels, sweep_frames
 from ..core.sweep import Cell, Grid, Sweep
 from ..core.values import Numbers, StagedNumbers
 from .model import Equation, Label, Link, Plane, Scene, Step, Sweeping, Term
@@ -130,7 +130,7 @@ def build_scene(
             caption += "; the sweep uses the kernel rotated 180°"
 
     shown_out = [[c for c, _ in shown_channels(st.out_channels)] for st in stages]
-    starts = np.cumsum([0] + [len(s) * len(st.sweep) for s, st in zip(shown_out, stages)])
+    starts = np.cumsum([0] + [sweep_frames(st.sweep.output_size, st.out_channels) for st in stages])
     headings: List[str] = []
     heading_of: Dict[Tuple[int, int], int] = {}
     for j, st in enumerate(stages):
