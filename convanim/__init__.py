@@ -22,17 +22,17 @@ registry), convanim.core (geometry, sweeps, values), convanim.scene, convanim.dr
 
 __version__ = "0.1.0"
 
-from .animation import Animation
-from .core.errors import SpecError
-from .draw.theme import THEMES, Theme
-from .gallery import GALLERY
-from .ops import describe
-from .ops.checkerboard import Checkerboard, Checkerboards
-from .ops.conv import Conv2d
-from .ops.depthwise import depthwise_conv2d
-from .ops.pointwise import pointwise_conv2d
-from .ops.pool import Pool2d
-from .ops.receptive_field import DilatedStack
-from .ops.separable import SeparableConv2d
-from .ops.spatial_separable import SpatialSeparableConv2d
-from .ops.transposed import ConvTranspose2d
+from .animation import Animation  # noqa: F401
+from .core.errors import SpecError  # noqa: F401
+from .draw.theme import THEMES, Theme  # noqa: F401
+from .gallery import GALLERY  # noqa: F401
+from .ops import describe  # noqa: F401
+from .ops.checkerboard import Checkerboard, Checkerboards  # noqa: F401
+from .ops.conv import Conv2d  # noqa: F401
+from .ops.depthwise import depthwise_conv2d  # noqa: F401
+from .ops.pointwise import pointwise_conv2d  # noqa: F401
+from .ops.pool import Pool2d  # noqa: F401
+from .ops.receptive_field import DilatedStack  # noqa: F401
+from .ops.separable import SeparableConv2d  # noqa: F401
+from .ops.spatial_separable import SpatialSeparableConv2d  # noqa: F401
+from .ops.transposed import ConvTranspose2d  # noqa: F401

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import math
 import multiprocessing
 import os
 import signal
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Callable, Iterator, List, Optional, Sequence, Tuple, Union
@@ -77,29 +78,40 @@ class Animation:
         frames = self.operation.frame_count(self.spec, self.view)
         if frames > self.max_frames:
             raise SpecError(
-                "max_frames", f"the spec makes {frames:,} frames, more than the limit of {self.max_frames:,}"
+                "max_frames", f"the spec makes {frames:,} frames, more than the limit of {self.max_frames:,};"
+                f" raise the limit to {frames:,} to draw them"
             )
         rows = max(shape[0] for shape in self._drawn_shapes())
         cols = max(shape[1] for shape in self._drawn_shapes())
         if self.width is not None and self.width > self.max_size:
-            raise SpecError("max_size", f"a {self.width:,} px wide image is more than {self.max_size:,} px on a side")
-        if max(rows, cols) * max(self.cell_px or MIN_CELL_PX, MIN_CELL_PX) > self.max_size:
+            raise SpecError("max_size", f"a {self.width:,} px wide image is more than {self.max_size:,} px on a side;"
+                                        f" raise the limit to {self.width:,} to draw it")
+        smallest = max(self.cell_px or MIN_CELL_PX, MIN_CELL_PX)  # px a cell, however far it shrinks
+        if max(rows, cols) * smallest > self.max_size:
             raise SpecError(
                 "max_size",
-                f"the drawn grid is {rows:,}x{cols:,} cells, too large for {self.max_size:,} px on a side",
+                f"the drawn grid is {rows:,}x{cols:,} cells, too large for {self.max_size:,} px on a side"
+                f" at {smallest:g} px a cell; raise the limit to {math.ceil(max(rows, cols) * smallest):,} to draw it",
             )
         size = self.geometry
         if max(size.width, size.height) > self.max_size:
             raise SpecError(
                 "max_size",
-                f"the image would be {size.width:,}x{size.height:,} px, more than {self.max_size:,} px on a side",
+                f"the image would be {size.width:,}x{size.height:,} px, more than {self.max_size:,} px on a side;"
+                f" raise the limit to {max(size.width, size.height):,}, or draw it smaller (width, dpi)",
             )
 
     def save_storyboard(self, path: str | os.PathLike, columns: Optional[int] = None) -> Path:
         """Every frame in a grid on one ``.png`` or ``.pdf`` page, for documents that cannot animate."""
         check_writable(Path(path))
-        background = self.theme.background
-        return write_storyboard(_rgb(self.renderer().stream()), len(self), Path(path), background, self.max_size, columns)
+        self.check_limits()
+        scene = replace(self.scene, caption="")  # the caption goes under the grid, once
+        geometry = Geometry.of(scene, self.style, self.theme, self.cell_px, self.labels, max_size=self.max_size,
+                               width=self.width)
+        renderer = Renderer(scene, self.style, self.theme, geometry=geometry, antialias=not self.crisp,
+                            transparent=self.transparent)
+        return write_storyboard(_rgb(renderer.stream()), len(self), Path(path), self.theme.background, self.max_size,
+                                columns, self.scene.caption, self.theme.text, self.theme.font)
 
     def _repr_html_(self) -> str:
         """In a notebook: the animation itself, as an inline GIF."""

@@ -52,3 +52,12 @@ def test_numbers_on_by_a_flag_for_any_spec():
     with pytest.raises(SpecError) as info:
         Animation(Checkerboard(5, 3, 2), numbers=True)
     assert (info.value.params, info.value.reason) == (("numbers",), "a Checkerboard has no numbers to show")
+
+
+def test_the_signature_reads_short():
+    import inspect
+
+    from convanim.draw.theme import Theme
+
+    assert "theme: 'Theme' = THEMES['paper']" in str(inspect.signature(Animation))
+    assert repr(Theme(input=(1, 2, 3))) == "Theme(input=(1, 2, 3))"

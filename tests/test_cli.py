@@ -140,7 +140,7 @@ def test_gallery_writes_all_fifteen(run, tmp_path):
     result = run("gallery")
     assert result.exit_code == 0
     assert result.stdout.splitlines() == [f"output/{name}.gif" for name in GALLERY]
-    assert "gallery" in result.stderr  # the progress bar
+    assert result.stderr == ""  # not a terminal: no progress bar, nothing on stderr
 
 
 def test_help_and_version(run):
@@ -236,3 +236,67 @@ def test_bad_numbers_are_one_error_line_and_no_output(run, tmp_path, files, args
     result = run(*args)
     assert (result.exit_code, result.stdout, result.stderr) == (2, "", message + "\n")
     assert _files(tmp_path) == before
+
+
+# ---- the first hour: what a newcomer types ---------------------------------------------------
+
+
+def test_default_names_tell_apart_what_draws_differently(run, tmp_path):
+    np.save(tmp_path / "x.npy", np.arange(25).reshape(5, 5))
+    np.save(tmp_path / "w.npy", np.ones((3, 3)))
+    names = {}
+    for args in (["conv", "--i", "5", "--k", "3"], ["conv", "--i", "5", "--k", "3", "--numbers"],
+                 ["conv", "--input-values", "x.npy", "--kernel-values", "w.npy"],
+                 ["conv", "--numbers", "--seed", "7", "--style", "flat", "--theme", "dark", "--fps", "4", "--no-labels"],
+                 ["transposed", "--i", "3", "--k", "3", "--s", "2", "--view", "scatter", "--numbers"],
+                 ["transposed", "--i", "3", "--k", "3", "--s", "2"], ["conv", "--crisp", "--transparent", "--width", "300"]):
+        result = run(*args)
+        assert result.exit_code == 0, result.stderr
+        names[" ".join(args)] = result.stdout.strip()
+    assert list(names.values()) == [
+        "output/conv_i5_k3_s1_p0_d1.gif",
+        "output/conv_i5_k3_s1_p0_d1_numbers.gif",
+        "output/conv_i5_k3_s1_p0_d1_numbers-x0167cd-wbe3173.gif",
+        "output/conv_i5_k3_s1_p0_d1_numbers-seed7_nolabels_flat_dark_250ms.gif",
+        "output/transposed_i3_k3_s2_p0_d1_a0_scatter_numbers.gif",
+        "output/transposed_i3_k3_s2_p0_d1_a0.gif",
+        "output/conv_i5_k3_s1_p0_d1_crisp_transparent_300px.gif",
+    ]
+    assert len({p.name for p in (tmp_path / "output").iterdir()}) == len(names)
+
+
+def test_single_dash_forms_are_the_double_dash_ones(run, tmp_path):
+    assert run("conv", "-i", "5", "-k", "3", "-s2", "-p", "1", "-o", "a.gif").stdout == "a.gif\n"
+    assert run("conv", "--i", "5", "--k", "3", "--s", "2", "--p", "1", "-o", "b.gif").stdout == "b.gif\n"
+    assert (tmp_path / "a.gif").read_bytes() == (tmp_path / "b.gif").read_bytes()
+    assert run("info", "transposed", "-i", "3", "-a", "1", "-s", "2").stdout.splitlines()[2] == "output shape:     8x8"
+    result = CliRunner().invoke(cli, ["conv", "-q", "5"])
+    assert (result.exit_code, result.stderr) == (2, "Error: No such option '-q'.\n")
+
+
+def test_info_help_lists_only_what_info_takes(run):
+    for name in cli.commands["info"].commands:
+        text = run("info", name, "--help").stdout
+        assert "--view" not in text and "scatter" not in text and "--numbers" not in text and "-o," not in text, name
+    assert "of a transposed convolution." in " ".join(run("info", "transposed", "--help").stdout.split())
+
+
+def test_version_short_and_long(run):
+    assert run("-V").stdout == run("--version").stdout == "convanim, version 0.1.0\n"
+
+
+def test_progress_shows_on_a_terminal_only(run, monkeypatch):
+    import convanim.cli.commands as commands
+
+    assert run("gallery", "--only", "dilation", "-j", "1").stderr == ""
+    monkeypatch.setattr(commands, "on_terminal", lambda: True)
+    assert "gallery" in run("gallery", "--only", "dilation", "-j", "1").stderr
+    Path("b.toml").write_text('[a]\ncommand = "conv"\n')
+    assert "batch" in run("batch", "b.toml").stderr
+
+
+def test_gallery_names_complete_in_the_shell():
+    from convanim.cli.commands import complete_names
+
+    assert complete_names("dil") == ["dilation"]
+    assert complete_names("dilation,numerical_m") == ["dilation,numerical_max_pooling"]

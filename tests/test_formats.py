@@ -64,7 +64,8 @@ def test_mp4(tmp_path):
 def test_mp4_without_the_extra_says_which_to_install(here, monkeypatch):
     monkeypatch.setitem(sys.modules, "imageio_ffmpeg", None)
     result = _invoke("conv", "-o", "a.mp4")
-    assert (result.exit_code, result.stderr) == (1, "Error: -o/--output: writing .mp4 needs the video extra: pip install 'convanim[video]'\n")
+    assert (result.exit_code, result.stderr) == (1, "Error: -o/--output: writing .mp4 needs imageio-ffmpeg, the video extra: pip install 'convanim[video]'"
+                                                 " (from a checkout: pip install '.[video]')\n")
     assert list(here.iterdir()) == []
 
 
@@ -130,7 +131,7 @@ def test_storyboard_png_and_pdf(here):
 def test_big_storyboards_shrink_to_the_size_limit(tmp_path):
     anim = Animation(Conv2d(8, 1), max_size=800)  # 64 frames: 8 a row would be about 2,000 px wide
     path = anim.save_storyboard(tmp_path / "b.png")
-    assert 700 < max(Image.open(path).size) <= 800
+    assert 600 < max(Image.open(path).size) <= 800
 
 
 def test_transparent_frames(tmp_path):
@@ -329,3 +330,33 @@ def test_dpi_and_width(here):
         assert im.size[0] == 800
     result = _invoke("conv", "--dpi", "300", "--width", "100")
     assert (result.exit_code, result.stderr) == (2, "Error: --width and --dpi: give one or the other\n")
+
+
+def test_batch_skips_every_format_once_written(here):
+    """Up to date is up to date whatever the format: a second run draws nothing."""
+    pytest.importorskip("imageio_ffmpeg")
+    entries = "".join(f'[{name}]\ncommand = "conv"\ni = 4\noutput = "{out}"\n'
+                      for name, out in [("gif", "a.gif"), ("png", "seq/a.png"), ("folder", "frames/"), ("webp", "a.webp"),
+                                        ("apng", "a.apng"), ("mp4", "a.mp4"), ("svg", "a.svg"), ("pdf", "a.pdf")])
+    entries += '[extras]\ncommand = "pool"\ni = 4\nnumbers = true\noutput = "p.gif"\nstoryboard = "p.png"\ndump = "p.json"\n'
+    (here / "figs.toml").write_text(entries)
+    first = _invoke("batch", "figs.toml", "-j", "1")
+    assert first.exit_code == 0, first.stderr
+    assert len(first.stdout.splitlines()) == 1 + 4 + 4 + 1 + 1 + 1 + 4 + 1 + 3  # gif, png, folder, …, extras
+    second = _invoke("batch", "figs.toml", "-j", "1")
+    assert (second.exit_code, second.stdout) == (0, "")
+    assert second.stderr == "up to date: apng, extras, folder, gif, mp4, pdf, png, svg, webp\n"
+
+
+def test_storyboards_number_their_frames_and_caption_once(tmp_path):
+    anim = Animation(Conv2d(4, 3), labels=True)
+    bare = Animation(Conv2d(4, 3), labels=True)
+    page = np.asarray(Image.open(anim.save_storyboard(tmp_path / "s.png")).convert("RGB"))
+    frames = list(bare.frames())
+    # the panels are the frames without their caption: each shorter than the animation's frames
+    assert page.shape[0] < 2 * frames[0].shape[0] + 200 and page.shape[1] < 2 * frames[0].shape[1] + 100
+    ink = (page != 255).any(axis=2)
+    rows = np.nonzero(ink.any(axis=1))[0]
+    assert rows[0] < 0.1 * page.shape[0]  # the first frame's number, above it
+    bottom = ink[-int(0.08 * page.shape[0]):]
+    assert bottom.any() and not bottom[:, : page.shape[1] // 5].any()  # the caption, once, centred under the grid

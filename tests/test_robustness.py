@@ -264,14 +264,19 @@ def test_the_same_command_twice_gives_byte_identical_files(tmp_path, monkeypatch
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["conv", "--i", "100"], "Error: --max-frames: the spec makes 9,604 frames, more than the limit of 2,000"),
+        (["conv", "--i", "100"], "Error: --max-frames: the spec makes 9,604 frames, more than the limit of 2,000;"
+                                 " raise the limit to 9,604 to draw them"),
         (["conv", "--i", "100000", "--numbers"],
-         "Error: --max-frames: the spec makes 9,999,600,004 frames, more than the limit of 2,000"),
-        (["conv", "--i", "12", "--max-frames", "50"], "Error: --max-frames: the spec makes 100 frames, more than the limit of 50"),
+         "Error: --max-frames: the spec makes 9,999,600,004 frames, more than the limit of 2,000;"
+         " raise the limit to 9,999,600,004 to draw them"),
+        (["conv", "--i", "12", "--max-frames", "50"],
+         "Error: --max-frames: the spec makes 100 frames, more than the limit of 50; raise the limit to 100 to draw them"),
         (["conv", "--i", "1200", "--k", "1200"],
-         "Error: --max-size: the drawn grid is 1,200x1,200 cells, too large for 4,096 px on a side"),
+         "Error: --max-size: the drawn grid is 1,200x1,200 cells, too large for 4,096 px on a side at 4 px a cell;"
+         " raise the limit to 4,800 to draw it"),
         (["conv", "--i", "700", "--k", "700"],
-         "Error: --max-size: the image would be 4,807x3,247 px, more than 4,096 px on a side"),
+         "Error: --max-size: the image would be 4,807x3,247 px, more than 4,096 px on a side;"
+         " raise the limit to 4,807, or draw it smaller (width, dpi)"),
     ],
 )
 def test_guards_stop_before_drawing(tmp_path, monkeypatch, args, message):

@@ -139,7 +139,7 @@ def test_load_values_from_npy_csv_and_txt(tmp_path):
     [
         ("missing.npy", None, "cannot read it: No such file or directory"),
         ("a.csv", "1,x\n2,3\n", "not a table of numbers"),
-        ("b.csv", "1,2\n3\n", "not a table of numbers"),
+        ("b.csv", "1,2\n3\n", "rows of different lengths: row 2 has 1 values, the rows above it 2"),
         ("c.csv", "1,nan\n2,3\n", "nan at row 0, column 1: values must be finite"),
         ("d.csv", "1,inf\n2,3\n", "inf at row 0, column 1: values must be finite"),
         ("e.npy", b"not an npy file", "not a table of numbers"),
@@ -199,3 +199,12 @@ def test_values_round_half_up_as_by_hand():
     assert format_value(4.125, 2) == "4.13"
     assert format_value(-2.5, 0) == "−3"
     assert format_value(0.05, 1) == "0.1"
+
+
+def test_a_ragged_table_says_which_row(tmp_path):
+    from convanim.io.data import load_values
+
+    (tmp_path / "r.csv").write_text("1,2,3\n4,5\n")
+    with pytest.raises(ValueError) as e:
+        load_values(tmp_path / "r.csv")
+    assert str(e.value) == "rows of different lengths: row 2 has 2 values, the rows above it 3"

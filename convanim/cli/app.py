@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Optional, Sequence
+from typing import List, Optional, Sequence
 
 import click
 from click.exceptions import NoArgsIsHelpError
@@ -36,6 +36,24 @@ def flags_of(command: click.Command, names: Sequence[str]) -> str:
 def bad_spec(command: click.Command, error: SpecError, where: str = "") -> click.UsageError:
     """A SpecError in the words of ``command``'s options (exit status 2)."""
     return click.UsageError(f"{where}{flags_of(command, error.params)}: {error.reason}")
+
+
+class Command(click.Command):
+    """A command that also takes ``-i 5`` for ``--i 5`` (the short forms people type first), as
+    long as the single-dash form is not an option of its own."""
+
+    def parse_args(self, ctx: click.Context, args: List[str]) -> List[str]:
+        own = {opt for p in self.params for opt in (*getattr(p, "opts", ()), *getattr(p, "secondary_opts", ()))}
+        spelled = []
+        for arg in args:
+            if arg == "--":
+                spelled += args[len(spelled):]
+                break
+            if len(arg) >= 2 and arg[0] == "-" and arg[1].isalpha() and arg[:2] not in own and f"-{arg[:2]}" in own:
+                spelled += [f"-{arg[:2]}"] + ([arg[2:]] if len(arg) > 2 else [])
+            else:
+                spelled.append(arg)
+        return super().parse_args(ctx, spelled)
 
 
 class ConvanimGroup(click.Group):
@@ -73,7 +91,7 @@ class ConvanimGroup(click.Group):
 
 
 @click.group(cls=ConvanimGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="convanim")
+@click.version_option(__version__, "-V", "--version", prog_name="convanim")
 def cli() -> None:
     """Animations of convolution arithmetic, in the style of Dumoulin & Visin's guide."""
 

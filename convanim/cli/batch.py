@@ -16,7 +16,7 @@ from ..gallery import GALLERY
 from ..io.files import Target, check_writable
 from ..ops import BY_NAME
 from .app import Incomplete, bad_spec, cli
-from .commands import JOBS, Job, gallery_names, prepare
+from .commands import JOBS, Job, Progress, gallery_names, prepare
 
 PATH_KEYS = ("dump", "storyboard")  # files of an entry, beside its output
 
@@ -147,7 +147,8 @@ def batch(file, folder, jobs, always):
         click.echo(f"up to date: {', '.join(skipped)}", err=True)
     items = [(job.anim, job.target) for _, job, _ in todo if job.target is not None]
     try:
-        written = save_many(items, jobs, force=any(job.force for _, job, _ in todo))
+        with Progress(sum(len(anim) for anim, _ in items), "batch") as bar:
+            written = save_many(items, jobs, force=any(job.force for _, job, _ in todo), **bar.callbacks(items, jobs))
     except SaveIncomplete as e:
         for p in e.written:
             click.echo(str(p))

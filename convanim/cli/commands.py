@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sys
@@ -25,7 +26,7 @@ from ..io.data import record, write_json
 from ..io.files import Target, check_writable
 from ..ops import OPERATIONS, Operation
 from ..ops.base import Param
-from .app import Incomplete, bad_spec, cli, flags_of, info
+from .app import Command, Incomplete, bad_spec, cli, flags_of, info
 from .options import LOOK, OUTPUT, apply, cell_px, delay_ms, delay_option, fps_option, labels_option, numbers_options
 from .types import param_type
 
@@ -83,9 +84,7 @@ class Job:
 
     def files(self) -> List[Path]:
         """Every file the job writes."""
-        main: List[Path] = []
-        if self.target is not None:
-            main = [self.target.path] if self.target.format == "gif" else self.target.frame_paths(len(self.anim))
+        main = self.target.files(len(self.anim)) if self.target is not None else []
         return main + [p for p in (self.storyboard, self.dump) if p is not None]
 
     def finish(self) -> List[Path]:
@@ -112,8 +111,9 @@ def prepare(op: Operation, params: dict, ctx: click.Context) -> Job:
     theme = params.pop("theme_file") or THEMES[params.pop("theme")]
     params.pop("theme", None)
     width = params.pop("width")
+    dpi = params.pop("dpi")
     look = {"crisp": params.pop("crisp"), "width": width, "transparent": params.pop("transparent"),
-            "theme": theme, "cell_px": cell_px(params.pop("dpi"), width)}
+            "theme": theme, "cell_px": cell_px(dpi, width)}
     force, storyboard = params.pop("force"), params.pop("storyboard")
     spec = op.make(**params)
     anim = Animation(spec, style, delay, labels=labels, precision=precision, view=view, **limits, **look)
@@ -125,8 +125,57 @@ def prepare(op: Operation, params: dict, ctx: click.Context) -> Job:
         anim = replace(anim, numbers=values)
     target = None
     if output is not None or storyboard is None:
-        target = output or Target(Path("output") / f"{op.name}_{spec.slug}.gif", "gif")
+        name = default_name(op, anim if show else replace(anim, numbers=None), seed, input_values, kernel_values, dpi)
+        target = output or Target(Path("output") / name, "gif")
     return Job(anim, target, force, storyboard, dump, values, op.report(spec) if op.report else None)
+
+
+def _digest(*arrays: np.ndarray) -> str:
+    """Six hex digits that tell arrays apart: their shape, type and bytes."""
+    h = hashlib.sha256()
+    for a in arrays:
+        a = np.ascontiguousarray(a)
+        h.update(f"{a.shape}{a.dtype}".encode() + a.tobytes())
+    return h.hexdigest()[:6]
+
+
+def default_name(op: Operation, anim: Animation, seed: Optional[int], input_values: Optional[np.ndarray],
+                 kernel_values: Optional[np.ndarray], dpi: Optional[int]) -> str:
+    """The file a command writes without -o: the operation and its spec, then whatever else the
+    picture depends on (only what differs from the defaults), so that commands that draw different
+    things never overwrite each other: ``conv_i5_k3_s1_p0_d1_numbers-seed7_flat.gif``."""
+    parts = [op.name, anim.spec.slug]
+    if anim.view != "gather":
+        parts.append(anim.view)
+    if anim.numbers is not None:
+        numbers = "numbers"
+        if input_values is not None:
+            numbers += f"-x{_digest(input_values)}"
+        if kernel_values is not None:
+            numbers += f"-w{_digest(kernel_values)}"
+        if seed is not None:
+            numbers += f"-seed{seed}"
+        parts.append(numbers)
+        if anim.precision != 1:
+            parts.append(f"precision{anim.precision}")
+    if not anim.labels:
+        parts.append("nolabels")
+    if anim.style != "paper":
+        parts.append(anim.style)
+    theme = next((name for name, t in THEMES.items() if t == anim.theme), None)
+    if theme != "paper":
+        parts.append(theme or f"theme-{hashlib.sha256(repr(anim.theme).encode()).hexdigest()[:6]}")
+    if anim.crisp:
+        parts.append("crisp")
+    if anim.transparent:
+        parts.append("transparent")
+    if anim.width is not None:
+        parts.append(f"{anim.width}px")
+    if dpi is not None:
+        parts.append(f"{dpi}dpi")
+    if anim.delay_ms != 1000:
+        parts.append(f"{anim.delay_ms}ms")
+    return "_".join(parts) + ".gif"
 
 
 def _render(op: Operation) -> Callable:
@@ -165,13 +214,19 @@ def _register(op: Operation) -> None:
     shown = numbers_options(kernel=op.kernel_values) if op.numbers else [
         labels_option("Name the planes and caption the parameters.")]
     render = apply([*own, *views, *shown, *OUTPUT])(_render(op))
-    cli.add_command(click.command(op.name, help=op.help)(render))
+    cli.add_command(click.command(op.name, cls=Command, help=op.help)(render))
     extra = [click.option("--json", "as_json", is_flag=True, help="Print JSON."), *(_option(p) for p in op.info_params)]
-    info.add_command(click.command(op.name, help=op.help)(apply([*own, *extra])(_describe(op))))
+    info.add_command(click.command(op.name, cls=Command, help=op.info_help)(apply([*own, *extra])(_describe(op))))
 
 
 for _op in OPERATIONS:
     _register(_op)
+
+
+def complete_names(incomplete: str) -> List[str]:
+    """The figure names that complete the last of a comma list: ``dil`` → ``dilation``."""
+    head, _, last = incomplete.rpartition(",")
+    return [f"{head},{name}" if head else name for name in GALLERY if name.startswith(last)]
 
 
 def gallery_names(values) -> List[str]:
@@ -194,7 +249,8 @@ JOBS = click.option("--jobs", "-j", type=click.IntRange(1, 256), default=os.cpu_
 @apply([
     click.option("-o", "--output", "folder", type=click.Path(file_okay=False), default="output", show_default=True,
                  help="Folder for the GIFs."),
-    click.option("--only", multiple=True, metavar="NAME[,NAME…]", help="Only these figures (repeatable)."),
+    click.option("--only", multiple=True, metavar="NAME[,NAME…]", help="Only these figures (repeatable).",
+                 shell_complete=lambda ctx, param, incomplete: complete_names(incomplete)),
     click.option("--style", type=click.Choice(STYLES), help="Draw every figure in this style.  [default: the paper's]"),
     delay_option(),
     fps_option(),
@@ -210,19 +266,45 @@ def gallery(folder, only, style, delay, fps, jobs, crisp, width, dpi, transparen
     items = [(replace(GALLERY[name].animation(style, ms), **look), Path(folder) / f"{name}.gif") for name in names]
     total = sum(len(anim) for anim, _ in items)
     check_writable(Path(folder), folder=True)
-    with click.progressbar(length=total, label="gallery", file=sys.stderr, show_pos=True) as bar:
+    with Progress(total, "gallery") as bar:
         try:
-            written = save_many(
-                items, jobs,
-                on_saved=(lambda i: bar.update(len(items[i][0]))) if jobs > 1 else None,
-                on_frame=(lambda _: bar.update(1)) if jobs <= 1 else None,
-            )
+            written = save_many(items, jobs, **bar.callbacks(items, jobs))
         except SaveIncomplete as e:
             for path in e.written:
                 click.echo(str(path))
             raise incomplete(e, [names[i] for i in e.missing]) from None
     for path in written:
         click.echo(str(path))
+
+
+def on_terminal() -> bool:
+    """Whether stderr is a terminal (where a progress bar belongs), not a log or a pipe."""
+    return sys.stderr.isatty()
+
+
+class Progress:
+    """Frames drawn so far, on a terminal's stderr as a bar; nothing where stderr is a log."""
+
+    def __init__(self, total: int, label: str):
+        self.bar = click.progressbar(length=total, label=label, file=sys.stderr, show_pos=True) \
+            if total and on_terminal() else None
+
+    def __enter__(self) -> "Progress":
+        if self.bar is not None:
+            self.bar.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
+
+    def callbacks(self, items, jobs: int) -> dict:
+        """``save_many``'s: a frame at a time in one process, an animation at a time in several."""
+        if self.bar is None:
+            return {}
+        if jobs > 1 and len(items) > 1:
+            return {"on_saved": lambda i: self.bar.update(len(items[i][0]))}
+        return {"on_frame": lambda _: self.bar.update(1)}
 
 
 def incomplete(e: SaveIncomplete, missing: List[str]) -> Incomplete:

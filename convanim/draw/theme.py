@@ -34,6 +34,15 @@ class Theme:
     dash_px: float = 6.2
     mark_px: float = 2.5
 
+    def __repr__(self) -> str:
+        """A named theme by its name; another by what it changes: ``Theme(input=(38, 139, 210))``."""
+        name = next((n for n, t in THEMES.items() if t == self), None)
+        if name is not None:
+            return f"THEMES[{name!r}]"
+        changed = [f"{f.name}={getattr(self, f.name)!r}" for f in dataclasses.fields(self)
+                   if getattr(self, f.name) != f.default]
+        return f"Theme({', '.join(changed)})"
+
     def heat(self, level: float) -> RGB:
         """A heatmap's colour: from the background (0) to the input colour (1)."""
         level = min(max(float(level), 0.0), 1.0)

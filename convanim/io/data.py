@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import warnings
 from dataclasses import fields
 from pathlib import Path
@@ -41,6 +42,10 @@ def load_values(path: str | os.PathLike) -> np.ndarray:
         message = str(e).splitlines()[0] if str(e) else "malformed"
         if message.startswith("unknown extension"):
             raise
+        ragged = re.search(r"number of columns changed from (\d+) to (\d+) at row (\d+)", message)
+        if ragged:
+            before, now, row = ragged.groups()
+            raise ValueError(f"rows of different lengths: row {row} has {now} values, the rows above it {before}") from None
         raise ValueError(f"not a table of numbers ({message})") from None
     array = np.asarray(array)
     if array.dtype.kind == "f":

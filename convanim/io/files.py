@@ -68,6 +68,10 @@ class Target:
         digits = max(3, len(str(count - 1)))
         return [folder / f"{stem}_{i:0{digits}d}.{self.format}" for i in range(count)]
 
+    def files(self, count: int) -> List[Path]:
+        """Every file an animation of ``count`` frames writes here: one, or a numbered sequence."""
+        return self.frame_paths(count) if self.format in SEQUENCES else [self.path]
+
     def _sequence_base(self):
         return (self.path, "frame") if self.folder else (self.path.parent, self.path.stem)
 

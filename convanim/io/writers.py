@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Iterable, List, Optional
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageDraw, ImageFont
 from PIL.PngImagePlugin import PngInfo
 
 from .files import MARK, OutputError, Target, _replacing, write_sequence
@@ -74,7 +74,8 @@ def _write_mp4(frames: Frames, path: Path, delay_ms: int) -> Path:
     try:
         import imageio_ffmpeg  # noqa: F401
     except ImportError:
-        raise OutputError("writing .mp4 needs the video extra: pip install 'convanim[video]'") from None
+        raise OutputError("writing .mp4 needs imageio-ffmpeg, the video extra: pip install 'convanim[video]'"
+                          " (from a checkout: pip install '.[video]')") from None
     import imageio.v2 as imageio_v2
 
     with _replacing(path, suffix=".part.mp4") as fp:
@@ -98,8 +99,9 @@ STORYBOARD_FORMATS = (".png", ".pdf")
 
 
 def write_storyboard(frames: Iterable[np.ndarray], count: int, path: Path, background, max_size: int = 4096,
-                     columns: Optional[int] = None) -> Path:
+                     columns: Optional[int] = None, caption: str = "", ink=(0, 0, 0), font: str = "DejaVu Serif") -> Path:
     """Every frame on one page, in a grid read like text: for documents that cannot animate.
+    Each frame is numbered above its top-left corner, ``caption`` written once under the grid.
     Frames shrink (never grow) so that the page stays within ``max_size`` pixels on a side."""
     path = Path(path)
     if path.suffix.lower() not in STORYBOARD_FORMATS:
@@ -111,18 +113,33 @@ def write_storyboard(frames: Iterable[np.ndarray], count: int, path: Path, backg
         rgb = np.ascontiguousarray(frame[:, :, :3])
         if grid is None:
             gap = max(4, rgb.shape[1] // 40)
+            text_px = max(11, min(rgb.shape[:2]) // 18)  # a frame's number, and the caption
+            band = text_px + gap  # above each row: the numbers
+            foot = 2 * text_px + gap if caption else 0
             room_w = (max_size - gap * (columns + 1)) / columns  # what a frame may take, gaps kept
-            room_h = (max_size - gap * (rows + 1)) / rows
+            room_h = (max_size - foot - (gap + band) * rows - gap) / rows
             scale = min(1.0, room_w / rgb.shape[1], room_h / rgb.shape[0])
             h, w = max(1, int(rgb.shape[0] * scale)), max(1, int(rgb.shape[1] * scale))
-            grid = np.empty((rows * (h + gap) + gap, columns * (w + gap) + gap, 3), np.uint8)
+            text_px = max(8, min(text_px, int(text_px * scale) if scale < 1 else text_px))
+            band = text_px + gap
+            pitch = h + gap + band
+            grid = np.empty((rows * pitch + gap + (2 * text_px + gap if caption else 0), columns * (w + gap) + gap, 3),
+                            np.uint8)
             grid[...] = background
+            page = Image.fromarray(grid)
+            pen = ImageDraw.Draw(page)
+            face = _font(font, text_px)
         if scale < 1:
             rgb = np.asarray(Image.fromarray(rgb).resize((w, h), Image.Resampling.LANCZOS))
         r, c = divmod(n, columns)
-        grid[gap + r * (h + gap) : gap + r * (h + gap) + h, gap + c * (w + gap) : gap + c * (w + gap) + w] = rgb
+        x, y = gap + c * (w + gap), gap + r * pitch + band
+        page.paste(Image.fromarray(rgb), (x, y))
+        pen.text((x, y - gap // 2), str(n + 1), fill=tuple(ink), font=face, anchor="ld")
     if grid is None:
         raise ValueError("a storyboard needs at least one frame")
+    if caption:
+        pen.text((page.width // 2, page.height - gap - text_px // 2), caption, fill=tuple(ink), font=face, anchor="mm")
+    grid = np.asarray(page)
     with _replacing(path) as fp:
         if path.suffix.lower() == ".png":
             Image.fromarray(grid).save(fp, format="PNG", pnginfo=_png_mark())
@@ -135,6 +152,13 @@ def write_storyboard(frames: Iterable[np.ndarray], count: int, path: Path, backg
             with PdfPages(fp, metadata=PDF_METADATA) as pdf:
                 pdf.savefig(figure, dpi=100)
     return path
+
+
+def _font(family: str, px: int) -> ImageFont.FreeTypeFont:
+    """The theme's font at ``px`` pixels, as matplotlib finds it (it ships DejaVu)."""
+    from matplotlib.font_manager import FontProperties, findfont
+
+    return ImageFont.truetype(findfont(FontProperties(family=family)), px)
 
 
 PDF_METADATA = {"Creator": MARK, "Producer": MARK, "CreationDate": None, "ModDate": None}

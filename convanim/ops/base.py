@@ -186,11 +186,16 @@ class Operation:
     report: Optional[Callable[[Any], str]] = None  # a line printed after the files
     info_params: Tuple[Param, ...] = ()  # parameters of `info` only
     noun: str = ""  # in messages: "the scatter view is for transposed convolutions"
+    title: str = ""  # what `info NAME` describes: "a direct convolution"
+    info_help: str = ""  # `info NAME --help`; default: its shapes, arithmetic and costs
 
     def __post_init__(self) -> None:
         if not isinstance(self.specs, tuple):
             object.__setattr__(self, "specs", (self.specs,))
         object.__setattr__(self, "noun", self.noun or self.name)
+        object.__setattr__(self, "title", self.title or f"a {self.name} operation")
+        object.__setattr__(self, "info_help", self.info_help or (
+            f"Shapes, output-size arithmetic, weights, multiply-adds and receptive field of {self.title}."))
 
     def scene(self, spec, numbers=None, precision: int = 1, labels: bool = False, view: str = "gather") -> Scene:
         text = self.caption(spec) if labels and self.caption is not None else ""

@@ -144,6 +144,7 @@ CHECKERBOARD = Operation(
            ("--s", "--stride")),
      *TRANSPOSED_PARAMS[3:],
      Param("layers", "int", 1, "Transposed convolutions stacked (the pattern compounds).")),
-    (Checkerboard, Checkerboards), rank=8, describe=describe, info_text=text, numbers=False,
+    (Checkerboard, Checkerboards), rank=8, title="the checkerboard of transposed convolutions",
+    info_help="Shapes and stamp counts of stacked transposed convolutions: whether their overlap is even.", describe=describe, info_text=text, numbers=False,
     views={"gather": View("gather", _scene, lambda spec: 1, lambda spec: [b.output_size for b in spec.boards])},
 )

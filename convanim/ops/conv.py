@@ -200,7 +200,7 @@ def _bottleneck(spec: Conv2d, channels: int) -> dict:
 
 CONV = Operation(
     "conv", "A direct convolution (PyTorch's conv2d), with channels and groups: one frame per output cell.",
-    Conv2d, (*geometry_params(i="5", k="3", d="1"), *channel_params()), Conv2d, rank=0,
+    Conv2d, (*geometry_params(i="5", k="3", d="1"), *channel_params()), Conv2d, rank=0, title="a direct convolution",
     caption=caption, describe=describe, info_text=stages_text,
     info_params=(Param("bottleneck", "count", None, "Compare with a 1x1 convolution to this many channels first.",
                        show_default=False),),

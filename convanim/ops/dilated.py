@@ -5,6 +5,6 @@ from .conv import Conv2d, caption, describe
 
 DILATED = Operation(
     "dilated", "A dilated convolution (the paper's dilation figure by default).",
-    Conv2d, (*geometry_params(i="7", k="3", d="2"), *channel_params()), Conv2d, rank=1,
+    Conv2d, (*geometry_params(i="7", k="3", d="2"), *channel_params()), Conv2d, rank=1, title="a dilated convolution",
     caption=caption, describe=describe,
 )

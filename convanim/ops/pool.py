@@ -76,5 +76,5 @@ POOL = Operation(
     "pool", "Max or average pooling (stride 1 unless --s says otherwise, as in the paper).",
     Pool2d, (Param("mode", "choice", "max", "max: pads with -inf; avg: counts the zero padding (PyTorch's defaults).",
                    choices=POOL_MODES), *geometry_params(i="5", k="3", d="1")),
-    Pool2d, rank=3, caption=caption, describe=describe_plain, kernel_values=False,
+    Pool2d, rank=3, title="max or average pooling", caption=caption, describe=describe_plain, kernel_values=False,
 )

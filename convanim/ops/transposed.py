@@ -163,5 +163,5 @@ TRANSPOSED = Operation(
     "or as each input cell stamping the kernel onto the output (--view scatter).",
     ConvTranspose2d, (*PARAMS, Param("view", "choice", "gather", "gather: the paper's sweep; scatter: input cells stamp the kernel.",
                                      choices=tuple(VIEWS), render_only=True)),
-    ConvTranspose2d, rank=2, caption=caption, views=VIEWS, noun="transposed convolutions",
+    ConvTranspose2d, rank=2, title="a transposed convolution", caption=caption, views=VIEWS, noun="transposed convolutions",
 )
