@@ -167,7 +167,7 @@ def test_labels_and_kernel_plane_grow_the_image():
     [
         (Conv2d(5, 3, 2, 1), "paper", False),
         (Conv2d(7, 3, dilation=2), "paper", True),
-        (ConvTranspose2d(2, 3, 2, 1, output_padding=1), "paper", True),
+        (ConvTranspose2d((2, 1), 3, 2, 1, output_padding=1), "paper", True),
         (Pool2d(5, 3), "flat", True),
         (Conv2d((6, 5), (3, 2), (2, 1), (1, 0, 2, 1)), "flat", True),
     ],

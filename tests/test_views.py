@@ -337,11 +337,7 @@ def test_bad_view_flags(tmp_path, monkeypatch, args, message):
 
 
 def test_view_commands(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(cli, ["transposed", "--i", "3", "--s", "2", "--view", "scatter", "--numbers", "-o", "s.gif"])
-    assert (result.exit_code, result.stdout) == (0, "s.gif\n")
-    with Image.open(tmp_path / "s.gif") as im:
-        assert im.n_frames == 9
+    monkeypatch.chdir(tmp_path)  # (the README's commands, run by test_readme, draw the views; here, the rest)
     result = CliRunner().invoke(cli, ["checkerboard", "--k", "3", "--s", "2", "--i", "5", "-o", "c.png"])
     assert (result.exit_code, result.stdout) == (0, "c.png\n")
     assert Image.open(tmp_path / "c.png").size[0] > 100
@@ -361,9 +357,7 @@ def test_view_commands(tmp_path, monkeypatch):
         assert im.n_frames == 4 * 4  # (2 − 1)·2 − 2·1 + 3 + 1 on a side
     result = CliRunner().invoke(cli, ["receptive-field", "--dilations", "1,1,1", "--strides", "2,2,1", "-o", "rs.gif"])
     assert (result.exit_code, result.stdout, result.stderr) == (0, "rs.gif\n", "receptive fields: 3x3, 7x7, 15x15\n")
-    result = CliRunner().invoke(cli, ["receptive-field", "--k", "3", "--dilations", "1,2,4", "-o", "r.gif"])
-    assert (result.exit_code, result.stdout, result.stderr) == (0, "r.gif\n", "receptive fields: 3x3, 7x7, 15x15\n")
-    with Image.open(tmp_path / "r.gif") as im:
+    with Image.open(tmp_path / "rs.gif") as im:
         assert im.n_frames == 3
 
 

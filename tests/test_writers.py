@@ -179,7 +179,7 @@ def test_files_get_ordinary_permissions(tmp_path):
     "anim",
     [
         Animation(Conv2d(5, 3, 2, 1)),
-        Animation(ConvTranspose2d(2, 3, 2, 1, output_padding=1), numbers=Numbers.of(ConvTranspose2d(2, 3, 2, 1, output_padding=1)), labels=True),
+        Animation(ConvTranspose2d((2, 1), 3, 2, 1, output_padding=1), numbers=Numbers.of(ConvTranspose2d((2, 1), 3, 2, 1, output_padding=1)), labels=True),
         Animation(Pool2d(4, 2), "flat", numbers=Numbers.of(Pool2d(4, 2))),
         Animation(Conv2d(6, 3, 2), crisp=True),
         Animation(Conv2d(6, 3, 2), numbers=Numbers.of(Conv2d(6, 3, 2)), crisp=False),
