@@ -3,6 +3,7 @@ what its comment says (the file it prints, the frames it makes, what it reports)
 ``console`` session's exact output; the Python example; the ``info`` table's numbers; the
 Makefile snippet with the batch file beside it."""
 
+import hashlib
 import os
 import re
 import shlex
@@ -73,14 +74,21 @@ def _check_claims(command, comment, result, here):
         assert written[0].parent.name == "frames" and len(written) > 1
 
 
-@pytest.mark.parametrize("index", range(len(_blocks("sh"))), ids=lambda i: f"sh{i + 1}")
-def test_every_sh_block_runs_as_written(here, index):
-    for command, comment in _commands(_blocks("sh")[index]):
+def test_every_sh_command_runs_as_written_in_order(here):
+    """In one folder, as a reader would run them: each does what it says, and none replaces a
+    file an earlier one wrote with something else."""
+    writer = {}
+    for command, comment in (c for block in _blocks("sh") for c in _commands(block)):
         result = CliRunner().invoke(cli, shlex.split(command)[1:], catch_exceptions=False)
         assert result.exit_code == 0, (command, result.stderr)
         assert "Error" not in result.stderr, command
-        if not command.startswith("convanim info"):
-            _check_claims(command, comment, result, here)
+        if command.startswith("convanim info"):
+            continue
+        _check_claims(command, comment, result, here)
+        for path in result.stdout.splitlines():
+            content = hashlib.sha256((here / path).read_bytes()).hexdigest() if (here / path).is_file() else path
+            earlier, was = writer.setdefault(path, (command, content))
+            assert was == content, (path, "written by", earlier, "replaced by", command)
 
 
 def test_every_console_session_prints_what_it_shows(here):
@@ -128,3 +136,8 @@ def test_the_makefile_snippet_builds_every_target(here):
     result = subprocess.run(["make"], cwd=here, env=env, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert (here / "figures" / "padding_strides.gif").is_file() and (here / "receptive_field.gif").is_file()
+
+
+def test_what_the_development_section_makes_is_ignored_by_git():
+    ignored = (README.parent / ".gitignore").read_text().split()
+    assert ".venv/" in ignored and "output/" in ignored
