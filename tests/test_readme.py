@@ -140,4 +140,4 @@ def test_the_makefile_snippet_builds_every_target(here):
 
 def test_what_the_development_section_makes_is_ignored_by_git():
     ignored = (README.parent / ".gitignore").read_text().split()
-    assert ".venv/" in ignored and "output/" in ignored
+    assert ".venv/" in ignored and "output/*" in ignored
