@@ -154,6 +154,21 @@ def baseline(tmp: Path) -> tuple:
     return time.perf_counter() - start, frames
 
 
+def start_up(tmp: Path, runs: int = 5) -> tuple:
+    """The best of ``runs`` wall times of `convanim --help`, `convanim info conv` and, to compare,
+    `python -c "import matplotlib.pyplot"` (held to: at most half of it)."""
+    def best(args):
+        times = []
+        for _ in range(runs):
+            start = time.perf_counter()
+            subprocess.run(args, cwd=tmp, check=True, capture_output=True)
+            times.append(time.perf_counter() - start)
+        return min(times)
+
+    convanim = [sys.executable, "-m", "convanim"]
+    return best([*convanim, "--help"]), best([*convanim, "info", "conv"]), best([sys.executable, "-c", "import matplotlib.pyplot"])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="skip the per-frame-figure baseline")
@@ -169,6 +184,7 @@ def main() -> None:
         ours, theirs, fewer = gif_bytes(tmp)
         crisp, _, _ = gif_bytes(tmp, crisp=True)
         wall40, rss40, bytes40 = scale_40(tmp)
+        help_s, info_s, pyplot_s = start_up(tmp)
         rows += [
             ("gallery, cold (19 animations, fresh interpreter)", f"{cold:.2f} s with --jobs {jobs}; {cold1:.2f} s with --jobs 1"),
             ("gallery, warm (in-process, one by one)", f"{warm:.2f} s for {frames} frames = {frames / warm:.0f} frames/s"),
@@ -182,6 +198,8 @@ def main() -> None:
         else:
             rows.append(("15 arithmetic GIFs, bytes", f"{ours / 1e6:.2f} MB (reference GIFs not found at {REFERENCE})"))
         rows.append(("40x40 input, 1,444 frames (from a shell)", f"{wall40:.2f} s, peak memory {rss40:.0f} MB, {bytes40 / 1e6:.2f} MB GIF"))
+        rows.append(("start-up: `--help`, `info conv` / `import matplotlib.pyplot` (held to at most half)",
+                     f"{help_s:.2f} s, {info_s:.2f} s / {pyplot_s:.2f} s = {max(help_s, info_s) / pyplot_s:.2f}"))
         if not args.quick:
             base, base_frames = baseline(tmp)
             rows.append(("baseline: a figure per frame + savefig + imageio (15 animations)",

@@ -22,17 +22,37 @@ registry), convanim.core (geometry, sweeps, values), convanim.scene, convanim.dr
 
 __version__ = "0.1.0"
 
-from .animation import Animation  # noqa: F401
-from .core.errors import SpecError  # noqa: F401
-from .draw.theme import THEMES, Theme  # noqa: F401
-from .gallery import GALLERY  # noqa: F401
-from .ops import describe  # noqa: F401
-from .ops.checkerboard import Checkerboard, Checkerboards  # noqa: F401
-from .ops.conv import Conv2d  # noqa: F401
-from .ops.depthwise import depthwise_conv2d  # noqa: F401
-from .ops.pointwise import pointwise_conv2d  # noqa: F401
-from .ops.pool import Pool2d  # noqa: F401
-from .ops.receptive_field import DilatedStack  # noqa: F401
-from .ops.separable import SeparableConv2d  # noqa: F401
-from .ops.spatial_separable import SpatialSeparableConv2d  # noqa: F401
-from .ops.transposed import ConvTranspose2d  # noqa: F401
+# Each public name is imported when first used, so that `convanim --help`, `info` and shell
+# completion start without loading matplotlib.
+_PUBLIC = {
+    "Animation": "animation",
+    "SpecError": "core.errors",
+    "THEMES": "draw.theme",
+    "Theme": "draw.theme",
+    "GALLERY": "gallery",
+    "describe": "ops",
+    "Checkerboard": "ops.checkerboard",
+    "Checkerboards": "ops.checkerboard",
+    "Conv2d": "ops.conv",
+    "depthwise_conv2d": "ops.depthwise",
+    "pointwise_conv2d": "ops.pointwise",
+    "Pool2d": "ops.pool",
+    "DilatedStack": "ops.receptive_field",
+    "SeparableConv2d": "ops.separable",
+    "SpatialSeparableConv2d": "ops.spatial_separable",
+    "ConvTranspose2d": "ops.transposed",
+}
+
+
+def __getattr__(name: str):
+    if name not in _PUBLIC:
+        raise AttributeError(f"module 'convanim' has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(f".{_PUBLIC[name]}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted([*globals(), *_PUBLIC])

@@ -14,7 +14,8 @@ from typing import Any, Callable, Iterator, List, Optional, Sequence, Tuple, Uni
 
 import numpy as np
 
-from .core.errors import SpecError
+from .core.errors import SaveIncomplete, SpecError
+from .core.limits import MAX_DELAY_MS, MAX_FRAMES, MAX_SIZE_PX, MIN_DELAY_MS
 from .core.values import Numbers, StagedNumbers
 from .draw.layout import STYLES
 from .draw.fit import MIN_CELL_PX, Geometry
@@ -25,9 +26,6 @@ from .io.writers import write_animation, write_storyboard, write_vector
 from .ops import Operation, check_view, operation_for
 from .scene.model import Scene
 
-MIN_DELAY_MS, MAX_DELAY_MS = 10, 655_350  # what a GIF frame delay can hold
-MAX_FRAMES = 2000
-MAX_SIZE_PX = 4096
 
 
 @dataclass(frozen=True)
@@ -218,14 +216,6 @@ class Animation:
 def _rgb(frames: Iterator) -> Iterator[np.ndarray]:
     for frame, _ in frames:
         yield frame
-
-
-class SaveIncomplete(Exception):
-    """Some animations of a batch were saved and some were not: why, and which."""
-
-    def __init__(self, cause: BaseException, written: List[Path], missing: List[int]):
-        super().__init__(str(cause))
-        self.cause, self.written, self.missing = cause, written, missing
 
 
 def _save_one(anim: "Animation", path: Path, force: bool) -> List[Path]:

@@ -7,13 +7,15 @@ paper's numbers, output values computed as PyTorch does).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Dict, Optional
+from typing import TYPE_CHECKING, Any, Dict, Optional
 
-from .animation import Animation
 from .core.values import Numbers
 from .ops.conv import Conv2d
 from .ops.pool import Pool2d
 from .ops.transposed import ConvTranspose2d
+
+if TYPE_CHECKING:
+    from .animation import Animation
 
 
 @dataclass(frozen=True)
@@ -22,7 +24,9 @@ class Figure:
     style: str = "paper"
     numbers: bool = False
 
-    def animation(self, style: Optional[str] = None, delay_ms: int = 1000) -> Animation:
+    def animation(self, style: Optional[str] = None, delay_ms: int = 1000) -> "Animation":
+        from .animation import Animation  # here: naming the figures needs no drawing
+
         values = Numbers.of(self.spec) if self.numbers else None
         return Animation(self.spec, style or self.style, delay_ms, numbers=values)
 

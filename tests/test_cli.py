@@ -293,3 +293,21 @@ def test_gallery_names_complete_in_the_shell():
 
     assert complete_names("dil") == ["dilation"]
     assert complete_names("dilation,numerical_m") == ["dilation,numerical_max_pooling"]
+
+
+def test_help_info_and_completion_start_without_matplotlib(tmp_path):
+    """Shell completion runs convanim on every TAB: it and --help, --version and info load no drawing."""
+    code = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from convanim.cli import cli\n"
+        "for args in (['--help'], ['--version'], ['info', 'conv', '--json'], ['conv', '--help']):\n"
+        "    assert CliRunner().invoke(cli, args).exit_code == 0, args\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'matplotlib'))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
+    assert (result.returncode, result.stdout, result.stderr) == (0, "[]\n", "")
+    env = {**os.environ, "_CONVANIM_COMPLETE": "bash_complete", "COMP_WORDS": "convanim gallery --only dil", "COMP_CWORD": "3"}
+    code = "import sys\nfrom convanim.cli import main\ntry:\n    main()\nexcept SystemExit:\n    pass\nprint('matplotlib' in sys.modules)"
+    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, env=env)
+    assert completed.stdout.split() == ["plain,dilation", "False"]

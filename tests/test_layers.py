@@ -11,7 +11,7 @@ import convanim
 ROOT = Path(convanim.__file__).parent
 
 LAYERS = [
-    {"core", "scene", "draw", "io", "core.errors"},  # the packages' docstrings; what a bad spec is
+    {"core", "scene", "draw", "io", "core.errors", "core.limits"},  # the packages' docstrings; what a bad spec is; the guards
     {"core.geometry", "core.formats", "draw.theme", "io.files"},  # sizes and taps; number text; colours; files
     {"core.sweep", "io.gif"},  # one sweep; the GIF encoder
     {"core.values", "io.writers"},  # the NumPy reference; animations to files

@@ -10,8 +10,7 @@ from typing import List, Optional, Tuple
 
 import click
 
-from ..animation import SaveIncomplete, save_many
-from ..core.errors import SpecError
+from ..core.errors import SaveIncomplete, SpecError
 from ..gallery import GALLERY
 from ..io.files import Target, check_writable
 from ..ops import BY_NAME
@@ -145,6 +144,8 @@ def batch(file, folder, jobs, always):
     skipped = sorted({name for name, _, _ in planned} - {name for name, _, _ in todo})
     if skipped:
         click.echo(f"up to date: {', '.join(skipped)}", err=True)
+    from ..animation import save_many
+
     items = [(job.anim, job.target) for _, job, _ in todo if job.target is not None]
     try:
         with Progress(sum(len(anim) for anim, _ in items), "batch") as bar:

@@ -9,14 +9,13 @@ import os
 import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable, List, Optional
+from typing import TYPE_CHECKING, Callable, List, Optional
 
 import click
 import numpy as np
 from click.core import ParameterSource
 
-from ..animation import Animation, SaveIncomplete, save_many
-from ..core.errors import SpecError
+from ..core.errors import SaveIncomplete, SpecError
 from ..core.values import Numbers
 from ..core.geometry import shape_text
 from ..draw.layout import STYLES
@@ -29,6 +28,9 @@ from ..ops.base import Param
 from .app import Command, Incomplete, bad_spec, cli, flags_of, info
 from .options import LOOK, OUTPUT, apply, cell_px, delay_ms, delay_option, fps_option, labels_option, numbers_options
 from .types import param_type
+
+if TYPE_CHECKING:
+    from ..animation import Animation
 
 
 def _option(param: Param) -> Callable:
@@ -115,6 +117,8 @@ def prepare(op: Operation, params: dict, ctx: click.Context) -> Job:
     look = {"crisp": params.pop("crisp"), "width": width, "transparent": params.pop("transparent"),
             "theme": theme, "cell_px": cell_px(dpi, width)}
     force, storyboard = params.pop("force"), params.pop("storyboard")
+    from ..animation import Animation  # here, not at import: --help and info draw nothing
+
     spec = op.make(**params)
     anim = Animation(spec, style, delay, labels=labels, precision=precision, view=view, **limits, **look)
     anim.check_limits()  # before the numbers, which grow with the spec too
@@ -266,6 +270,8 @@ def gallery(folder, only, style, delay, fps, jobs, crisp, width, dpi, transparen
     items = [(replace(GALLERY[name].animation(style, ms), **look), Path(folder) / f"{name}.gif") for name in names]
     total = sum(len(anim) for anim, _ in items)
     check_writable(Path(folder), folder=True)
+    from ..animation import save_many
+
     with Progress(total, "gallery") as bar:
         try:
             written = save_many(items, jobs, **bar.callbacks(items, jobs))

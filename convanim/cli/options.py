@@ -7,7 +7,7 @@ from typing import Callable, List, Optional, Sequence
 
 import click
 
-from ..animation import MAX_DELAY_MS, MAX_FRAMES, MAX_SIZE_PX, MIN_DELAY_MS
+from ..core.limits import MAX_DELAY_MS, MAX_FRAMES, MAX_SIZE_PX, MIN_DELAY_MS
 from ..core.values import PAPER_SEED
 from ..draw.layout import STYLES
 from ..draw.theme import THEMES

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Sequence, Tuple, Union
+from pathlib import Path
+from typing import List, Sequence, Tuple, Union
 
 Pair = Tuple[int, int]
 PairLike = Union[int, Sequence[int]]
@@ -72,3 +73,11 @@ def finite_list(name: str, values: Sequence[float]) -> Tuple[float, ...]:
             raise SpecError(name, f"expected finite numbers of at most 1e100, got {v!r}")
         out.append(int(v) if float(v).is_integer() else float(v))
     return tuple(out)
+
+
+class SaveIncomplete(Exception):
+    """Some animations of a batch were saved and some were not: why, and which."""
+
+    def __init__(self, cause: BaseException, written: List[Path], missing: List[int]):
+        super().__init__(str(cause))
+        self.cause, self.written, self.missing = cause, written, missing
