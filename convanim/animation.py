@@ -14,7 +14,7 @@ from typing import Any, Callable, Iterator, List, Optional, Sequence, Tuple, Uni
 
 import numpy as np
 
-from .core.errors import SaveIncomplete, SpecError
+from .core.errors import Interrupted, SaveIncomplete, SpecError, raise_interrupted
 from .core.limits import MAX_DELAY_MS, MAX_FRAMES, MAX_SIZE_PX, MIN_DELAY_MS
 from .core.values import Numbers, StagedNumbers
 from .draw.layout import STYLES
@@ -218,12 +218,29 @@ def _rgb(frames: Iterator) -> Iterator[np.ndarray]:
         yield frame
 
 
+_SAVING = False  # in a worker: whether it is writing a file (a signal must clean up) or waiting for one
+
+
 def _save_one(anim: "Animation", path: Path, force: bool) -> List[Path]:
-    return anim.save(path, force=force)
+    global _SAVING
+    _SAVING = True
+    try:
+        return anim.save(path, force=force)
+    finally:
+        _SAVING = False
 
 
-def _ignore_sigint() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides; a worker finishes its file
+def _end_worker(signum: int, frame=None) -> None:
+    """In a worker, SIGTERM or SIGHUP: mid-file, unwind (removing the temporary file); idle, just go."""
+    if _SAVING:
+        raise_interrupted(signum, frame)
+    os._exit(128 + signum)
+
+
+def _worker_signals() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C: the parent decides; a worker finishes its file
+    for signum in (signal.SIGTERM, signal.SIGHUP):  # the end: a worker removes its temporary file and stops
+        signal.signal(signum, _end_worker)
 
 
 def save_many(
@@ -250,14 +267,17 @@ def save_many(
             methods = multiprocessing.get_all_start_methods()
             context = multiprocessing.get_context("fork" if "fork" in methods else None)
             order = sorted(range(len(items)), key=lambda i: -len(items[i][0]))  # longest first
-            with ProcessPoolExecutor(min(jobs, len(items)), mp_context=context, initializer=_ignore_sigint) as pool:
+            with ProcessPoolExecutor(min(jobs, len(items)), mp_context=context, initializer=_worker_signals) as pool:
                 futures = {pool.submit(_save_one, items[i][0], items[i][1], force): i for i in order}
                 try:
                     for future in as_completed(futures):
                         results[futures[future]] = future.result()
                         if on_saved:
                             on_saved(futures[future])
-                except BaseException:
+                except BaseException as stop:
+                    if isinstance(stop, Interrupted) and stop.signum != signal.SIGINT:
+                        for process in list(getattr(pool, "_processes", {}).values()):
+                            process.terminate()  # each removes its temporary file on the way out
                     pool.shutdown(wait=True, cancel_futures=True)
                     for future, i in futures.items():  # what finished while we stopped
                         if future.done() and not future.cancelled() and future.exception() is None:

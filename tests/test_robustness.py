@@ -165,21 +165,51 @@ def test_ctrl_c_on_a_new_folder_leaves_nothing(tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_a_real_sigint_mid_animation(tmp_path):
-    (tmp_path / "out.gif").write_bytes(b"the previous version")
+def _signal_when_drawing(tmp_path, args, signum, started=lambda folder: any(p.name.endswith(".part") for p in folder.rglob("*"))):
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen([sys.executable, "-m", "convanim", "conv", "--i", "44", "--k", "3", "-o", "out.gif"],
-                            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    proc = subprocess.Popen([sys.executable, "-m", "convanim", *args], cwd=tmp_path, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env)
     deadline = time.time() + 60
-    while not any(p.name.endswith(".part") for p in tmp_path.iterdir()):
-        assert proc.poll() is None and time.time() < deadline, "the run ended before it could be interrupted"
+    while not started(tmp_path):
+        assert proc.poll() is None and time.time() < deadline, "the run ended before it could be stopped"
         time.sleep(0.01)
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(signum)
     out, err = proc.communicate(timeout=60)
-    assert proc.returncode == 130
-    assert err.strip() == "Error: interrupted"
+    return proc, out, err
+
+
+@pytest.mark.parametrize("signum, code, word", [(signal.SIGINT, 130, "interrupted"), (signal.SIGTERM, 143, "terminated"),
+                                               (signal.SIGHUP, 129, "hung up")])
+def test_a_real_signal_mid_animation_leaves_the_previous_file(tmp_path, signum, code, word):
+    (tmp_path / "out.gif").write_bytes(b"the previous version")
+    proc, out, err = _signal_when_drawing(tmp_path, ["conv", "--i", "44", "--k", "3", "-o", "out.gif"], signum)
+    assert (proc.returncode, err) == (code, f"Error: {word}\n")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.gif"]
     assert (tmp_path / "out.gif").read_bytes() == b"the previous version"
+
+
+def _running(marker: str) -> list:
+    """Processes whose command line holds ``marker``."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if marker.encode() in cmdline.read_bytes():
+                found.append(cmdline.parent.name)
+        except OSError:
+            pass
+    return found
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="needs /proc")
+def test_sigterm_stops_a_parallel_gallery_and_its_workers(tmp_path):
+    marker = f"gallery-{os.getpid()}-{time.time_ns()}"
+    proc, out, err = _signal_when_drawing(tmp_path, ["gallery", "-j", "2", "-o", marker], signal.SIGTERM)
+    assert proc.returncode == 143
+    assert err.startswith("Error: terminated; not written: ") and err.count("\n") == 1
+    time.sleep(0.2)
+    assert _running(marker) == []  # no worker outlives it
+    assert [p.name for p in tmp_path.rglob("*") if p.name.endswith(".part") or p.name.startswith(".")] == []
+    assert sorted(out.split()) == sorted(f"{marker}/{p.name}" for p in (tmp_path / marker).glob("*.gif"))
 
 
 def test_gallery_keeps_what_it_finished_and_says_what_it_did_not(tmp_path, monkeypatch):
@@ -341,3 +371,20 @@ def test_a_folder_where_a_file_is_wanted(tmp_path, monkeypatch):
     result = CliRunner().invoke(cli, ["conv", "-o", "a.gif"])
     assert (result.exit_code, result.stderr) == (2, "Error: Invalid value for '-o' / '--output': a.gif is a folder, not a file\n")
     assert list((tmp_path / "a.gif").iterdir()) == []
+
+
+def test_ctrl_c_during_batch_says_what_was_not_written(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    real = convanim.animation.Animation.save
+    calls = []
+
+    def save(self, path, *args, **kwargs):
+        calls.append(path)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(self, path, *args, **kwargs)
+
+    monkeypatch.setattr(convanim.animation.Animation, "save", save)
+    (tmp_path / "b.toml").write_text('[a]\ncommand = "conv"\ni = 4\n[b]\ncommand = "conv"\ni = 3\n')
+    result = CliRunner().invoke(cli, ["batch", "b.toml", "-j", "1"])
+    assert (result.exit_code, result.stdout, result.stderr) == (130, "a.gif\n", "Error: interrupted; not written: b.gif\n")

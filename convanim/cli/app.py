@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import signal
 import sys
-from typing import List, Optional, Sequence
+import threading
+from contextlib import contextmanager
+from typing import Iterator, List, Optional, Sequence
 
 import click
 from click.exceptions import NoArgsIsHelpError
 
 from .. import __version__
-from ..core.errors import SpecError
+from ..core.errors import Interrupted, SpecError, raise_interrupted
 from ..io.files import OutputError
 
 
@@ -56,12 +59,43 @@ class Command(click.Command):
         return super().parse_args(ctx, spelled)
 
 
+class Stopped(click.ClickException):
+    """The run ended by a signal: Ctrl-C (130), SIGTERM (143), SIGHUP (129)."""
+
+    def __init__(self, stop: KeyboardInterrupt):
+        signum = stop.signum if isinstance(stop, Interrupted) else signal.SIGINT
+        super().__init__(Interrupted.NAMES.get(signum, str(stop)))
+        self.exit_code = 128 + signum
+
+
+@contextmanager
+def ending_signals() -> Iterator[None]:
+    """SIGTERM and SIGHUP (what make, CI and a closed terminal send) end the run as Ctrl-C does:
+    by an exception where the program is, so that no temporary file or worker is left behind."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {signum: signal.signal(signum, raise_interrupted) for signum in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
 class ConvanimGroup(click.Group):
     """Turns every failure into one ``Error: …`` line and an exit status, never a traceback."""
 
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt as stop:  # before click makes it an Abort (and prints a blank line)
+            raise Stopped(stop) from None
+
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         try:
-            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            with ending_signals():
+                code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
             code = code if isinstance(code, int) else 0
         except NoArgsIsHelpError as e:  # plain `convanim`: the help, as --help shows it
             click.echo(e.ctx.get_help())

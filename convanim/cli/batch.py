@@ -14,8 +14,8 @@ from ..core.errors import SaveIncomplete, SpecError
 from ..gallery import GALLERY
 from ..io.files import Target, check_writable
 from ..ops import BY_NAME
-from .app import Incomplete, bad_spec, cli
-from .commands import JOBS, Job, Progress, gallery_names, prepare
+from .app import bad_spec, cli
+from .commands import JOBS, Job, Progress, gallery_names, incomplete, prepare
 
 PATH_KEYS = ("dump", "storyboard")  # files of an entry, beside its output
 
@@ -153,7 +153,7 @@ def batch(file, folder, jobs, always):
     except SaveIncomplete as e:
         for p in e.written:
             click.echo(str(p))
-        raise Incomplete(f"{e.cause}; not written: {', '.join(str(items[i][1].path) for i in e.missing)}", 1) from None
+        raise incomplete(e, [str(items[i][1].path) for i in e.missing]) from None
     for p in written:
         click.echo(str(p))
     for _, job, _ in todo:

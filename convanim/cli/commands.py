@@ -25,7 +25,7 @@ from ..io.data import record, write_json
 from ..io.files import Target, check_writable
 from ..ops import OPERATIONS, Operation
 from ..ops.base import Param
-from .app import Command, Incomplete, bad_spec, cli, flags_of, info
+from .app import Command, Incomplete, Stopped, bad_spec, cli, flags_of, info
 from .options import LOOK, OUTPUT, apply, cell_px, delay_ms, delay_option, fps_option, labels_option, numbers_options
 from .types import param_type
 
@@ -317,7 +317,8 @@ def incomplete(e: SaveIncomplete, missing: List[str]) -> Incomplete:
     """What a run that stopped part-way says: why, and what it did not write."""
     names = ", ".join(missing)
     if isinstance(e.cause, KeyboardInterrupt):
-        return Incomplete(f"interrupted; not written: {names}", 130)
+        stopped = Stopped(e.cause)
+        return Incomplete(f"{stopped.message}; not written: {names}", stopped.exit_code)
     if isinstance(e.cause, OSError):
         where = f" {e.cause.filename}" if e.cause.filename else ""
         return Incomplete(f"cannot write{where}: {e.cause.strerror or e.cause}; not written: {names}", 1)

@@ -81,3 +81,24 @@ class SaveIncomplete(Exception):
     def __init__(self, cause: BaseException, written: List[Path], missing: List[int]):
         super().__init__(str(cause))
         self.cause, self.written, self.missing = cause, written, missing
+
+
+class Interrupted(KeyboardInterrupt):
+    """A signal that ends the run, raised where the program is, as Ctrl-C raises
+    KeyboardInterrupt: on the way out every temporary file is removed and every worker stopped."""
+
+    NAMES = {1: "hung up", 2: "interrupted", 15: "terminated"}  # SIGHUP, SIGINT, SIGTERM
+
+    def __init__(self, signum: int):
+        super().__init__(self.NAMES.get(signum, f"signal {signum}"))
+        self.signum = signum
+
+    @property
+    def exit_code(self) -> int:
+        return 128 + self.signum
+
+
+def raise_interrupted(signum: int, frame=None) -> None:
+    """A signal handler: SIGTERM or SIGHUP becomes :class:`Interrupted` where the program is."""
+    raise Interrupted(signum)
+
