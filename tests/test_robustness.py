@@ -388,3 +388,30 @@ def test_ctrl_c_during_batch_says_what_was_not_written(tmp_path, monkeypatch):
     (tmp_path / "b.toml").write_text('[a]\ncommand = "conv"\ni = 4\n[b]\ncommand = "conv"\ni = 3\n')
     result = CliRunner().invoke(cli, ["batch", "b.toml", "-j", "1"])
     assert (result.exit_code, result.stdout, result.stderr) == (130, "a.gif\n", "Error: interrupted; not written: b.gif\n")
+
+
+@pytest.mark.parametrize("late", ["dump", "storyboard"])
+def test_a_command_writes_all_its_files_or_none(tmp_path, monkeypatch, late):
+    """A secondary output that fails after the animation was drawn leaves no file changed."""
+    import errno
+
+    import convanim.cli.commands as commands
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "out.gif").write_bytes(b"the previous version")
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", f"ro/a.{'json' if late == 'dump' else 'png'}")
+
+    if late == "dump":
+        monkeypatch.setattr(commands, "write_json", full)
+    else:
+        monkeypatch.setattr(convanim.animation.Animation, "save_storyboard", full)
+    args = ["conv", "--i", "4", "-o", "out.gif", "--dump", "ro/a.json", "--storyboard", "ro/a.png", "--numbers"]
+    result = CliRunner().invoke(cli, args)
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr.startswith("Error: cannot write ro/a.") and result.stderr.count("\n") == 1
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["out.gif"]
+    assert (tmp_path / "out.gif").read_bytes() == b"the previous version"
+    args[4] = "newdir/x.gif"  # a folder the command would make: not made either
+    assert CliRunner().invoke(cli, args).exit_code == 1 and not (tmp_path / "newdir").exists()

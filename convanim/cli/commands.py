@@ -22,7 +22,7 @@ from ..draw.layout import STYLES
 from ..draw.theme import THEMES
 from ..gallery import GALLERY
 from ..io.data import record, write_json
-from ..io.files import Target, check_writable
+from ..io.files import Target, check_writable, together
 from ..ops import OPERATIONS, Operation
 from ..ops.base import Param
 from .app import Command, Incomplete, Stopped, bad_spec, cli, flags_of, info
@@ -189,10 +189,10 @@ def _render(op: Operation) -> Callable:
             job = prepare(op, params, ctx)
         except SpecError as e:
             raise bad_spec(ctx.command, e) from None
-        if job.target is not None:
-            for path in job.anim.save(job.target, force=job.force):
-                click.echo(str(path))
-        for path in job.finish():
+        with together():  # the animation, its dump and its storyboard: all of them, or none
+            written = [*job.anim.save(job.target, force=job.force)] if job.target is not None else []
+            written += job.finish()
+        for path in written:
             click.echo(str(path))
         if job.report is not None:  # stdout lists files only, for scripts; the rest goes to stderr
             click.echo(job.report, err=True)

@@ -11,9 +11,10 @@ import re
 import shutil
 import tempfile
 from contextlib import contextmanager
-from dataclasses import dataclass
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, Callable, Iterable, Iterator, List
+from typing import BinaryIO, Callable, Iterable, Iterator, List, Optional
 
 from PIL import Image
 
@@ -87,6 +88,53 @@ def check_writable(path: Path, folder: bool = False) -> None:
             break
 
 
+@dataclass
+class _Staged:
+    """The writes of a :func:`together` block: what to do at its end, and what to undo if it fails."""
+
+    commits: List[Callable[[], None]] = field(default_factory=list)
+    undos: List[Callable[[], None]] = field(default_factory=list)
+
+
+_STAGED: ContextVar[Optional[_Staged]] = ContextVar("staged", default=None)
+
+
+@contextmanager
+def together() -> Iterator[None]:
+    """All the files written in the block (an animation, its dump, its storyboard) replace their
+    targets together at its end, or, if anything in it fails, none does and nothing is left."""
+    staged = _Staged()
+    token = _STAGED.set(staged)
+    try:
+        yield
+    except BaseException:
+        for undo in reversed(staged.undos):
+            undo()
+        raise
+    finally:
+        _STAGED.reset(token)
+    for commit in staged.commits:  # renames only: each is done at once, in order
+        commit()
+
+
+def _finally(commit: Callable[[], None], undo: Callable[[], None]) -> None:
+    """Commit now, or at the end of the :func:`together` block the write is in (undo if it fails)."""
+    staged = _STAGED.get()
+    if staged is None:
+        commit()
+    else:
+        staged.commits.append(commit)
+        staged.undos.append(undo)
+
+
+def _remove_folders(made: List[Path]) -> None:
+    for d in made:  # innermost first; stops at the first that is not empty
+        try:
+            d.rmdir()
+        except OSError:
+            break
+
+
 @contextmanager
 def _folder(path: Path) -> Iterator[None]:
     """Make ``path`` and its missing parents for a write; if the write fails, remove what was made."""
@@ -98,12 +146,11 @@ def _folder(path: Path) -> Iterator[None]:
     try:
         yield
     except BaseException:
-        for d in made:  # innermost first; stops at the first that is not empty
-            try:
-                d.rmdir()
-            except OSError:
-                break
+        _remove_folders(made)
         raise
+    staged = _STAGED.get()
+    if staged is not None and made:
+        staged.undos.insert(0, lambda: _remove_folders(made))  # undone last, once emptied
 
 
 @contextmanager
@@ -114,10 +161,10 @@ def _replacing(path: Path, suffix: str = ".part") -> Iterator[BinaryIO]:
         try:
             with tmp:
                 yield tmp
-            os.replace(tmp.name, path)
         except BaseException:
             Path(tmp.name).unlink(missing_ok=True)
             raise
+        _finally(lambda: os.replace(tmp.name, path), lambda: Path(tmp.name).unlink(missing_ok=True))
 
 
 def _atomic_file(path: Path, suffix: str = ".part"):
@@ -170,13 +217,21 @@ def write_sequence(pages: Iterable[Callable[[Path], None]], target: Target, coun
                 written += 1
             if written != count:
                 raise ValueError(f"expected {count} frames, got {written}")
-            for path in paths:
-                os.replace(staging / path.name, path)
-            if _FRAME_NAME.search(paths[0].name):
-                _remove_stale_frames(paths)
-        finally:
+        except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
-    return paths
+            raise
+
+        def commit() -> None:
+            try:
+                for path in paths:
+                    os.replace(staging / path.name, path)
+                if _FRAME_NAME.search(paths[0].name):
+                    _remove_stale_frames(paths)
+            finally:
+                shutil.rmtree(staging, ignore_errors=True)
+
+        _finally(commit, lambda: shutil.rmtree(staging, ignore_errors=True))
+    return list(paths)  # the caller's to extend: the commit keeps its own
 
 
 def _remove_stale_frames(paths: List[Path]) -> None:
