@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterator, List, Optional, Sequence, Tuple, Uni
 import numpy as np
 
 from .core.errors import Interrupted, SaveIncomplete, SpecError, raise_interrupted
-from .core.limits import MAX_DELAY_MS, MAX_FRAMES, MAX_SIZE_PX, MIN_DELAY_MS
+from .core.limits import MAX_DELAY_MS, MAX_FRAMES, MAX_SIZE_PX, MIN_DELAY_MS, memory_refusal
 from .core.values import Numbers, StagedNumbers
 from .draw.layout import STYLES
 from .draw.fit import MIN_CELL_PX, Geometry
@@ -98,6 +98,9 @@ class Animation:
                 f"the image would be {size.width:,}x{size.height:,} px, more than {self.max_size:,} px on a side;"
                 f" raise the limit to {max(size.width, size.height):,}, or draw it smaller (width, dpi)",
             )
+        refusal = memory_refusal(size.width, size.height)
+        if refusal:
+            raise SpecError("max_size", refusal)
 
     def save_storyboard(self, path: str | os.PathLike, columns: Optional[int] = None) -> Path:
         """Every frame in a grid on one ``.png`` or ``.pdf`` page, for documents that cannot animate."""

@@ -415,3 +415,77 @@ def test_a_command_writes_all_its_files_or_none(tmp_path, monkeypatch, late):
     assert (tmp_path / "out.gif").read_bytes() == b"the previous version"
     args[4] = "newdir/x.gif"  # a folder the command would make: not made either
     assert CliRunner().invoke(cli, args).exit_code == 1 and not (tmp_path / "newdir").exists()
+
+
+# ---- input is checked before it is trusted ----------------------------------------------------
+
+
+def _npy_header_only(path, shape):
+    with open(path, "wb") as fp:
+        np.lib.format.write_array_header_1_0(fp, {"descr": "<f8", "fortran_order": False, "shape": shape})
+
+
+@pytest.mark.parametrize("name, make, message", [
+    ("nan3.npy", lambda p: np.save(p, np.array([[[1, np.nan], [2, 3]]])), "nan at row 0, column 1 of channel 0: values must be finite"),
+    ("empty.npy", lambda p: p.write_bytes(b""), "empty"),
+    ("zipped.npy", lambda p: p.write_bytes(b"PK\x03\x04 an npz"), "a .npz archive (zip), not a .npy file: np.save one array"),
+    ("extreme.npy", lambda p: np.save(p, np.full((3, 3), 2**62, dtype=np.int64)),
+     "whole numbers beyond ±2^53 (9,007,199,254,740,992) would lose digits: use floats or smaller values"),
+    ("truncated.npy", lambda p: p.write_bytes(_saved(np.ones((3, 3)))[:-20]), "truncated: 3x3 values need 20 bytes more"),
+    ("claims.npy", lambda p: _npy_header_only(p, (10**8, 10**8)), "100000000x100000000 values, more than 16,777,216 (4096x4096)"),
+    ("fifo.csv", lambda p: os.mkfifo(p), "not a regular file"),
+])
+def test_value_files_are_checked_before_they_are_read(tmp_path, monkeypatch, name, make, message):
+    monkeypatch.chdir(tmp_path)
+    make(tmp_path / name)
+    result = CliRunner().invoke(cli, ["conv", "--input-values", name])
+    assert (result.exit_code, result.stderr) == (2, f"Error: Invalid value for '--input-values': {name}: {message}\n")
+
+
+def _saved(array) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    np.save(buffer, array)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["conv", "--input-values", "/dev/zero"], "Error: Invalid value for '--input-values': /dev/zero: unknown extension '': use .npy, .csv or .txt"),
+    (["conv", "--theme-file", "/dev/zero"], "Error: Invalid value for '--theme-file': /dev/zero: not a regular file"),
+    (["batch", "/dev/zero"], "Error: Invalid value for FILE: /dev/zero: not a regular file"),
+    (["conv", "-o", "/".join(["a"] * 2000) + "/x.gif"],
+     "Error: Invalid value for '-o' / '--output': the path is 4,005 characters, 2,001 folders deep: at most 4,096 and 256"),
+    (["conv", "--fps", "inf"], "Error: Invalid value for --fps: inf fps: frames last 10 ms to 655,350 ms, so use 0.0016 to 100 fps"),
+    (["conv", "--fps", "0.001", "-o", "a.mp4"],
+     "Error: Invalid value for --fps: 0.001 fps: frames last 10 ms to 655,350 ms, so use 0.0016 to 100 fps"),
+])
+def test_hostile_files_and_values_are_refused_in_one_line(tmp_path, monkeypatch, args, message):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, args)
+    assert (result.exit_code, result.stderr) == (2, message + "\n")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_lifted_guards_still_refuse_what_memory_cannot_hold(tmp_path, monkeypatch):
+    import convanim.core.limits as limits
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(limits, "free_memory", lambda: 2**30)
+    result = CliRunner().invoke(cli, ["conv", "--max-size", "200000", "--width", "100000"])
+    assert (result.exit_code, result.stderr) == (2, "Error: --max-size: the image would be 100,000x100,689 px, needing about"
+                                                    " 150.0 GB of memory and 1.0 GB is free; draw it smaller\n")
+    result = CliRunner().invoke(cli, ["conv", "--i", "12", "--k", "1", "--max-size", "100000", "--storyboard", "s.png"])
+    assert result.exit_code == 2 and result.stderr.startswith("Error: --storyboard: the storyboard would be ")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_names_are_printed_one_a_line_and_a_closed_stdout_is_said(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["conv", "--i", "3", "-o", "new\nline.gif"])
+    assert (result.exit_code, result.stdout) == (0, "new\\nline.gif\n")
+    run = subprocess.run(["bash", "-c", f"'{sys.executable}' -m convanim conv --i 3 -o a.gif 2>err | true; echo ${{PIPESTATUS[0]}}"],
+                         cwd=tmp_path, capture_output=True, text=True)
+    assert run.stdout == "1\n" and (tmp_path / "a.gif").is_file()
+    assert (tmp_path / "err").read_text() == (
+        "Error: standard output was closed: the files were written, but not all their names printed\n")

@@ -142,7 +142,7 @@ def test_load_values_from_npy_csv_and_txt(tmp_path):
         ("b.csv", "1,2\n3\n", "rows of different lengths: row 2 has 1 values, the rows above it 2"),
         ("c.csv", "1,nan\n2,3\n", "nan at row 0, column 1: values must be finite"),
         ("d.csv", "1,inf\n2,3\n", "inf at row 0, column 1: values must be finite"),
-        ("e.npy", b"not an npy file", "not a table of numbers"),
+        ("e.npy", b"not an npy file", "not a .npy file"),
         ("f.xlsx", "", "unknown extension '.xlsx': use .npy, .csv or .txt"),
         ("g.csv", b"\xff\xfe\x00garbage", "not a text file"),
         ("h.csv", "", "the array is empty"),

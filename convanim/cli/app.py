@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import threading
@@ -16,10 +17,19 @@ from ..core.errors import Interrupted, SpecError, raise_interrupted
 from ..io.files import OutputError
 
 
+def _one_line(text: str) -> str:
+    """``text`` on one line, whatever it holds: control characters (a newline) are escaped."""
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
+
+
 def say_error(message: str) -> None:
-    """One line on stderr, whatever the message holds: control characters are escaped."""
-    line = "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in message)
-    click.echo(f"Error: {line}", err=True)
+    """One line on stderr."""
+    click.echo(f"Error: {_one_line(message)}", err=True)
+
+
+def say_path(path) -> None:
+    """A file written, one line on stdout (what scripts read): a newline in its name is escaped."""
+    click.echo(_one_line(str(path)))
 
 
 class Incomplete(click.ClickException):
@@ -83,6 +93,29 @@ def ending_signals() -> Iterator[None]:
             signal.signal(signum, handler)
 
 
+def _closed_stdout() -> click.ClickException:
+    """Standard output closed by its reader (``| true``): said once, on stderr, exit status 1."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second failure at exit
+    except (OSError, ValueError):
+        pass
+    error = click.ClickException("standard output was closed: the files were written, but not all their names printed")
+    error.exit_code = 1
+    return error
+
+
+def _flushed(code: int) -> int:
+    """Standard output written out now, while a closed one can still be reported."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        say_error(_closed_stdout().message)
+        return code or 1
+    except (OSError, ValueError):
+        pass
+    return code
+
+
 class ConvanimGroup(click.Group):
     """Turns every failure into one ``Error: …`` line and an exit status, never a traceback."""
 
@@ -91,6 +124,8 @@ class ConvanimGroup(click.Group):
             return super().invoke(ctx)
         except KeyboardInterrupt as stop:  # before click makes it an Abort (and prints a blank line)
             raise Stopped(stop) from None
+        except BrokenPipeError:  # before click exits 1 without a word
+            raise _closed_stdout() from None
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         try:
@@ -119,6 +154,7 @@ class ConvanimGroup(click.Group):
         except Exception as e:  # a bug: still one line, and a status that says so
             say_error(f"internal error, please report it: {type(e).__name__}: {e}")
             code = 70
+        code = _flushed(code)
         if standalone_mode:
             sys.exit(code)
         return code

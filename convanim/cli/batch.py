@@ -12,9 +12,9 @@ import click
 
 from ..core.errors import SaveIncomplete, SpecError
 from ..gallery import GALLERY
-from ..io.files import Target, check_writable
+from ..io.files import MAX_TOML_BYTES, Target, Unreadable, check_writable, read_text
 from ..ops import BY_NAME
-from .app import bad_spec, cli
+from .app import bad_spec, cli, say_path
 from .commands import JOBS, Job, Progress, gallery_names, incomplete, prepare
 
 PATH_KEYS = ("dump", "storyboard")  # files of an entry, beside its output
@@ -57,7 +57,7 @@ def _values(command: click.Command, entry: dict) -> dict:
             if param.is_flag:
                 values[param.name] = value if primary else not value
             elif value:
-                raise click.BadOptionUsage(flag, f"Option {flag!r} requires an argument.")
+                raise click.UsageError(f"{key} = true: {flag} takes a value ({key} = …), not true or false")
         elif isinstance(value, list):
             values[param.name] = ",".join(str(v) for v in value)
         elif isinstance(value, (int, float, str)):
@@ -67,6 +67,17 @@ def _values(command: click.Command, entry: dict) -> dict:
     return values
 
 
+def _inside(folder: Path, key: str, value: object, empty: bool = False) -> Path:
+    """``folder / value``, if it stays inside ``folder``: a batch file writes only where it is told."""
+    text = str(value)
+    if not text and not empty:
+        raise click.UsageError(f"{key} = '': name a file")
+    path = folder / text
+    if not path.resolve().is_relative_to(folder.resolve()):
+        raise click.UsageError(f"{key} = {text!r} is outside {folder}: a batch writes only inside its folder")
+    return path
+
+
 def batch_items(name: str, entry: dict, folder: Path) -> List[Tuple[Job, List[Path]]]:
     """The jobs of one entry, each with every file it writes."""
     entry = dict(entry)
@@ -74,7 +85,7 @@ def batch_items(name: str, entry: dict, folder: Path) -> List[Tuple[Job, List[Pa
     if command == "gallery":
         only = entry.pop("only", list(GALLERY))
         names = gallery_names([only] if isinstance(only, str) else [",".join(only)])
-        sub = folder / str(entry.pop("output", ""))
+        sub = _inside(folder, "output", entry.pop("output", ""), empty=True)
         look = {"crisp": _crisp_key(entry), "transparent": bool(entry.pop("transparent", False))}
         style = entry.pop("style", None)
         if entry:
@@ -86,13 +97,14 @@ def batch_items(name: str, entry: dict, folder: Path) -> List[Tuple[Job, List[Pa
     op = BY_NAME.get(command)
     if op is None:
         raise click.UsageError(f"command = {command!r}: use one of {', '.join([*BY_NAME, 'gallery'])}")
-    output = entry.pop("output", entry.pop("o", f"{name}.gif"))
+    output = _inside(folder, "output" if "output" in entry or "o" not in entry else "o",
+                     entry.pop("output", entry.pop("o", f"{name}.gif")))
     crisp = _crisp_key(entry)
     for key in PATH_KEYS:
         if key in entry:
-            entry[key] = str(folder / str(entry[key]))
+            entry[key] = str(_inside(folder, key, entry[key]))
     sub = cli.commands[command]
-    values = {**_values(sub, entry), "output": str(folder / str(output))}
+    values = {**_values(sub, entry), "output": str(output)}
     if crisp is not None:
         values["crisp"] = crisp
     ctx = sub.make_context(command, [], parent=click.get_current_context(), default_map=values)
@@ -123,11 +135,13 @@ def batch(file, folder, jobs, always):
         import tomli as tomllib  # type: ignore[no-redef]
     path = Path(file)
     try:
-        entries = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as e:
-        raise click.BadParameter(f"{file}: cannot read it: {e.strerror or e}", param_hint="FILE") from None
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
+        entries = tomllib.loads(read_text(path, MAX_TOML_BYTES))
+    except Unreadable as e:
+        raise click.BadParameter(f"{file}: {e}", param_hint="FILE") from None
+    except tomllib.TOMLDecodeError as e:
         raise click.BadParameter(f"{file}: not TOML: {e}", param_hint="FILE") from None
+    except RecursionError:
+        raise click.BadParameter(f"{file}: not TOML convanim reads: nested too deeply", param_hint="FILE") from None
     base = Path(folder) if folder is not None else path.parent
     check_writable(base, folder=True)
     planned: List[Tuple[str, Job, List[Path]]] = []
@@ -138,6 +152,12 @@ def batch(file, folder, jobs, always):
             planned += [(name, job, files) for job, files in batch_items(name, entry, base)]
         except click.ClickException as e:
             raise click.UsageError(f"{file} [{name}]: {e.format_message()}") from None
+    owner: dict = {}
+    for name, _, files in planned:  # two entries writing one file would race and clobber
+        for f in files:
+            other = owner.setdefault(f.resolve(), name)
+            if other != name:
+                raise click.UsageError(f"{file}: [{other}] and [{name}] both write {f}")
     newest = max(path.stat().st_mtime, _installed_mtime())
     todo = [(name, job, files) for name, job, files in planned
             if always or not all(f.exists() and f.stat().st_mtime > newest for f in files)]
@@ -152,10 +172,10 @@ def batch(file, folder, jobs, always):
             written = save_many(items, jobs, force=any(job.force for _, job, _ in todo), **bar.callbacks(items, jobs))
     except SaveIncomplete as e:
         for p in e.written:
-            click.echo(str(p))
+            say_path(p)
         raise incomplete(e, [str(items[i][1].path) for i in e.missing]) from None
     for p in written:
-        click.echo(str(p))
+        say_path(p)
     for _, job, _ in todo:
         for p in job.finish():
-            click.echo(str(p))
+            say_path(p)

@@ -25,7 +25,7 @@ from ..io.data import record, write_json
 from ..io.files import Target, check_writable, together
 from ..ops import OPERATIONS, Operation
 from ..ops.base import Param
-from .app import Command, Incomplete, Stopped, bad_spec, cli, flags_of, info
+from .app import Command, Incomplete, Stopped, bad_spec, cli, flags_of, info, say_path
 from .options import LOOK, OUTPUT, apply, cell_px, delay_ms, delay_option, fps_option, labels_option, numbers_options
 from .types import param_type
 
@@ -127,6 +127,7 @@ def prepare(op: Operation, params: dict, ctx: click.Context) -> Job:
         values = Numbers.of(spec, input_values, kernel_values, seed)
     if show:
         anim = replace(anim, numbers=values)
+        anim.check_limits()  # numbers grow the cells that must hold them
     target = None
     if output is not None or storyboard is None:
         name = default_name(op, anim if show else replace(anim, numbers=None), seed, input_values, kernel_values, dpi)
@@ -189,11 +190,14 @@ def _render(op: Operation) -> Callable:
             job = prepare(op, params, ctx)
         except SpecError as e:
             raise bad_spec(ctx.command, e) from None
-        with together():  # the animation, its dump and its storyboard: all of them, or none
-            written = [*job.anim.save(job.target, force=job.force)] if job.target is not None else []
-            written += job.finish()
+        try:
+            with together():  # the animation, its dump and its storyboard: all of them, or none
+                written = [*job.anim.save(job.target, force=job.force)] if job.target is not None else []
+                written += job.finish()
+        except SpecError as e:
+            raise bad_spec(ctx.command, e) from None
         for path in written:
-            click.echo(str(path))
+            say_path(path)
         if job.report is not None:  # stdout lists files only, for scripts; the rest goes to stderr
             click.echo(job.report, err=True)
 
@@ -277,10 +281,10 @@ def gallery(folder, only, style, delay, fps, jobs, crisp, width, dpi, transparen
             written = save_many(items, jobs, **bar.callbacks(items, jobs))
         except SaveIncomplete as e:
             for path in e.written:
-                click.echo(str(path))
+                say_path(path)
             raise incomplete(e, [names[i] for i in e.missing]) from None
     for path in written:
-        click.echo(str(path))
+        say_path(path)
 
 
 def on_terminal() -> bool:

@@ -98,12 +98,11 @@ def delay_ms(delay: Optional[int], fps: Optional[float]) -> int:
     if delay is not None and fps is not None:
         raise click.UsageError("--delay and --fps: give one or the other")
     if fps is not None:
-        ms = 1000 / fps if math.isfinite(fps) else math.nan
-        if not MIN_DELAY_MS <= ms <= MAX_DELAY_MS:
-            raise click.BadParameter(
-                f"{fps:g} fps is {ms:g} ms per frame; a GIF holds {MIN_DELAY_MS}..{MAX_DELAY_MS} ms", param_hint="--fps"
-            )
-        return round(ms)
+        slowest, fastest = math.ceil(1e4 * 1000 / MAX_DELAY_MS) / 1e4, 1000 / MIN_DELAY_MS
+        if not math.isfinite(fps) or not MIN_DELAY_MS <= 1000 / fps <= MAX_DELAY_MS:
+            raise click.BadParameter(f"{fps:g} fps: frames last {MIN_DELAY_MS} ms to {MAX_DELAY_MS:,} ms,"
+                                     f" so use {slowest:.4f} to {fastest:g} fps", param_hint="--fps")
+        return round(1000 / fps)
     return 1000 if delay is None else delay
 
 

@@ -13,7 +13,7 @@ import numpy as np
 from ..core.geometry import PADDING_WORDS
 from ..draw.theme import Theme, theme_from_toml
 from ..io.data import load_values
-from ..io.files import OutputError, Target, check_writable
+from ..io.files import MAX_TOML_BYTES, OutputError, Target, check_writable, read_text
 from ..io.writers import STORYBOARD_FORMATS
 from ..ops.base import MAX_CHANNELS, Param
 
@@ -155,11 +155,7 @@ class ThemeFile(click.ParamType):
         if isinstance(value, Theme):
             return value
         try:
-            return theme_from_toml(Path(value).read_text(encoding="utf-8"))
-        except OSError as e:
-            self.fail(f"{value}: cannot read it: {e.strerror or e}", param, ctx)
-        except UnicodeDecodeError:
-            self.fail(f"{value}: not a text file", param, ctx)
+            return theme_from_toml(read_text(Path(value), MAX_TOML_BYTES))
         except ValueError as e:
             self.fail(f"{value}: {e}", param, ctx)
 

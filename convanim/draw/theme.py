@@ -198,6 +198,8 @@ def theme_from_toml(text: str) -> Theme:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise ValueError(f"not TOML: {e}") from None
+    except RecursionError:
+        raise ValueError("not TOML convanim reads: nested too deeply") from None
     base_name = data.pop("base", "paper")
     if base_name not in THEMES:
         raise ValueError(f"base = {base_name!r}: use one of {', '.join(THEMES)}")

@@ -14,9 +14,40 @@ import numpy as np
 
 from ..core.sweep import Cell
 from ..core.values import Numbers, StagedNumbers
-from .files import _replacing
+from .files import Unreadable, _replacing, open_regular, read_text
 
 CHANNEL_FIELDS = ("in_channels", "out_channels", "groups")  # written only for a spec with channels
+
+
+MAX_VALUES = 4096 * 4096  # more than any figure within the size guard draws
+MAX_VALUE_BYTES = 256 * 2**20  # a values file, read whole
+EXACT = 2**53  # integers beyond this lose their last digits in the sums
+
+
+def _npy(p: Path) -> np.ndarray:
+    """A .npy file, its header read and checked before anything is allocated."""
+    with open_regular(p, MAX_VALUE_BYTES) as fp:
+        head = fp.read(6)
+        if head[:4] == b"PK\x03\x04":
+            raise Unreadable("a .npz archive (zip), not a .npy file: np.save one array")
+        if head != b"\x93NUMPY":
+            raise Unreadable("empty" if not head else "not a .npy file")
+        fp.seek(0)
+        version = np.lib.format.read_magic(fp)
+        read_header = getattr(np.lib.format, f"read_array_header_{version[0]}_{version[1]}", None)
+        if read_header is None:
+            raise Unreadable(f".npy format version {version[0]}.{version[1]}: save it with a NumPy of 2024 or later")
+        shape, fortran, dtype = read_header(fp)
+        count = int(np.prod(shape, dtype=object))
+        if count > MAX_VALUES:
+            raise Unreadable(f"{'x'.join(map(str, shape))} values, more than {MAX_VALUES:,} (4096x4096)")
+        if dtype.hasobject:
+            raise Unreadable("holds Python objects, not numbers")
+        missing = count * dtype.itemsize - (os.fstat(fp.fileno()).st_size - fp.tell())
+        if missing > 0:
+            raise Unreadable(f"truncated: {'x'.join(map(str, shape))} values need {missing:,} bytes more")
+        fp.seek(0)
+        return np.load(fp, allow_pickle=False)
 
 
 def load_values(path: str | os.PathLike) -> np.ndarray:
@@ -25,13 +56,13 @@ def load_values(path: str | os.PathLike) -> np.ndarray:
     suffix = p.suffix.lower()
     try:
         if suffix == ".npy":
-            array = np.load(p, allow_pickle=False)
+            array = _npy(p)
         elif suffix in (".csv", ".txt"):
-            text = p.read_text(encoding="utf-8")
+            text = read_text(p, MAX_VALUE_BYTES)
             delimiter = "," if suffix == ".csv" or "," in text else None
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # an empty file: reported below, once
-                array = np.loadtxt(p, delimiter=delimiter, ndmin=2, dtype=float, encoding="utf-8")
+                array = np.loadtxt(text.splitlines(), delimiter=delimiter, ndmin=2, dtype=float)
         else:
             raise ValueError(f"unknown extension {p.suffix!r}: use .npy, .csv or .txt")
     except OSError as e:
@@ -40,7 +71,7 @@ def load_values(path: str | os.PathLike) -> np.ndarray:
         raise ValueError("not a text file") from None
     except ValueError as e:
         message = str(e).splitlines()[0] if str(e) else "malformed"
-        if message.startswith("unknown extension"):
+        if message.startswith("unknown extension") or isinstance(e, Unreadable):
             raise
         ragged = re.search(r"number of columns changed from (\d+) to (\d+) at row (\d+)", message)
         if ragged:
@@ -59,10 +90,13 @@ def load_values(path: str | os.PathLike) -> np.ndarray:
     if array.dtype.kind == "f":
         bad = np.argwhere(~np.isfinite(array))
         if len(bad):
-            r, c = bad[0]
-            raise ValueError(f"{array[r, c]} at row {r}, column {c}: values must be finite")
+            at = tuple(int(i) for i in bad[0])
+            where = f"row {at[-2]}, column {at[-1]}" + (f" of channel {', '.join(map(str, at[:-2]))}" if len(at) > 2 else "")
+            raise ValueError(f"{array[at]} at {where}: values must be finite")
         if np.all(array == np.round(array)) and np.abs(array).max() < 2**53:
             array = array.astype(np.int64)
+    if array.dtype.kind in "iu" and array.size and np.abs(array.astype(object)).max() > EXACT:
+        raise ValueError(f"whole numbers beyond ±2^53 ({EXACT:,}) would lose digits: use floats or smaller values")
     return array.astype(np.int64) if array.dtype.kind == "b" else array
 
 

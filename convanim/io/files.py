@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import stat
 import tempfile
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -48,6 +49,7 @@ class Target:
         text = os.fspath(path)
         if not text.strip():
             raise OutputError("the output path is empty")
+        _short_enough(Path(text))
         p = Path(text)
         if text.endswith(("/", os.sep)) or not p.suffix or (p.is_dir() and p.suffix.lower() not in FORMATS):
             check_writable(p, folder=True)
@@ -77,8 +79,16 @@ class Target:
         return (self.path, "frame") if self.folder else (self.path.parent, self.path.stem)
 
 
+def _short_enough(path: Path) -> None:
+    text, depth = os.fspath(path), len(path.parts)
+    if len(text) > MAX_PATH_CHARS or depth > MAX_PATH_DEPTH:
+        raise OutputError(f"the path is {len(text):,} characters, {depth:,} folders deep: at most"
+                          f" {MAX_PATH_CHARS:,} and {MAX_PATH_DEPTH}")
+
+
 def check_writable(path: Path, folder: bool = False) -> None:
     """Fail early, before drawing, on a path that cannot be written: a file where a folder must be."""
+    _short_enough(Path(path))
     if path.exists() and path.is_dir() != folder:
         raise OutputError(f"{path} is a {'file' if folder else 'folder'}, not a {'folder' if folder else 'file'}")
     for parent in path.parents:
@@ -86,6 +96,43 @@ def check_writable(path: Path, folder: bool = False) -> None:
             if not parent.is_dir():
                 raise OutputError(f"{parent} is a file, not a folder")
             break
+
+
+MAX_TOML_BYTES = 4 * 2**20  # a theme or batch file
+MAX_PATH_CHARS, MAX_PATH_DEPTH = 4096, 256  # an output path (Linux's PATH_MAX; a sane depth)
+
+
+class Unreadable(ValueError):
+    """An input file refused before it is parsed: what it is, or how large, or how it is broken."""
+
+
+@contextmanager
+def open_regular(path: Path, limit: int) -> Iterator[BinaryIO]:
+    """A file to read, if it is a regular file of at most ``limit`` bytes: never a FIFO (it would
+    hang), a device (``/dev/zero`` never ends) or a folder. ValueError says why not."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as e:
+        raise Unreadable(f"cannot read it: {e.strerror or e}") from None
+    if not stat.S_ISREG(mode):
+        raise Unreadable("not a regular file" + (" (a folder)" if stat.S_ISDIR(mode) else ""))
+    with open(path, "rb") as fp:
+        size = os.fstat(fp.fileno()).st_size
+        if size > limit:
+            raise Unreadable(f"{size:,} bytes, more than the {limit:,} read at most")
+        yield fp
+
+
+def read_text(path: Path, limit: int) -> str:
+    """A bounded regular text file (UTF-8), whole."""
+    with open_regular(path, limit) as fp:
+        data = fp.read(limit + 1)
+    if len(data) > limit:
+        raise Unreadable(f"more than the {limit:,} bytes read at most")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise Unreadable("not a text file") from None
 
 
 @dataclass

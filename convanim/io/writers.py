@@ -14,6 +14,8 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 from PIL.PngImagePlugin import PngInfo
 
+from ..core.errors import SpecError
+from ..core.limits import memory_refusal
 from .files import MARK, OutputError, Target, _replacing, write_sequence
 from .gif import Frames, _with_boxes, _write_gif
 
@@ -123,8 +125,11 @@ def write_storyboard(frames: Iterable[np.ndarray], count: int, path: Path, backg
             text_px = max(8, min(text_px, int(text_px * scale) if scale < 1 else text_px))
             band = text_px + gap
             pitch = h + gap + band
-            grid = np.empty((rows * pitch + gap + (2 * text_px + gap if caption else 0), columns * (w + gap) + gap, 3),
-                            np.uint8)
+            page_h, page_w = rows * pitch + gap + (2 * text_px + gap if caption else 0), columns * (w + gap) + gap
+            refusal = memory_refusal(page_w, page_h, "the storyboard")
+            if refusal:
+                raise SpecError("storyboard", refusal)
+            grid = np.empty((page_h, page_w, 3), np.uint8)
             grid[...] = background
             page = Image.fromarray(grid)
             pen = ImageDraw.Draw(page)
