@@ -242,8 +242,8 @@ def test_bad_channel_flags_are_one_line_exit_2_and_nothing_written(tmp_path, mon
     [
         # with numbers and a dump; the README's channel commands (test_readme) draw the rest
         (["conv", "--i", "4", "--k", "3", "--in-channels", "3", "--out-channels", "2"], 2 * 4),
-        (["separable", "--i", "4", "--k", "3", "--in-channels", "3", "--out-channels", "4"], 3 * 4 + 4 * 4),
-        (["spatial-separable", "--column", "1,2,1", "--row", "1,0,-1", "--i", "4"], 8 + 4 + 4),
+        (["separable", "--i", "3", "--k", "3", "--in-channels", "2", "--out-channels", "2"], 2 + 2),
+        (["spatial-separable", "--column", "1,2,1", "--row", "1,0,-1", "--i", "3"], 3 + 1 + 1),
     ],
 )
 def test_the_channel_commands(tmp_path, monkeypatch, args, frames):

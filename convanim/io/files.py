@@ -9,8 +9,10 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 import stat
 import tempfile
+import threading
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -160,8 +162,9 @@ def together() -> Iterator[None]:
         raise
     finally:
         _STAGED.reset(token)
-    for commit in staged.commits:  # renames only: each is done at once, in order
-        commit()
+    with _shielded():  # renames only, all of them: a signal waits until they are done
+        for commit in staged.commits:
+            commit()
 
 
 def _finally(commit: Callable[[], None], undo: Callable[[], None]) -> None:
@@ -200,16 +203,46 @@ def _folder(path: Path) -> Iterator[None]:
         staged.undos.insert(0, lambda: _remove_folders(made))  # undone last, once emptied
 
 
+_ENDING = {getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)}
+
+
+@contextmanager
+def _shielded() -> Iterator[None]:
+    """Signals held back while a temporary file comes into being and is taken in charge, so that
+    Ctrl-C or SIGTERM cannot land between its creation and the code that removes it: their
+    handlers (which always run in the main thread) only take note, and the first noted signal
+    is handled when the section ends."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    noted: List[int] = []
+    previous = {signum: signal.signal(signum, lambda signum, frame: noted.append(signum)) for signum in _ENDING}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        if noted:
+            handler = previous[noted[0]]
+            if callable(handler):
+                handler(noted[0], None)  # raises here: KeyboardInterrupt, or Interrupted
+            elif handler == signal.SIG_DFL:
+                os.kill(os.getpid(), noted[0])
+
+
 @contextmanager
 def _replacing(path: Path, suffix: str = ".part") -> Iterator[BinaryIO]:
     """A temporary file beside ``path``, renamed onto it if the block succeeds, removed if not."""
     with _folder(path.parent):
-        tmp = _atomic_file(path, suffix)
+        tmp = None
         try:
+            with _shielded():
+                tmp = _atomic_file(path, suffix)
             with tmp:
                 yield tmp
         except BaseException:
-            Path(tmp.name).unlink(missing_ok=True)
+            if tmp is not None:
+                Path(tmp.name).unlink(missing_ok=True)
             raise
         _finally(lambda: os.replace(tmp.name, path), lambda: Path(tmp.name).unlink(missing_ok=True))
 
@@ -253,11 +286,13 @@ def write_sequence(pages: Iterable[Callable[[Path], None]], target: Target, coun
         if path.is_dir() or (path.exists() and not force and not written_by_convanim(path)):
             raise OutputError(f"{path} exists and was not written by convanim; use --force to replace it")
     with _folder(folder):
+        staging = None
         try:
-            staging = Path(tempfile.mkdtemp(dir=folder, prefix=".convanim-", suffix=".part"))
-        except OSError as e:
-            raise OSError(e.errno, e.strerror, str(folder)) from None
-        try:
+            with _shielded():
+                try:
+                    staging = Path(tempfile.mkdtemp(dir=folder, prefix=".convanim-", suffix=".part"))
+                except OSError as e:
+                    raise OSError(e.errno, e.strerror, str(folder)) from None
             written = 0
             for page, path in zip(pages, paths):
                 page(staging / path.name)
@@ -265,7 +300,8 @@ def write_sequence(pages: Iterable[Callable[[Path], None]], target: Target, coun
             if written != count:
                 raise ValueError(f"expected {count} frames, got {written}")
         except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
+            if staging is not None:
+                shutil.rmtree(staging, ignore_errors=True)
             raise
 
         def commit() -> None:
