@@ -305,9 +305,12 @@ def test_help_info_and_completion_start_without_matplotlib(tmp_path):
         "    assert CliRunner().invoke(cli, args).exit_code == 0, args\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] == 'matplotlib'))\n"
     )
+    code += (
+        "import os\n"
+        "os.environ.update(_CONVANIM_COMPLETE='bash_complete', COMP_WORDS='convanim gallery --only dil', COMP_CWORD='3')\n"
+        "from convanim.cli import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print('matplotlib' in sys.modules)\n"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
-    assert (result.returncode, result.stdout, result.stderr) == (0, "[]\n", "")
-    env = {**os.environ, "_CONVANIM_COMPLETE": "bash_complete", "COMP_WORDS": "convanim gallery --only dil", "COMP_CWORD": "3"}
-    code = "import sys\nfrom convanim.cli import main\ntry:\n    main()\nexcept SystemExit:\n    pass\nprint('matplotlib' in sys.modules)"
-    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, env=env)
-    assert completed.stdout.split() == ["plain,dilation", "False"]
+    assert (result.returncode, result.stdout.split(), result.stderr) == (0, ["[]", "plain,dilation", "False"], "")

@@ -207,7 +207,7 @@ def test_every_format_is_antialiased_unless_asked_crisp(here, args, name, crisp)
 )
 def test_batch_entries_choose_crisp_or_antialias(here, keys, crisp):
     (here / "figs.toml").write_text(f'[g]\ncommand = "gallery"\nonly = "no_padding_no_strides"\n{keys}\n'
-                                    f'[c]\ncommand = "conv"\nlabels = false\noutput = "c.gif"\n{keys}\n')
+                                    f'[c]\ncommand = "conv"\ni = 4\nlabels = false\noutput = "c.gif"\n{keys}\n')
     assert _invoke("batch", "figs.toml").exit_code == 0
     for name in ("no_padding_no_strides.gif", "c.gif"):
         blends = _colours(here / name) - {*PAPER.solid_colours, PAPER.over(PAPER.line)}

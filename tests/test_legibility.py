@@ -32,7 +32,9 @@ SPECS = {
     "scatter": ConvTranspose2d(3, 3, 2),
 }
 VIEWS = {"scatter": "scatter"}
-STYLED = [(name, style) for name in SPECS for style in ("paper", "flat")]
+# Every figure in the paper's style; in flat, those whose flat layout differs in kind (a kernel
+# plane beside, channel columns, two stages, a legend).
+STYLED = [(name, "paper") for name in SPECS] + [(name, "flat") for name in ("conv", "max", "channels", "separable", "scatter")]
 
 
 def _fresh_renderer(name, style, labels=True):
@@ -43,7 +45,7 @@ def _fresh_renderer(name, style, labels=True):
 _renderer = functools.lru_cache(maxsize=None)(_fresh_renderer)  # for the tests that only read it
 
 
-def _steps(scene, most=12):
+def _steps(scene, most=8):
     picks = np.unique(np.linspace(0, len(scene) - 1, min(most, len(scene))).astype(int))
     return [scene.step(int(i)) for i in picks]
 

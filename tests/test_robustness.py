@@ -178,14 +178,36 @@ def _signal_when_drawing(tmp_path, args, signum, started=lambda folder: any(p.na
     return proc, out, err
 
 
-@pytest.mark.parametrize("signum, code, word", [(signal.SIGINT, 130, "interrupted"), (signal.SIGTERM, 143, "terminated"),
-                                               (signal.SIGHUP, 129, "hung up")])
-def test_a_real_signal_mid_animation_leaves_the_previous_file(tmp_path, signum, code, word):
+def test_a_real_sigterm_mid_animation_leaves_the_previous_file(tmp_path):
+    """From outside, as make or CI cancel a job (the other signals, in-process below)."""
     (tmp_path / "out.gif").write_bytes(b"the previous version")
-    proc, out, err = _signal_when_drawing(tmp_path, ["conv", "--i", "44", "--k", "3", "-o", "out.gif"], signum)
-    assert (proc.returncode, err) == (code, f"Error: {word}\n")
+    proc, out, err = _signal_when_drawing(tmp_path, ["conv", "--i", "44", "--k", "3", "-o", "out.gif"], signal.SIGTERM)
+    assert (proc.returncode, err) == (143, "Error: terminated\n")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.gif"]
     assert (tmp_path / "out.gif").read_bytes() == b"the previous version"
+
+
+@pytest.mark.parametrize("signum, code, word", [(signal.SIGINT, 130, "interrupted"), (signal.SIGTERM, 143, "terminated"),
+                                               (signal.SIGHUP, 129, "hung up")])
+@pytest.mark.parametrize("output", ["a.gif", "seq/", "a.pdf"])
+def test_every_ending_signal_leaves_the_previous_files(tmp_path, monkeypatch, signum, code, word, output):
+    monkeypatch.chdir(tmp_path)
+    assert CliRunner().invoke(cli, ["conv", "--i", "3", "-o", output, "--numbers", "--dump", "d.json"]).exit_code == 0
+    before = _snapshot(tmp_path)
+    real = convanim.draw.render.Renderer.stream if output != "a.pdf" else convanim.draw.render.Renderer.vector_states
+    name = "stream" if output != "a.pdf" else "vector_states"
+
+    def signalled(self, *args, **kwargs):
+        for i, item in enumerate(real(self, *args, **kwargs)):
+            if i == 2:
+                os.kill(os.getpid(), signum)  # the real signal, to this process: its handler does the rest
+            yield item
+
+    monkeypatch.setattr(convanim.draw.render.Renderer, name, signalled)
+    result = CliRunner().invoke(cli, ["conv", "--i", "4", "-o", output, "--numbers", "--dump", "d.json"])
+    assert (result.exit_code, result.stdout, result.stderr) == (code, "", f"Error: {word}\n")
+    assert _snapshot(tmp_path) == before
+    assert [p for p in tmp_path.rglob("*") if ".part" in p.name or p.name.startswith(".")] == []
 
 
 def _running(marker: str) -> list:
@@ -269,7 +291,7 @@ def test_parallel_and_serial_galleries_are_identical(tmp_path, monkeypatch):
     "args",
     [
         ["conv", "--i", "5", "--s", "2", "--p", "1", "-o", "out.gif"],
-        ["transposed", "--i", "2", "--s", "2", "--a", "1", "--numbers", "--style", "flat", "-o", "out.gif"],
+        ["transposed", "--i", "1", "--s", "2", "--a", "1", "--numbers", "--style", "flat", "-o", "out.gif"],
         ["conv", "--numbers", "--seed", "3", "-o", "frames/", "--dump", "steps.json"],
         ["pool", "--mode", "avg", "--numbers", "-o", "p.png", "--dump", "p.json"],
         ["gallery", "--only", "numerical_max_pooling,dilation", "-o", "g"],

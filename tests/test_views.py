@@ -351,10 +351,10 @@ def test_view_commands(tmp_path, monkeypatch):
     result = CliRunner().invoke(cli, ["checkerboard", "--k", "3,4", "--s", "1,2", "--style", "flat"])
     name = "output/checkerboard_" + "_vs_".join(f"i5_k{k}_s{s}_p0_d1_a0_layers1" for k in (3, 4) for s in (1, 2)) + "_flat.gif"
     assert (result.exit_code, result.stdout) == (0, name + "\n")
-    result = CliRunner().invoke(cli, ["transposed", "--i", "2", "--s", "2", "--p", "1", "--a", "1", "--numbers", "-o", "t.gif"])
+    result = CliRunner().invoke(cli, ["transposed", "--i", "1x2", "--s", "2", "--p", "1", "--a", "1", "--numbers", "-o", "t.gif"])
     assert (result.exit_code, result.stdout, result.stderr) == (0, "t.gif\n", "")
     with Image.open(tmp_path / "t.gif") as im:
-        assert im.n_frames == 4 * 4  # (2 − 1)·2 − 2·1 + 3 + 1 on a side
+        assert im.n_frames == 2 * 4  # (i − 1)·2 − 2·1 + 3 + 1 on each side: i = 1, 2
     result = CliRunner().invoke(cli, ["receptive-field", "--dilations", "1,1,1", "--strides", "2,2,1", "-o", "rs.gif"])
     assert (result.exit_code, result.stdout, result.stderr) == (0, "rs.gif\n", "receptive fields: 3x3, 7x7, 15x15\n")
     with Image.open(tmp_path / "rs.gif") as im:
