@@ -9,6 +9,7 @@ import signal
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field, fields, replace
 from functools import cached_property
+from itertools import islice
 from pathlib import Path
 from typing import Any, Callable, Iterator, List, Optional, Sequence, Tuple, Union
 
@@ -21,6 +22,7 @@ from .draw.layout import STYLES
 from .draw.fit import MIN_CELL_PX, Geometry
 from .draw.render import Renderer, solid_colours
 from .draw.theme import PAPER, Theme
+from .io.data import write_text
 from .io.files import VECTOR, Target, check_writable
 from .io.writers import write_animation, write_storyboard, write_vector
 from .ops import Operation, check_view, operation_for
@@ -214,6 +216,52 @@ class Animation:
             frames = _report(frames, on_frame)
         palette = self.palette(crisp)
         return write_animation(frames, target, self.delay_ms, len(self), palette, force, self.transparent)
+
+    def frame_index(self, frame: Union[int, str]) -> int:
+        """A frame named as users name it, 1 to ``len(self)`` or ``"last"``, as an index."""
+        if frame == "last":
+            return len(self) - 1
+        if isinstance(frame, bool) or not isinstance(frame, int) or not 1 <= frame <= len(self):
+            raise SpecError("poster", f"frames are numbered 1 to {len(self):,} (or last), got {frame!r}")
+        return frame - 1
+
+    def save_poster(self, path: str | os.PathLike, frame: Union[int, str] = "last", force: bool = False) -> List[Path]:
+        """One frame (1-based, or ``"last"``) as a still: ``.png``, ``.svg`` or ``.pdf``, for print,
+        for a GIF's fallback image, for a slide's static version."""
+        target = check_still(path if isinstance(path, Target) else Target.parse(path))
+        index = self.frame_index(frame)
+        renderer = self.renderer(self.crisp_for(target.format))
+        if target.format in VECTOR:
+            return write_vector(renderer.figure, islice(renderer.vector_states(), index, index + 1), target, 1, force)
+        still = islice(renderer.stream(), index, index + 1)
+        return write_animation(still, target, self.delay_ms, 1, self.palette(), force, self.transparent)
+
+    def save_beamer(self, path: str | os.PathLike, force: bool = False) -> List[Path]:
+        """The PDF, one page a frame, and beside it a ``.tex`` snippet that plays it in a Beamer
+        frame with the ``animate`` package: ``\\input{fig.tex}``."""
+        target = check_beamer(path if isinstance(path, Target) else Target.parse(path))
+        written = self.save(target, force=force)
+        stem = target.path.with_suffix("")
+        fps = 1000 / self.delay_ms
+        snippet = (f"% convanim: {self.scene.caption or self.spec.slug}; needs \\usepackage{{animate}}\n"
+                   f"\\animategraphics[loop,controls,width=\\linewidth]{{{fps:g}}}{{{stem.as_posix()}}}{{}}{{}}\n")
+        return written + [write_text(target.path.with_suffix(".tex"), snippet)]
+
+
+STILLS = ("png", "svg", "pdf")
+
+
+def check_still(target: Target) -> Target:
+    """A target that holds one still, or a SpecError that says what does."""
+    if target.folder or target.format not in STILLS:
+        raise SpecError("poster", f"a poster is one still: use .png, .svg or .pdf, not {target.path.suffix or 'a folder'}")
+    return target
+
+
+def check_beamer(target: Target) -> Target:
+    if target.format != "pdf":
+        raise SpecError("beamer", f"writes a .pdf and its .tex: use NAME.pdf, not {target.path.suffix or 'a folder'}")
+    return target
 
 
 def _rgb(frames: Iterator) -> Iterator[np.ndarray]:

@@ -1,4 +1,5 @@
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -314,3 +315,39 @@ def test_help_info_and_completion_start_without_matplotlib(tmp_path):
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
     assert (result.returncode, result.stdout.split(), result.stderr) == (0, ["[]", "plain,dilation", "False"], "")
+
+
+# ---- stills and slides -----------------------------------------------------------------------
+
+
+def test_a_poster_is_one_frame_as_a_still(run, tmp_path):
+    from convanim import Animation, Conv2d
+
+    assert run("conv", "--i", "4", "--poster", "2").stdout == "output/conv_i4_k3_s1_p0_d1_frame2.png\n"
+    still = np.asarray(Image.open(tmp_path / "output/conv_i4_k3_s1_p0_d1_frame2.png").convert("RGB"))
+    np.testing.assert_array_equal(still, Animation(Conv2d(4, 3), labels=True).frame(1))
+    assert run("conv", "--i", "4", "--poster", "last", "-o", "a.svg").stdout == "a.svg\n"
+    assert (tmp_path / "a.svg").read_text().count("<svg") == 1
+    assert run("conv", "--i", "4", "--poster", "last", "-o", "a.pdf").stdout == "a.pdf\n"
+    assert len(re.findall(rb"/Type /Page\b", (tmp_path / "a.pdf").read_bytes())) == 1
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--poster", "5"], "Error: --poster: frames are numbered 1 to 4 (or last), got 5"),
+    (["--poster", "0"], "Error: Invalid value for '--poster': '0' is not a frame: use a number from 1, or last"),
+    (["--poster", "2", "-o", "a.gif"], "Error: --poster: a poster is one still: use .png, .svg or .pdf, not .gif"),
+    (["--beamer", "-o", "a.gif"], "Error: --beamer: writes a .pdf and its .tex: use NAME.pdf, not .gif"),
+    (["--poster", "1", "--beamer", "-o", "a.pdf"], "Error: --poster and --beamer: give one or the other"),
+])
+def test_poster_and_beamer_refusals(run, tmp_path, args, message):
+    result = CliRunner().invoke(cli, ["conv", "--i", "4", *args])
+    assert (result.exit_code, result.stderr) == (2, message + "\n")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_beamer_writes_the_pdf_and_the_snippet_that_plays_it(run, tmp_path):
+    assert run("conv", "--i", "4", "--fps", "2", "-o", "slides/conv.pdf", "--beamer").stdout == "slides/conv.pdf\nslides/conv.tex\n"
+    assert (tmp_path / "slides/conv.tex").read_text() == (
+        "% convanim: i=4, k=3, s=1, p=0 → o=2; needs \\usepackage{animate}\n"
+        "\\animategraphics[loop,controls,width=\\linewidth]{2}{slides/conv}{}{}\n")
+    assert (tmp_path / "slides/conv.pdf").read_bytes().startswith(b"%PDF")

@@ -166,7 +166,7 @@ def batch(file, folder, jobs, always):
         click.echo(f"up to date: {', '.join(skipped)}", err=True)
     from ..animation import save_many
 
-    items = [(job.anim, job.target) for _, job, _ in todo if job.target is not None]
+    items = [(job.anim, job.target) for _, job, _ in todo if job.target is not None and job.plain]
     try:
         with Progress(sum(len(anim) for anim, _ in items), "batch") as bar:
             written = save_many(items, jobs, force=any(job.force for _, job, _ in todo), **bar.callbacks(items, jobs))
@@ -177,5 +177,5 @@ def batch(file, folder, jobs, always):
     for p in written:
         say_path(p)
     for _, job, _ in todo:
-        for p in job.finish():
+        for p in ([] if job.plain else job.save()) + job.finish():
             say_path(p)

@@ -9,7 +9,7 @@ import os
 import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, List, Optional
+from typing import TYPE_CHECKING, Callable, List, Optional, Union
 
 import click
 import numpy as np
@@ -83,11 +83,32 @@ class Job:
     dump: Optional[Path] = None
     values: object = None
     report: Optional[str] = None
+    poster: Union[None, int, str] = None  # one frame as a still, instead of the animation
+    beamer: bool = False  # a .tex snippet beside the PDF
+
+    @property
+    def plain(self) -> bool:
+        """Whether the main file is the animation as it is (what parallel workers save)."""
+        return self.poster is None and not self.beamer
 
     def files(self) -> List[Path]:
         """Every file the job writes."""
-        main = self.target.files(len(self.anim)) if self.target is not None else []
+        main: List[Path] = []
+        if self.target is not None:
+            main = [self.target.path] if self.poster is not None else self.target.files(len(self.anim))
+            if self.beamer:
+                main.append(self.target.path.with_suffix(".tex"))
         return main + [p for p in (self.storyboard, self.dump) if p is not None]
+
+    def save(self) -> List[Path]:
+        """The main file: the animation, its poster, or the animation and its Beamer snippet."""
+        if self.target is None:
+            return []
+        if self.poster is not None:
+            return self.anim.save_poster(self.target, self.poster, force=self.force)
+        if self.beamer:
+            return self.anim.save_beamer(self.target, force=self.force)
+        return [*self.anim.save(self.target, force=self.force)]
 
     def finish(self) -> List[Path]:
         """What comes after the animation is saved: the storyboard and the dump."""
@@ -117,7 +138,8 @@ def prepare(op: Operation, params: dict, ctx: click.Context) -> Job:
     look = {"crisp": params.pop("crisp"), "width": width, "transparent": params.pop("transparent"),
             "theme": theme, "cell_px": cell_px(dpi, width)}
     force, storyboard = params.pop("force"), params.pop("storyboard")
-    from ..animation import Animation  # here, not at import: --help and info draw nothing
+    poster, beamer = params.pop("poster"), params.pop("beamer")
+    from ..animation import Animation, check_beamer, check_still  # here: --help and info draw nothing
 
     spec = op.make(**params)
     anim = Animation(spec, style, delay, labels=labels, precision=precision, view=view, **limits, **look)
@@ -129,10 +151,19 @@ def prepare(op: Operation, params: dict, ctx: click.Context) -> Job:
         anim = replace(anim, numbers=values)
         anim.check_limits()  # numbers grow the cells that must hold them
     target = None
-    if output is not None or storyboard is None:
+    if output is not None or storyboard is None or poster is not None or beamer:
         name = default_name(op, anim if show else replace(anim, numbers=None), seed, input_values, kernel_values, dpi)
-        target = output or Target(Path("output") / name, "gif")
-    return Job(anim, target, force, storyboard, dump, values, op.report(spec) if op.report else None)
+        if poster is not None:
+            name = f"{name[:-len('.gif')]}_frame{poster}.png"
+        target = output or Target(Path("output") / name, "png" if poster is not None else "gif")
+    if poster is not None and beamer:
+        raise click.UsageError("--poster and --beamer: give one or the other")
+    if poster is not None:  # checked before anything is drawn
+        anim.frame_index(poster)
+        check_still(target)
+    if beamer:
+        check_beamer(target)
+    return Job(anim, target, force, storyboard, dump, values, op.report(spec) if op.report else None, poster, beamer)
 
 
 def _digest(*arrays: np.ndarray) -> str:
@@ -192,8 +223,7 @@ def _render(op: Operation) -> Callable:
             raise bad_spec(ctx.command, e) from None
         try:
             with together():  # the animation, its dump and its storyboard: all of them, or none
-                written = [*job.anim.save(job.target, force=job.force)] if job.target is not None else []
-                written += job.finish()
+                written = job.save() + job.finish()
         except SpecError as e:
             raise bad_spec(ctx.command, e) from None
         for path in written:

@@ -11,7 +11,7 @@ from ..core.limits import MAX_DELAY_MS, MAX_FRAMES, MAX_SIZE_PX, MIN_DELAY_MS
 from ..core.values import PAPER_SEED
 from ..draw.layout import STYLES
 from ..draw.theme import THEMES
-from .types import OutputType, ThemeFile, ValuesFile, json_path, storyboard_path
+from .types import OutputType, PosterType, ThemeFile, ValuesFile, json_path, storyboard_path
 
 
 def apply(options: Sequence[Callable]) -> Callable:
@@ -66,6 +66,9 @@ OUTPUT = [
                  help="The file: .gif .png .webp .apng .mp4 .svg .pdf, or a folder of PNGs.  [default: output/NAME.gif]"),
     click.option("--storyboard", type=storyboard_path(),
                  help="Also (or, without -o, only) every frame in a grid on one .png or .pdf page."),
+    click.option("--poster", type=PosterType(),
+                 help="Write only this frame (N from 1, or last), as a still: -o NAME.png, .svg or .pdf."),
+    click.option("--beamer", is_flag=True, help="With -o NAME.pdf: also NAME.tex, which plays it in a Beamer frame."),
     *LOOK,
     *LIMITS,
     click.option("--style", type=click.Choice(STYLES), default="paper", show_default=True,

@@ -134,6 +134,22 @@ def param_type(param: Param) -> click.ParamType:
     return kinds[param.kind]()
 
 
+class PosterType(click.ParamType):
+    """A frame: its number from 1, or ``last``."""
+
+    name = "N|last"
+
+    def convert(self, value, param, ctx):
+        if value == "last" or isinstance(value, int) and not isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text == "last":
+            return "last"
+        if not (text.isascii() and text.isdigit()) or int(text) < 1:
+            self.fail(f"{value!r} is not a frame: use a number from 1, or last", param, ctx)
+        return int(text)
+
+
 class OutputType(click.ParamType):
     name = "path"
 

@@ -100,6 +100,14 @@ def load_values(path: str | os.PathLike) -> np.ndarray:
     return array.astype(np.int64) if array.dtype.kind == "b" else array
 
 
+def write_text(path: str | os.PathLike, text: str) -> Path:
+    """Write ``text`` (UTF-8), atomically."""
+    path = Path(path)
+    with _replacing(path) as fp:
+        fp.write(text.encode("utf-8"))
+    return path
+
+
 def write_json(path: str | os.PathLike, data: object) -> Path:
     """Write ``data`` as JSON, atomically: keys in the order given, no NaN, a final newline."""
     path = Path(path)
