@@ -35,7 +35,7 @@ LAYERS = [
     {"cli.commands"},
     {"cli.batch"},
     {"cli"},
-    {"__main__"},
+    {"__main__", "sphinxext"},
 ]
 
 
