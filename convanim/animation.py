@@ -23,7 +23,7 @@ from .draw.fit import MIN_CELL_PX, Geometry
 from .draw.render import Renderer, solid_colours
 from .draw.theme import PAPER, Theme
 from .io.data import write_text
-from .io.files import VECTOR, Target, check_writable
+from .io.files import VECTOR, Target, alone, apart, check_writable
 from .io.writers import write_animation, write_storyboard, write_vector
 from .ops import Operation, check_view, operation_for
 from .scene.model import Scene
@@ -288,7 +288,8 @@ def _end_worker(signum: int, frame=None) -> None:
     os._exit(128 + signum)
 
 
-def _worker_signals() -> None:
+def _worker_start() -> None:
+    alone()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C: the parent decides; a worker finishes its file
     for signum in (signal.SIGTERM, signal.SIGHUP):  # the end: a worker removes its temporary file and stops
         signal.signal(signum, _end_worker)
@@ -311,14 +312,15 @@ def save_many(
     try:
         if jobs <= 1 or len(items) <= 1:
             for i, (anim, path) in enumerate(items):
-                results[i] = anim.save(path, on_frame=on_frame, force=force)
+                with apart():  # each animation stands on its own: one that is finished stays
+                    results[i] = anim.save(path, on_frame=on_frame, force=force)
                 if on_saved:
                     on_saved(i)
         else:
             methods = multiprocessing.get_all_start_methods()
             context = multiprocessing.get_context("fork" if "fork" in methods else None)
             order = sorted(range(len(items)), key=lambda i: -len(items[i][0]))  # longest first
-            with ProcessPoolExecutor(min(jobs, len(items)), mp_context=context, initializer=_worker_signals) as pool:
+            with ProcessPoolExecutor(min(jobs, len(items)), mp_context=context, initializer=_worker_start) as pool:
                 futures = {pool.submit(_save_one, items[i][0], items[i][1], force): i for i in order}
                 try:
                     for future in as_completed(futures):

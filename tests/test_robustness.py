@@ -410,6 +410,7 @@ def test_ctrl_c_during_batch_says_what_was_not_written(tmp_path, monkeypatch):
     (tmp_path / "b.toml").write_text('[a]\ncommand = "conv"\ni = 4\n[b]\ncommand = "conv"\ni = 3\n')
     result = CliRunner().invoke(cli, ["batch", "b.toml", "-j", "1"])
     assert (result.exit_code, result.stdout, result.stderr) == (130, "a.gif\n", "Error: interrupted; not written: b.gif\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.gif", "b.toml"]  # kept; nothing half-written
 
 
 @pytest.mark.parametrize("late", ["dump", "storyboard"])
@@ -511,3 +512,24 @@ def test_names_are_printed_one_a_line_and_a_closed_stdout_is_said(tmp_path, monk
     assert run.stdout == "1\n" and (tmp_path / "a.gif").is_file()
     assert (tmp_path / "err").read_text() == (
         "Error: standard output was closed: the files were written, but not all their names printed\n")
+
+
+def test_a_batch_entry_whose_animation_fails_leaves_none_of_its_files(tmp_path, monkeypatch):
+    import errno
+
+    monkeypatch.chdir(tmp_path)
+    real = convanim.animation.Animation.save
+
+    def save(self, path, *args, **kwargs):
+        name = str(getattr(path, "path", path))
+        if name == "b.gif":
+            raise OSError(errno.ENOSPC, "No space left on device", name)
+        return real(self, path, *args, **kwargs)
+
+    monkeypatch.setattr(convanim.animation.Animation, "save", save)
+    (tmp_path / "b.toml").write_text('[a]\ncommand = "conv"\ni = 3\n'
+                                     '[b]\ncommand = "conv"\ni = 4\nnumbers = true\ndump = "b.json"\nstoryboard = "b.png"\n')
+    result = CliRunner().invoke(cli, ["batch", "b.toml", "-j", "1"])
+    assert (result.exit_code, result.stdout) == (1, "a.gif\n")
+    assert result.stderr == "Error: cannot write b.gif: No space left on device; not written: b.gif\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.gif", "b.toml"]

@@ -31,7 +31,7 @@ def _project(tmp_path: Path, index: str = INDEX) -> Path:
 
 
 def _build(src: Path, builder: str, out: Path, capsys=None) -> int:
-    return sphinx_build.build_main(["-q", "-b", builder, "-d", str(out.parent / "doctrees"), str(src), str(out)])
+    return sphinx_build.build_main(["-q", "-N", "-b", builder, "-d", str(out.parent / "doctrees"), str(src), str(out)])
 
 
 def test_html_gets_the_animation_and_latex_a_still(tmp_path):

@@ -12,7 +12,7 @@ import click
 
 from ..core.errors import SaveIncomplete, SpecError
 from ..gallery import GALLERY
-from ..io.files import MAX_TOML_BYTES, Target, Unreadable, check_writable, read_text
+from ..io.files import MAX_TOML_BYTES, Target, Unreadable, check_writable, read_text, together
 from ..ops import BY_NAME
 from .app import bad_spec, cli, say_path
 from .commands import JOBS, Job, Progress, gallery_names, incomplete, prepare
@@ -168,14 +168,15 @@ def batch(file, folder, jobs, always):
 
     items = [(job.anim, job.target) for _, job, _ in todo if job.target is not None and job.plain]
     try:
-        with Progress(sum(len(anim) for anim, _ in items), "batch") as bar:
-            written = save_many(items, jobs, force=any(job.force for _, job, _ in todo), **bar.callbacks(items, jobs))
+        # Each entry's other files (stills, dumps, storyboards) are staged first and renamed in
+        # only once every animation is written: an entry whose animation fails leaves none.
+        with together():
+            extras = [p for _, job, _ in todo for p in ([] if job.plain else job.save()) + job.finish()]
+            with Progress(sum(len(anim) for anim, _ in items), "batch") as bar:
+                written = save_many(items, jobs, force=any(job.force for _, job, _ in todo), **bar.callbacks(items, jobs))
     except SaveIncomplete as e:
         for p in e.written:
             say_path(p)
         raise incomplete(e, [str(items[i][1].path) for i in e.missing]) from None
-    for p in written:
+    for p in written + extras:
         say_path(p)
-    for _, job, _ in todo:
-        for p in ([] if job.plain else job.save()) + job.finish():
-            say_path(p)

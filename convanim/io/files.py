@@ -167,6 +167,23 @@ def together() -> Iterator[None]:
             commit()
 
 
+def alone() -> None:
+    """In a worker process forked inside a :func:`together` block: its files are its own, renamed
+    into place as each is written (the parent's block cannot commit what a child staged)."""
+    _STAGED.set(None)
+
+
+@contextmanager
+def apart() -> Iterator[None]:
+    """Inside a :func:`together` block, files that are each complete on their own (a batch's
+    animations: a batch keeps those it finished)."""
+    token = _STAGED.set(None)
+    try:
+        yield
+    finally:
+        _STAGED.reset(token)
+
+
 def _finally(commit: Callable[[], None], undo: Callable[[], None]) -> None:
     """Commit now, or at the end of the :func:`together` block the write is in (undo if it fails)."""
     staged = _STAGED.get()
