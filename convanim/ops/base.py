@@ -77,6 +77,13 @@ class View:
     shapes: Callable[[Any], List[Pair]]  # spec -> the sizes of the grids drawn, in cells
 
 
+def figure_view(scene: Callable[[Any, bool], Scene], frames: Callable[[Any], int],
+                shapes: Callable[[Any], List[Pair]]) -> View:
+    """The view of a figure that has no numbers and makes its own note: ``scene(spec, labels)``."""
+    return View("gather", lambda spec, numbers=None, precision=1, labels=False, caption="": scene(spec, labels),
+                frames, shapes)
+
+
 def stage_frames(spec) -> int:
     """A step per output cell of every output channel drawn, stage after stage."""
     return sum(sweep_frames(st.spec.output_size, st.spec.out_channels) for st in spec.stages())

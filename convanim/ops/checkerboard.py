@@ -10,7 +10,7 @@ from ..core.errors import Pair, PairLike, SpecError, whole_in
 from ..core.geometry import shape_text
 from ..core.values import interior_overlaps, overlap_counts
 from ..scene.views import checkerboard_scene
-from .base import Operation, Param, View
+from .base import Operation, Param, figure_view
 from .transposed import PARAMS as TRANSPOSED_PARAMS, ConvTranspose2d
 
 MAX_SIDE = 4096  # cells on a side of the last layer's output
@@ -129,10 +129,6 @@ def text(info: dict) -> str:
     ])
 
 
-def _scene(spec, numbers=None, precision: int = 1, labels: bool = False, caption: str = ""):
-    return checkerboard_scene(spec, labels)
-
-
 CHECKERBOARD = Operation(
     "checkerboard", "How many kernel stamps each output cell of a transposed convolution gets: heatmaps, "
                     "one per setting (--k 3,4), side by side with one legend.",
@@ -145,6 +141,8 @@ CHECKERBOARD = Operation(
      *TRANSPOSED_PARAMS[3:],
      Param("layers", "int", 1, "Transposed convolutions stacked (the pattern compounds).")),
     (Checkerboard, Checkerboards), rank=8, title="the checkerboard of transposed convolutions",
-    info_help="Shapes and stamp counts of stacked transposed convolutions: whether their overlap is even.", describe=describe, info_text=text, numbers=False,
-    views={"gather": View("gather", _scene, lambda spec: 1, lambda spec: [b.output_size for b in spec.boards])},
+    info_help="Shapes and stamp counts of stacked transposed convolutions: whether their overlap is even.",
+    describe=describe, info_text=text, numbers=False,
+    views={"gather": figure_view(checkerboard_scene, lambda spec: 1,
+                                 lambda spec: [b.output_size for b in spec.boards])},
 )

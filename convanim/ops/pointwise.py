@@ -19,6 +19,7 @@ def pointwise_conv2d(input_size: PairLike, in_channels: int = 3, out_channels: i
 
 POINTWISE = Operation(
     "pointwise", "A 1x1 convolution: mixes channels, cell by cell.",
-    pointwise_conv2d, (*geometry_params(i="4", k="1", d=None), *channel_params(in_default=3)), Conv2d, rank=4, title="a 1x1 (pointwise) convolution",
+    pointwise_conv2d, (*geometry_params(i="4", k="1", d=None), *channel_params(in_default=3)), Conv2d,
+    rank=4, title="a 1x1 (pointwise) convolution",
     caption=caption, describe=describe,
 )

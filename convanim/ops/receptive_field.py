@@ -11,7 +11,7 @@ from ..core.errors import SpecError, positive_list, whole, whole_in
 from ..core.geometry import shape_text
 from ..core.values import receptive_field_sizes
 from ..scene.views import receptive_field_scene
-from .base import Operation, Param, View
+from .base import Operation, Param, figure_view
 from .conv import Conv2d
 
 MAX_FIELD = 4096  # cells of the input on a side
@@ -91,10 +91,6 @@ def text(info: dict) -> str:
     return "\n".join(lines)
 
 
-def _scene(spec, numbers=None, precision: int = 1, labels: bool = False, caption: str = ""):
-    return receptive_field_scene(spec, labels)
-
-
 RECEPTIVE_FIELD = Operation(
     "receptive-field", "The receptive field of stacked (dilated, strided) convolutions growing on the input, "
                        "one layer a frame.",
@@ -105,8 +101,9 @@ RECEPTIVE_FIELD = Operation(
      Param("input_size", "int", None, "Input size.  [default: the receptive field plus a cell each side]",
            ("--i", "--input-size"), show_default=False)),
     DilatedStack, rank=9, title="stacked convolutions",
-    info_help="Receptive field, shapes and weights of stacked (dilated, strided) convolutions, layer by layer.", describe=describe, info_text=text, numbers=False,
-    views={"gather": View("gather", _scene, lambda spec: len(spec.dilations),
-                          lambda spec: [(spec.input_size, spec.input_size)])},
+    info_help="Receptive field, shapes and weights of stacked (dilated, strided) convolutions, layer by layer.",
+    describe=describe, info_text=text, numbers=False,
+    views={"gather": figure_view(receptive_field_scene, lambda spec: len(spec.dilations),
+                                 lambda spec: [(spec.input_size, spec.input_size)])},
     report=lambda stack: "receptive fields: " + ", ".join(f"{h}x{w}" for h, w in receptive_field_sizes(stack)),
 )

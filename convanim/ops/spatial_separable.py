@@ -99,5 +99,6 @@ SPATIAL_SEPARABLE = Operation(
     (Param("input_size", "size", "6", "Input size, N or HxW.", ("--i", "--input-size")),
      Param("column", "numbers", "1,2,1", "The k×1 kernel, top to bottom."),
      Param("row", "numbers", "1,0,-1", "The 1×k kernel, left to right.")),
-    SpatialSeparableConv2d, rank=7, title="a spatially separable kernel, pass by pass and whole", caption=caption, describe=describe, views={"gather": VIEW}, kernel_values=False,
+    SpatialSeparableConv2d, rank=7, title="a spatially separable kernel, pass by pass and whole", caption=caption,
+    describe=describe, views={"gather": VIEW}, kernel_values=False,
 )

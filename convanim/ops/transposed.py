@@ -161,7 +161,8 @@ PARAMS = (
 TRANSPOSED = Operation(
     "transposed", "A transposed convolution, drawn as the paper does (the equivalent direct convolution), "
     "or as each input cell stamping the kernel onto the output (--view scatter).",
-    ConvTranspose2d, (*PARAMS, Param("view", "choice", "gather", "gather: the paper's sweep; scatter: input cells stamp the kernel.",
-                                     choices=tuple(VIEWS), render_only=True)),
+    ConvTranspose2d,
+    (*PARAMS, Param("view", "choice", "gather", "gather: the paper's sweep; scatter: input cells stamp the kernel.",
+                    choices=tuple(VIEWS), render_only=True)),
     ConvTranspose2d, rank=2, title="a transposed convolution", caption=caption, views=VIEWS, noun="transposed convolutions",
 )
