@@ -27,7 +27,7 @@ LAYERS = [
     {"ops.checkerboard"},
     {"ops"},  # the registry
     {"animation"},  # the library's front door
-    {"gallery"},
+    {"gallery", "job"},  # the paper's figures; one figure's files
     {""},  # the public API
     {"cli.types"},
     {"cli.options"},

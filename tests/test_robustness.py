@@ -418,7 +418,7 @@ def test_a_command_writes_all_its_files_or_none(tmp_path, monkeypatch, late):
     """A secondary output that fails after the animation was drawn leaves no file changed."""
     import errno
 
-    import convanim.cli.commands as commands
+    import convanim.job as job
 
     monkeypatch.chdir(tmp_path)
     (tmp_path / "out.gif").write_bytes(b"the previous version")
@@ -427,7 +427,7 @@ def test_a_command_writes_all_its_files_or_none(tmp_path, monkeypatch, late):
         raise OSError(errno.ENOSPC, "No space left on device", f"ro/a.{'json' if late == 'dump' else 'png'}")
 
     if late == "dump":
-        monkeypatch.setattr(commands, "write_json", full)
+        monkeypatch.setattr(job, "write_json", full)
     else:
         monkeypatch.setattr(convanim.animation.Animation, "save_storyboard", full)
     args = ["conv", "--i", "4", "-o", "out.gif", "--dump", "ro/a.json", "--storyboard", "ro/a.png", "--numbers"]

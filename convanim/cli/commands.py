@@ -3,13 +3,12 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sys
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, List, Optional, Union
+from typing import Callable, List, Optional
 
 import click
 import numpy as np
@@ -21,16 +20,13 @@ from ..core.geometry import shape_text
 from ..draw.layout import STYLES
 from ..draw.theme import THEMES
 from ..gallery import GALLERY
-from ..io.data import record, write_json
-from ..io.files import Target, check_writable, together
+from ..io.files import Target, check_writable
+from ..job import Job, default_name
 from ..ops import OPERATIONS, Operation
 from ..ops.base import Param
 from .app import Command, Incomplete, Stopped, bad_spec, cli, flags_of, info, say_path
 from .options import LOOK, OUTPUT, apply, cell_px, delay_ms, delay_option, fps_option, labels_option, numbers_options
 from .types import param_type
-
-if TYPE_CHECKING:
-    from ..animation import Animation
 
 
 def _option(param: Param) -> Callable:
@@ -72,54 +68,6 @@ def _sizes_from_values(params: dict, ctx: click.Context, input_values: Optional[
             _take(params, ctx, "out_channels", shape[0], "kernel_values")
 
 
-@dataclass(frozen=True)
-class Job:
-    """One command's work, checked and ready: the animation and where its files go."""
-
-    anim: Animation
-    target: Optional[Target]
-    force: bool = False
-    storyboard: Optional[Path] = None
-    dump: Optional[Path] = None
-    values: object = None
-    report: Optional[str] = None
-    poster: Union[None, int, str] = None  # one frame as a still, instead of the animation
-    beamer: bool = False  # a .tex snippet beside the PDF
-
-    @property
-    def plain(self) -> bool:
-        """Whether the main file is the animation as it is (what parallel workers save)."""
-        return self.poster is None and not self.beamer
-
-    def files(self) -> List[Path]:
-        """Every file the job writes."""
-        main: List[Path] = []
-        if self.target is not None:
-            main = [self.target.path] if self.poster is not None else self.target.files(len(self.anim))
-            if self.beamer:
-                main.append(self.target.path.with_suffix(".tex"))
-        return main + [p for p in (self.storyboard, self.dump) if p is not None]
-
-    def save(self) -> List[Path]:
-        """The main file: the animation, its poster, or the animation and its Beamer snippet."""
-        if self.target is None:
-            return []
-        if self.poster is not None:
-            return self.anim.save_poster(self.target, self.poster, force=self.force)
-        if self.beamer:
-            return self.anim.save_beamer(self.target, force=self.force)
-        return [*self.anim.save(self.target, force=self.force)]
-
-    def finish(self) -> List[Path]:
-        """What comes after the animation is saved: the storyboard and the dump."""
-        written = []
-        if self.storyboard is not None:
-            written.append(self.anim.save_storyboard(self.storyboard))
-        if self.dump is not None:
-            written.append(write_json(self.dump, record(self.values)))
-        return written
-
-
 def prepare(op: Operation, params: dict, ctx: click.Context) -> Job:
     """Build the spec, its numbers and the animation from a command's parameters; check limits."""
     input_values = params.pop("input_values", None)
@@ -152,7 +100,7 @@ def prepare(op: Operation, params: dict, ctx: click.Context) -> Job:
         anim.check_limits()  # numbers grow the cells that must hold them
     target = None
     if output is not None or storyboard is None or poster is not None or beamer:
-        name = default_name(op, anim if show else replace(anim, numbers=None), seed, input_values, kernel_values, dpi)
+        name = default_name(op.name, anim if show else replace(anim, numbers=None), seed, input_values, kernel_values, dpi)
         if poster is not None:
             name = f"{name[:-len('.gif')]}_frame{poster}.png"
         target = output or Target(Path("output") / name, "png" if poster is not None else "gif")
@@ -166,54 +114,6 @@ def prepare(op: Operation, params: dict, ctx: click.Context) -> Job:
     return Job(anim, target, force, storyboard, dump, values, op.report(spec) if op.report else None, poster, beamer)
 
 
-def _digest(*arrays: np.ndarray) -> str:
-    """Six hex digits that tell arrays apart: their shape, type and bytes."""
-    h = hashlib.sha256()
-    for a in arrays:
-        a = np.ascontiguousarray(a)
-        h.update(f"{a.shape}{a.dtype}".encode() + a.tobytes())
-    return h.hexdigest()[:6]
-
-
-def default_name(op: Operation, anim: Animation, seed: Optional[int], input_values: Optional[np.ndarray],
-                 kernel_values: Optional[np.ndarray], dpi: Optional[int]) -> str:
-    """The file a command writes without -o: the operation and its spec, then whatever else the
-    picture depends on (only what differs from the defaults), so that commands that draw different
-    things never overwrite each other: ``conv_i5_k3_s1_p0_d1_numbers-seed7_flat.gif``."""
-    parts = [op.name, anim.spec.slug]
-    if anim.view != "gather":
-        parts.append(anim.view)
-    if anim.numbers is not None:
-        numbers = "numbers"
-        if input_values is not None:
-            numbers += f"-x{_digest(input_values)}"
-        if kernel_values is not None:
-            numbers += f"-w{_digest(kernel_values)}"
-        if seed is not None:
-            numbers += f"-seed{seed}"
-        parts.append(numbers)
-        if anim.precision != 1:
-            parts.append(f"precision{anim.precision}")
-    if not anim.labels:
-        parts.append("nolabels")
-    if anim.style != "paper":
-        parts.append(anim.style)
-    theme = next((name for name, t in THEMES.items() if t == anim.theme), None)
-    if theme != "paper":
-        parts.append(theme or f"theme-{hashlib.sha256(repr(anim.theme).encode()).hexdigest()[:6]}")
-    if anim.crisp:
-        parts.append("crisp")
-    if anim.transparent:
-        parts.append("transparent")
-    if anim.width is not None:
-        parts.append(f"{anim.width}px")
-    if dpi is not None:
-        parts.append(f"{dpi}dpi")
-    if anim.delay_ms != 1000:
-        parts.append(f"{anim.delay_ms}ms")
-    return "_".join(parts) + ".gif"
-
-
 def _render(op: Operation) -> Callable:
     @click.pass_context
     def render(ctx: click.Context, **params) -> None:
@@ -222,8 +122,7 @@ def _render(op: Operation) -> Callable:
         except SpecError as e:
             raise bad_spec(ctx.command, e) from None
         try:
-            with together():  # the animation, its dump and its storyboard: all of them, or none
-                written = job.save() + job.finish()
+            written = job.write()
         except SpecError as e:
             raise bad_spec(ctx.command, e) from None
         for path in written:
