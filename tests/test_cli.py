@@ -351,3 +351,9 @@ def test_beamer_writes_the_pdf_and_the_snippet_that_plays_it(run, tmp_path):
         "% convanim: i=4, k=3, s=1, p=0 → o=2; needs \\usepackage{animate}\n"
         "\\animategraphics[loop,controls,width=\\linewidth]{2}{slides/conv}{}{}\n")
     assert (tmp_path / "slides/conv.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_a_value_that_looks_like_a_short_option_is_left_alone(run, tmp_path):
+    np.save(tmp_path / "-i.npy", np.arange(16).reshape(4, 4))
+    result = run("conv", "--input-values", "-i.npy", "-k", "3", "-o", "a.gif")
+    assert (result.exit_code, result.stdout) == (0, "a.gif\n")

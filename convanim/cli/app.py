@@ -57,12 +57,15 @@ class Command(click.Command):
 
     def parse_args(self, ctx: click.Context, args: List[str]) -> List[str]:
         own = {opt for p in self.params for opt in (*getattr(p, "opts", ()), *getattr(p, "secondary_opts", ()))}
-        spelled = []
-        for arg in args:
+        valued = {opt for p in self.params if isinstance(p, click.Option) and not p.is_flag for opt in p.opts}
+        spelled: List[str] = []
+        for n, arg in enumerate(args):
             if arg == "--":
-                spelled += args[len(spelled):]
+                spelled += args[n:]
                 break
-            if len(arg) >= 2 and arg[0] == "-" and arg[1].isalpha() and arg[:2] not in own and f"-{arg[:2]}" in own:
+            value = bool(spelled) and spelled[-1] in valued  # the value of the option before: as it is
+            if not value and len(arg) >= 2 and arg[0] == "-" and arg[1].isalpha() and arg[:2] not in own \
+                    and f"-{arg[:2]}" in own:
                 spelled += [f"-{arg[:2]}"] + ([arg[2:]] if len(arg) > 2 else [])
             else:
                 spelled.append(arg)
