@@ -124,7 +124,8 @@ class ConvanimDirective(Directive):
 
 
 def _drawn(builder, node, fmt: str, folder: Path) -> str:
-    """Draw the node's figure in ``fmt`` into ``folder`` (unless drawn before); its file name."""
+    """Draw the node's figure in ``fmt`` into ``folder`` (unless drawn before); its file name. If it
+    cannot be drawn, the error is logged at its line and the node skipped."""
     still = fmt in ("png", "pdf")
     args = [*node["args"], *(["--poster", node["poster"]] if still else [])]
     digest = hashlib.sha256(repr((__version__, args, fmt)).encode()).hexdigest()[:16]
@@ -134,14 +135,12 @@ def _drawn(builder, node, fmt: str, folder: Path) -> str:
         draw(args, folder / name)
     except ValueError as e:
         logger.error(f"convanim {node['command']}: {e}", location=node["where"])
-        return ""
+        raise nodes.SkipNode from None  # the page goes on without it; the error says why
     return name
 
 
 def visit_html(self, node) -> None:
     name = _drawn(self.builder, node, node["format"], Path(self.builder.outdir) / "_images")
-    if not name:
-        raise nodes.SkipNode
     src = relative_uri(self.builder.get_target_uri(node["docname"]), f"_images/{name}")
     style = f' style="width: {escape(node["width"])}"' if node["width"] else ""
     self.body.append(f'<figure class="convanim align-{node["align"]}"><img src="{escape(src)}" alt="{escape(node["alt"])}"{style}/>'
@@ -152,8 +151,6 @@ def visit_html(self, node) -> None:
 
 def visit_latex(self, node) -> None:
     name = _drawn(self.builder, node, "pdf", Path(self.builder.outdir))
-    if not name:
-        raise nodes.SkipNode
     size = f"[width={_latex_width(node['width'])}]" if node["width"] else "[width=\\linewidth]"
     self.body.append(f"\n\\begin{{figure}}[htbp]\n\\centering\n\\includegraphics{size}{{{name}}}\n"
                      + (f"\\caption{{{_latex_escape(node['caption'])}}}\n" if node["caption"] else "")

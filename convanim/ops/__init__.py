@@ -63,7 +63,10 @@ def check_view(spec, view: str) -> Operation:
 def describe(spec, bottleneck=None) -> dict:
     """Shapes, output-size arithmetic, weights, multiply-adds and receptive field, as plain data
     (what `convanim info` prints)."""
-    return operation_for(spec).describe(spec, bottleneck)
+    op = operation_for(spec)
+    if bottleneck is not None and not any(p.name == "bottleneck" for p in op.info_params):
+        raise SpecError("bottleneck", "applies to a plain convolution with channels")
+    return op.describe(spec, bottleneck)
 
 
 def scene_for(spec, numbers=None, precision: int = 1, labels: bool = False, view: str = "gather"):

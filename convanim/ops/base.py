@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
-from ..core.errors import Pair, SpecError
+from ..core.errors import Pair
 from ..core.geometry import shape_text, sweep_frames
 from ..scene.gather import stages_scene
 from ..scene.model import Scene
@@ -136,8 +136,6 @@ def describe_stages(spec, counted: Optional[int] = None) -> dict:
 
 
 def describe_plain(spec, bottleneck: Optional[int] = None) -> dict:
-    if bottleneck is not None:
-        raise SpecError("bottleneck", "applies to a plain convolution with channels")
     return describe_stages(spec)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional, Tuple
 
-from ..core.errors import Pair, PairLike, SpecError, whole, whole_in
+from ..core.errors import Pair, PairLike, whole, whole_in
 from ..core.geometry import PaddingLike, Quad, size_text
 from ..core.values import SUM, Reducer, Stage
 from .base import MAX_CHANNELS, Operation, channel_params, describe_stages, geometry_params
@@ -80,8 +80,6 @@ def caption(spec: SeparableConv2d) -> str:
 
 def describe(spec: SeparableConv2d, bottleneck: Optional[int] = None) -> dict:
     """The two stages, and the weights of the standard convolution it stands for."""
-    if bottleneck is not None:
-        raise SpecError("bottleneck", "applies to a plain convolution with channels")
     info = describe_stages(spec)
     info["standard_conv_weights"] = spec.kernel_size[0] * spec.kernel_size[1] * spec.in_channels * spec.out_channels
     return info

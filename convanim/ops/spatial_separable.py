@@ -79,8 +79,6 @@ def caption(spec: SpatialSeparableConv2d) -> str:
 
 def describe(spec: SpatialSeparableConv2d, bottleneck: Optional[int] = None) -> dict:
     """The two passes count; the full kernel is the comparison."""
-    if bottleneck is not None:
-        raise SpecError("bottleneck", "applies to a plain convolution with channels")
     info = describe_stages(spec, counted=2)
     full = info["stages"][2]
     info["full_kernel_weights"] = full["weights"]
