@@ -14,9 +14,11 @@ LAYERS = [
     {"core", "scene", "draw", "io", "core.errors", "core.limits"},  # the packages' docstrings; what a bad spec is; the guards
     {"core.geometry", "core.formats", "draw.theme", "io.files"},  # sizes and taps; number text; colours; files
     {"core.sweep", "io.gif"},  # one sweep; the GIF encoder
+    {"core.matrix"},  # the operation as a matrix
     {"core.values", "io.writers"},  # the NumPy reference; animations to files
     {"io.data", "scene.model"},  # arrays in, the dump out; what a frame is made of
     {"scene.gather"},  # the paper's arrangement of any operation
+    {"scene.matrix"},  # the matrix figures
     {"scene.views", "draw.layout"},  # the other arrangements; where planes go
     {"draw.text"},  # glyph outlines, their boxes, the equation's runs
     {"draw.fit"},  # how large a figure is drawn

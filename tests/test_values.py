@@ -173,7 +173,8 @@ def test_record_is_the_documented_schema():
     spec = ConvTranspose2d(2, 2, 2, 0)
     n = Numbers.of(spec, np.array([[1, 2], [3, 4]]), np.array([[1, 0], [0, 2]]))
     data = json.loads(json.dumps(record(n)))
-    assert list(data) == ["op", "spec", "output_size", "input", "kernel", "grid", "output", "frames"]
+    assert list(data) == ["op", "spec", "output_size", "input", "kernel", "grid", "output", "matrix_shape", "matrix",
+                          "frames"]
     assert data["op"] == "transposed"
     assert data["spec"] == {"input_size": [2, 2], "kernel_size": [2, 2], "stride": [2, 2], "padding": [0, 0],
                             "dilation": [1, 1], "output_padding": [0, 0]}

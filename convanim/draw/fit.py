@@ -119,6 +119,7 @@ class Geometry:
         grow until their widest value and weight fit at a legible size.
         """
         text_scale = 1.0
+        style = "flat" if scene.flat else style
         value, weight = _widest(scene, theme.font)
         matrix = _cell_matrix(style)
         forced = width is not None or cell_px is not None
@@ -225,7 +226,11 @@ def _annotations(scene: Scene, lay: Layout, style: str, theme: Theme, labels: bo
                 out.append(_screen_text(text, caption_em, left - [0.35 * scale, 0], theme, "right"))
         if not labels or not plane.name:
             continue
-        if above:
+        if plane.role in ("matrix", "row"):  # left of it: above is the vector, or the caption
+            middle = corners.mean(axis=0)
+            left = [corners[:, 0].min() - 0.35 * scale, middle[1]]
+            out.append(_screen_text(plane.name, name_em, left, theme, "right"))
+        elif above:
             top = [corners[:, 0].mean(), corners[:, 1].max() + 0.3 * scale]
             out.append(_screen_text(plane.name, name_em, top, theme, "center", "bottom"))
         elif plane.beside:  # above it: a long name to its right would widen the figure

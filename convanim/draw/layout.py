@@ -209,6 +209,45 @@ def _columns(planes: Sequence[Plane], matrix: np.ndarray, name_room: float, text
     return Layout(tuple(placements), draws_links=True)
 
 
+MATRIX_GAP = 1.5  # cells between a matrix figure's grids and its product
+VECTOR_GAP = 0.5  # between a matrix and the vectors that go with it
+
+
+def _matrix(planes: Sequence[Plane], flip: np.ndarray, label_widths: Sequence[float], text_scale: float) -> Layout:
+    """A product as it is written: the ``matrix``, the ``row`` vector it multiplies over its
+    columns (each entry above the column it meets), the ``column`` vector it makes beside its
+    rows; the grids of the first volume to its left, the others to its right, all centred on it.
+    The row vector's and the matrix's names go to their left, into a gap made wide enough."""
+    role = {p.role: k for k, p in enumerate(planes) if p.role}
+    m, v, u = role["matrix"], role["row"], role["column"]
+    rows, cols = planes[m].grid.shape
+    width = lambda k: label_widths[k] if k < len(label_widths) else 0.0  # noqa: E731
+    left = [k for k, p in enumerate(planes) if not p.role and p.volume == planes[0].volume]
+    right = [k for k, p in enumerate(planes) if not p.role and k not in left]
+    gap = MATRIX_GAP * max(text_scale, 1.0)
+    slots: dict = {}
+    middle = -rows / 2.0
+    x = 0.0
+    for k in left:
+        h, w = planes[k].grid.shape
+        slot = max(w, width(k))
+        slots[k] = Placement(flip, np.array([x + (slot - w) / 2.0, middle + h / 2.0]), (h, w))
+        x += slot + gap
+    x += max(width(m), width(v)) + (0.35 * text_scale if left else 0.0)
+    slots[m] = Placement(flip, np.array([x, 0.0]), (rows, cols))
+    slots[v] = Placement(flip, np.array([x, 1.0 + VECTOR_GAP]), planes[v].grid.shape)
+    x += cols + VECTOR_GAP
+    slots[u] = Placement(flip, np.array([x, 0.0]), planes[u].grid.shape)
+    x += 1.0
+    for k in right:
+        h, w = planes[k].grid.shape
+        x += gap
+        slot = max(w, width(k))
+        slots[k] = Placement(flip, np.array([x + (slot - w) / 2.0, middle + h / 2.0]), (h, w))
+        x += slot
+    return Layout(tuple(slots[k] for k in range(len(planes))), draws_links=False)
+
+
 def layout(
     planes: Sequence[Plane], style: str = "paper", label_widths: Sequence[float] = (), text_scale: float = 1.0,
     columns: bool = False, name_room: float = 0.0,
@@ -227,6 +266,8 @@ def layout(
         raise ValueError(f"unknown style {style!r}: use one of {', '.join(STYLES)}")
     flip = np.diag([1.0, -1.0])  # rows grow downwards on the plane, upwards on screen
     base_h, base_w = planes[0].grid.shape
+    if any(p.role for p in planes):
+        return _matrix(planes, flip, label_widths, text_scale)
     if columns:
         return _columns(planes, PAPER_SHEAR @ flip if style == "paper" else flip, name_room, text_scale)
     if style == "paper":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import warnings
@@ -12,6 +13,7 @@ from typing import Union
 
 import numpy as np
 
+from ..core.matrix import MAX_MATRIX_ENTRIES, matrix_shape, unrolled
 from ..core.sweep import Cell
 from ..core.values import Numbers, StagedNumbers
 from .files import Unreadable, _replacing, open_regular, read_text
@@ -190,6 +192,8 @@ def record(numbers: Union[Numbers, StagedNumbers]) -> dict:
             ),
         },
         "output": _json_array(numbers.output),
+        "matrix_shape": list(matrix_shape(spec)),
+        "matrix": _json_array(unrolled(numbers)) if math.prod(matrix_shape(spec)) <= MAX_MATRIX_ENTRIES else None,
         "frames": frames,
     }
 

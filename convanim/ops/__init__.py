@@ -57,6 +57,8 @@ def check_view(spec, view: str) -> Operation:
     if view not in op.views:
         having = list(dict.fromkeys(o.noun for o in OPERATIONS if view in o.views))
         raise SpecError("view", f"the {view} view is for {' and '.join(having)}")
+    if op.views[view].check is not None:
+        op.views[view].check(spec)
     return op
 
 

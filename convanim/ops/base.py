@@ -13,7 +13,9 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from ..core.errors import Pair
 from ..core.geometry import shape_text, sweep_frames
+from ..core.matrix import matrix_shape
 from ..scene.gather import stages_scene
+from ..scene.matrix import check_matrix, im2col_scene, matrix_scene
 from ..scene.model import Scene
 
 MAX_CHANNELS = 4096
@@ -75,6 +77,7 @@ class View:
     scene: Callable[..., Scene]  # (spec, numbers, precision, labels, caption) -> Scene
     frames: Callable[[Any], int]  # spec -> frame count, without building anything
     shapes: Callable[[Any], List[Pair]]  # spec -> the sizes of the grids drawn, in cells
+    check: Optional[Callable[[Any], None]] = None  # spec -> raise SpecError if this view cannot draw it
 
 
 def figure_view(scene: Callable[[Any, bool], Scene], frames: Callable[[Any], int],
@@ -103,6 +106,47 @@ def stages_view(order: Optional[Sequence] = None, level: Optional[Dict[int, int]
 
 
 GATHER = stages_view()
+
+
+def matrix_view(symbol: str = "C") -> View:
+    """The operation as the sparse matrix ``symbol`` (the paper's C, or Cᵀ), a frame per row."""
+
+    def scene(spec, numbers=None, precision: int = 1, labels: bool = False, caption: str = "") -> Scene:
+        return matrix_scene(spec, numbers, precision, caption, symbol)
+
+    def shapes(spec) -> List[Pair]:
+        rows, cols = matrix_shape(spec)
+        return [spec.input_size, (rows, cols), (1, cols), (rows, 1), spec.output_size]
+
+    return View("matrix", scene, lambda spec: matrix_shape(spec)[0], shapes,
+                lambda spec: check_matrix(spec, *matrix_shape(spec)))
+
+
+def _patches(spec) -> Pair:
+    (oh, ow), (kh, kw) = spec.output_size, spec.kernel_size
+    return (oh * ow, kh * kw)
+
+
+IM2COL = View(
+    "im2col", lambda spec, numbers=None, precision=1, labels=False, caption="": im2col_scene(spec, numbers, precision, caption),
+    lambda spec: _patches(spec)[0],
+    lambda spec: [spec.drawn_size, _patches(spec), (1, _patches(spec)[1]), (_patches(spec)[0], 1), spec.output_size],
+    lambda spec: check_matrix(spec, *_patches(spec), "patches matrix"),
+)
+
+
+VIEW_HELP = {
+    "gather": "gather: the paper's sweep",
+    "scatter": "scatter: input cells stamp the kernel",
+    "matrix": "matrix: the sparse matrix C, y = C·x, a row a frame",
+    "im2col": "im2col: the patches matrix times the flattened kernel",
+}
+
+
+def view_param(views: Mapping[str, View]) -> Param:
+    """--view, with the operation's views as its choices."""
+    return Param("view", "choice", "gather", "; ".join(VIEW_HELP[v] for v in views) + ".", choices=tuple(views),
+                 render_only=True)
 
 
 # ---- `info` of an operation made of stages -----------------------------------------------

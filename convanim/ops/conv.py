@@ -9,7 +9,8 @@ from ..core.errors import Pair, PairLike, SpecError, as_pair, whole_in
 from ..core.geometry import PaddingLike, Quad, extent, padded_size, resolve_padding, size_text, sweep_size
 from ..core.sweep import Sweep, direct_sweep
 from ..core.values import SUM, Reducer, Stage
-from .base import MAX_CHANNELS, Operation, Param, channel_params, describe_stages, geometry_params, stages_text
+from .base import GATHER, IM2COL, MAX_CHANNELS, Operation, Param, channel_params, describe_stages, geometry_params, \
+    matrix_view, stages_text, view_param
 
 
 @dataclass(frozen=True, init=False)
@@ -198,10 +199,12 @@ def _bottleneck(spec: Conv2d, channels: int) -> dict:
     }
 
 
+VIEWS = {"gather": GATHER, "matrix": matrix_view(), "im2col": IM2COL}
+
 CONV = Operation(
     "conv", "A direct convolution (PyTorch's conv2d), with channels and groups: one frame per output cell.",
-    Conv2d, (*geometry_params(i="5", k="3", d="1"), *channel_params()), Conv2d, rank=0, title="a direct convolution",
-    caption=caption, describe=describe, info_text=stages_text,
+    Conv2d, (*geometry_params(i="5", k="3", d="1"), *channel_params(), view_param(VIEWS)), Conv2d, rank=0,
+    title="a direct convolution", caption=caption, describe=describe, info_text=stages_text, views=VIEWS,
     info_params=(Param("bottleneck", "count", None, "Compare with a 1x1 convolution to this many channels first.",
                        show_default=False),),
 )

@@ -10,7 +10,7 @@ import numpy as np
 from ..core.errors import PairLike, SpecError
 from ..core.geometry import PaddingLike
 from ..core.values import Reducer
-from .base import Operation, Param, describe_plain, geometry_params
+from .base import GATHER, Operation, Param, describe_plain, geometry_params, matrix_view, view_param
 from .conv import Conv2d, caption as conv_caption
 
 # As in PyTorch, max pooling pads with −∞ and average pooling counts the zero padding.
@@ -72,9 +72,12 @@ def caption(spec: Pool2d) -> str:
     return conv_caption(spec, f"{spec.mode} pooling: ")
 
 
+VIEWS = {"gather": GATHER, "matrix": matrix_view()}
+
 POOL = Operation(
     "pool", "Max or average pooling (stride 1 unless --s says otherwise, as in the paper).",
     Pool2d, (Param("mode", "choice", "max", "max: pads with -inf; avg: counts the zero padding (PyTorch's defaults).",
-                   choices=POOL_MODES), *geometry_params(i="5", k="3", d="1")),
+                   choices=POOL_MODES), *geometry_params(i="5", k="3", d="1"), view_param(VIEWS)),
     Pool2d, rank=3, title="max or average pooling", caption=caption, describe=describe_plain, kernel_values=False,
+    views=VIEWS,
 )

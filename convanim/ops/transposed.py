@@ -11,7 +11,7 @@ from ..core.geometry import extent, size_text, sweep_leftover, transposed_size
 from ..core.sweep import Sweep, transposed_sweep
 from ..core.values import SUM, Reducer, Stage, full_canvas
 from ..scene.views import scatter_scene, transposed_scene
-from .base import GATHER, OneChannel, Operation, Param, View, stage_shapes
+from .base import GATHER, OneChannel, Operation, Param, View, matrix_view, stage_shapes, view_param
 from .conv import Conv2d
 
 
@@ -146,6 +146,7 @@ VIEWS = {
     "gather": View("gather", _gather, GATHER.frames, GATHER.shapes),
     "scatter": View("scatter", _scatter, lambda spec: spec.input_size[0] * spec.input_size[1],
                     lambda spec: stage_shapes(spec) + [full_canvas(spec)]),
+    "matrix": matrix_view("Cᵀ"),
 }
 
 PARAMS = (
@@ -162,7 +163,6 @@ TRANSPOSED = Operation(
     "transposed", "A transposed convolution, drawn as the paper does (the equivalent direct convolution), "
     "or as each input cell stamping the kernel onto the output (--view scatter).",
     ConvTranspose2d,
-    (*PARAMS, Param("view", "choice", "gather", "gather: the paper's sweep; scatter: input cells stamp the kernel.",
-                    choices=tuple(VIEWS), render_only=True)),
+    (*PARAMS, view_param(VIEWS)),
     ConvTranspose2d, rank=2, title="a transposed convolution", caption=caption, views=VIEWS, noun="transposed convolutions",
 )

@@ -25,6 +25,23 @@ class Plane:
     tint: int = -1  # which of the theme's channel hues its cells take (-1: the colour of their kind)
     align: int = -1  # in a column layout, the plane (index) this one sits level with (a kernel slice)
     weights: bool = False  # weights are written in its cells beside the values (which then move aside)
+    role: str = ""  # in a matrix figure: "matrix", "row" (the vector it multiplies, over its columns), "column" (the result, beside its rows)
+
+
+@dataclass(frozen=True, eq=False)
+class Pattern(Grid):
+    """A grid whose cells' kinds are given one by one: a sparse matrix's weights among its zeros."""
+
+    pattern: np.ndarray = None  # type: ignore[assignment]
+
+    @property
+    def kinds(self) -> np.ndarray:  # type: ignore[override]
+        return self.pattern
+
+    @classmethod
+    def of(cls, kinds: np.ndarray) -> "Pattern":
+        h, w = kinds.shape
+        return cls((h, w), np.arange(h), np.arange(w), pattern=np.asarray(kinds, dtype=np.uint8))
 
 
 @dataclass(frozen=True)
@@ -99,6 +116,7 @@ class Scene:
     equations: bool = False  # whether steps write out an equation (the figure keeps room for it)
     columns: bool = False  # volumes side by side, channels in columns (channel figures)
     widest: Optional[Tuple[str, str]] = None  # the widest value and weight written in a cell (None: read the planes)
+    flat: bool = False  # drawn flat whatever the style: a matrix is a table, not a plane in space
 
     def __len__(self) -> int:
         return self.length

@@ -1,0 +1,77 @@
+"""An operation as a matrix: unroll the input and the output into vectors (row-major, PyTorch's
+flattening, channel by channel) and one step is one row, ``y = M·x``.
+
+The matrix is read off the same sweep as every frame: the tap of a step that reads input cell j
+puts its factor in column j of the step's row (a kernel weight; 1/n for an average; for max
+pooling a 1 at the winner, so that matrix depends on the input). Taps on padding or on zeros a
+stride inserts read no input cell and put nothing anywhere: that is why the matrix is sparse,
+and why a transposed convolution's matrix is the transpose of its direct convolution's.
+"""
+
+from __future__ import annotations
+
+from typing import Tuple
+
+import numpy as np
+
+from .errors import SpecError
+
+MAX_MATRIX_ENTRIES = 1_000_000  # what a dump writes out in full (a 1,000×1,000 matrix)
+
+
+def matrix_shape(spec) -> Tuple[int, int]:
+    """(rows, columns): one row per output cell, one column per input cell, channels included."""
+    oh, ow = spec.output_size
+    h, w = spec.input_size
+    return (spec.out_channels * oh * ow, spec.in_channels * h * w)
+
+
+def columns(sweep, input_size) -> np.ndarray:
+    """(steps, taps): the input cell (flattened, row-major) each tap of each step reads; −1 where
+    it reads padding, an inserted zero, or a cell cropped away."""
+    h, w = input_size
+    index = sweep.source.place(np.arange(h * w).reshape(h, w), background=-1)
+    taps = sweep.all_taps()
+    return index[taps[..., 0], taps[..., 1]]
+
+
+def tap_factors(numbers) -> np.ndarray:
+    """(O, C/groups, steps, taps): what each tap multiplies the cell it reads by.
+
+    A weighted sum: the kernel as it slides. A reducer that picks (max): 1 at the winning tap.
+    Any other reducer is linear (an average): its factors are what it makes of unit vectors.
+    """
+    spec, reducer = numbers.spec, numbers.reducer
+    steps, count = numbers.gathered.shape[1:]
+    if reducer.weighted:
+        kernels = numbers.drawn_kernels.astype(float).reshape(spec.out_channels, -1, 1, count)
+        return np.broadcast_to(kernels, (*kernels.shape[:2], steps, count))
+    if reducer.pick is not None:
+        chosen = np.zeros((steps, count))
+        chosen[np.arange(steps), numbers.winners] = 1.0
+        return chosen[None, None]
+    unit = np.asarray(reducer.reduce(np.eye(count), axis=1), dtype=float)
+    return np.broadcast_to(unit, (1, 1, steps, count))
+
+
+def unrolled(numbers) -> np.ndarray:
+    """The matrix M of the operation with ``numbers``' weights: ``output.ravel() = M @ input.ravel()``.
+
+    Rows are output cells, columns input cells, both row-major and channel after channel (as
+    ``torch.flatten`` orders them). Held dense: callers check :func:`matrix_shape` first.
+    """
+    spec = numbers.spec
+    if not hasattr(spec, "sweep"):
+        raise SpecError("view", f"a {spec.op} has no single matrix: it is a chain of operations")
+    rows, cols = matrix_shape(spec)
+    sweep = numbers.sweep
+    steps, cells = len(sweep), spec.input_size[0] * spec.input_size[1]
+    read = columns(sweep, spec.input_size)
+    factors = tap_factors(numbers)
+    matrix = np.zeros((rows, cols))
+    step, tap = np.nonzero(read >= 0)
+    for out in range(spec.out_channels):
+        for slot, channel in enumerate(numbers.reads(out)):
+            factor = factors[min(out, len(factors) - 1), min(slot, factors.shape[1] - 1)]
+            np.add.at(matrix, (out * steps + step, channel * cells + read[step, tap]), factor[step, tap])
+    return matrix

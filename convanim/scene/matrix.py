@@ -1,0 +1,175 @@
+"""The two matrices a convolution is computed as, one frame per row.
+
+- the paper's sparse matrix C (section 4.1): the input and output unrolled into vectors,
+  ``y = C·x``; a row is the kernel placed at one output position, the zeros are the cells it
+  does not reach. A transposed convolution multiplies by Cᵀ.
+- im2col's patches matrix P: a row per output position, a column per kernel tap, each row the
+  input cells under the kernel there (padding included); ``y = P·w`` with the kernel flattened.
+
+Both are laid out as the product is written: the matrix, the vector it multiplies over its
+columns, the result beside its rows, with the grids they unroll on either side.
+"""
+
+from __future__ import annotations
+
+from typing import List, Optional
+
+import numpy as np
+
+from ..core.errors import SpecError
+from ..core.formats import figure_format
+from ..core.geometry import shape_text
+from ..core.matrix import columns, matrix_shape, unrolled
+from ..core.sweep import Cell, Grid
+from ..core.values import Numbers
+from .model import Equation, Label, Pattern, Plane, Scene, Step, Term
+
+MAX_MATRIX_SIDE = 400  # rows or columns a matrix figure draws (its cells shrink down to a few pixels)
+
+
+def check_matrix(spec, rows: int, cols: int, what: str = "matrix") -> None:
+    """Refuse, before anything is built, what the matrix figures cannot draw."""
+    if spec.has_channels:
+        raise SpecError("view", f"the {what} view draws one channel (this one has"
+                        f" {spec.in_channels}→{spec.out_channels}); --dump writes the whole matrix")
+    if max(rows, cols) > MAX_MATRIX_SIDE:
+        raise SpecError("view", f"the {what} would be {rows}x{cols}, over {MAX_MATRIX_SIDE} cells on a side:"
+                        f" draw a smaller input (--dump writes the whole matrix)")
+
+
+def _product(x: str, w: str) -> str:
+    return "·".join(f"({v})" if v.startswith("−") else v for v in (x, w))
+
+
+def _strings(values, fmt) -> np.ndarray:
+    values = np.asarray(values, dtype=float)
+    return np.array([fmt(v) for v in values.ravel()], dtype=object).reshape(values.shape)
+
+
+def _flat_cells(flat: np.ndarray, width: int) -> np.ndarray:
+    return np.stack(np.divmod(np.asarray(flat, dtype=int), width), axis=1).reshape(-1, 2)
+
+
+def matrix_scene(spec, numbers: Optional[Numbers] = None, precision: int = 1, caption: str = "",
+                 symbol: str = "C") -> Scene:
+    """y = C·x, a frame per row of C: the row lights up with the input cells it reads (on the
+    grid and in x) and the output entry it writes (in y and on the output grid).
+
+    Without numbers, a cell of C is filled where the row's kernel reaches an input cell and blank
+    where it holds a structural zero; with numbers, the filled cells hold their weights (1/n for
+    an average, max pooling's 1 at each window's largest value) and each frame writes the row's
+    product out.
+    """
+    rows, cols = matrix_shape(spec)
+    check_matrix(spec, rows, cols)
+    sweep = spec.sweep()
+    (h, w), (oh, ow) = spec.input_size, spec.output_size
+    read = columns(sweep, spec.input_size)  # (rows, taps)
+    reaches = np.zeros((rows, cols), dtype=bool)
+    step, tap = np.nonzero(read >= 0)
+    reaches[step, read[step, tap]] = True
+    reducer = spec.reducer
+    picks = reducer.pick is not None
+    matrix = fmt = None
+    x_text = c_text = None
+    if numbers is not None:
+        matrix = unrolled(numbers)
+        if picks:
+            reaches = matrix != 0  # the selection these numbers make
+        fmt = figure_format([numbers.input, numbers.output, matrix if reducer.weighted else np.zeros(1)], precision)
+        x_text = _strings(numbers.input, fmt)
+        c_text = np.full((rows, cols), "", dtype=object)
+        weight = (lambda v: fmt(v)) if reducer.weighted else (lambda v: "1" if picks else f"1/{read.shape[1]}")
+        for r, c in np.argwhere(reaches):
+            c_text[r, c] = weight(matrix[r, c])
+    kinds = np.where(reaches, Cell.WEIGHT, Cell.PADDING).astype(np.uint8)
+    name = symbol
+    planes = (
+        Plane("input", Grid.dense(spec.input_size, Cell.DATA), x_text),
+        Plane(name, Pattern.of(kinds), c_text, role="matrix"),
+        Plane("x", Grid.dense((1, cols), Cell.DATA), None if x_text is None else x_text.reshape(1, -1), role="row"),
+        Plane("y", Grid.dense((rows, 1), Cell.PENDING), volume=1, role="column"),
+        Plane("output", Grid.dense(spec.output_size, Cell.PENDING), volume=1),
+    )
+    results = None if numbers is None else _strings(numbers.output.ravel(), fmt)
+    empty = np.empty((0, 2), dtype=int)
+
+    def make_step(index: int) -> Step:
+        cells = np.flatnonzero(reaches[index])
+        out = divmod(index, ow)
+        highlights = (_flat_cells(cells, w), np.stack([np.full(cols, index), np.arange(cols)], axis=1),
+                      np.stack([np.zeros_like(cells), cells], axis=1), np.array([[index, 0]]), np.array([out]))
+        reveals: List[Label] = [Label(3, (index, 0), "", "fill"), Label(4, out, "", "fill")]
+        if numbers is None:
+            return Step(index, highlights, reveals=tuple(reveals))
+        reveals += [Label(3, (index, 0), results[index]), Label(4, out, results[index])]
+        terms = tuple(Term(_product(c_text[index, c], x_text.ravel()[c])) for c in cells)
+        equation = Equation(f"y[{index}] =", terms or (Term("0"),), f"= {results[index]}")
+        marks = ()
+        if picks and len(cells):
+            marks = (_flat_cells(cells, w), np.array([[index, cells[0]]]), np.array([[0, cells[0]]]), empty, empty)
+        return Step(index, highlights, reveals=tuple(reveals), marks=marks, equation=equation)
+
+    widest = None
+    if numbers is not None:
+        texts = [*x_text.ravel(), *results, *(t for t in c_text.ravel() if t)]
+        widest = (max(texts, key=lambda t: (len(t), "−" in t)), "")
+    return Scene(planes, rows, make_step, caption, (_heading(spec, name, rows, cols, picks, numbers is not None),),
+                 equations=numbers is not None, widest=widest, flat=True)
+
+
+def _heading(spec, name: str, rows: int, cols: int, picks: bool, numbered: bool) -> str:
+    shape = f"{name}: {rows}×{cols}, y = {name}·x"
+    if name.endswith("ᵀ"):
+        return f"{shape}; {name[:-1]}: {cols}×{rows} is the direct convolution's"
+    if picks:
+        return f"{shape}; row r picks the largest x in window r" + ("" if numbered else " (--numbers shows which)")
+    return shape
+
+
+def im2col_scene(spec, numbers: Optional[Numbers] = None, precision: int = 1, caption: str = "") -> Scene:
+    """y = P·w, a frame per row of P: the patch under the kernel at one output position,
+    copied out of the padded input (its padding as zeros), times the kernel flattened."""
+    sweep = spec.sweep()
+    taps_all = sweep.all_taps()  # (rows, taps, 2)
+    rows, count = taps_all.shape[:2]
+    check_matrix(spec, rows, count, "patches matrix")
+    (oh, ow), (kh, kw) = spec.output_size, spec.kernel_size
+    source = sweep.source
+    kinds = source.kinds[taps_all[..., 0], taps_all[..., 1]]
+    fmt = None
+    grid_text = p_text = w_text = results = None
+    if numbers is not None:
+        patches = numbers.gathered[0]  # (rows, taps)
+        kernel = numbers.drawn_kernel.ravel()
+        fmt = figure_format([numbers.drawn_input, kernel, numbers.output], precision)
+        grid_text, p_text = _strings(numbers.drawn_input, fmt), _strings(patches, fmt)
+        w_text, results = _strings(kernel, fmt).reshape(1, -1), _strings(numbers.output.ravel(), fmt)
+    planes = (
+        Plane("input", source, grid_text),
+        Plane("P", Pattern.of(kinds), p_text, role="matrix"),
+        Plane("w", Grid.dense((1, count), Cell.WEIGHT), w_text, role="row"),
+        Plane("y", Grid.dense((rows, 1), Cell.PENDING), volume=1, role="column"),
+        Plane("output", Grid.dense(spec.output_size, Cell.PENDING), volume=1),
+    )
+    whole_row = np.arange(count)
+
+    def make_step(index: int) -> Step:
+        out = divmod(index, ow)
+        highlights = (taps_all[index], np.stack([np.full(count, index), whole_row], axis=1),
+                      np.stack([np.zeros(count, dtype=int), whole_row], axis=1), np.array([[index, 0]]), np.array([out]))
+        reveals: List[Label] = [Label(3, (index, 0), "", "fill"), Label(4, out, "", "fill")]
+        if numbers is None:
+            return Step(index, highlights, reveals=tuple(reveals))
+        reveals += [Label(3, (index, 0), results[index]), Label(4, out, results[index])]
+        terms = tuple(Term(_product(p_text[index, t], w_text[0, t])) for t in range(count))
+        return Step(index, highlights, reveals=tuple(reveals),
+                    equation=Equation(f"y[{index}] =", terms, f"= {results[index]}"))
+
+    widest = None
+    if numbers is not None:
+        texts = [*grid_text.ravel(), *w_text.ravel(), *results]
+        widest = (max(texts, key=lambda t: (len(t), "−" in t)), "")
+    heading = (f"P: {rows}×{count} (a row per output cell, a column per kernel tap), y = P·w;"
+               f" w: the {shape_text(spec.kernel_size)} kernel, flattened")
+    return Scene(planes, rows, make_step, caption, (heading,), equations=numbers is not None, widest=widest, flat=True)
