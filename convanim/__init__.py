@@ -4,7 +4,7 @@ Make an operation, make an Animation of it, show it (a notebook displays it) or 
 
     >>> from convanim import Animation, Conv2d
     >>> anim = Animation(Conv2d(5, 3, stride=2, padding=1), numbers=True, labels=True)
-    >>> anim.save("padding_strides.gif")  # or .png .webp .apng .mp4 .svg .pdf, a folder
+    >>> anim.save("padding_strides.gif")  # or .png .webp .apng .mp4 .svg .pdf .html, a folder
 
 Operations, with PyTorch's parameters:
     Conv2d(input_size, kernel_size, stride, padding, dilation, in_channels, out_channels, groups)

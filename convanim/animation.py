@@ -21,13 +21,16 @@ from .core.values import Numbers, StagedNumbers
 from .draw.layout import STYLES
 from .draw.fit import MIN_CELL_PX, Geometry
 from .draw.render import Renderer, solid_colours
+from .draw.page import page_data
 from .draw.theme import PAPER, Theme
 from .io.data import write_text
 from .io.files import VECTOR, Target, alone, apart, check_writable
+from .io.page import figure_html, write_page
 from .io.writers import write_animation, write_storyboard, write_vector
 from .ops import Operation, check_view, operation_for
 from .scene.model import Scene
 
+NOTEBOOK_MAX_BYTES = 2 * 2**20  # a notebook's interactive player up to this size; past it, the GIF
 
 
 @dataclass(frozen=True)
@@ -116,11 +119,30 @@ class Animation:
         return write_storyboard(_rgb(renderer.stream()), len(self), Path(path), self.theme.background, self.max_size,
                                 columns, self.scene.caption, self.theme.text, self.theme.font)
 
+    @property
+    def description(self) -> str:
+        """The spec in the paper's letters, ``i=5, k=3, s=2, p=1 → o=3`` (whether labels draw it or not)."""
+        caption = self.operation.caption
+        return caption(self.spec) if caption is not None else self.spec.slug
+
+    @property
+    def title(self) -> str:
+        view = f", {self.view} view" if self.view != "gather" else ""
+        return f"convanim {self.spec.op}{view}: {self.description}"
+
+    def page(self) -> str:
+        """The interactive player as an HTML fragment (what a notebook shows)."""
+        data = page_data(self.renderer(), self.delay_ms, self.title, "" if self.scene.caption else self.description)
+        return figure_html(data)
+
     def _repr_html_(self) -> str:
-        """In a notebook: the animation itself, as an inline GIF."""
+        """In a notebook: the interactive player; past ``NOTEBOOK_MAX_BYTES``, an inline GIF."""
         import base64
         import tempfile
 
+        player = self.page()
+        if len(player.encode("utf-8")) <= NOTEBOOK_MAX_BYTES:
+            return player
         with tempfile.TemporaryDirectory() as folder:
             [path] = self.save(Path(folder) / "animation.gif")
             data = base64.b64encode(path.read_bytes()).decode("ascii")
@@ -206,6 +228,11 @@ class Animation:
         target = path if isinstance(path, Target) else Target.parse(path)
         crisp = self.crisp_for(target.format)
         renderer = self.renderer(crisp)
+        if target.format == "html":
+            page = page_data(renderer, self.delay_ms, self.title, "" if self.scene.caption else self.description)
+            if on_frame is not None:
+                on_frame(len(self) - 1)
+            return [write_page(page, target.path)]
         if target.format in VECTOR:
             states: Iterator = renderer.vector_states()
             if on_frame is not None:

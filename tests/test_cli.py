@@ -91,7 +91,7 @@ def test_style_flat_and_timing(run, tmp_path):
          "Error: Invalid value for '--p' / '--padding': 'half' is not a padding: use N, H,W, top,bottom,left,right or one of valid, same, full"),
         (["conv", "--s", "2", "--p", "same"], "Error: --p/--padding, --s/--stride: 'same' padding needs stride 1 (as in PyTorch)"),
         (["conv", "-o", "a.jpg"],
-         "Error: Invalid value for '-o' / '--output': unknown extension '.jpg': use .gif, .png, .webp, .apng, .mp4, .svg, .pdf or a folder for a PNG sequence"),
+         "Error: Invalid value for '-o' / '--output': unknown extension '.jpg': use .gif, .png, .webp, .apng, .mp4, .svg, .pdf, .html or a folder for a PNG sequence"),
         (["transposed", "--s", "2", "--a", "2"],
          "Error: --a/--output-padding: must be smaller than the stride or the dilation (PyTorch's rule), got 2 with stride 2 and dilation 1"),
         (["transposed", "--p", "1,1,1,1"],

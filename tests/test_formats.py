@@ -214,7 +214,10 @@ def test_batch_entries_choose_crisp_or_antialias(here, keys, crisp):
         assert (len(blends) <= 8) == crisp
 
 
-def test_notebooks_show_the_animation_inline():
+def test_notebooks_show_a_large_animation_as_an_inline_gif(monkeypatch):
+    import convanim.animation as module
+
+    monkeypatch.setattr(module, "NOTEBOOK_MAX_BYTES", 0)  # past the player's cap (tests/test_page.py: under it)
     html = Animation(Conv2d(4, 3))._repr_html_()
     data = base64.b64decode(re.search(r'base64,([^"]+)"', html).group(1))
     with Image.open(io.BytesIO(data)) as im:

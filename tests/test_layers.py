@@ -23,6 +23,7 @@ LAYERS = [
     {"draw.text"},  # glyph outlines, their boxes, the equation's runs
     {"draw.fit"},  # how large a figure is drawn
     {"draw.render", "ops.base"},  # drawing; what an operation declares
+    {"draw.page", "io.page"},  # a figure as the page's data; the page
     {"ops.conv"},
     {"ops.transposed", "ops.dilated", "ops.pool", "ops.pointwise", "ops.depthwise", "ops.separable",
      "ops.spatial_separable", "ops.receptive_field"},

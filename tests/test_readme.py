@@ -4,12 +4,10 @@ what its comment says (the file it prints, the frames it makes, what it reports)
 Makefile snippet with the batch file beside it."""
 
 import hashlib
-import os
 import re
 import shlex
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np

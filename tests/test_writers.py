@@ -27,7 +27,7 @@ def _read_gif(path):
 
 @pytest.mark.parametrize(
     "text, fmt",
-    [("a.gif", "gif"), ("A.GIF", "gif"), ("a.png", "png"), ("frames/", "png"), ("frames", "png"), ("d/e/f.gif", "gif")],
+    [("a.gif", "gif"), ("A.GIF", "gif"), ("a.png", "png"), ("frames/", "png"), ("frames", "png"), ("d/e/f.gif", "gif"), ("fig.html", "html")],
 )
 def test_target_format_by_extension(text, fmt):
     assert Target.parse(text).format == fmt
@@ -35,7 +35,7 @@ def test_target_format_by_extension(text, fmt):
 
 @pytest.mark.parametrize("text", ["a.jpg", "a.gif.bak", "movie.avi"])
 def test_unknown_extension(text):
-    with pytest.raises(OutputError, match=r"unknown extension '\.\w+': use \.gif, \.png, \.webp, \.apng, \.mp4, \.svg, \.pdf or a folder"):
+    with pytest.raises(OutputError, match=r"unknown extension '\.\w+': use \.gif, \.png, \.webp, \.apng, \.mp4, \.svg, \.pdf, \.html or a folder"):
         Target.parse(text)
 
 

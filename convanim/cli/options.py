@@ -63,7 +63,7 @@ LIMITS = [
 
 OUTPUT = [
     click.option("-o", "--output", type=OutputType(),
-                 help="The file: .gif .png .webp .apng .mp4 .svg .pdf, or a folder of PNGs.  [default: output/NAME.gif]"),
+                 help="The file: .gif .png .webp .apng .mp4 .svg .pdf .html (interactive), or a folder of PNGs.  [default: output/NAME.gif]"),
     click.option("--storyboard", type=storyboard_path(),
                  help="Also (or, without -o, only) every frame in a grid on one .png or .pdf page."),
     click.option("--poster", type=PosterType(),

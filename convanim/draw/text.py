@@ -108,12 +108,24 @@ def _text_width(text: str, em: float, theme: Theme) -> float:
     return (x1 - x0) * em
 
 
-def _screen_text(text: str, em: float, anchor, theme: Theme, ha: str, va: str = "middle") -> Tuple[np.ndarray, np.ndarray]:
+class Outline(tuple):
+    """A text's outline on screen, ``(vertices, codes)``, that also says what it reads, its size
+    (``em``, cell units) and where its pen starts on the baseline (``origin``, screen): what a
+    page needs to write it as text."""
+
+    def __new__(cls, vertices: np.ndarray, codes: np.ndarray, text: str, em: float, origin: np.ndarray) -> "Outline":
+        outline = super().__new__(cls, (vertices, codes))
+        outline.text, outline.em, outline.origin = text, em, origin
+        return outline
+
+
+def _screen_text(text: str, em: float, anchor, theme: Theme, ha: str, va: str = "middle") -> Outline:
     """Upright text on screen, its (ha, va) point at ``anchor``: ha left/center/right, va top/middle/bottom."""
     vertices, codes, (gx0, gy0, gx1, gy1) = _glyphs(text, theme.font)
     dx = {"left": -gx0, "center": -(gx0 + gx1) / 2, "right": -gx1}[ha]
     dy = {"top": -gy1, "middle": -_digit_height(theme.font) / 2, "bottom": -gy0}[va]
-    return np.asarray(anchor, dtype=float) + (vertices + [dx, dy]) * em, codes
+    origin = np.asarray(anchor, dtype=float) + np.array([dx, dy]) * em
+    return Outline(origin + vertices * em, codes, text, em, origin)
 
 
 def _equation_runs(equation, width: float, em: float, theme: Theme):

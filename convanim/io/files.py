@@ -22,13 +22,14 @@ from typing import BinaryIO, Callable, Iterable, Iterator, List, Optional
 from PIL import Image
 
 
-FORMATS = {".gif": "gif", ".png": "png", ".webp": "webp", ".apng": "apng", ".mp4": "mp4", ".svg": "svg", ".pdf": "pdf"}
+FORMATS = {".gif": "gif", ".png": "png", ".webp": "webp", ".apng": "apng", ".mp4": "mp4", ".svg": "svg", ".pdf": "pdf",
+           ".html": "html"}
 
 
 SEQUENCES = ("png", "svg")  # one numbered file per frame
 
 
-VECTOR = ("svg", "pdf")  # drawn from the figure, not from pixels
+VECTOR = ("svg", "pdf", "html")  # drawn from the figure, not from pixels
 
 
 MARK = "convanim"  # the "Software"/"Creator" of every file convanim writes, without a version

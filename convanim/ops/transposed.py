@@ -161,7 +161,7 @@ PARAMS = (
 
 TRANSPOSED = Operation(
     "transposed", "A transposed convolution, drawn as the paper does (the equivalent direct convolution), "
-    "or as each input cell stamping the kernel onto the output (--view scatter).",
+    "as each input cell stamping the kernel onto the output (--view scatter), or as the matrix Cᵀ (--view matrix).",
     ConvTranspose2d,
     (*PARAMS, view_param(VIEWS)),
     ConvTranspose2d, rank=2, title="a transposed convolution", caption=caption, views=VIEWS, noun="transposed convolutions",

@@ -63,7 +63,7 @@ def matrix_scene(spec, numbers: Optional[Numbers] = None, precision: int = 1, ca
     rows, cols = matrix_shape(spec)
     check_matrix(spec, rows, cols)
     sweep = spec.sweep()
-    (h, w), (oh, ow) = spec.input_size, spec.output_size
+    w, ow = spec.input_size[1], spec.output_size[1]
     read = columns(sweep, spec.input_size)  # (rows, taps)
     reaches = np.zeros((rows, cols), dtype=bool)
     step, tap = np.nonzero(read >= 0)
@@ -134,7 +134,7 @@ def im2col_scene(spec, numbers: Optional[Numbers] = None, precision: int = 1, ca
     taps_all = sweep.all_taps()  # (rows, taps, 2)
     rows, count = taps_all.shape[:2]
     check_matrix(spec, rows, count, "patches matrix")
-    (oh, ow), (kh, kw) = spec.output_size, spec.kernel_size
+    ow = spec.output_size[1]
     source = sweep.source
     kinds = source.kinds[taps_all[..., 0], taps_all[..., 1]]
     fmt = None

@@ -1,0 +1,174 @@
+"""An animation as data for the interactive page: where every cell, line and text of each frame
+goes, in pixels, as the renderer would draw them.
+
+Nothing is computed here that the scene does not say: the cells' colours are the renderer's,
+the links its segments (hidden below planes, cut around digits), the equations its runs. The
+page's script only draws these and switches between frames; hovering a cell looks up the steps
+whose highlights hold it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Dict, Sequence
+
+import numpy as np
+
+from ..core.sweep import Cell
+from ..scene.model import Label, Step
+from .render import Renderer, ZERO_TINT, _rgba
+from .text import CAPTION_EM, VALUE_BY_WEIGHT_AT, WEIGHT_AT, WEIGHT_PAD_PX, _digit_height, _equation_runs
+from .theme import RGB
+
+
+def _hex(colour) -> str:
+    """A colour as CSS: ``#268bd2``, or ``rgba(…)`` where it is not opaque."""
+    if len(colour) == 4 and all(isinstance(v, float) for v in colour):
+        r, g, b, a = (int(round(v * 255)) for v in colour)
+        return f"#{r:02x}{g:02x}{b:02x}" if a == 255 else f"rgba({r},{g},{b},{a / 255:.3g})"
+    return "#{:02x}{:02x}{:02x}".format(*colour)
+
+
+def _round(values) -> list:
+    return [round(float(v), 2) for v in np.asarray(values, dtype=float).ravel()]
+
+
+class _Palette:
+    """The page's colours, each once: cells and texts refer to them by index."""
+
+    def __init__(self) -> None:
+        self.colours: Dict[str, int] = {}
+
+    def __call__(self, colour) -> int:
+        return self.colours.setdefault(_hex(colour), len(self.colours))
+
+
+def page_data(renderer: Renderer, delay_ms: int, title: str, caption: str) -> dict:
+    """Everything the page draws, as plain data (JSON): the planes, the static texts, and per
+    step its highlights, marks, links, texts, reveals, heading and equation."""
+    scene, geometry, theme, layout = renderer.scene, renderer.geometry, renderer.theme, renderer.layout
+    colour = _Palette()
+    scale = renderer.cell_px / 29.6  # strokes relative to the paper's
+
+    def screen_px(points) -> np.ndarray:
+        display = renderer.axes.transData.transform(np.asarray(points, dtype=float).reshape(-1, 2))
+        return np.column_stack([display[:, 0], renderer.height - display[:, 1]])
+
+    planes = []
+    for k, (plane, placement) in enumerate(zip(scene.planes, layout.placements)):
+        origin, right, down = renderer.pixels(k, [[0, 0], [1, 0], [0, 1]])
+        kinds = plane.grid.kinds
+        h, w = kinds.shape
+        cells = np.argwhere(np.ones((h, w), dtype=bool))
+        fills = [colour(c) for c in renderer._cell_colours(k, [tuple(cell) for cell in cells])]
+        blank = (kinds == Cell.PADDING) | (kinds == Cell.ZERO)
+        if plane.levels is not None:
+            blank = np.zeros_like(blank)
+        zeros = plane.distinct_zeros and plane.levels is None and bool((kinds == Cell.ZERO).any())
+        if zeros:
+            fills = [colour(theme.heat(ZERO_TINT)) if kinds[r, c] == Cell.ZERO else f for (r, c), f in zip(cells, fills)]
+        planes.append({
+            "name": plane.name,
+            "shape": [h, w],
+            "at": _round([*(right - origin), *(down - origin), *origin]),
+            "fill": fills,
+            "blank": [int(v) for v in blank.ravel()],
+            "dotted": [int(v) for v in (kinds == Cell.ZERO).ravel()] if zeros else None,
+            "text": None if plane.text is None else [str(t) for t in plane.text.ravel()],
+            "written": bool(((kinds == Cell.RESULT) | (kinds == Cell.PENDING)).any()) and plane.levels is None,
+            "weights": plane.weights,
+        })
+
+    def placed(outline) -> list:
+        x, y = screen_px(outline.origin)[0]
+        return [outline.text, round(float(x), 2), round(float(y), 2), round(outline.em * renderer.cell_px, 2)]
+
+    digit = _digit_height(theme.font)
+    em = CAPTION_EM * geometry.text_scale
+    xmin, _, xmax, _ = geometry.bounds
+
+    def equation(step: Step) -> list:
+        if step.equation is None or geometry.equation_line is None:
+            return []
+        runs = _equation_runs(step.equation, xmax - xmin, em, theme)
+        if not runs:
+            return []
+        left = (xmin + xmax) / 2 - runs[-1][2] / 2
+        out = []
+        for text, x0, _, tint, strong in runs:
+            ink = theme.mark if strong else theme.tinted_link(tint) if tint >= 0 else theme.text
+            x, y = screen_px([left + x0, geometry.equation_line - digit / 2 * em])[0]
+            text = text.replace(" ", "\u00a0")  # a page collapses the spaces around the joiners
+            out.append([text, round(float(x), 2), round(float(y), 2), colour(ink), int(strong)])
+        return out
+
+    def cells_of(highlights: Sequence[np.ndarray]) -> list:
+        out = []
+        for k, cells in enumerate(highlights):
+            cells = np.asarray(cells).reshape(-1, 2)
+            if len(cells):
+                width = scene.planes[k].grid.shape[1]
+                out.append([k, [int(r) * width + int(c) for r, c in cells]])
+        return out
+
+    def texts(labels: Sequence[Label]) -> list:
+        out = []
+        for label in labels:
+            width = scene.planes[label.plane].grid.shape[1]
+            cell = int(label.cell[0]) * width + int(label.cell[1])
+            if label.kind == "fill":
+                out.append([label.plane, cell, "", "fill", colour(renderer._filled(label))])
+            else:
+                out.append([label.plane, cell, label.text, label.kind])
+        return out
+
+    steps = []
+    revealed: Dict[tuple, Label] = {}
+    for step in scene:
+        shown = [label for label in (*step.labels, *step.reveals) if label.kind != "fill"]
+        renderer._baked_boxes = renderer._text_boxes([label for label in revealed.values() if label.kind != "fill"])
+        links = []
+        for link in step.links:  # each with the planes it joins, for a hover to follow
+            segments, inks = renderer.link_segments(replace(step, links=(link,)), shown)
+            links += [[*_round(screen_px(segment)), colour(ink), link.source, link.target]
+                      for segment, ink in zip(segments, inks)]
+        steps.append({
+            "highlights": cells_of(step.highlights),
+            "marks": cells_of(step.marks),
+            "links": links,
+            "labels": texts(step.labels),
+            "reveals": texts(step.reveals),
+            "phase": step.phase,
+            "equation": equation(step),
+        })
+        for label in step.reveals:
+            revealed.pop((label.plane, label.cell, label.kind), None)
+            revealed[(label.plane, label.cell, label.kind)] = label
+
+    palette = sorted(colour.colours, key=colour.colours.get)
+    ink: RGB = theme.text
+    return {
+        "title": title,
+        "caption": caption,
+        "width": renderer.width,
+        "height": renderer.height,
+        "delay": delay_ms,
+        "transparent": renderer.transparent,
+        "equationSize": round(em * renderer.cell_px, 2),
+        "font": theme.font,
+        "colours": palette,
+        "theme": {
+            "background": _hex(theme.background), "text": _hex(ink), "line": _hex(theme.line),
+            "highlight": _hex(_rgba(theme.highlight, theme.highlight_alpha)), "mark": _hex(theme.mark),
+            "link": _hex(theme.link), "chip": _hex(theme.kernel_fill),
+        },
+        "strokes": {"line": round(theme.line_px * scale, 3), "link": round(theme.link_px * scale, 3),
+                    "mark": round(theme.mark_px * scale, 3), "dash": round(theme.dash_px * scale, 3)},
+        "text": {"value": round(geometry.value_px / digit, 3), "weight": round(geometry.weight_px / digit, 3),
+                 "digit": round(digit, 4), "valueAt": list(VALUE_BY_WEIGHT_AT), "weightAt": list(WEIGHT_AT),
+                 "chipPad": WEIGHT_PAD_PX},
+        "planes": planes,
+        "annotations": [placed(outline) for outline in geometry.annotations],
+        "phases": [placed(outline) for outline in geometry.phases],
+        "steps": steps,
+    }
