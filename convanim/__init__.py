@@ -12,6 +12,8 @@ Operations, with PyTorch's parameters:
     Pool2d(input_size, kernel_size, stride, padding, dilation, mode="max" | "avg")
     pointwise_conv2d, depthwise_conv2d, SeparableConv2d, SpatialSeparableConv2d(size, column, row)
     DilatedStack(kernel_size, dilations, strides), Checkerboard, Checkerboards
+    Conv1d, ConvTranspose1d, Pool1d: the same along a strip (padding="causal" too)
+from_torch("nn.Conv2d(16, 32, 3, padding=1)" or a module, input_size); layers(model, input_size)
 Animation(spec, style="paper" | "flat", delay_ms, numbers, labels, view="gather" | "scatter", theme, …)
 describe(spec): shapes, output-size arithmetic, costs, receptive field (`convanim info`)
 THEMES, Theme: colours; GALLERY: the paper's figures; SpecError: a spec that cannot be drawn
@@ -41,6 +43,11 @@ _PUBLIC = {
     "SeparableConv2d": "ops.separable",
     "SpatialSeparableConv2d": "ops.spatial_separable",
     "ConvTranspose2d": "ops.transposed",
+    "Conv1d": "ops.conv1d",
+    "ConvTranspose1d": "ops.conv1d",
+    "Pool1d": "ops.conv1d",
+    "from_torch": "ops.pytorch",
+    "layers": "ops.pytorch",
 }
 
 

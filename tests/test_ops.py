@@ -14,7 +14,7 @@ from convanim.ops import BY_NAME, OPERATIONS, VIEWS, check_view, describe, opera
 from convanim.ops.base import Param
 
 NAMES = ["conv", "dilated", "transposed", "pool", "pointwise", "depthwise", "separable", "spatial-separable",
-         "checkerboard", "receptive-field"]
+         "checkerboard", "receptive-field", "conv1d", "transposed1d", "pool1d", "torch"]
 
 
 def test_the_registry_holds_every_operation_once_in_order():
@@ -25,11 +25,11 @@ def test_the_registry_holds_every_operation_once_in_order():
 def test_every_operation_is_a_command_and_an_info_command_with_its_declared_options():
     info = cli.commands["info"]
     for op in OPERATIONS:
-        declared = [p.flags for p in op.params]
+        declared = [p.flags for p in op.params if not p.argument]  # arguments come by position
         drawn = [tuple(p.opts) for p in cli.commands[op.name].params if isinstance(p, click.Option)]
         described = [tuple(p.opts) for p in info.commands[op.name].params if isinstance(p, click.Option)]
         assert drawn[: len(declared)] == declared, op.name  # its own parameters first, in order
-        assert described == [p.flags for p in op.params if not p.render_only] + [("--json",)] + [
+        assert described == [p.flags for p in op.params if not p.render_only and not p.argument] + [("--json",)] + [
             p.flags for p in op.info_params]
         assert cli.commands[op.name].help == op.help
 

@@ -30,6 +30,8 @@ from .types import param_type
 
 
 def _option(param: Param) -> Callable:
+    if param.argument:
+        return click.argument(param.name, type=param_type(param), metavar=param.name.upper())
     return click.option(*param.flags, param.name, type=param_type(param), default=param.default,
                         show_default=param.show_default, help=param.help)
 
@@ -46,25 +48,31 @@ def _take(params: dict, ctx: click.Context, name: str, value, values_param: str)
     params[name] = value
 
 
-def _sizes_from_values(params: dict, ctx: click.Context, input_values: Optional[np.ndarray],
+def _sizes_from_values(op: Operation, params: dict, ctx: click.Context, input_values: Optional[np.ndarray],
                        kernel_values: Optional[np.ndarray]) -> None:
-    """Input H×W or C×H×W and weight kh×kw or O×(C/g)×kh×kw set the sizes (and channels)."""
+    """Input H×W or C×H×W and weight kh×kw or O×(C/g)×kh×kw set the sizes (and channels); for a
+    1-D operation, input L or C×L and weight k or O×(C/g)×k."""
+    n = op.dims(params) if callable(op.dims) else op.dims
+    channels = "in_channels" in params or "layer" in params  # a command that takes them, or a layer that has them
+    space = "L" if n == 1 else "H×W"
+    kspace = "k" if n == 1 else "kh×kw"
+    size = (lambda shape: shape[-1]) if n == 1 else (lambda shape: tuple(shape[-2:]))  # noqa: E731
     if input_values is not None:
         shape = input_values.shape
-        if len(shape) > 3 or (len(shape) == 3 and "in_channels" not in params and shape[0] != 1):
-            raise click.BadParameter(f"expected H×W{' or C×H×W' if 'in_channels' in params else ''} values, "
+        if len(shape) == n - 1 or len(shape) > n + 1 or (len(shape) == n + 1 and not channels and shape[0] != 1):
+            raise click.BadParameter(f"expected {space}{f' or C×{space}' if channels else ''} values, "
                                      f"got shape {shape_text(shape)}", param_hint="--input-values")
-        _take(params, ctx, "input_size", tuple(shape[-2:]), "input_values")
-        if len(shape) == 3 and "in_channels" in params:
+        _take(params, ctx, "input_size", size(shape), "input_values")
+        if len(shape) == n + 1 and "in_channels" in params:
             _take(params, ctx, "in_channels", shape[0], "input_values")
     if kernel_values is not None:
         shape = kernel_values.shape
-        if len(shape) not in (2, 4) or (len(shape) == 4 and "out_channels" not in params and "in_channels" not in params):
-            raise click.BadParameter(f"expected kh×kw or O×C/groups×kh×kw weights, got shape {shape_text(shape)}",
+        if len(shape) not in (n, n + 2) or (len(shape) == n + 2 and "out_channels" not in params and "in_channels" not in params):
+            raise click.BadParameter(f"expected {kspace} or O×C/groups×{kspace} weights, got shape {shape_text(shape)}",
                                      param_hint="--kernel-values")
         if "kernel_size" in params:
-            _take(params, ctx, "kernel_size", tuple(shape[-2:]), "kernel_values")
-        if len(shape) == 4 and "out_channels" in params:
+            _take(params, ctx, "kernel_size", size(shape), "kernel_values")
+        if len(shape) == n + 2 and "out_channels" in params:
             _take(params, ctx, "out_channels", shape[0], "kernel_values")
 
 
@@ -72,7 +80,7 @@ def prepare(op: Operation, params: dict, ctx: click.Context) -> Job:
     """Build the spec, its numbers and the animation from a command's parameters; check limits."""
     input_values = params.pop("input_values", None)
     kernel_values = params.pop("kernel_values", None)
-    _sizes_from_values(params, ctx, input_values, kernel_values)
+    _sizes_from_values(op, params, ctx, input_values, kernel_values)
     show = params.pop("numbers", False) or input_values is not None or kernel_values is not None
     seed, dump, labels = params.pop("seed", None), params.pop("dump", None), params.pop("labels")
     precision, output = params.pop("precision", 1), params.pop("output")
@@ -137,7 +145,9 @@ def _describe(op: Operation) -> Callable:
     @click.pass_context
     def describe(ctx: click.Context, as_json: bool, bottleneck: Optional[int] = None, **params) -> None:
         try:
-            details = {**op.describe(op.make(**params), bottleneck), "op": op.name}
+            details = op.describe(op.make(**params), bottleneck)
+            if op.specs:  # `info dilated` of a Conv2d; an operation that makes others' specs lets them say
+                details["op"] = op.name
         except SpecError as e:
             raise bad_spec(ctx.command, e) from None
         click.echo(json.dumps(details, indent=2) if as_json else op.info_text(details))

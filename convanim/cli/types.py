@@ -78,6 +78,25 @@ class PaddingType(click.ParamType):
         return padding
 
 
+class Padding1dType(click.ParamType):
+    """``N``, ``left,right`` or a word (valid, same, full, causal)."""
+
+    name = "padding"
+
+    def convert(self, value, param, ctx):
+        if not isinstance(value, str):
+            return value
+        word = value.strip().lower()
+        if word in (*PADDING_WORDS, "causal"):
+            return word
+        parts = [p.strip() for p in word.split(",")]
+        if len(parts) not in (1, 2) or not all(p.isascii() and p.isdigit() for p in parts):
+            self.fail(f"{value!r} is not a 1-D padding: use N, left,right or one of {', '.join(PADDING_WORDS)}, causal",
+                      param, ctx)
+        values = tuple(int(p) for p in parts)
+        return values[0] if len(values) == 1 else values
+
+
 class IntListType(click.ParamType):
     """Comma-separated whole numbers, e.g. ``1,2,4``."""
 
@@ -127,7 +146,8 @@ def param_type(param: Param) -> click.ParamType:
     """The click type that reads a :class:`~convanim.ops.base.Param` of this kind."""
     kinds = {
         "size": SizeType, "sizes": SizeListType, "ints": IntListType, "numbers": NumbersType,
-        "padding": PaddingType, "pair-padding": lambda: PaddingType(pairs_only=True),
+        "padding": PaddingType, "pair-padding": lambda: PaddingType(pairs_only=True), "padding1d": Padding1dType,
+        "text": lambda: click.STRING,
         "count": lambda: click.IntRange(1, MAX_CHANNELS), "int": lambda: click.INT,
         "choice": lambda: click.Choice(param.choices),
     }

@@ -223,6 +223,9 @@ def _checked(name: str, values: np.ndarray, shape) -> np.ndarray:
     if values.size and np.abs(values.astype(float)).max() > MAX_MAGNITUDE:
         raise SpecError(name, f"values must be at most {MAX_MAGNITUDE:g} in magnitude")
     if values.shape != tuple(shape):
+        extra = values.ndim - len(shape)
+        if extra > 0 and values.shape[extra:] == tuple(shape) and all(n == 1 for n in values.shape[:extra]):
+            return values.reshape(shape)  # single batch or channel axes in front
         if _without_leading_ones(values.shape) == _without_leading_ones(tuple(shape)):
             return values.reshape(shape)  # the same array with or without single channel axes in front
         raise SpecError(name, f"expected shape {'x'.join(map(str, shape))}, got {'x'.join(map(str, values.shape))}")
@@ -251,7 +254,8 @@ class ScatterNumbers:
 
     @cached_property
     def _stamped(self) -> Tuple[np.ndarray, np.ndarray]:
-        spec, x = self.numbers.spec, self.numbers.input.astype(float)
+        spec = self.numbers.spec
+        x = self.numbers.input.astype(float).reshape(spec.input_size)
         w = self.numbers.kernel.astype(float).ravel()
         canvas = np.zeros(full_canvas(spec))
         sums = []
@@ -281,7 +285,7 @@ class ScatterNumbers:
 def stamp_counts(spec) -> ScatterNumbers:
     """The scatter of a unit input through a unit kernel: its running sums count, after each
     input cell's stamp, how many stamps each stamped cell has received (``canvas``: in all)."""
-    return ScatterNumbers(Numbers.of(spec, np.ones(spec.input_size, dtype=int), np.ones(spec.kernel_size, dtype=int)))
+    return ScatterNumbers(Numbers.of(spec, np.ones(spec.input_shape, dtype=int), np.ones(spec.weight_shape, dtype=int)))
 
 
 def legend_counts(low: int, high: int, most: int = 9) -> Tuple[int, ...]:

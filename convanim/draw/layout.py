@@ -72,6 +72,7 @@ def box_corners(box: Box) -> np.ndarray:
 class Layout:
     placements: Tuple[Placement, ...]
     draws_links: bool
+    strips: bool = False  # upright strips stacked: a link joins a footprint's top edge to a cell's bottom edge
 
     @property
     def bounds(self) -> Tuple[float, float, float, float]:
@@ -89,6 +90,11 @@ class Layout:
         """
         start = self.placements[source].to_screen(box_corners(source_box))
         end = self.placements[target].to_screen(box_corners(target_box))
+        if self.strips and not wire:  # the two sides of the footprint's trapezoid, over nothing
+            top = start[np.argsort(-start[:, 1])[:2]]
+            bottom = end[np.argsort(end[:, 1])[:2]]
+            top, bottom = top[np.argsort(top[:, 0])], bottom[np.argsort(bottom[:, 0])]
+            return np.stack([np.stack([top[0], bottom[0]]), np.stack([top[1], bottom[1]])])
         if wire:  # between columns: from the source plane's right tip to the target plane's left
             # tip, across the gap; tip to tip, so that it never runs along a row of numbers (the
             # highlights say which cells)
@@ -209,6 +215,34 @@ def _columns(planes: Sequence[Plane], matrix: np.ndarray, name_room: float, text
     return Layout(tuple(placements), draws_links=True)
 
 
+STRIP_GAP = 2.5  # cells between stacked strips: room for the links to fan in
+
+
+def _strips(planes: Sequence[Plane], flip: np.ndarray, text_scale: float) -> Layout:
+    """1-D operations in the paper's order, upright: the input strip at the bottom, each volume's
+    strip above the one before (a volume's channels closer together), its first cell over the
+    input's first data cell; operands beside the input."""
+    placements = []
+    elevation, aside, previous = 0.0, planes[0].grid.shape[1] + 1.0, None
+    cols = planes[0].grid.cols
+    lead = float(max(int(cols.min()), 0)) if len(cols) else 0.0  # where the input's data starts
+    for plane in planes:
+        h, w = plane.grid.shape
+        if plane.beside:
+            origin = np.array([aside, 0.0])
+            aside += w + 1
+        else:
+            if previous is not None:
+                same = plane.volume == previous.volume
+                elevation += previous.grid.shape[0] + (CHANNEL_GAP if same else STRIP_GAP)
+                elevation += ELLIPSIS_GAP * text_scale if plane.elided else 0.0
+            # the output's first cell over the input's first: causal reads left, same reads around
+            origin = np.array([0.0 if plane.volume == planes[0].volume else lead, elevation])
+            previous = plane
+        placements.append(Placement(flip, origin + [0.0, h], (h, w), 0.0 if plane.beside else elevation))
+    return Layout(tuple(placements), draws_links=True, strips=True)
+
+
 MATRIX_GAP = 1.5  # cells between a matrix figure's grids and its product
 VECTOR_GAP = 0.5  # between a matrix and the vectors that go with it
 
@@ -268,8 +302,11 @@ def layout(
     base_h, base_w = planes[0].grid.shape
     if any(p.role for p in planes):
         return _matrix(planes, flip, label_widths, text_scale)
+    strips = all(p.grid.shape[0] == 1 for p in planes if not p.beside)
     if columns:
-        return _columns(planes, PAPER_SHEAR @ flip if style == "paper" else flip, name_room, text_scale)
+        return _columns(planes, PAPER_SHEAR @ flip if style == "paper" and not strips else flip, name_room, text_scale)
+    if style == "paper" and strips:
+        return _strips(planes, flip, text_scale)
     if style == "paper":
         placements = []
         matrix = PAPER_SHEAR @ flip

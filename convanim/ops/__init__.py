@@ -55,7 +55,7 @@ def check_view(spec, view: str) -> Operation:
         raise SpecError("view", f"unknown view {view!r}: use one of {', '.join(VIEWS)}")
     op = operation_for(spec)
     if view not in op.views:
-        having = list(dict.fromkeys(o.noun for o in OPERATIONS if view in o.views))
+        having = list(dict.fromkeys(o.noun for o in OPERATIONS if view in o.views and o.specs))
         raise SpecError("view", f"the {view} view is for {' and '.join(having)}")
     if op.views[view].check is not None:
         op.views[view].check(spec)

@@ -19,7 +19,8 @@ from ..scene.matrix import check_matrix, im2col_scene, matrix_scene
 from ..scene.model import Scene
 
 MAX_CHANNELS = 4096
-PARAM_KINDS = ("size", "sizes", "padding", "pair-padding", "count", "int", "ints", "numbers", "choice")
+PARAM_KINDS = ("size", "sizes", "padding", "pair-padding", "padding1d", "count", "int", "ints", "numbers", "choice",
+               "text")
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class Param:
     choices: Tuple[str, ...] = ()
     show_default: bool = True
     render_only: bool = False  # a parameter of the animation, not of `info` (a view)
+    argument: bool = False  # given by position (``convanim torch "nn.Conv2d(…)"``), not by a flag
 
     def __post_init__(self) -> None:
         if self.kind not in PARAM_KINDS:
@@ -237,6 +239,7 @@ class Operation:
     noun: str = ""  # in messages: "the scatter view is for transposed convolutions"
     title: str = ""  # what `info NAME` describes: "a direct convolution"
     info_help: str = ""  # `info NAME --help`; default: its shapes, arithmetic and costs
+    dims: Union[int, Callable[[dict], int]] = 2  # spatial axes of its arrays: 2 (H×W), 1 (a strip, L), or as its parameters say
 
     def __post_init__(self) -> None:
         if not isinstance(self.specs, tuple):

@@ -233,6 +233,11 @@ def _widest(texts: Sequence[str]) -> str:
     return max(texts, key=lambda t: (len(t), "−" in t), default="")
 
 
+def index_text(spec, row: int, col: int) -> str:
+    """A cell's index as the operation's arrays are indexed: ``1,2``, or ``2`` along a strip."""
+    return str(col) if getattr(spec, "dims", 2) == 1 else f"{row},{col}"
+
+
 def name_of(volume: str, channel: int, count: int) -> str:
     return volume if count == 1 else f"{volume} {channel}"
 
@@ -267,7 +272,7 @@ def _equation(st: Sweeping, out: int, spatial: int, reads: Sequence[int], fmt: C
     numbers = st.numbers
     r, c = st.sweep.out_cell(spatial)
     name = symbol if channel is None else f"{symbol}{str(channel).translate(SUBSCRIPT)}"
-    head = f"{name}[{r},{c}] ="
+    head = f"{name}[{index_text(numbers.spec, r, c)}] ="
     result = f"= {fmt(numbers.values[out, spatial])}"
     gathered = numbers.gathered[:, spatial]  # (C, taps)
     reducer = numbers.reducer

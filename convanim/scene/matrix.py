@@ -77,7 +77,7 @@ def matrix_scene(spec, numbers: Optional[Numbers] = None, precision: int = 1, ca
         if picks:
             reaches = matrix != 0  # the selection these numbers make
         fmt = figure_format([numbers.input, numbers.output, matrix if reducer.weighted else np.zeros(1)], precision)
-        x_text = _strings(numbers.input, fmt)
+        x_text = _strings(numbers.input.reshape(spec.input_size), fmt)
         c_text = np.full((rows, cols), "", dtype=object)
         weight = (lambda v: fmt(v)) if reducer.weighted else (lambda v: "1" if picks else f"1/{read.shape[1]}")
         for r, c in np.argwhere(reaches):

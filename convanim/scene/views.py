@@ -22,7 +22,7 @@ from ..core.geometry import size_text as _pair, shape_text as _size, transposed_
 from ..core.sweep import Cell, Grid
 from ..core.values import Numbers, ScatterNumbers, full_canvas, interior_overlaps, legend_counts, overlap_counts, \
     receptive_field_masks, receptive_field_sizes, stamp_counts, stamps
-from .gather import gather_scene
+from .gather import gather_scene, index_text
 from .model import Equation, Label, Link, Plane, Scene, Step, Term
 
 
@@ -107,7 +107,7 @@ def scatter_scene(spec, numbers: Optional[Numbers] = None, precision: int = 1, c
     scatter = ScatterNumbers(numbers) if numbers is not None else None
     fmt = inputs = weights = None
     if numbers is not None:
-        x, w = numbers.input.astype(float), numbers.kernel.astype(float)
+        x, w = numbers.input.astype(float).reshape(spec.input_size), numbers.kernel.astype(float)
         fmt = figure_format([x, w, scatter.sums], precision)
         inputs = np.array([[fmt(v) for v in row] for row in x], dtype=object)
         weights = [fmt(v) for v in w.ravel()]
@@ -133,12 +133,12 @@ def scatter_scene(spec, numbers: Optional[Numbers] = None, precision: int = 1, c
     def equation(index: int, r: int, c: int, cells) -> Equation:
         """The sums this stamp updates, in kernel order (the cells stamped before come first, as
         stamps run row by row); a sum that already held a stamp is emphasised."""
-        value = float(numbers.input[r, c])
+        value = float(numbers.input.reshape(spec.input_size)[r, c])
         terms = []
         for t, cell in enumerate(cells):
             if not kept[cell]:
                 continue  # cropped: not a cell of o
-            name = f"o[{cell[0] - ph},{cell[1] - pw}]"
+            name = f"o[{index_text(spec, cell[0] - ph, cell[1] - pw)}]"
             product = _product(inputs[r, c], weights[t])
             new = scatter.sums[index][t]
             if counts.sums[index][t] > 1:
@@ -146,7 +146,7 @@ def scatter_scene(spec, numbers: Optional[Numbers] = None, precision: int = 1, c
                 terms.append(Term(f"{name} = {fmt(old)} + {product} = {fmt(new)}", strong=True))
             else:
                 terms.append(Term(f"{name} = {product} = {fmt(new)}"))
-        return Equation(f"stamping x[{r},{c}] = {inputs[r, c]}:", tuple(terms) or (Term("every cell it reaches is cropped"),),
+        return Equation(f"stamping x[{index_text(spec, r, c)}] = {inputs[r, c]}:", tuple(terms) or (Term("every cell it reaches is cropped"),),
                         joiner="; ")
 
     widest = None

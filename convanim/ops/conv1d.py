@@ -1,0 +1,209 @@
+"""1-D convolution, transposed convolution and pooling (PyTorch's ``Conv1d``, ``ConvTranspose1d``,
+``MaxPool1d``/``AvgPool1d``), drawn as strips.
+
+A 1-D operation is its 2-D one on a grid one row high: the same sweep, values, scenes and
+drawing, with PyTorch's 1-D shapes on the outside (input ``L`` or ``C×L``, weight ``k`` or
+``O×C/groups×k``) and its own words (``--p causal``: ``d·(k−1)`` cells on the left only).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import List, Tuple, Union
+
+from ..core.errors import SpecError, whole
+from ..core.geometry import PADDING_WORDS, Quad, resolve_padding
+from .base import GATHER, Operation, Param, View, channel_params, matrix_view, stage_shapes, view_param
+from .conv import Conv2d
+from .pool import POOL_MODES, Pool2d
+from .transposed import ConvTranspose2d
+from ..core.values import full_canvas
+from ..scene.views import scatter_scene
+
+Padding1d = Union[int, str, Tuple[int, int]]
+PADDING_1D_WORDS = (*PADDING_WORDS, "causal")
+
+
+def strip_padding(padding: Padding1d, kernel: int, dilation: int, stride: int) -> Quad:
+    """A 1-D padding (N, (left, right), or a word) as the strip's (top, bottom, left, right)."""
+    if isinstance(padding, str) and padding.strip().lower() == "causal":
+        return (0, 0, dilation * (kernel - 1), 0)  # WaveNet's: an output sees only the present and the past
+    if isinstance(padding, str):
+        return resolve_padding(padding, (1, kernel), (1, dilation), (1, stride))
+    if isinstance(padding, (tuple, list)):
+        if len(padding) != 2:
+            raise SpecError("padding", f"a 1-D padding is N or left,right, got {len(padding)} values")
+        left, right = (whole("padding", v) for v in padding)
+    else:
+        left = right = whole("padding", padding)
+    if min(left, right) < 0:
+        raise SpecError("padding", f"must not be negative, got {min(left, right)}")
+    return (0, 0, left, right)
+
+
+def _length(name: str, value) -> int:
+    if isinstance(value, (tuple, list)):
+        if len(value) != 1:
+            raise SpecError(name, f"a 1-D {name.replace('_', ' ')} is one number, got {len(value)}")
+        value = value[0]
+    return whole(name, value)
+
+
+class Strip:
+    """PyTorch's 1-D shapes and words for an operation drawn on a grid one row high."""
+
+    dims = 1
+
+    @property
+    def input_shape(self) -> Tuple[int, ...]:
+        return (self.in_channels, self.input_size[1]) if self.has_channels else (self.input_size[1],)  # type: ignore
+
+    @property
+    def weight_shape(self) -> Tuple[int, ...]:
+        k = self.kernel_size[1]  # type: ignore[attr-defined]
+        return (self.out_channels, self.in_channels // self.groups, k) if self.has_channels else (k,)  # type: ignore
+
+    @property
+    def output_shape(self) -> Tuple[int, ...]:
+        length = self.output_size[1]  # type: ignore[attr-defined]
+        return (self.out_channels, length) if self.has_channels else (length,)  # type: ignore[attr-defined]
+
+    def size_formula(self) -> List[str]:
+        return [line.replace("width: ", "length: ") for line in super().size_formula()[1:]]  # type: ignore[misc]
+
+    def receptive_field(self) -> Tuple[int, ...]:
+        return (super().receptive_field()[1],)  # type: ignore[misc]
+
+
+@dataclass(frozen=True, init=False)
+class Conv1d(Strip, Conv2d):
+    """A 1-D convolution (``nn.Conv1d``): input C×L, weight O×(C/groups)×k."""
+
+    op = "conv1d"
+
+    def __init__(self, input_size: int, kernel_size: int, stride: int = 1, padding: Padding1d = 0, dilation: int = 1,
+                 in_channels: int = 1, out_channels: int = 1, groups: int = 1):
+        k, s, d = (_length(n, v) for n, v in (("kernel_size", kernel_size), ("stride", stride), ("dilation", dilation)))
+        super().__init__((1, _length("input_size", input_size)), (1, k), (1, s), strip_padding(padding, k, d, s), (1, d),
+                         in_channels, out_channels, groups)
+
+    @property
+    def slug(self) -> str:
+        _, _, left, right = self.padding
+        pad = str(left) if left == right else f"{left}-{right}"
+        channels = ""
+        if self.has_channels:
+            channels = f"_c{self.in_channels}to{self.out_channels}" + (f"_g{self.groups}" if self.groups > 1 else "")
+        return (f"l{self.input_size[1]}_k{self.kernel_size[1]}_s{self.stride[1]}_p{pad}_d{self.dilation[1]}"
+                f"{channels}")
+
+
+@dataclass(frozen=True, init=False)
+class Pool1d(Strip, Pool2d):
+    """1-D max or average pooling (``nn.MaxPool1d``, ``nn.AvgPool1d``)."""
+
+    op = "pool1d"
+
+    def __init__(self, input_size: int, kernel_size: int, stride: int = 1, padding: Padding1d = 0, dilation: int = 1,
+                 mode: str = "max"):
+        k, s, d = (_length(n, v) for n, v in (("kernel_size", kernel_size), ("stride", stride), ("dilation", dilation)))
+        super().__init__((1, _length("input_size", input_size)), (1, k), (1, s), strip_padding(padding, k, d, s), (1, d),
+                         mode)
+
+    @property
+    def slug(self) -> str:
+        _, _, left, right = self.padding
+        pad = str(left) if left == right else f"{left}-{right}"
+        return f"{self.mode}_l{self.input_size[1]}_k{self.kernel_size[1]}_s{self.stride[1]}_p{pad}_d{self.dilation[1]}"
+
+
+@dataclass(frozen=True, init=False)
+class ConvTranspose1d(Strip, ConvTranspose2d):
+    """A transposed 1-D convolution (``nn.ConvTranspose1d``): output (L − 1)·s − 2p + d·(k − 1) + a + 1."""
+
+    op = "transposed1d"
+
+    def __init__(self, input_size: int, kernel_size: int, stride: int = 1, padding: int = 0, dilation: int = 1,
+                 output_padding: int = 0):
+        values = [_length(n, v) for n, v in (("input_size", input_size), ("kernel_size", kernel_size), ("stride", stride),
+                                             ("padding", padding), ("dilation", dilation),
+                                             ("output_padding", output_padding))]
+        super().__init__(*((0 if n in (3, 5) else 1, v) for n, v in enumerate(values)))
+
+    @property
+    def slug(self) -> str:
+        return (f"l{self.input_size[1]}_k{self.kernel_size[1]}_s{self.stride[1]}_p{self.padding[1]}"
+                f"_d{self.dilation[1]}_a{self.output_padding[1]}")
+
+
+def _padding_text(spec) -> str:
+    _, _, left, right = spec.padding
+    return str(left) if left == right else f"{left},{right}"
+
+
+def caption(spec, prefix: str = "") -> str:
+    """``l=8, k=3, s=1, p=2,0 → o=8``: the strip's parameters in the paper's letters."""
+    parts = [f"i={spec.input_size[1]}", f"k={spec.kernel_size[1]}", f"s={spec.stride[1]}"]
+    if isinstance(spec, ConvTranspose1d):
+        parts.append(f"p={spec.padding[1]}")
+        if spec.output_padding[1]:
+            parts.append(f"a={spec.output_padding[1]}")
+    else:
+        parts.append(f"p={_padding_text(spec)}")
+    if spec.dilation[1] != 1:
+        parts.append(f"d={spec.dilation[1]}")
+    if spec.has_channels:
+        parts.append(f"channels {spec.in_channels}→{spec.out_channels}")
+        if spec.groups > 1:
+            parts.append(f"groups={spec.groups}")
+    return f"{prefix}{', '.join(parts)} → o={spec.output_size[1]}"
+
+
+def strip_params(i: str, padding: bool = True) -> Tuple[Param, ...]:
+    params = [
+        Param("input_size", "int", i, "Input length L.", ("--i", "--input-size")),
+        Param("kernel_size", "int", "3", "Kernel size k.", ("--k", "--kernel-size")),
+        Param("stride", "int", "1", "Stride.", ("--s", "--stride")),
+        Param("padding", "padding1d" if padding else "int", "0",
+              "Padding: N, left,right, valid, same, full or causal (d·(k−1) on the left)." if padding else "Padding p.",
+              ("--p", "--padding")),
+        Param("dilation", "int", "1", "Dilation.", ("--d", "--dilation")),
+    ]
+    return tuple(params)
+
+
+CONV_VIEWS = {"gather": GATHER, "matrix": matrix_view()}
+
+CONV1D = Operation(
+    "conv1d", "A 1-D convolution (PyTorch's conv1d), with channels and groups, drawn as strips: a frame per output cell.",
+    Conv1d, (*strip_params("8"), *channel_params(), view_param(CONV_VIEWS)), Conv1d, rank=10, title="a 1-D convolution",
+    caption=caption, views=CONV_VIEWS, dims=1,
+)
+
+POOL1D_VIEWS = {"gather": GATHER, "matrix": matrix_view()}
+
+POOL1D = Operation(
+    "pool1d", "1-D max or average pooling, drawn as strips.",
+    Pool1d, (Param("mode", "choice", "max", "max: pads with -inf; avg: counts the zero padding (PyTorch's defaults).",
+                   choices=POOL_MODES), *strip_params("8"), view_param(POOL1D_VIEWS)),
+    Pool1d, rank=12, title="1-D max or average pooling", caption=lambda spec: caption(spec, f"{spec.mode} pooling: "),
+    kernel_values=False, views=POOL1D_VIEWS, dims=1,
+)
+
+TRANSPOSED1D_VIEWS = {
+    "gather": GATHER,
+    "scatter": View("scatter", lambda spec, numbers=None, precision=1, labels=False, caption="":
+                    scatter_scene(spec, numbers, precision, caption),
+                    lambda spec: spec.input_size[1], lambda spec: stage_shapes(spec) + [full_canvas(spec)]),
+    "matrix": matrix_view("Cᵀ"),
+}
+
+TRANSPOSED1D = Operation(
+    "transposed1d", "A transposed 1-D convolution, drawn as strips: as the paper does, as stamps (--view scatter), or as Cᵀ.",
+    ConvTranspose1d, (*strip_params("4", padding=False)[:4],
+                      Param("dilation", "int", "1", "Dilation.", ("--d", "--dilation")),
+                      Param("output_padding", "int", "0", "Extra cells on the right (PyTorch's output_padding).",
+                            ("--a", "--output-padding")), view_param(TRANSPOSED1D_VIEWS)),
+    ConvTranspose1d, rank=11, title="a transposed 1-D convolution", caption=caption, views=TRANSPOSED1D_VIEWS,
+    noun="transposed convolutions", dims=1,
+)

@@ -1,0 +1,201 @@
+"""PyTorch's layers: the text parsed (never evaluated), 1-D strips, and the values, shapes and
+refusals of the real torch (installed by .ci/run; without it those tests skip)."""
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from convanim import Animation, Conv1d, Conv2d, ConvTranspose1d, Pool1d, Pool2d, SpecError, from_torch
+from convanim.cli import cli
+from convanim.core.values import Numbers
+from convanim.ops.pytorch import parse_layer
+
+try:
+    import torch
+except ImportError:  # pragma: no cover
+    torch = None
+
+needs_torch = pytest.mark.skipif(torch is None, reason="PyTorch is not installed (pip install torch==2.13.0)")
+
+
+@pytest.mark.parametrize("text, layer, args", [
+    ("nn.Conv2d(16, 32, kernel_size=3, stride=2, padding=1)", "Conv2d",
+     {"in_channels": 16, "out_channels": 32, "kernel_size": 3, "stride": 2, "padding": 1}),
+    ("torch.nn.Conv1d(2, 4, (3,), dilation=2, padding='same', bias=False)", "Conv1d",
+     {"in_channels": 2, "out_channels": 4, "kernel_size": (3,), "dilation": 2, "padding": "same", "bias": False}),
+    ("MaxPool2d(2)", "MaxPool2d", {"kernel_size": 2}),
+    ("  nn.AvgPool1d(kernel_size=3, stride=1, padding=1)  ", "AvgPool1d", {"kernel_size": 3, "stride": 1, "padding": 1}),
+])
+def test_layer_text_reads_as_pytorchs_signature(text, layer, args):
+    assert parse_layer(text) == (layer, args)
+
+
+def test_a_layer_becomes_the_spec_it_draws():
+    assert from_torch("nn.Conv2d(16, 32, kernel_size=3, stride=2, padding=1)", 7) == Conv2d(
+        7, 3, 2, 1, in_channels=16, out_channels=32)
+    assert from_torch("nn.Conv2d(1, 1, (3, 2), padding=(1, 0))", (6, 5)) == Conv2d((6, 5), (3, 2), padding=(1, 1, 0, 0))
+    assert from_torch("nn.MaxPool2d(2)", 6) == Pool2d(6, 2, 2)  # a pooling's stride is its kernel
+    assert from_torch("nn.AvgPool1d(3, 1, 1)", 8) == Pool1d(8, 3, 1, 1, mode="avg")
+    assert from_torch("nn.ConvTranspose1d(1, 1, 4, 2, 1)", 5) == ConvTranspose1d(5, 4, 2, 1)
+    assert from_torch("nn.Conv1d(1, 1, 3, dilation=4)").input_size == (1, 10)  # room for the kernel, and a step
+
+
+@pytest.mark.parametrize("text, message", [
+    ("__import__('os').system('ls')", "layer: \"__import__('os').system\" is not a layer"),
+    ("nn.Conv2d(1, 1, 3) + 1", "layer: 'nn.Conv2d(1, 1, 3) + 1' is not a layer call like nn.Conv2d(1, 8, 3)"),
+    ("nn.Conv2d(1, 1, k)", "layer: nn.Conv2d: kernel_size=k is not a literal (a number, string or tuple)"),
+    ("nn.Conv2d(1, 1, *sizes)", "layer: nn.Conv2d: *sizes is not a literal argument"),
+    ("nn.Linear(3, 4)", "layer: unknown layer 'Linear': use one of Conv1d, Conv2d"),
+    ("nn.Conv2d(3, 8, kernel=3)", "layer: nn.Conv2d has no argument 'kernel'"),
+    ("nn.Conv2d(3, 8, 3, kernel_size=3)", "layer: nn.Conv2d: kernel_size given twice"),
+    ("nn.Conv2d(3, 8)", "layer: nn.Conv2d needs kernel_size"),
+    ("nn.Conv2d(3, 8, 3, groups=2)", "layer: nn.Conv2d: groups=2 does not divide in_channels=3 and out_channels=8"),
+    ("nn.Conv2d(1, 1, (3, 3, 3))", "layer: nn.Conv2d: kernel_size takes 2 values, got 3"),
+    ("nn.Conv2d(1, 1, 3, padding_mode='circular')", "layer: nn.Conv2d: padding_mode='circular' is not drawn yet"),
+    ("nn.ConvTranspose2d(16, 8, 3)", "layer: nn.ConvTranspose2d: in_channels=16, out_channels=8: convanim draws a"
+                                     " transposed convolution of one channel"),
+])
+def test_bad_layers_are_one_error_line_exit_2_and_no_file(tmp_path, text, message):
+    result = CliRunner().invoke(cli, ["torch", text, "-o", str(tmp_path / "x.gif")])
+    assert result.exit_code == 2 and result.output.startswith(f"Error: {message}") and result.output.count("\n") == 1
+    assert not list(tmp_path.iterdir())
+
+
+def test_the_torch_command_draws_the_layer_with_pytorchs_shapes(tmp_path):
+    x = np.arange(2 * 8).reshape(2, 8) % 4
+    np.save(tmp_path / "x.npy", x)
+    result = CliRunner().invoke(cli, ["torch", "nn.Conv1d(2, 3, 3, padding='same')", "--input-values",
+                                      str(tmp_path / "x.npy"), "--dump", str(tmp_path / "d.json"), "-o", str(tmp_path / "a.gif")])
+    assert result.exit_code == 0, result.output
+    info = CliRunner().invoke(cli, ["info", "torch", "nn.Conv2d(16, 32, 3, stride=2, padding=1)", "--i", "7"])
+    assert info.output.splitlines()[:3] == ["operation:        conv", "input shape:      16x7x7", "output shape:     32x4x4"]
+
+
+# ---- 1-D ------------------------------------------------------------------------------------
+
+
+def _naive_conv1d(x, w, stride, left, right, dilation):
+    """PyTorch's conv1d (cross-correlation) on C×L with weight O×C×k, written out."""
+    x = np.pad(x, ((0, 0), (left, right)))
+    o, _, k = w.shape
+    length = (x.shape[1] - dilation * (k - 1) - 1) // stride + 1
+    out = np.zeros((o, length))
+    for j in range(length):
+        taps = x[:, j * stride : j * stride + dilation * (k - 1) + 1 : dilation]
+        out[:, j] = np.einsum("ck,ock->o", taps, w)
+    return out
+
+
+@given(st.integers(1, 12), st.integers(1, 4), st.integers(1, 3), st.integers(1, 3), st.integers(0, 2**32 - 1),
+       st.sampled_from(["causal", 0, 1, (2, 0)]), st.integers(1, 3))
+def test_conv1d_values_are_the_written_out_loop(length, k, stride, dilation, seed, padding, channels):
+    try:
+        spec = Conv1d(length, k, stride, padding, dilation, in_channels=channels, out_channels=2)
+    except SpecError:
+        return
+    rng = np.random.default_rng(seed)
+    x, w = rng.integers(-3, 4, (channels, length)), rng.integers(-2, 3, (2, channels, k))
+    numbers = Numbers.of(spec, x, w)
+    _, _, left, right = spec.padding
+    np.testing.assert_array_equal(numbers.output, _naive_conv1d(x, w, stride, left, right, dilation))
+    assert numbers.output.shape == spec.output_shape == (2, spec.output_size[1])
+
+
+def test_causal_padding_lets_an_output_read_only_the_present_and_the_past():
+    spec = Conv1d(8, 3, padding="causal", dilation=2)
+    assert spec.padding == (0, 0, 4, 0) and spec.output_size == (1, 8)
+    x = np.zeros(8)
+    x[5] = 1  # an impulse at time 5 reaches outputs 5, 7 (and 9, beyond the end), never earlier ones
+    out = Numbers.of(spec, x, np.ones(3)).output
+    assert np.flatnonzero(out).tolist() == [5, 7]
+
+
+def test_a_strip_is_drawn_with_its_output_over_its_input():
+    scene = Animation(Conv1d(8, 3, padding="causal", dilation=2), numbers=True).scene
+    assert [p.grid.shape for p in scene.planes[:2]] == [(1, 12), (1, 8)]
+    assert scene.step(3).equation.head == "o[3] ="  # strips are indexed as PyTorch indexes them
+    renderer = Animation(Conv1d(8, 3, padding="causal", dilation=2)).renderer()
+    first_data = renderer.pixels(0, [[4.5, 0.5]])[0]
+    first_out = renderer.pixels(1, [[0.5, 0.5]])[0]
+    assert abs(first_data[0] - first_out[0]) < 1 and first_out[1] < first_data[1]  # right above it
+
+
+# ---- against the real torch -------------------------------------------------------------------
+
+
+def _torch_layer(layer, args):
+    kwargs = {k: v for k, v in args.items()}
+    return getattr(torch.nn, layer)(**kwargs)
+
+
+@st.composite
+def layer_args(draw):
+    layer = draw(st.sampled_from(["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d", "MaxPool1d", "MaxPool2d",
+                                  "AvgPool1d", "AvgPool2d"]))
+    dims = 1 if layer.endswith("1d") else 2
+    axis = lambda lo, hi: draw(st.integers(lo, hi) if dims == 1 or draw(st.booleans())  # noqa: E731
+                               else st.tuples(st.integers(lo, hi), st.integers(lo, hi)))
+    args = {"kernel_size": axis(1, 4), "stride": axis(1, 3), "padding": axis(0, 3)}
+    if "Conv" in layer:
+        groups = draw(st.integers(1, 2)) if "Transpose" not in layer else 1
+        args.update(in_channels=groups * draw(st.integers(1, 2)) if "Transpose" not in layer else 1,
+                    out_channels=groups * draw(st.integers(1, 2)) if "Transpose" not in layer else 1,
+                    groups=groups, dilation=axis(1, 2))
+        if "Transpose" in layer:
+            args["output_padding"] = axis(0, 1)
+        elif draw(st.booleans()) and args["stride"] in (1, (1, 1)):
+            args["padding"] = draw(st.sampled_from(["same", "valid"]))
+    elif "Max" in layer:
+        args["dilation"] = axis(1, 2)
+    size = draw(st.integers(1, 9)) if dims == 1 else draw(st.tuples(st.integers(1, 9), st.integers(1, 9)))
+    return layer, args, size
+
+
+@needs_torch
+@settings(max_examples=150, deadline=None)
+@given(layer_args(), st.integers(0, 2**32 - 1))
+def test_every_layer_agrees_with_torch_in_values_shapes_and_refusals(case, seed):
+    layer, args, size = case
+    text = f"nn.{layer}(" + ", ".join(f"{k}={v!r}" for k, v in args.items()) + ")"
+    rng = np.random.default_rng(seed)
+    try:
+        module = _torch_layer(layer, args)
+        channels = args.get("in_channels", 1)
+        x = rng.integers(-3, 4, (1, channels, *((size,) if isinstance(size, int) else size))).astype(np.float64)
+        with torch.no_grad():
+            if hasattr(module, "weight"):
+                module.weight.copy_(torch.tensor(rng.integers(-2, 3, tuple(module.weight.shape)), dtype=torch.float32))
+                module.bias.zero_()
+            expected = module.double()(torch.tensor(x)).numpy()[0]
+        torch_error = None
+    except (RuntimeError, ValueError) as e:
+        torch_error = e
+    try:
+        spec = from_torch(text, size)
+    except SpecError as e:
+        assert torch_error is not None, f"{text} on {size}: convanim refuses ({e}) what torch computes"
+        return
+    assert torch_error is None, f"{text} on {size}: convanim draws what torch refuses ({torch_error})"
+    assert spec == from_torch(module, size)  # the module reads as its text
+    weight = module.weight.detach().double().numpy() if hasattr(module, "weight") else None
+    numbers = Numbers.of(spec, x[0], weight)
+    squeezed = expected.reshape(spec.output_shape)
+    np.testing.assert_allclose(numbers.output, squeezed, rtol=1e-9, atol=1e-9)
+
+
+@needs_torch
+def test_layers_lists_a_models_convolutions_with_shapes_and_receptive_fields():
+    from convanim import layers
+
+    model = torch.nn.Sequential(
+        torch.nn.Conv2d(3, 16, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+        torch.nn.Conv2d(16, 32, 3, stride=2, padding=1, dilation=1), torch.nn.Flatten(),
+    )
+    rows = layers(model, (3, 32, 32))
+    assert [r["name"] for r in rows] == ["0", "2", "3"]
+    assert [r["input_shape"] for r in rows] == [[3, 32, 32], [16, 32, 32], [16, 16, 16]]
+    assert [r["output_shape"] for r in rows] == [[16, 32, 32], [16, 16, 16], [32, 8, 8]]
+    assert [r["weights"] for r in rows] == [432, 0, 4608]
+    assert [r["receptive_field"] for r in rows] == [[3, 3], [4, 4], [8, 8]]
