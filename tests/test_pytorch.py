@@ -103,6 +103,22 @@ def test_conv1d_values_are_the_written_out_loop(length, k, stride, dilation, see
     assert numbers.output.shape == spec.output_shape == (2, spec.output_size[1])
 
 
+def test_ceil_mode_adds_the_last_partial_window_and_averages_only_what_it_covers():
+    spec = Pool2d(5, 2, 2, mode="avg", ceil_mode=True)
+    assert spec.output_size == (3, 3) and spec.drawn_size == (6, 6) and spec.overhang == (1, 1)
+    x = np.arange(25).reshape(5, 5)
+    numbers = Numbers.of(spec, x)
+    assert numbers.output[2, 2] == 24 and numbers.output[0, 2] == (4 + 9) / 2
+    assert spec.divisors()[-1] == 1
+    scene = Animation(spec, numbers=numbers).scene
+    assert scene.step(8).equation.close == ")/1"
+    excluded = Numbers.of(Pool2d(4, 3, 1, 1, mode="avg", count_include_pad=False), np.ones((4, 4)))
+    assert (excluded.output == 1).all()  # the padding is not counted: every mean of ones is one
+    assert Numbers.of(Pool2d(4, 2, 2, mode="avg", divisor_override=2), np.ones((4, 4))).output.tolist() == [[2, 2], [2, 2]]
+    with pytest.raises(SpecError, match="count_include_pad: is average pooling's"):
+        Pool2d(4, 2, count_include_pad=False)
+
+
 def test_causal_padding_lets_an_output_read_only_the_present_and_the_past():
     spec = Conv1d(8, 3, padding="causal", dilation=2)
     assert spec.padding == (0, 0, 4, 0) and spec.output_size == (1, 8)
@@ -148,13 +164,18 @@ def layer_args(draw):
         elif draw(st.booleans()) and args["stride"] in (1, (1, 1)):
             args["padding"] = draw(st.sampled_from(["same", "valid"]))
     elif "Max" in layer:
-        args["dilation"] = axis(1, 2)
+        args.update(dilation=axis(1, 2), ceil_mode=draw(st.booleans()))
+    else:
+        args.update(ceil_mode=draw(st.booleans()), count_include_pad=draw(st.booleans()))
+        if layer == "AvgPool2d" and draw(st.booleans()):
+            args["divisor_override"] = draw(st.integers(1, 5))
     size = draw(st.integers(1, 9)) if dims == 1 else draw(st.tuples(st.integers(1, 9), st.integers(1, 9)))
     return layer, args, size
 
 
 @needs_torch
-@settings(max_examples=150, deadline=None)
+@pytest.mark.filterwarnings("ignore:Using padding='same'")
+@settings(max_examples=200, deadline=None)
 @given(layer_args(), st.integers(0, 2**32 - 1))
 def test_every_layer_agrees_with_torch_in_values_shapes_and_refusals(case, seed):
     layer, args, size = case

@@ -32,6 +32,9 @@ from .types import param_type
 def _option(param: Param) -> Callable:
     if param.argument:
         return click.argument(param.name, type=param_type(param), metavar=param.name.upper())
+    if param.kind == "flag":
+        flag = param.flags[0]
+        return click.option(f"{flag}/--no-{flag[2:]}", param.name, default=param.default, show_default=True, help=param.help)
     return click.option(*param.flags, param.name, type=param_type(param), default=param.default,
                         show_default=param.show_default, help=param.help)
 

@@ -147,7 +147,7 @@ def param_type(param: Param) -> click.ParamType:
     kinds = {
         "size": SizeType, "sizes": SizeListType, "ints": IntListType, "numbers": NumbersType,
         "padding": PaddingType, "pair-padding": lambda: PaddingType(pairs_only=True), "padding1d": Padding1dType,
-        "text": lambda: click.STRING,
+        "text": lambda: click.STRING, "flag": lambda: click.BOOL,
         "count": lambda: click.IntRange(1, MAX_CHANNELS), "int": lambda: click.INT,
         "choice": lambda: click.Choice(param.choices),
     }

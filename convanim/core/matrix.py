@@ -50,6 +50,8 @@ def tap_factors(numbers) -> np.ndarray:
         chosen = np.zeros((steps, count))
         chosen[np.arange(steps), numbers.winners] = 1.0
         return chosen[None, None]
+    if reducer.divisors is not None:  # an average by its own divisors: every tap weighs 1/divisor
+        return np.broadcast_to(1.0 / np.asarray(reducer.divisors, dtype=float)[:, None], (1, 1, steps, count))
     unit = np.asarray(reducer.reduce(np.eye(count), axis=1), dtype=float)
     return np.broadcast_to(unit, (1, 1, steps, count))
 

@@ -35,6 +35,10 @@ class Reducer:
     open: str = "("
     joiner: str = " + "
     close: str = ")"
+    divisors: Optional[Tuple[int, ...]] = None  # an average's divisor at each step, where it is not the taps' count
+
+    def divisor(self, step: int, taps: int) -> int:
+        return self.divisors[step] if self.divisors is not None else taps
 
     @property
     def weighted(self) -> bool:

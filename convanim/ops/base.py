@@ -20,7 +20,7 @@ from ..scene.model import Scene
 
 MAX_CHANNELS = 4096
 PARAM_KINDS = ("size", "sizes", "padding", "pair-padding", "padding1d", "count", "int", "ints", "numbers", "choice",
-               "text")
+               "text", "flag")
 
 
 @dataclass(frozen=True)

@@ -57,6 +57,9 @@ class Conv2d:
                 raise SpecError(
                     (name, "groups"), f"{getattr(self, name)} channels do not split into {self.groups} groups"
                 )
+        self._check_fits()
+
+    def _check_fits(self) -> None:
         span, padded = self.kernel_extent, self.padded_size
         if span[0] > padded[0] or span[1] > padded[1]:
             raise SpecError(

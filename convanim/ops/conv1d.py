@@ -9,13 +9,13 @@ drawing, with PyTorch's 1-D shapes on the outside (input ``L`` or ``C×L``, weig
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import List, Tuple, Union
+from typing import List, Optional, Tuple, Union
 
 from ..core.errors import SpecError, whole
 from ..core.geometry import PADDING_WORDS, Quad, resolve_padding
 from .base import GATHER, Operation, Param, View, channel_params, matrix_view, stage_shapes, view_param
 from .conv import Conv2d
-from .pool import POOL_MODES, Pool2d
+from .pool import POOL_MODES, POOL_PARAMS, Pool2d
 from .transposed import ConvTranspose2d
 from ..core.values import full_canvas
 from ..scene.views import scatter_scene
@@ -105,16 +105,19 @@ class Pool1d(Strip, Pool2d):
     op = "pool1d"
 
     def __init__(self, input_size: int, kernel_size: int, stride: int = 1, padding: Padding1d = 0, dilation: int = 1,
-                 mode: str = "max"):
+                 mode: str = "max", ceil_mode: bool = False, count_include_pad: bool = True,
+                 divisor_override: Optional[int] = None):
         k, s, d = (_length(n, v) for n, v in (("kernel_size", kernel_size), ("stride", stride), ("dilation", dilation)))
         super().__init__((1, _length("input_size", input_size)), (1, k), (1, s), strip_padding(padding, k, d, s), (1, d),
-                         mode)
+                         mode, ceil_mode, count_include_pad, divisor_override)
 
     @property
     def slug(self) -> str:
         _, _, left, right = self.padding
         pad = str(left) if left == right else f"{left}-{right}"
-        return f"{self.mode}_l{self.input_size[1]}_k{self.kernel_size[1]}_s{self.stride[1]}_p{pad}_d{self.dilation[1]}"
+        extra = ("_ceil" if self.ceil_mode else "") + ("" if self.count_include_pad else "_nopad")
+        extra += f"_div{self.divisor_override}" if self.divisor_override is not None else ""
+        return f"{self.mode}_l{self.input_size[1]}_k{self.kernel_size[1]}_s{self.stride[1]}_p{pad}_d{self.dilation[1]}{extra}"
 
 
 @dataclass(frozen=True, init=False)
@@ -185,7 +188,7 @@ POOL1D_VIEWS = {"gather": GATHER, "matrix": matrix_view()}
 POOL1D = Operation(
     "pool1d", "1-D max or average pooling, drawn as strips.",
     Pool1d, (Param("mode", "choice", "max", "max: pads with -inf; avg: counts the zero padding (PyTorch's defaults).",
-                   choices=POOL_MODES), *strip_params("8"), view_param(POOL1D_VIEWS)),
+                   choices=POOL_MODES), *strip_params("8"), *POOL_PARAMS, view_param(POOL1D_VIEWS)),
     Pool1d, rank=12, title="1-D max or average pooling", caption=lambda spec: caption(spec, f"{spec.mode} pooling: "),
     kernel_values=False, views=POOL1D_VIEWS, dims=1,
 )

@@ -4,11 +4,13 @@ geometry with no weights, each step reducing what its taps read."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import List, Optional, Tuple
 
 import numpy as np
 
-from ..core.errors import PairLike, SpecError
+from ..core.errors import Pair, PairLike, SpecError, whole_in
 from ..core.geometry import PaddingLike
+from ..core.sweep import Sweep, direct_sweep
 from ..core.values import Reducer
 from .base import GATHER, Operation, Param, describe_plain, geometry_params, matrix_view, view_param
 from .conv import Conv2d, caption as conv_caption
@@ -26,10 +28,15 @@ class Pool2d(Conv2d):
     """Max or average pooling: the geometry of a convolution, with no weights.
 
     As in PyTorch, max pooling pads with −∞ and average pooling counts the zero padding
-    (``count_include_pad=True``); padding may be at most half the kernel.
+    (``count_include_pad=True``); padding may be at most half the kernel. ``ceil_mode`` rounds
+    the output size up: a last window may hang past the padded input (if it starts inside it),
+    and averages only what it covers; ``divisor_override`` divides every sum by that number.
     """
 
     mode: str = "max"
+    ceil_mode: bool = False
+    count_include_pad: bool = True
+    divisor_override: Optional[int] = None
 
     op = "pool"
 
@@ -41,10 +48,23 @@ class Pool2d(Conv2d):
         padding: PaddingLike = 0,
         dilation: PairLike = 1,
         mode: str = "max",
+        ceil_mode: bool = False,
+        count_include_pad: bool = True,
+        divisor_override: Optional[int] = None,
     ):
         if mode not in POOL_MODES:
             raise SpecError("mode", f"unknown pooling mode {mode!r}: use one of {', '.join(POOL_MODES)}")
         object.__setattr__(self, "mode", mode)
+        for name, value in (("ceil_mode", ceil_mode), ("count_include_pad", count_include_pad)):
+            if not isinstance(value, (bool, np.bool_)):
+                raise SpecError(name, f"must be true or false, got {value!r}")
+            object.__setattr__(self, name, bool(value))
+        if divisor_override is not None:
+            divisor_override = whole_in("divisor_override", divisor_override, 1, 2**31 - 1)
+        object.__setattr__(self, "divisor_override", divisor_override)
+        if mode == "max" and (not self.count_include_pad or divisor_override is not None):
+            raise SpecError("count_include_pad" if divisor_override is None else "divisor_override",
+                            "is average pooling's (max pooling divides nothing)")
         super().__init__(input_size, kernel_size, stride, padding, dilation)
         if mode == "avg" and self.dilation != (1, 1):
             raise SpecError("dilation", "average pooling has no dilation (as in PyTorch's avg_pool2d)")
@@ -54,13 +74,93 @@ class Pool2d(Conv2d):
             if 2 * pad > span:
                 raise SpecError("padding", f"pooling pads at most half the kernel (PyTorch's rule): {pad} > {span}/2")
 
+    def _check_fits(self) -> None:
+        if not self.ceil_mode:
+            return super()._check_fits()
+        if min(self.output_size) < 1:  # rounded up, a window need only start inside the input
+            raise SpecError(("kernel_size", "input_size", "padding"),
+                            f"the kernel spans {self.kernel_extent[0]}x{self.kernel_extent[1]} cells: no window starts"
+                            f" inside the padded input, {self.padded_size[0]}x{self.padded_size[1]}")
+
+    @property
+    def output_size(self) -> Pair:
+        """PyTorch's: ⌊(i + p − d·(k−1) − 1) / s⌋ + 1, or with ``ceil_mode`` rounded up, less one
+        if that last window would start past the input and its left padding."""
+        if not self.ceil_mode:
+            return super().output_size
+        out = []
+        for axis in (0, 1):
+            n, e, s = self.padded_size[axis], self.kernel_extent[axis], self.stride[axis]
+            size = -(-(n - e) // s) + 1
+            if (size - 1) * s >= self.input_size[axis] + self.padding[2 * axis]:
+                size -= 1
+            out.append(size)
+        return tuple(out)  # type: ignore[return-value]
+
+    @property
+    def overhang(self) -> Pair:
+        """Cells the last window reaches past the padded input, on each axis (``ceil_mode``)."""
+        return tuple(max(0, (o - 1) * s + e - n) for o, s, e, n in  # type: ignore[return-value]
+                     zip(self.output_size, self.stride, self.kernel_extent, self.padded_size))
+
+    @property
+    def drawn_size(self) -> Pair:
+        """The padded input, and the cells a ``ceil_mode`` window hangs over."""
+        return tuple(n + v for n, v in zip(self.padded_size, self.overhang))  # type: ignore[return-value]
+
+    def sweep(self) -> Sweep:
+        t, b, l, r = self.padding
+        (dh, dw) = self.overhang
+        return direct_sweep(self.input_size, (t, b + dh, l, r + dw), self.kernel_size, self.stride, self.dilation)
+
     @property
     def reducer(self) -> Reducer:
-        return REDUCERS[self.mode]
+        plain = not self.ceil_mode and self.count_include_pad and self.divisor_override is None
+        if self.mode == "max" or plain:
+            return REDUCERS[self.mode]
+        divisors = self.divisors()
+        share = np.asarray(divisors, dtype=float)
+        return Reducer("avg", lambda values, axis: np.sum(values, axis=axis) / share, 0.0, None, "(", " + ", ")/{n}",
+                       divisors)
+
+    def divisors(self) -> Tuple[int, ...]:
+        """What each window's sum is divided by, as PyTorch's avg_pool2d does: the override; or
+        the window's cells inside the padded input (``count_include_pad``), or its input cells only."""
+        oh, ow = self.output_size
+        if self.divisor_override is not None:
+            return (self.divisor_override,) * (oh * ow)
+        (ph, pw), (kh, kw), (sh, sw) = self.padded_size, self.kernel_size, self.stride
+        t, _, l, _ = self.padding
+        (h, w) = self.input_size
+        out = []
+        for r in range(oh):
+            for c in range(ow):
+                r0, c0 = r * sh, c * sw
+                if self.count_include_pad:
+                    rows, cols = min(r0 + kh, ph) - r0, min(c0 + kw, pw) - c0
+                else:
+                    rows = min(r0 + kh, t + h) - max(r0, t)
+                    cols = min(c0 + kw, l + w) - max(c0, l)
+                out.append(max(rows, 0) * max(cols, 0))
+        return tuple(out)
 
     @property
     def slug(self) -> str:
-        return f"{self.mode}_{super().slug}"
+        extra = ("_ceil" if self.ceil_mode else "") + ("" if self.count_include_pad else "_nopad")
+        extra += f"_div{self.divisor_override}" if self.divisor_override is not None else ""
+        return f"{self.mode}_{super().slug}{extra}"
+
+    def size_formula(self) -> List[str]:
+        if not self.ceil_mode:
+            return super().size_formula()
+        lines = []
+        for axis, name in ((0, "height"), (1, "width")):
+            i, k, s, d = self.input_size[axis], self.kernel_size[axis], self.stride[axis], self.dilation[axis]
+            before, after = self.padding[2 * axis], self.padding[2 * axis + 1]
+            lines.append(f"{name}: o = ceil((i + p_before + p_after - d*(k-1) - 1) / s) + 1, less 1 if that window"
+                         f" starts past i + p_before = {self.output_size[axis]}"
+                         f" (i={i}, p={before}+{after}, d={d}, k={k}, s={s})")
+        return lines
 
     def costs(self) -> dict:
         """No multiplications: a compare or an add per tap."""
@@ -74,10 +174,16 @@ def caption(spec: Pool2d) -> str:
 
 VIEWS = {"gather": GATHER, "matrix": matrix_view()}
 
+POOL_PARAMS = (
+    Param("ceil_mode", "flag", False, "Round the output size up: a last window may hang past the padded input."),
+    Param("count_include_pad", "flag", True, "Average pooling: count the zero padding in each window's divisor."),
+    Param("divisor_override", "count", None, "Average pooling: divide every window's sum by this.", show_default=False),
+)
+
 POOL = Operation(
     "pool", "Max or average pooling (stride 1 unless --s says otherwise, as in the paper).",
     Pool2d, (Param("mode", "choice", "max", "max: pads with -inf; avg: counts the zero padding (PyTorch's defaults).",
-                   choices=POOL_MODES), *geometry_params(i="5", k="3", d="1"), view_param(VIEWS)),
+                   choices=POOL_MODES), *geometry_params(i="5", k="3", d="1"), *POOL_PARAMS, view_param(VIEWS)),
     Pool2d, rank=3, title="max or average pooling", caption=caption, describe=describe_plain, kernel_values=False,
     views=VIEWS,
 )

@@ -35,7 +35,7 @@ LAYERS: Dict[str, Tuple[Tuple[str, ...], int]] = {  # name -> (its arguments in 
 }
 REQUIRED = {"Conv": ("in_channels", "out_channels", "kernel_size"), "Pool": ("kernel_size",)}
 IGNORED = ("bias", "device", "dtype", "return_indices")  # nothing drawn changes
-DEFAULTS = {"padding_mode": "zeros", "ceil_mode": False, "count_include_pad": True, "divisor_override": None}
+DEFAULTS = {"padding_mode": "zeros"}
 MAX_TEXT = 2000
 
 
@@ -169,7 +169,9 @@ def spec_from_args(layer: str, args: Dict[str, Any], input_size=None):
         return make(input_size, kernel, stride, padding, dilation, **channels)
     mode = "max" if layer.startswith("Max") else "avg"
     make = Pool1d if dims == 1 else Pool2d
-    return make(input_size, kernel, stride, padding, dilation if mode == "max" else 1, mode=mode)
+    return make(input_size, kernel, stride, padding, dilation if mode == "max" else 1, mode=mode,
+                ceil_mode=args.get("ceil_mode", False), count_include_pad=args.get("count_include_pad", True),
+                divisor_override=args.get("divisor_override"))
 
 
 def _module_args(module) -> Tuple[str, Dict[str, Any]]:

@@ -279,7 +279,7 @@ def _equation(st: Sweeping, out: int, spatial: int, reads: Sequence[int], fmt: C
     if not reducer.weighted:  # max(…) with the winner emphasised, or (… + …)/n
         winner = int(numbers.winners[spatial]) if numbers.winners is not None else -1
         terms = tuple(Term(fmt(v), strong=k == winner) for k, v in enumerate(gathered[0]))
-        return Equation(head, terms, result, reducer.joiner, reducer.open, reducer.close.format(n=len(terms)))
+        return Equation(head, terms, result, reducer.joiner, reducer.open, reducer.close.format(n=reducer.divisor(spatial, len(terms))))
     kernels = numbers.drawn_kernels.reshape(numbers.spec.out_channels, -1, gathered.shape[1])
     start = st.reads(out).start
     if len(reads) > 1 and gathered.shape[1] == 1:  # 1×1: one product per channel
