@@ -53,7 +53,9 @@ def test_a_layer_becomes_the_spec_it_draws():
     ("nn.Conv2d(3, 8)", "layer: nn.Conv2d needs kernel_size"),
     ("nn.Conv2d(3, 8, 3, groups=2)", "layer: nn.Conv2d: groups=2 does not divide in_channels=3 and out_channels=8"),
     ("nn.Conv2d(1, 1, (3, 3, 3))", "layer: nn.Conv2d: kernel_size takes 2 values, got 3"),
-    ("nn.Conv2d(1, 1, 3, padding_mode='circular')", "layer: nn.Conv2d: padding_mode='circular' is not drawn yet"),
+    ("nn.Conv2d(1, 1, 3, padding_mode='mirror')", "padding_mode: unknown padding mode 'mirror': use one of zeros,"),
+    ("nn.ConvTranspose2d(1, 1, 3, padding_mode='reflect')", "layer: nn.ConvTranspose2d: padding_mode='reflect': PyTorch"
+                                                            " pads a transposed convolution with zeros only"),
     ("nn.ConvTranspose2d(16, 8, 3)", "layer: nn.ConvTranspose2d: in_channels=16, out_channels=8: convanim draws a"
                                      " transposed convolution of one channel"),
 ])
@@ -101,6 +103,26 @@ def test_conv1d_values_are_the_written_out_loop(length, k, stride, dilation, see
     _, _, left, right = spec.padding
     np.testing.assert_array_equal(numbers.output, _naive_conv1d(x, w, stride, left, right, dilation))
     assert numbers.output.shape == spec.output_shape == (2, spec.output_size[1])
+
+
+def test_padding_that_copies_holds_the_input_cells_pytorch_copies():
+    from convanim.core.geometry import padding_copies
+
+    copies = padding_copies((1, 4), (0, 0, 2, 2), "reflect")[0, :, 1].tolist()
+    assert copies == [2, 1, 0, 1, 2, 3, 2, 1]
+    assert padding_copies((1, 4), (0, 0, 2, 1), "circular")[0, :, 1].tolist() == [2, 3, 0, 1, 2, 3, 0]
+    assert padding_copies((1, 4), (0, 0, 1, 2), "replicate")[0, :, 1].tolist() == [0, 0, 1, 2, 3, 3, 3]
+    with pytest.raises(SpecError, match="reflect padding must be smaller than the input's width"):
+        Conv1d(3, 3, padding=3, padding_mode="reflect")
+    spec = Conv2d(4, 3, padding=1, padding_mode="reflect")
+    scene = Animation(spec).scene
+    # the first step reads the top-left padding: its outlines are the input cells it copies
+    assert sorted(map(tuple, scene.step(0).marks[0].tolist())) == [(1, 2), (2, 1), (2, 2)]
+    from convanim.core.matrix import unrolled
+
+    kernel = np.arange(9).reshape(3, 3)
+    numbers = Numbers.of(spec, np.arange(16).reshape(4, 4), kernel)
+    np.testing.assert_array_equal(unrolled(numbers) @ numbers.input.ravel(), numbers.output.ravel())
 
 
 def test_ceil_mode_adds_the_last_partial_window_and_averages_only_what_it_covers():
@@ -161,8 +183,10 @@ def layer_args(draw):
                     groups=groups, dilation=axis(1, 2))
         if "Transpose" in layer:
             args["output_padding"] = axis(0, 1)
-        elif draw(st.booleans()) and args["stride"] in (1, (1, 1)):
-            args["padding"] = draw(st.sampled_from(["same", "valid"]))
+        else:
+            args["padding_mode"] = draw(st.sampled_from(["zeros", "reflect", "replicate", "circular"]))
+            if draw(st.booleans()) and args["stride"] in (1, (1, 1)):
+                args["padding"] = draw(st.sampled_from(["same", "valid"]))
     elif "Max" in layer:
         args.update(dilation=axis(1, 2), ceil_mode=draw(st.booleans()))
     else:

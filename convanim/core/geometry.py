@@ -56,6 +56,31 @@ def resolve_padding(value: PaddingLike, kernel: Pair, dilation: Pair, stride: Pa
     return values  # type: ignore[return-value]
 
 
+PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
+_NUMPY_MODES = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}
+
+
+def padding_copies(size: Pair, padding: Quad, mode: str = "zeros"):
+    """For a padding that copies the input (PyTorch's ``padding_mode``), the input cell (row, col)
+    every cell of the padded grid holds, (H+p, W+p, 2); None for zero padding."""
+    if mode not in PADDING_MODES:
+        raise SpecError("padding_mode", f"unknown padding mode {mode!r}: use one of {', '.join(PADDING_MODES)}")
+    if mode == "zeros":
+        return None
+    t, b, l, r = padding
+    for pad, n, axis in ((t, size[0], "height"), (b, size[0], "height"), (l, size[1], "width"), (r, size[1], "width")):
+        if mode == "reflect" and pad >= n:
+            raise SpecError(("padding", "padding_mode"), f"reflect padding must be smaller than the input's {axis}"
+                            f" (PyTorch's rule): {pad} >= {n}")
+        if mode == "circular" and pad > n:
+            raise SpecError(("padding", "padding_mode"), f"circular padding can wrap at most the input's {axis}"
+                            f" once: {pad} > {n}")
+    how = _NUMPY_MODES[mode]
+    rows = np.pad(np.arange(size[0]), (t, b), mode=how)
+    cols = np.pad(np.arange(size[1]), (l, r), mode=how)
+    return np.stack(np.meshgrid(rows, cols, indexing="ij"), axis=-1)
+
+
 def padded_size(size: Pair, padding: Quad) -> Pair:
     t, b, l, r = padding
     return (size[0] + t + b, size[1] + l + r)

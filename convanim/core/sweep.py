@@ -10,12 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import IntEnum
 from functools import cached_property
-from typing import Iterator, Tuple
+from typing import Iterator, Optional, Tuple
 
 import numpy as np
 
 from .errors import Pair
-from .geometry import Quad, every_cell, padded_size, sweep_size, taps, transposed_grid
+from .geometry import Quad, every_cell, padded_size, padding_copies, sweep_size, taps, transposed_grid
 
 Box = Tuple[int, int, int, int]
 """(row0, col0, row1, col1) with row1, col1 exclusive."""
@@ -42,6 +42,7 @@ class Grid:
     rows: np.ndarray
     cols: np.ndarray
     fill: Cell = Cell.DATA
+    copies: Optional[np.ndarray] = None  # (H, W, 2): the source cell each cell holds, where padding copies the input
 
     @classmethod
     def dense(cls, shape: Pair, fill: Cell = Cell.RESULT) -> "Grid":
@@ -63,6 +64,8 @@ class Grid:
     def place(self, values: np.ndarray, background: float = 0.0) -> np.ndarray:
         """The source ``values`` (H_src, W_src) laid out on this grid, ``background`` elsewhere."""
         values = np.asarray(values)
+        if self.copies is not None:  # reflected, replicated or wrapped: every cell holds an input cell's value
+            return values[self.copies[..., 0], self.copies[..., 1]]
         drawn = np.full(self.shape, background, dtype=np.result_type(values, type(background)))
         keep_r = (self.rows >= 0) & (self.rows < self.shape[0])
         keep_c = (self.cols >= 0) & (self.cols < self.shape[1])
@@ -126,10 +129,13 @@ class Sweep:
         return (self.taps(i) for i in range(len(self)))
 
 
-def direct_sweep(input_size: Pair, padding: Quad, kernel: Pair, stride: Pair, dilation: Pair) -> Sweep:
-    """A direct convolution's sweep, over its input padded as the paper draws it."""
+def direct_sweep(input_size: Pair, padding: Quad, kernel: Pair, stride: Pair, dilation: Pair,
+                 padding_mode: str = "zeros") -> Sweep:
+    """A direct convolution's sweep, over its input padded as the paper draws it (with zeros, or
+    with copies of the input's cells)."""
     t, _, l, _ = padding
-    source = Grid(padded_size(input_size, padding), t + np.arange(input_size[0]), l + np.arange(input_size[1]))
+    source = Grid(padded_size(input_size, padding), t + np.arange(input_size[0]), l + np.arange(input_size[1]),
+                  copies=padding_copies(input_size, padding, padding_mode))
     return Sweep(source, kernel, stride, dilation)
 
 

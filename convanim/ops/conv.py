@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from typing import List, Optional, Tuple
 
 from ..core.errors import Pair, PairLike, SpecError, as_pair, whole_in
-from ..core.geometry import PaddingLike, Quad, extent, padded_size, resolve_padding, size_text, sweep_size
+from ..core.geometry import PADDING_MODES, PaddingLike, Quad, extent, padded_size, padding_copies, resolve_padding, \
+    size_text, sweep_size
 from ..core.sweep import Sweep, direct_sweep
 from ..core.values import SUM, Reducer, Stage
 from .base import GATHER, IM2COL, MAX_CHANNELS, Operation, Param, channel_params, describe_stages, geometry_params, \
@@ -29,6 +30,7 @@ class Conv2d:
     in_channels: int = 1
     out_channels: int = 1
     groups: int = 1
+    padding_mode: str = "zeros"
 
     op = "conv"
     volumes = ("input", "output")
@@ -43,6 +45,7 @@ class Conv2d:
         in_channels: int = 1,
         out_channels: int = 1,
         groups: int = 1,
+        padding_mode: str = "zeros",
     ):
         set_ = object.__setattr__
         set_(self, "input_size", as_pair("input_size", input_size, 1))
@@ -58,6 +61,8 @@ class Conv2d:
                     (name, "groups"), f"{getattr(self, name)} channels do not split into {self.groups} groups"
                 )
         self._check_fits()
+        padding_copies(self.input_size, self.padding, padding_mode)  # checks the mode and what it can copy
+        set_(self, "padding_mode", padding_mode)
 
     def _check_fits(self) -> None:
         span, padded = self.kernel_extent, self.padded_size
@@ -114,7 +119,7 @@ class Conv2d:
 
     def sweep(self) -> Sweep:
         """The sweep that computes it, over the padded input as the paper draws it."""
-        return direct_sweep(self.input_size, self.padding, self.kernel_size, self.stride, self.dilation)
+        return direct_sweep(self.input_size, self.padding, self.kernel_size, self.stride, self.dilation, self.padding_mode)
 
     @property
     def slug(self) -> str:
@@ -127,6 +132,7 @@ class Conv2d:
         return (
             f"i{size_text(self.input_size)}_k{size_text(self.kernel_size)}_s{size_text(self.stride)}"
             f"_p{pad}_d{size_text(self.dilation)}{channels}"
+            + ("" if self.padding_mode == "zeros" else f"_{self.padding_mode}")
         )
 
     # ---- what `info` says ----
@@ -169,11 +175,15 @@ def caption(spec: Conv2d, prefix: str = "") -> str:
              f"p={padding_text(spec.padding)}"]
     if spec.dilation != (1, 1):
         parts.append(f"d={size_text(spec.dilation)}")
+    copies = getattr(spec, "padding_mode", "zeros") != "zeros"
+    if copies:
+        parts.append(f"{spec.padding_mode} padding")
     if spec.has_channels:
         parts.append(f"channels {spec.in_channels}→{spec.out_channels}")
         if spec.groups > 1:
             parts.append(f"groups={spec.groups}")
-    return f"{prefix}{', '.join(parts)} → o={size_text(spec.output_size)}"
+    note = "; outlined: the input cells the padding under the kernel copies" if copies else ""
+    return f"{prefix}{', '.join(parts)} → o={size_text(spec.output_size)}{note}"
 
 
 def describe(spec: Conv2d, bottleneck: Optional[int] = None) -> dict:
@@ -204,9 +214,12 @@ def _bottleneck(spec: Conv2d, channels: int) -> dict:
 
 VIEWS = {"gather": GATHER, "matrix": matrix_view(), "im2col": IM2COL}
 
+PADDING_MODE = Param("padding_mode", "choice", "zeros", "What padding holds: zeros, or copies of the input's cells"
+                     " (reflect, replicate, circular), as PyTorch's padding_mode.", choices=PADDING_MODES)
+
 CONV = Operation(
     "conv", "A direct convolution (PyTorch's conv2d), with channels and groups: one frame per output cell.",
-    Conv2d, (*geometry_params(i="5", k="3", d="1"), *channel_params(), view_param(VIEWS)), Conv2d, rank=0,
+    Conv2d, (*geometry_params(i="5", k="3", d="1"), *channel_params(), PADDING_MODE, view_param(VIEWS)), Conv2d, rank=0,
     title="a direct convolution", caption=caption, describe=describe, info_text=stages_text, views=VIEWS,
     info_params=(Param("bottleneck", "count", None, "Compare with a 1x1 convolution to this many channels first.",
                        show_default=False),),

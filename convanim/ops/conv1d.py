@@ -14,7 +14,7 @@ from typing import List, Optional, Tuple, Union
 from ..core.errors import SpecError, whole
 from ..core.geometry import PADDING_WORDS, Quad, resolve_padding
 from .base import GATHER, Operation, Param, View, channel_params, matrix_view, stage_shapes, view_param
-from .conv import Conv2d
+from .conv import PADDING_MODE, Conv2d
 from .pool import POOL_MODES, POOL_PARAMS, Pool2d
 from .transposed import ConvTranspose2d
 from ..core.values import full_canvas
@@ -82,10 +82,10 @@ class Conv1d(Strip, Conv2d):
     op = "conv1d"
 
     def __init__(self, input_size: int, kernel_size: int, stride: int = 1, padding: Padding1d = 0, dilation: int = 1,
-                 in_channels: int = 1, out_channels: int = 1, groups: int = 1):
+                 in_channels: int = 1, out_channels: int = 1, groups: int = 1, padding_mode: str = "zeros"):
         k, s, d = (_length(n, v) for n, v in (("kernel_size", kernel_size), ("stride", stride), ("dilation", dilation)))
         super().__init__((1, _length("input_size", input_size)), (1, k), (1, s), strip_padding(padding, k, d, s), (1, d),
-                         in_channels, out_channels, groups)
+                         in_channels, out_channels, groups, padding_mode)
 
     @property
     def slug(self) -> str:
@@ -94,8 +94,9 @@ class Conv1d(Strip, Conv2d):
         channels = ""
         if self.has_channels:
             channels = f"_c{self.in_channels}to{self.out_channels}" + (f"_g{self.groups}" if self.groups > 1 else "")
+        mode = "" if self.padding_mode == "zeros" else f"_{self.padding_mode}"
         return (f"l{self.input_size[1]}_k{self.kernel_size[1]}_s{self.stride[1]}_p{pad}_d{self.dilation[1]}"
-                f"{channels}")
+                f"{channels}{mode}")
 
 
 @dataclass(frozen=True, init=False)
@@ -155,11 +156,15 @@ def caption(spec, prefix: str = "") -> str:
         parts.append(f"p={_padding_text(spec)}")
     if spec.dilation[1] != 1:
         parts.append(f"d={spec.dilation[1]}")
+    copies = getattr(spec, "padding_mode", "zeros") != "zeros"
+    if copies:
+        parts.append(f"{spec.padding_mode} padding")
     if spec.has_channels:
         parts.append(f"channels {spec.in_channels}→{spec.out_channels}")
         if spec.groups > 1:
             parts.append(f"groups={spec.groups}")
-    return f"{prefix}{', '.join(parts)} → o={spec.output_size[1]}"
+    note = "; outlined: the input cells the padding under the kernel copies" if copies else ""
+    return f"{prefix}{', '.join(parts)} → o={spec.output_size[1]}{note}"
 
 
 def strip_params(i: str, padding: bool = True) -> Tuple[Param, ...]:
@@ -179,7 +184,7 @@ CONV_VIEWS = {"gather": GATHER, "matrix": matrix_view()}
 
 CONV1D = Operation(
     "conv1d", "A 1-D convolution (PyTorch's conv1d), with channels and groups, drawn as strips: a frame per output cell.",
-    Conv1d, (*strip_params("8"), *channel_params(), view_param(CONV_VIEWS)), Conv1d, rank=10, title="a 1-D convolution",
+    Conv1d, (*strip_params("8"), *channel_params(), PADDING_MODE, view_param(CONV_VIEWS)), Conv1d, rank=10, title="a 1-D convolution",
     caption=caption, views=CONV_VIEWS, dims=1,
 )
 

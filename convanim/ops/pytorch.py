@@ -35,7 +35,7 @@ LAYERS: Dict[str, Tuple[Tuple[str, ...], int]] = {  # name -> (its arguments in 
 }
 REQUIRED = {"Conv": ("in_channels", "out_channels", "kernel_size"), "Pool": ("kernel_size",)}
 IGNORED = ("bias", "device", "dtype", "return_indices")  # nothing drawn changes
-DEFAULTS = {"padding_mode": "zeros"}
+DEFAULTS: Dict[str, Any] = {}  # arguments drawn only at these values
 MAX_TEXT = 2000
 
 
@@ -158,6 +158,9 @@ def spec_from_args(layer: str, args: Dict[str, Any], input_size=None):
                                 " (write 1, 1 to see its arithmetic)")
             if isinstance(padding, str):
                 raise SpecError("layer", f"nn.{layer}: padding={padding!r}: a transposed convolution's padding is a number")
+            if args.get("padding_mode", "zeros") != "zeros":
+                raise SpecError("layer", f"nn.{layer}: padding_mode={args['padding_mode']!r}: PyTorch pads a transposed"
+                                " convolution with zeros only")
             make = ConvTranspose1d if dims == 1 else ConvTranspose2d
             return make(input_size, kernel, stride, padding, dilation, get("output_padding", 0))
         make = Conv1d if dims == 1 else Conv2d
@@ -166,7 +169,8 @@ def spec_from_args(layer: str, args: Dict[str, Any], input_size=None):
         if channels["in_channels"] % channels["groups"] or channels["out_channels"] % channels["groups"]:
             raise SpecError("layer", f"nn.{layer}: groups={channels['groups']} does not divide in_channels="
                             f"{channels['in_channels']} and out_channels={channels['out_channels']}")
-        return make(input_size, kernel, stride, padding, dilation, **channels)
+        return make(input_size, kernel, stride, padding, dilation, **channels,
+                    padding_mode=args.get("padding_mode", "zeros"))
     mode = "max" if layer.startswith("Max") else "avg"
     make = Pool1d if dims == 1 else Pool2d
     return make(input_size, kernel, stride, padding, dilation if mode == "max" else 1, mode=mode,

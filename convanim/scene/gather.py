@@ -182,8 +182,13 @@ def build_scene(
             links = [Link(plane_of[(st.source, reads[-1])], footprint, target, cell)] if reads else []
         reveals: List[Label] = [Label(target, (r, c), "", "fill")] if columns else []
         phase = heading_of[(j, out)]
+        copied = _copied(st.sweep, taps)
+        if copied is not None and reads:  # where the padding under the kernel copies its values from
+            marks_of = tuple(copied if k in {plane_of[(st.source, ci)] for ci in reads} else empty for k in range(len(planes)))
+        else:
+            marks_of = ()
         if st.numbers is None:
-            return Step(index, tuple(highlights), tuple(links), reveals=tuple(reveals), phase=phase)
+            return Step(index, tuple(highlights), tuple(links), reveals=tuple(reveals), marks=marks_of, phase=phase)
         inputs, weights, results = texts(j)
         cells = [(int(y), int(x)) for y, x in taps]
         labels = []
@@ -198,7 +203,7 @@ def build_scene(
                 labels += [Label(slot_of[(j, ci)], divmod(t, kw), w) for t, w in enumerate(local)]
             else:
                 labels += [Label(plane, cell, w, "weight") for cell, w in zip(cells, local)]
-        marks: Tuple[np.ndarray, ...] = ()
+        marks: Tuple[np.ndarray, ...] = marks_of
         if st.numbers.winners is not None and reads:
             marks = tuple(
                 taps[st.numbers.winners[spatial]][None, :] if k == plane_of[(st.source, reads[0])] else empty
@@ -226,6 +231,18 @@ def build_scene(
         widest = (_widest(values), _widest(weights))
     return Scene(tuple(planes), int(starts[-1]), make_step, caption, tuple(headings) if len(headings) > 1 else (),
                  equations=bool(numbered), columns=columns, widest=widest)
+
+
+def _copied(sweep: Sweep, taps: np.ndarray) -> Optional[np.ndarray]:
+    """The input cells (drawn grid coordinates) that the padding cells under the taps copy, (n, 2);
+    None where the padding holds zeros."""
+    grid = sweep.source
+    if grid.copies is None:
+        return None
+    on_padding = grid.kinds[taps[:, 0], taps[:, 1]] == Cell.PADDING
+    sources = grid.copies[taps[on_padding, 0], taps[on_padding, 1]]
+    cells = np.stack([grid.rows[sources[:, 0]], grid.cols[sources[:, 1]]], axis=1) if len(sources) else np.empty((0, 2), int)
+    return np.unique(cells, axis=0)
 
 
 def _widest(texts: Sequence[str]) -> str:
