@@ -117,7 +117,7 @@ def test_the_matrix_scene_lights_one_row_and_the_cells_it_reads():
 
 def test_a_transposed_matrix_is_named_and_shaped_as_the_transpose():
     scene = scene_for(ConvTranspose2d(2, 3), view="matrix")
-    assert scene.phases == ("Cᵀ: 16×4, y = Cᵀ·x; C: 4×16 is the direct convolution's",)
+    assert scene.phases == ("Cᵀ: 16×4, y = Cᵀ·x, the transpose of the direct convolution's C (4×16)",)
     assert scene.planes[1].name == "Cᵀ" and scene.planes[1].grid.shape == (16, 4) and len(scene) == 16
 
 
@@ -127,7 +127,9 @@ def test_a_max_pooling_matrix_marks_the_cell_each_row_picks():
     scene = scene_for(spec, Numbers.of(spec, x), view="matrix")
     step = scene.step(1)
     assert step.marks[0].tolist() == [[1, 2]] and step.marks[1].tolist() == [[1, 6]]
-    assert [t.text for t in step.equation.terms] == ["1·9"]
+    assert [(t.text, t.strong) for t in step.equation.terms] == [("2", False), ("0", False), ("9", True), ("1", False)]
+    assert step.equation.head == "y[1] = 1·9 =" and step.equation.open == "max("
+    assert sorted(map(tuple, step.highlights[0].tolist())) == [(0, 2), (0, 3), (1, 2), (1, 3)]  # the whole window
     unnumbered = scene_for(spec, view="matrix")  # the windows: where a row's 1 may go
     assert (unnumbered.planes[1].grid.kinds == Cell.WEIGHT).sum(axis=1).tolist() == [4] * 4
     assert "--numbers shows which" in unnumbered.phases[0]

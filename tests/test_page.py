@@ -45,7 +45,7 @@ def test_the_page_data_is_the_scenes_steps():
             assert lit.get(k, []) == sorted(int(r) * width + int(c) for r, c in cells)
         runs = "".join(run[0] for run in page["equation"]).replace("\u00a0", " ")
         assert runs == _equation_text(step.equation)
-        assert len(page["links"]) >= 4 and {tuple(s[5:]) for s in page["links"]} == {(0, 1)}  # cut around digits
+        assert len(page["links"]) >= 4 and {tuple(s[5:]) for s in page["links"]} == {(0, 1, 0)}  # cut around digits
     assert data["planes"][0]["text"][8] == scene.planes[0].text[1, 1]
     assert data["width"] == animation.geometry.width and data["height"] == animation.geometry.height
 

@@ -67,8 +67,21 @@ def page_data(renderer: Renderer, delay_ms: int, title: str, caption: str) -> di
         zeros = plane.distinct_zeros and plane.levels is None and bool((kinds == Cell.ZERO).any())
         if zeros:
             fills = [colour(theme.heat(ZERO_TINT)) if kinds[r, c] == Cell.ZERO else f for (r, c), f in zip(cells, fills)]
+        grid = plane.grid
+        row_of = col_of = None  # the array index of each drawn row and column, where they differ
+        if not np.array_equal(grid.rows, np.arange(h)) or not np.array_equal(grid.cols, np.arange(w)):
+            row_of, col_of = [-1] * h, [-1] * w
+            for i, r in enumerate(grid.rows):
+                if 0 <= r < h:
+                    row_of[int(r)] = i
+            for j, c in enumerate(grid.cols):
+                if 0 <= c < w:
+                    col_of[int(c)] = j
         planes.append({
             "name": plane.name,
+            "rowOf": row_of, "colOf": col_of,
+            "role": plane.role, "volume": plane.volume, "beside": plane.beside,
+            "weight": bool((kinds == Cell.WEIGHT).all()) and plane.levels is None,
             "shape": [h, w],
             "at": _round([*(right - origin), *(down - origin), *origin]),
             "fill": fills,
@@ -130,7 +143,7 @@ def page_data(renderer: Renderer, delay_ms: int, title: str, caption: str) -> di
         links = []
         for link in step.links:  # each with the planes it joins, for a hover to follow
             segments, inks = renderer.link_segments(replace(step, links=(link,)), shown)
-            links += [[*_round(screen_px(segment)), colour(ink), link.source, link.target]
+            links += [[*_round(screen_px(segment)), colour(ink), link.source, link.target, int(link.wire)]
                       for segment, ink in zip(segments, inks)]
         steps.append({
             "highlights": cells_of(step.highlights),

@@ -36,7 +36,7 @@
     if (!data.transparent) el("rect", {width: data.width, height: data.height, fill: theme.background}, svg);
     else root.style.setProperty("--convanim-bg", "transparent");
     var layer = {};
-    ["planes", "statics", "fills", "revealed", "first", "links", "rest", "marks", "chips", "labels", "texts",
+    ["planes", "statics", "fills", "first", "links", "rest", "marks", "revealed", "chips", "labels", "texts",
      "inspect"].forEach(function (name) {  // the cells take the pointer; what lies over them lets it through
       layer[name] = el("g", {"class": "convanim-" + name, "pointer-events": name === "planes" ? null : "none"}, svg);
     });
@@ -66,20 +66,23 @@
     // the static figure: each plane's cells, dashed where blank, and the values that stand
     planes.forEach(function (plane, p) {
       var g = el("g", {"data-plane": p}, layer.planes), h = plane.shape[0], w = plane.shape[1];
-      if (plane.blank.indexOf(1) >= 0) {
-        var lines = [];
-        for (var r = 0; r <= h; r++) lines.push("M" + point(p, 0, r).join(",") + "L" + point(p, w, r).join(","));
-        for (var c = 0; c <= w; c++) lines.push("M" + point(p, c, 0).join(",") + "L" + point(p, c, h).join(","));
-        el("path", {d: lines.join(""), fill: "none", stroke: theme.line, "stroke-width": strokes.line,
-                    "stroke-dasharray": strokes.dash + " " + strokes.dash}, g);
-      }
-      for (var k = 0; k < h * w; k++) {
+      function cell(k) {
         var solid = !plane.blank[k], dotted = plane.dotted && plane.dotted[k];
         el("polygon", {points: square(p, k), fill: colours[plane.fill[k]], "data-p": p, "data-c": k,
                        stroke: solid || dotted ? theme.line : "none", "stroke-width": strokes.line,
                        "stroke-dasharray": dotted ? strokes.line + " " + 2 * strokes.line : null,
                        "stroke-linejoin": "miter"}, g);
       }
+      var k;
+      for (k = 0; k < h * w; k++) if (plane.blank[k]) cell(k);  // blank cells, then the dashed grid over them,
+      if (plane.blank.indexOf(1) >= 0) {                         // then the solid cells over it
+        var lines = [];
+        for (var r = 0; r <= h; r++) lines.push("M" + point(p, 0, r).join(",") + "L" + point(p, w, r).join(","));
+        for (var c = 0; c <= w; c++) lines.push("M" + point(p, c, 0).join(",") + "L" + point(p, c, h).join(","));
+        el("path", {d: lines.join(""), fill: "none", stroke: theme.line, "stroke-width": strokes.line,
+                    "stroke-dasharray": strokes.dash + " " + strokes.dash, "pointer-events": "none"}, g);
+      }
+      for (k = 0; k < h * w; k++) if (!plane.blank[k]) cell(k);
       if (plane.text) plane.text.forEach(function (s, k) { if (s) cellText(layer.statics, p, k, s, "value"); });
     });
     data.annotations.forEach(function (a) { text(layer.texts, a[0], a[1], a[2], a[3]); });
@@ -182,7 +185,9 @@
       inspected.draw();
     }
     function show(index) {
-      frame = Math.max(0, Math.min(count - 1, index));
+      var next = Math.max(0, Math.min(count - 1, index));
+      if (pinned && next !== frame) { pinned = null; status.textContent = hovered ? hovered.note : " "; }
+      frame = next;
       slider.value = frame + 1;
       counter.textContent = "frame " + (frame + 1) + " / " + count;
       render(frame, pinned || hovered);
@@ -204,22 +209,32 @@
       }
       return involved[p + ":" + cell] || [];
     }
-    function where(p, cell) {
-      var w = planes[p].shape[1];
-      return (planes[p].name || "plane " + p) + " [" + Math.floor(cell / w) + "," + (cell % w) + "]";
+    function where(p, cell) {  // a cell as the operation's arrays index it
+      var plane = planes[p], w = plane.shape[1], r = Math.floor(cell / w), c = cell % w;
+      var name = plane.name || "plane " + p;
+      if (plane.role === "row" || plane.role === "column") return name + "[" + (plane.role === "row" ? c : r) + "]";
+      if (plane.rowOf) {
+        r = plane.rowOf[r]; c = plane.colOf[c];
+        if (r < 0 || c < 0) return name + " padding" + (plane.dotted && plane.dotted[cell] ? " (an inserted zero)" : "");
+      }
+      return name + " [" + (plane.shape[0] === 1 ? c : r + "," + c) + "]";
     }
+    function counted(list, keep) {
+      return list.filter(function (h) { return keep(planes[h[0]]); }).reduce(function (n, h) { return n + h[1].length; }, 0);
+    }
+    function source(plane) { return !plane.written && !plane.role && !plane.beside && plane.volume === planes[0].volume; }
+    function result(plane) { return plane.written && !plane.role; }
     function inspection(p, cell) {
       var mine = stepsOf(p, cell), plane = planes[p];
       var note, draw;
       if (mine.length === 1) {
-        var s = steps[mine[0]];
-        var sources = s.highlights.filter(function (h) { return !planes[h[0]].written; })
-          .reduce(function (n, h) { return n + h[1].length; }, 0);
+        var s = steps[mine[0]], sources = counted(s.highlights, source);
         note = where(p, cell) + (plane.written ? ": written in frame " + (mine[0] + 1) + ", from " + sources + " cell" +
                                  (sources === 1 ? "" : "s") : ": read in frame " + (mine[0] + 1) + " only");
-        draw = function () { drawStep(s, s.highlights); outline(); };
+        draw = function () { drawStep(s, s.highlights); drawLabels(layer.labels, s.reveals); outline(); };
       } else if (mine.length === 0) {
-        note = where(p, cell) + ": no step " + (plane.written ? "writes" : "reads") + " it";
+        note = where(p, cell) + (plane.weight ? ": a weight every frame uses" : plane.beside ? "" :
+                                 ": no step " + (plane.written ? "writes" : "reads") + " it");
         draw = function () { drawStep({marks: [], links: [], labels: [], equation: []}, []); outline(); };
       } else {
         var lit = {}, links = [];
@@ -232,6 +247,7 @@
           links = links.concat(steps[i].links);
         });
         // the links that leave this plane, and those that go on from where they arrive
+        links = links.filter(function (s) { return s[7]; });  // a channel figure's wires; not each frame's footprint
         var from = links.filter(function (s) { return s[5] === p; });
         var onward = {};
         from.forEach(function (s) { onward[s[6]] = true; });
@@ -239,7 +255,7 @@
         var seen = {};
         links = links.filter(function (s) { var key = s.slice(0, 4).join(); return seen[key] ? false : (seen[key] = true); });
         var cells = Object.keys(lit).map(function (k) { return [+k, Object.keys(lit[k]).map(Number)]; });
-        var total = cells.reduce(function (n, e) { return n + e[1].length; }, 0);
+        var total = counted(cells, plane.written ? source : result);
         note = where(p, cell) + ": " + (plane.written ? "made from " : "feeds ") + total + " cell" + (total === 1 ? "" : "s") +
                " in " + mine.length + " frames";
         draw = function () {
@@ -314,7 +330,7 @@
       var keys = {" ": function () { playing ? stop() : start(); }, ArrowLeft: function () { stop(); show(frame - 1); },
                   ArrowRight: function () { stop(); show(frame + 1); }, Home: function () { stop(); show(0); },
                   End: function () { stop(); show(count - 1); },
-                  Escape: function () { pinned = null; status.textContent = " "; render(frame, hovered); }};
+                  Escape: function () { pinned = null; status.textContent = hovered ? hovered.note : " "; render(frame, hovered); }};
       if (keys[event.key]) { event.preventDefault(); keys[event.key](); }
     });
 

@@ -68,6 +68,7 @@ def matrix_scene(spec, numbers: Optional[Numbers] = None, precision: int = 1, ca
     reaches = np.zeros((rows, cols), dtype=bool)
     step, tap = np.nonzero(read >= 0)
     reaches[step, read[step, tap]] = True
+    window = reaches  # the cells each row reads (for max pooling, the window its 1 picks from)
     reducer = spec.reducer
     picks = reducer.pick is not None
     matrix = fmt = None
@@ -95,7 +96,7 @@ def matrix_scene(spec, numbers: Optional[Numbers] = None, precision: int = 1, ca
     empty = np.empty((0, 2), dtype=int)
 
     def make_step(index: int) -> Step:
-        cells = np.flatnonzero(reaches[index])
+        cells = np.flatnonzero(window[index])
         out = divmod(index, ow)
         highlights = (_flat_cells(cells, w), np.stack([np.full(cols, index), np.arange(cols)], axis=1),
                       np.stack([np.zeros_like(cells), cells], axis=1), np.array([[index, 0]]), np.array([out]))
@@ -103,12 +104,23 @@ def matrix_scene(spec, numbers: Optional[Numbers] = None, precision: int = 1, ca
         if numbers is None:
             return Step(index, highlights, reveals=tuple(reveals))
         reveals += [Label(3, (index, 0), results[index]), Label(4, out, results[index])]
-        terms = tuple(Term(_product(c_text[index, c], x_text.ravel()[c])) for c in cells)
-        equation = Equation(f"y[{index}] =", terms or (Term("0"),), f"= {results[index]}")
+        flat = x_text.ravel()
+        # the numbers under the highlight, written again on top of it (as the gather view does)
+        labels = [Label(0, tuple(divmod(int(c), w)), flat[c]) for c in cells]
+        labels += [Label(2, (0, int(c)), flat[c]) for c in cells]
+        labels += [Label(1, (index, int(c)), c_text[index, c]) for c in np.flatnonzero(reaches[index])]
         marks = ()
-        if picks and len(cells):
-            marks = (_flat_cells(cells, w), np.array([[index, cells[0]]]), np.array([[0, cells[0]]]), empty, empty)
-        return Step(index, highlights, reveals=tuple(reveals), marks=marks, equation=equation)
+        if picks:
+            chosen = np.flatnonzero(reaches[index])
+            terms = tuple(Term(flat[c], strong=c in chosen) for c in cells)
+            head = f"y[{index}] = " + " + ".join(_product("1", flat[c]) for c in chosen) + " ="
+            equation = Equation(head, terms, f"= {results[index]}", ", ", "max(", ")")
+            marks = (_flat_cells(chosen, w), np.stack([np.full(len(chosen), index), chosen], axis=1),
+                     np.stack([np.zeros_like(chosen), chosen], axis=1), empty, empty)
+        else:
+            terms = tuple(Term(_product(c_text[index, c], flat[c])) for c in cells)
+            equation = Equation(f"y[{index}] =", terms or (Term("0"),), f"= {results[index]}")
+        return Step(index, highlights, labels=tuple(labels), reveals=tuple(reveals), marks=marks, equation=equation)
 
     widest = None
     if numbers is not None:
@@ -121,7 +133,7 @@ def matrix_scene(spec, numbers: Optional[Numbers] = None, precision: int = 1, ca
 def _heading(spec, name: str, rows: int, cols: int, picks: bool, numbered: bool) -> str:
     shape = f"{name}: {rows}×{cols}, y = {name}·x"
     if name.endswith("ᵀ"):
-        return f"{shape}; {name[:-1]}: {cols}×{rows} is the direct convolution's"
+        return f"{shape}, the transpose of the direct convolution's {name[:-1]} ({cols}×{rows})"
     if picks:
         return f"{shape}; row r picks the largest x in window r" + ("" if numbered else " (--numbers shows which)")
     return shape
@@ -163,7 +175,11 @@ def im2col_scene(spec, numbers: Optional[Numbers] = None, precision: int = 1, ca
             return Step(index, highlights, reveals=tuple(reveals))
         reveals += [Label(3, (index, 0), results[index]), Label(4, out, results[index])]
         terms = tuple(Term(_product(p_text[index, t], w_text[0, t])) for t in range(count))
-        return Step(index, highlights, reveals=tuple(reveals),
+        taps = taps_all[index]
+        labels = [Label(0, (int(r), int(c)), grid_text[r, c]) for r, c in taps]
+        labels += [Label(1, (index, t), p_text[index, t]) for t in range(count)]
+        labels += [Label(2, (0, t), w_text[0, t]) for t in range(count)]
+        return Step(index, highlights, labels=tuple(labels), reveals=tuple(reveals),
                     equation=Equation(f"y[{index}] =", terms, f"= {results[index]}"))
 
     widest = None
