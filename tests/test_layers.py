@@ -28,7 +28,7 @@ LAYERS = [
     {"ops.transposed", "ops.dilated", "ops.pool", "ops.pointwise", "ops.depthwise", "ops.separable",
      "ops.spatial_separable", "ops.receptive_field"},
     {"ops.checkerboard", "ops.conv1d"},
-    {"ops.pytorch"},
+    {"ops.pytorch", "ops.causal_stack"},
     {"ops"},  # the registry
     {"animation"},  # the library's front door
     {"gallery", "job"},  # the paper's figures; one figure's files

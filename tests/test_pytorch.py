@@ -244,3 +244,22 @@ def test_layers_lists_a_models_convolutions_with_shapes_and_receptive_fields():
     assert [r["output_shape"] for r in rows] == [[16, 32, 32], [16, 16, 16], [32, 8, 8]]
     assert [r["weights"] for r in rows] == [432, 0, 4608]
     assert [r["receptive_field"] for r in rows] == [[3, 3], [4, 4], [8, 8]]
+
+
+def test_a_causal_stack_lights_one_outputs_dependency_tree_down_to_its_receptive_field():
+    from convanim.ops.causal_stack import CausalStack
+
+    spec = CausalStack(2, (1, 2, 4, 8))
+    assert spec.receptive_field() == (16,) and spec.input_size == 20
+    scene = Animation(spec, labels=True).scene
+    assert len(scene) == 5 and [p.name for p in scene.planes][-1] == "output (d=8)"
+    last = scene.step(4)
+    assert [len(h) for h in last.highlights] == [16, 8, 4, 2, 1]  # halving up the stack
+    assert last.highlights[0][:, 1].tolist() == list(range(4, 20))  # the last 16 time steps, never the future
+    assert len(last.links) == 2 + 4 + 8 + 16 and len(scene.step(0).links) == 0
+    assert scene.phases[-1] == "input: 16 cells, the receptive field (t−15 to t)"
+    # the tree is read off the same sweeps: each edge is a tap of a causal layer
+    for link in last.links:
+        assert link.source_box[1] <= link.target_box[1]  # an output reads the present and the past
+    result = CliRunner().invoke(cli, ["info", "causal-stack", "--dilations", "1,2,4"])
+    assert result.output.splitlines()[-2] == "layer 3: dilation 4, receptive field 8, 2 weights"

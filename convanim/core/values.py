@@ -370,3 +370,27 @@ def receptive_field_sizes(stack) -> Tuple[Pair, ...]:
         rows, cols = np.nonzero(_depends(layers, top, (0, 0))[0])
         sizes.append((int(rows.max() - rows.min() + 1), int(cols.max() - cols.min() + 1)))
     return tuple(sizes)
+
+
+def dependency_tree(layers, cell) -> Tuple[Tuple[np.ndarray, ...], Tuple[Tuple[Tuple[Pair, Pair], ...], ...]]:
+    """What ``cell`` of the last of ``layers`` depends on, read off each layer's sweep: the cells
+    of every layer (0: the input) it reaches, and the edges (cell below, cell above) between each
+    layer and the next. Taps on padding reach nothing."""
+    current = {tuple(int(v) for v in cell)}
+    cells, edges = [current], []
+    for layer in reversed(layers):
+        sweep = layer.sweep()
+        grid, width = sweep.source, sweep.output_size[1]
+        row_of = {int(r): i for i, r in enumerate(grid.rows)}
+        col_of = {int(c): j for j, c in enumerate(grid.cols)}
+        below, joined = set(), []
+        for r, c in sorted(current):
+            for y, x in sweep.taps(r * width + c):
+                if int(y) in row_of and int(x) in col_of:
+                    source = (row_of[int(y)], col_of[int(x)])
+                    below.add(source)
+                    joined.append((source, (r, c)))
+        cells.insert(0, below)
+        edges.insert(0, tuple(joined))
+        current = below
+    return tuple(np.array(sorted(c), dtype=int).reshape(-1, 2) for c in cells), tuple(edges)

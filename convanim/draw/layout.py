@@ -90,6 +90,9 @@ class Layout:
         """
         start = self.placements[source].to_screen(box_corners(source_box))
         end = self.placements[target].to_screen(box_corners(target_box))
+        if self.strips and not wire and source_box[3] - source_box[1] == 1 and target_box[3] - target_box[1] == 1:
+            a, b = start[np.argsort(-start[:, 1])[:2]].mean(axis=0), end[np.argsort(end[:, 1])[:2]].mean(axis=0)
+            return np.array([[a, b]])  # cell to cell: one line, from the top of one to the bottom of the other
         if self.strips and not wire:  # the two sides of the footprint's trapezoid, over nothing
             top = start[np.argsort(-start[:, 1])[:2]]
             bottom = end[np.argsort(end[:, 1])[:2]]

@@ -20,7 +20,7 @@ import numpy as np
 from ..core.formats import figure_format, format_value
 from ..core.geometry import size_text as _pair, shape_text as _size, transposed_lead
 from ..core.sweep import Cell, Grid
-from ..core.values import Numbers, ScatterNumbers, full_canvas, interior_overlaps, legend_counts, overlap_counts, \
+from ..core.values import Numbers, ScatterNumbers, dependency_tree, full_canvas, interior_overlaps, legend_counts, overlap_counts, \
     receptive_field_masks, receptive_field_sizes, stamp_counts, stamps
 from .gather import gather_scene, index_text
 from .model import Equation, Label, Link, Plane, Scene, Step, Term
@@ -246,3 +246,36 @@ def _box(mask: np.ndarray):
     """The box (row0, col0, row1, col1) around a mask's cells."""
     rows, cols = np.nonzero(mask)
     return (int(rows.min()), int(cols.min()), int(rows.max()) + 1, int(cols.max()) + 1)
+
+
+def causal_stack_scene(spec, labels: bool = True) -> Scene:
+    """WaveNet's dilated causal convolutions: one output (the last) and, a layer a frame, the
+    cells it depends on lighting up down the stack to the input, each joined to the cells it
+    feeds; frame 0 is the output alone, the last frame the whole tree over its receptive field."""
+    layers = spec.layers()
+    cells, edges = dependency_tree(layers, (0, spec.input_size - 1))
+    n = len(layers)
+    planes = tuple(Plane("input" if k == 0 else f"{'output' if k == n else f'layer {k}'} (d={spec.dilations[k - 1]})",
+                         Grid.dense((1, spec.input_size), Cell.DATA if k == 0 else Cell.RESULT), volume=k)
+                   for k in range(n + 1))
+    empty = np.empty((0, 2), dtype=int)
+    phases = [f"output [{spec.input_size - 1}]: the last time step"]
+    for j in range(1, n + 1):
+        layer = n - j
+        what = "input" if layer == 0 else f"layer {layer}"
+        count = len(cells[layer])
+        phases.append(f"{what}: {count} cell{'s' if count != 1 else ''}"
+                      + (f", the receptive field (t−{count - 1} to t)" if layer == 0 else ""))
+
+    def make_step(index: int) -> Step:
+        shown = range(n - index, n + 1)  # the layers lit so far, from the top down
+        lit = tuple(cells[k] if k in shown else empty for k in range(n + 1))
+        links = tuple(Link(k, (a[0], a[1], a[0] + 1, a[1] + 1), k + 1, (b[0], b[1], b[0] + 1, b[1] + 1))
+                      for k in range(n - index, n) for a, b in edges[k])
+        return Step(index, lit, links, phase=index)
+
+    note = ""
+    if labels:
+        note = (f"k={spec.kernel_size}, dilations {','.join(map(str, spec.dilations))}, causal padding:"
+                f" receptive field {spec.receptive_field()[0]}; {spec.kernel_size * n} weights")
+    return Scene(planes, n + 1, make_step, note, tuple(phases))
