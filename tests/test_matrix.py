@@ -194,3 +194,12 @@ def test_cli_matrix_view_and_dump(tmp_path):
         2, "Error: --view: the matrix view draws one channel (this one has 2→1); --dump writes the whole matrix\n")
     result = runner.invoke(cli, ["checkerboard", "--view", "matrix"])
     assert result.exit_code == 2 and "No such option '--view'" in result.output
+
+
+@given(st.integers(1, 2), st.integers(1, 2), st.integers(1, 2), st.integers(1, 3), st.integers(0, 2**32 - 1))
+def test_with_channels_the_transposed_convolution_is_the_adjoint_with_the_same_weights(groups, per_in, per_out, stride, seed):
+    conv = Conv2d(5, 3, stride, 1, in_channels=groups * per_in, out_channels=groups * per_out, groups=groups)
+    transposed = ConvTranspose2d.of(conv)
+    assert transposed.weight_shape == conv.weight_shape  # PyTorch stores both as in the direct convolution
+    kernel = np.random.default_rng(seed).integers(-3, 4, conv.weight_shape)
+    np.testing.assert_array_equal(unrolled(Numbers.of(transposed, kernel=kernel)), unrolled(Numbers.of(conv, kernel=kernel)).T)

@@ -56,8 +56,8 @@ def test_a_layer_becomes_the_spec_it_draws():
     ("nn.Conv2d(1, 1, 3, padding_mode='mirror')", "padding_mode: unknown padding mode 'mirror': use one of zeros,"),
     ("nn.ConvTranspose2d(1, 1, 3, padding_mode='reflect')", "layer: nn.ConvTranspose2d: padding_mode='reflect': PyTorch"
                                                             " pads a transposed convolution with zeros only"),
-    ("nn.ConvTranspose2d(16, 8, 3)", "layer: nn.ConvTranspose2d: in_channels=16, out_channels=8: convanim draws a"
-                                     " transposed convolution of one channel"),
+    ("nn.ConvTranspose2d(4, 6, 3, groups=4)", "layer: nn.ConvTranspose2d: groups=4 does not divide in_channels=4 and"
+                                              " out_channels=6"),
 ])
 def test_bad_layers_are_one_error_line_exit_2_and_no_file(tmp_path, text, message):
     result = CliRunner().invoke(cli, ["torch", text, "-o", str(tmp_path / "x.gif")])
@@ -177,9 +177,8 @@ def layer_args(draw):
                                else st.tuples(st.integers(lo, hi), st.integers(lo, hi)))
     args = {"kernel_size": axis(1, 4), "stride": axis(1, 3), "padding": axis(0, 3)}
     if "Conv" in layer:
-        groups = draw(st.integers(1, 2)) if "Transpose" not in layer else 1
-        args.update(in_channels=groups * draw(st.integers(1, 2)) if "Transpose" not in layer else 1,
-                    out_channels=groups * draw(st.integers(1, 2)) if "Transpose" not in layer else 1,
+        groups = draw(st.integers(1, 2))
+        args.update(in_channels=groups * draw(st.integers(1, 2)), out_channels=groups * draw(st.integers(1, 2)),
                     groups=groups, dilation=axis(1, 2))
         if "Transpose" in layer:
             args["output_padding"] = axis(0, 1)

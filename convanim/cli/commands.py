@@ -76,7 +76,11 @@ def _sizes_from_values(op: Operation, params: dict, ctx: click.Context, input_va
         if "kernel_size" in params:
             _take(params, ctx, "kernel_size", size(shape), "kernel_values")
         if len(shape) == n + 2 and "out_channels" in params:
-            _take(params, ctx, "out_channels", shape[0], "kernel_values")
+            if op.weight_layout == "in,out":  # PyTorch's transposed weight: in × out/groups × kernel
+                _take(params, ctx, "in_channels", shape[0], "kernel_values")
+                _take(params, ctx, "out_channels", shape[1] * params.get("groups", 1), "kernel_values")
+            else:
+                _take(params, ctx, "out_channels", shape[0], "kernel_values")
 
 
 def prepare(op: Operation, params: dict, ctx: click.Context) -> Job:

@@ -126,7 +126,9 @@ class Numbers:
         """(O, C/groups, kh, kw): the kernels as they slide, rotated by 180° for a transposed convolution."""
         if self.kernel is None:
             return None
-        kernels = self.kernel.reshape(self.spec.out_channels, -1, *self.spec.kernel_size)
+        gather = getattr(self.spec, "gather_weights", None)  # a layout of its own (a transposed convolution's)
+        kernels = gather(self.kernel) if gather is not None else self.kernel
+        kernels = kernels.reshape(self.spec.out_channels, -1, *self.spec.kernel_size)
         return np.rot90(kernels, 2, axes=(2, 3)) if self.sweep.flipped else kernels
 
     @property

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
-from ..core.errors import Pair
+from ..core.errors import Pair, SpecError
 from ..core.geometry import shape_text, sweep_frames
 from ..core.matrix import matrix_shape
 from ..scene.gather import stages_scene
@@ -80,6 +80,16 @@ class View:
     frames: Callable[[Any], int]  # spec -> frame count, without building anything
     shapes: Callable[[Any], List[Pair]]  # spec -> the sizes of the grids drawn, in cells
     check: Optional[Callable[[Any], None]] = None  # spec -> raise SpecError if this view cannot draw it
+
+
+def one_channel(view: str) -> Callable[[Any], None]:
+    """A view's check: it draws one channel."""
+
+    def check(spec) -> None:
+        if spec.has_channels:
+            raise SpecError("view", f"the {view} view draws one channel (this one has {spec.in_channels}→{spec.out_channels})")
+
+    return check
 
 
 def figure_view(scene: Callable[[Any, bool], Scene], frames: Callable[[Any], int],
@@ -239,6 +249,7 @@ class Operation:
     noun: str = ""  # in messages: "the scatter view is for transposed convolutions"
     title: str = ""  # what `info NAME` describes: "a direct convolution"
     info_help: str = ""  # `info NAME --help`; default: its shapes, arithmetic and costs
+    weight_layout: str = "out,in"  # a weight's first two axes: out×in/groups (a convolution), in×out/groups (transposed)
     dims: Union[int, Callable[[dict], int]] = 2  # spatial axes of its arrays: 2 (H×W), 1 (a strip, L), or as its parameters say
 
     def __post_init__(self) -> None:

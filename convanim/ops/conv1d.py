@@ -13,7 +13,7 @@ from typing import List, Optional, Tuple, Union
 
 from ..core.errors import SpecError, whole
 from ..core.geometry import PADDING_WORDS, Quad, resolve_padding
-from .base import GATHER, Operation, Param, View, channel_params, matrix_view, stage_shapes, view_param
+from .base import GATHER, Operation, Param, View, channel_params, matrix_view, one_channel, stage_shapes, view_param
 from .conv import PADDING_MODE, Conv2d
 from .pool import POOL_MODES, POOL_PARAMS, Pool2d
 from .transposed import ConvTranspose2d
@@ -128,16 +128,24 @@ class ConvTranspose1d(Strip, ConvTranspose2d):
     op = "transposed1d"
 
     def __init__(self, input_size: int, kernel_size: int, stride: int = 1, padding: int = 0, dilation: int = 1,
-                 output_padding: int = 0):
+                 output_padding: int = 0, in_channels: int = 1, out_channels: int = 1, groups: int = 1):
         values = [_length(n, v) for n, v in (("input_size", input_size), ("kernel_size", kernel_size), ("stride", stride),
                                              ("padding", padding), ("dilation", dilation),
                                              ("output_padding", output_padding))]
-        super().__init__(*((0 if n in (3, 5) else 1, v) for n, v in enumerate(values)))
+        super().__init__(*((0 if n in (3, 5) else 1, v) for n, v in enumerate(values)), in_channels, out_channels, groups)
+
+    @property
+    def weight_shape(self) -> Tuple[int, ...]:
+        k = self.kernel_size[1]
+        return (self.in_channels, self.out_channels // self.groups, k) if self.has_channels else (k,)
 
     @property
     def slug(self) -> str:
+        channels = ""
+        if self.has_channels:
+            channels = f"_c{self.in_channels}to{self.out_channels}" + (f"_g{self.groups}" if self.groups > 1 else "")
         return (f"l{self.input_size[1]}_k{self.kernel_size[1]}_s{self.stride[1]}_p{self.padding[1]}"
-                f"_d{self.dilation[1]}_a{self.output_padding[1]}")
+                f"_d{self.dilation[1]}_a{self.output_padding[1]}{channels}")
 
 
 def _padding_text(spec) -> str:
@@ -202,7 +210,8 @@ TRANSPOSED1D_VIEWS = {
     "gather": GATHER,
     "scatter": View("scatter", lambda spec, numbers=None, precision=1, labels=False, caption="":
                     scatter_scene(spec, numbers, precision, caption),
-                    lambda spec: spec.input_size[1], lambda spec: stage_shapes(spec) + [full_canvas(spec)]),
+                    lambda spec: spec.input_size[1], lambda spec: stage_shapes(spec) + [full_canvas(spec)],
+                    one_channel("scatter")),
     "matrix": matrix_view("Cᵀ"),
 }
 
@@ -211,7 +220,7 @@ TRANSPOSED1D = Operation(
     ConvTranspose1d, (*strip_params("4", padding=False)[:4],
                       Param("dilation", "int", "1", "Dilation.", ("--d", "--dilation")),
                       Param("output_padding", "int", "0", "Extra cells on the right (PyTorch's output_padding).",
-                            ("--a", "--output-padding")), view_param(TRANSPOSED1D_VIEWS)),
+                            ("--a", "--output-padding")), *channel_params(), view_param(TRANSPOSED1D_VIEWS)),
     ConvTranspose1d, rank=11, title="a transposed 1-D convolution", caption=caption, views=TRANSPOSED1D_VIEWS,
-    noun="transposed convolutions", dims=1,
+    noun="transposed convolutions", dims=1, weight_layout="in,out",
 )

@@ -151,24 +151,20 @@ def spec_from_args(layer: str, args: Dict[str, Any], input_size=None):
         for name, value in channels.items():
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise SpecError("layer", f"nn.{layer}: {name} must be a whole number from 1, got {value!r}")
+        if channels["in_channels"] % channels["groups"] or channels["out_channels"] % channels["groups"]:
+            raise SpecError("layer", f"nn.{layer}: groups={channels['groups']} does not divide in_channels="
+                            f"{channels['in_channels']} and out_channels={channels['out_channels']}")
         if "Transpose" in layer:
-            if (channels["in_channels"], channels["out_channels"], channels["groups"]) != (1, 1, 1):
-                raise SpecError("layer", f"nn.{layer}: in_channels={channels['in_channels']}, out_channels="
-                                f"{channels['out_channels']}: convanim draws a transposed convolution of one channel"
-                                " (write 1, 1 to see its arithmetic)")
             if isinstance(padding, str):
                 raise SpecError("layer", f"nn.{layer}: padding={padding!r}: a transposed convolution's padding is a number")
             if args.get("padding_mode", "zeros") != "zeros":
                 raise SpecError("layer", f"nn.{layer}: padding_mode={args['padding_mode']!r}: PyTorch pads a transposed"
                                 " convolution with zeros only")
             make = ConvTranspose1d if dims == 1 else ConvTranspose2d
-            return make(input_size, kernel, stride, padding, dilation, get("output_padding", 0))
+            return make(input_size, kernel, stride, padding, dilation, get("output_padding", 0), **channels)
         make = Conv1d if dims == 1 else Conv2d
         if isinstance(padding, tuple) and dims == 2:
             padding = (padding[0], padding[0], padding[1], padding[1])  # PyTorch pads both sides alike
-        if channels["in_channels"] % channels["groups"] or channels["out_channels"] % channels["groups"]:
-            raise SpecError("layer", f"nn.{layer}: groups={channels['groups']} does not divide in_channels="
-                            f"{channels['in_channels']} and out_channels={channels['out_channels']}")
         return make(input_size, kernel, stride, padding, dilation, **channels,
                     padding_mode=args.get("padding_mode", "zeros"))
     mode = "max" if layer.startswith("Max") else "avg"

@@ -6,21 +6,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import List, Tuple
 
-from ..core.errors import Pair, PairLike, SpecError, as_pair
+import numpy as np
+
+from ..core.errors import Pair, PairLike, SpecError, as_pair, whole_in
 from ..core.geometry import extent, size_text, sweep_leftover, transposed_size
 from ..core.sweep import Sweep, transposed_sweep
 from ..core.values import SUM, Reducer, Stage, full_canvas
 from ..scene.views import scatter_scene, transposed_scene
-from .base import GATHER, OneChannel, Operation, Param, View, matrix_view, stage_shapes, view_param
+from .base import GATHER, MAX_CHANNELS, Operation, Param, View, channel_params, matrix_view, one_channel, stage_shapes, \
+    view_param
 from .conv import Conv2d
 
 
 @dataclass(frozen=True, init=False)
-class ConvTranspose2d(OneChannel):
+class ConvTranspose2d:
     """A transposed 2-D convolution with PyTorch's parameters (``nn.ConvTranspose2d``).
 
     ``input_size`` is the transposed operation's own input (the o of the direct convolution
-    it transposes); the output size is (i − 1)·s − 2p + d·(k − 1) + a + 1.
+    it transposes); the output size is (i − 1)·s − 2p + d·(k − 1) + a + 1. With channels, as
+    PyTorch stores it: input C×H×W, weight C×(O/groups)×kh×kw.
     """
 
     input_size: Pair
@@ -29,8 +33,12 @@ class ConvTranspose2d(OneChannel):
     padding: Pair = (0, 0)
     dilation: Pair = (1, 1)
     output_padding: Pair = (0, 0)
+    in_channels: int = 1
+    out_channels: int = 1
+    groups: int = 1
 
     op = "transposed"
+    volumes = ("input", "output")
 
     def __init__(
         self,
@@ -40,8 +48,16 @@ class ConvTranspose2d(OneChannel):
         padding: PairLike = 0,
         dilation: PairLike = 1,
         output_padding: PairLike = 0,
+        in_channels: int = 1,
+        out_channels: int = 1,
+        groups: int = 1,
     ):
         set_ = object.__setattr__
+        for name, value in (("in_channels", in_channels), ("out_channels", out_channels), ("groups", groups)):
+            set_(self, name, whole_in(name, value, 1, MAX_CHANNELS))
+        for name in ("in_channels", "out_channels"):
+            if getattr(self, name) % self.groups:
+                raise SpecError((name, "groups"), f"{getattr(self, name)} channels do not split into {self.groups} groups")
         set_(self, "input_size", as_pair("input_size", input_size, 1))
         set_(self, "kernel_size", as_pair("kernel_size", kernel_size, 1))
         set_(self, "stride", as_pair("stride", stride, 1))
@@ -64,12 +80,40 @@ class ConvTranspose2d(OneChannel):
 
     @classmethod
     def of(cls, conv: Conv2d) -> "ConvTranspose2d":
-        """The transposed convolution that maps ``conv``'s output shape back to its input shape."""
+        """The transposed convolution that maps ``conv``'s output shape back to its input shape
+        (its channels the other way round, and the same weight tensor)."""
         t, b, l, r = conv.padding
         if (t, l) != (b, r):
             raise SpecError("padding", "only a symmetric padding has a transposed convolution in PyTorch")
         leftover = sweep_leftover(conv.padded_size, conv.kernel_size, conv.stride, conv.dilation)
-        return cls(conv.output_size, conv.kernel_size, conv.stride, (t, l), conv.dilation, leftover)
+        return cls(conv.output_size, conv.kernel_size, conv.stride, (t, l), conv.dilation, leftover,
+                   conv.out_channels, conv.in_channels, conv.groups)
+
+    @property
+    def has_channels(self) -> bool:
+        return (self.in_channels, self.out_channels, self.groups) != (1, 1, 1)
+
+    @property
+    def input_shape(self) -> Tuple[int, ...]:
+        return (self.in_channels, *self.input_size) if self.has_channels else self.input_size
+
+    @property
+    def weight_shape(self) -> Tuple[int, ...]:
+        """PyTorch's: in_channels × out_channels/groups × kh × kw."""
+        kh, kw = self.kernel_size
+        return (self.in_channels, self.out_channels // self.groups, kh, kw) if self.has_channels else (kh, kw)
+
+    @property
+    def output_shape(self) -> Tuple[int, ...]:
+        return (self.out_channels, *self.output_size) if self.has_channels else self.output_size
+
+    def gather_weights(self, kernel: np.ndarray) -> np.ndarray:
+        """The weight as the equivalent direct convolution slides it, before the 180° turn:
+        O × (C/groups) × kh × kw, each output channel's slices from the input channels of its group."""
+        g, kh, kw = self.groups, *self.kernel_size
+        per_in, per_out = self.in_channels // g, self.out_channels // g
+        w = np.asarray(kernel).reshape(g, per_in, per_out, kh, kw)
+        return w.transpose(0, 2, 1, 3, 4).reshape(self.out_channels, per_in, kh, kw)
 
     @property
     def reducer(self) -> Reducer:
@@ -98,9 +142,12 @@ class ConvTranspose2d(OneChannel):
 
     @property
     def slug(self) -> str:
+        channels = ""
+        if self.has_channels:
+            channels = f"_c{self.in_channels}to{self.out_channels}" + (f"_g{self.groups}" if self.groups > 1 else "")
         return (
             f"i{size_text(self.input_size)}_k{size_text(self.kernel_size)}_s{size_text(self.stride)}"
-            f"_p{size_text(self.padding)}_d{size_text(self.dilation)}_a{size_text(self.output_padding)}"
+            f"_p{size_text(self.padding)}_d{size_text(self.dilation)}_a{size_text(self.output_padding)}{channels}"
         )
 
     def size_formula(self) -> List[str]:
@@ -112,8 +159,11 @@ class ConvTranspose2d(OneChannel):
         return lines
 
     def costs(self) -> dict:
+        """Every input cell of every input channel stamps its slices onto its group's outputs."""
         (kh, kw), (ih, iw) = self.kernel_size, self.input_size
-        return {"weights": kh * kw, "biases": 1, "multiply_adds": ih * iw * kh * kw}
+        per_input = (self.out_channels // self.groups) * kh * kw
+        return {"weights": self.in_channels * per_input, "biases": self.out_channels,
+                "multiply_adds": self.in_channels * ih * iw * per_input}
 
     def receptive_field(self) -> Pair:
         """Its taps land on every s-th drawn cell: ⌈extent / s⌉ inputs on each axis."""
@@ -128,12 +178,16 @@ def caption(spec: ConvTranspose2d) -> str:
         parts.append(f"d={size_text(spec.dilation)}")
     if spec.output_padding != (0, 0):
         parts.append(f"a={size_text(spec.output_padding)}")
-    return f"transposed: {', '.join(parts)} → o={size_text(spec.output_size)}"
+    if spec.has_channels:
+        parts.append(f"channels {spec.in_channels}→{spec.out_channels}")
+        if spec.groups > 1:
+            parts.append(f"groups={spec.groups}")
+    return f"transposed: {', '.join(parts)} → o={size_text(spec.output_size)}" + ("; the slices are the weights rotated 180°, as they slide" if spec.has_channels else "")
 
 
 def _gather(spec, numbers=None, precision: int = 1, labels: bool = False, caption: str = ""):
     """The paper's view; labelled, it says what its grid is (spread out, padded, kernel rotated)."""
-    if labels:
+    if labels and not spec.has_channels:  # a channel figure is drawn in columns, as a convolution's
         return transposed_scene(spec, numbers, precision, caption)
     return GATHER.scene(spec, numbers, precision, labels, caption)
 
@@ -145,7 +199,7 @@ def _scatter(spec, numbers=None, precision: int = 1, labels: bool = False, capti
 VIEWS = {
     "gather": View("gather", _gather, GATHER.frames, GATHER.shapes),
     "scatter": View("scatter", _scatter, lambda spec: spec.input_size[0] * spec.input_size[1],
-                    lambda spec: stage_shapes(spec) + [full_canvas(spec)]),
+                    lambda spec: stage_shapes(spec) + [full_canvas(spec)], one_channel("scatter")),
     "matrix": matrix_view("Cᵀ"),
 }
 
@@ -163,6 +217,7 @@ TRANSPOSED = Operation(
     "transposed", "A transposed convolution, drawn as the paper does (the equivalent direct convolution), "
     "as each input cell stamping the kernel onto the output (--view scatter), or as the matrix Cᵀ (--view matrix).",
     ConvTranspose2d,
-    (*PARAMS, view_param(VIEWS)),
+    (*PARAMS, *channel_params(in_default=1), view_param(VIEWS)),
     ConvTranspose2d, rank=2, title="a transposed convolution", caption=caption, views=VIEWS, noun="transposed convolutions",
+    weight_layout="in,out",
 )
