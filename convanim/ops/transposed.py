@@ -182,7 +182,8 @@ def caption(spec: ConvTranspose2d) -> str:
         parts.append(f"channels {spec.in_channels}→{spec.out_channels}")
         if spec.groups > 1:
             parts.append(f"groups={spec.groups}")
-    return f"transposed: {', '.join(parts)} → o={size_text(spec.output_size)}" + ("; the slices are the weights rotated 180°, as they slide" if spec.has_channels else "")
+    slid = "; the slices are the weights rotated 180°, as they slide" if spec.has_channels else ""
+    return f"transposed: {', '.join(parts)} → o={size_text(spec.output_size)}{slid}"
 
 
 def _gather(spec, numbers=None, precision: int = 1, labels: bool = False, caption: str = ""):
