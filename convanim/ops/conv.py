@@ -175,6 +175,14 @@ def caption(spec: Conv2d, prefix: str = "") -> str:
              f"p={padding_text(spec.padding)}"]
     if spec.dilation != (1, 1):
         parts.append(f"d={size_text(spec.dilation)}")
+    more, note = caption_extras(spec)
+    return f"{prefix}{', '.join(parts + more)} → o={size_text(spec.output_size)}{note}"
+
+
+def caption_extras(spec) -> Tuple[List[str], str]:
+    """What a caption adds after the geometry: the padding mode, the channels and groups; and a
+    note on what the outlines mean where the padding copies the input."""
+    parts = []
     copies = getattr(spec, "padding_mode", "zeros") != "zeros"
     if copies:
         parts.append(f"{spec.padding_mode} padding")
@@ -182,8 +190,7 @@ def caption(spec: Conv2d, prefix: str = "") -> str:
         parts.append(f"channels {spec.in_channels}→{spec.out_channels}")
         if spec.groups > 1:
             parts.append(f"groups={spec.groups}")
-    note = "; outlined: the input cells the padding under the kernel copies" if copies else ""
-    return f"{prefix}{', '.join(parts)} → o={size_text(spec.output_size)}{note}"
+    return parts, "; outlined: the input cells the padding under the kernel copies" if copies else ""
 
 
 def describe(spec: Conv2d, bottleneck: Optional[int] = None) -> dict:

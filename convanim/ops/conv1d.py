@@ -14,7 +14,7 @@ from typing import List, Optional, Tuple, Union
 from ..core.errors import SpecError, whole
 from ..core.geometry import PADDING_WORDS, Quad, resolve_padding
 from .base import GATHER, Operation, Param, View, channel_params, matrix_view, one_channel, stage_shapes, view_param
-from .conv import PADDING_MODE, Conv2d
+from .conv import PADDING_MODE, Conv2d, caption_extras
 from .pool import POOL_MODES, POOL_PARAMS, Pool2d
 from .transposed import ConvTranspose2d
 from ..core.values import full_canvas
@@ -164,15 +164,8 @@ def caption(spec, prefix: str = "") -> str:
         parts.append(f"p={_padding_text(spec)}")
     if spec.dilation[1] != 1:
         parts.append(f"d={spec.dilation[1]}")
-    copies = getattr(spec, "padding_mode", "zeros") != "zeros"
-    if copies:
-        parts.append(f"{spec.padding_mode} padding")
-    if spec.has_channels:
-        parts.append(f"channels {spec.in_channels}→{spec.out_channels}")
-        if spec.groups > 1:
-            parts.append(f"groups={spec.groups}")
-    note = "; outlined: the input cells the padding under the kernel copies" if copies else ""
-    return f"{prefix}{', '.join(parts)} → o={spec.output_size[1]}{note}"
+    more, note = caption_extras(spec)
+    return f"{prefix}{', '.join(parts + more)} → o={spec.output_size[1]}{note}"
 
 
 def strip_params(i: str, padding: bool = True) -> Tuple[Param, ...]:

@@ -15,7 +15,7 @@ from ..core.values import SUM, Reducer, Stage, full_canvas
 from ..scene.views import scatter_scene, transposed_scene
 from .base import GATHER, MAX_CHANNELS, Operation, Param, View, channel_params, matrix_view, one_channel, stage_shapes, \
     view_param
-from .conv import Conv2d
+from .conv import Conv2d, caption_extras
 
 
 @dataclass(frozen=True, init=False)
@@ -178,10 +178,7 @@ def caption(spec: ConvTranspose2d) -> str:
         parts.append(f"d={size_text(spec.dilation)}")
     if spec.output_padding != (0, 0):
         parts.append(f"a={size_text(spec.output_padding)}")
-    if spec.has_channels:
-        parts.append(f"channels {spec.in_channels}→{spec.out_channels}")
-        if spec.groups > 1:
-            parts.append(f"groups={spec.groups}")
+    parts += caption_extras(spec)[0]
     slid = "; the slices are the weights rotated 180°, as they slide" if spec.has_channels else ""
     return f"transposed: {', '.join(parts)} → o={size_text(spec.output_size)}{slid}"
 
