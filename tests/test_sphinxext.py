@@ -80,3 +80,13 @@ def test_the_readme_directive_builds(tmp_path):
     src = _project(tmp_path, "Docs\n====\n\n" + block)
     assert _build(src, "html", tmp_path / "html") == 0
     assert "A 3x3 kernel, stride 2, over a padded 5x5 input." in (tmp_path / "html" / "index.html").read_text()
+
+
+def test_html_can_embed_the_interactive_player(tmp_path):
+    src = _project(tmp_path, "Figures\n=======\n\n.. convanim:: conv --i 4 --k 3 --numbers\n   :format: html\n"
+                             "   :caption: Hover a cell.\n\n.. convanim:: pool --i 4 --k 2 --s 2\n   :format: html\n")
+    assert _build(src, "html", tmp_path / "html") == 0
+    page = (tmp_path / "html" / "index.html").read_text()
+    assert page.count("<figure class=\"convanim\" data-convanim tabindex=\"0\"") == 2  # two players, neither the page's own
+    assert "data-convanim data-standalone" not in page and '<p class="caption">Hover a cell.</p>' in page
+    assert page.count('<script type="application/json">') == 2
