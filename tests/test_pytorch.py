@@ -262,3 +262,31 @@ def test_a_causal_stack_lights_one_outputs_dependency_tree_down_to_its_receptive
         assert link.source_box[1] <= link.target_box[1]  # an output reads the present and the past
     result = CliRunner().invoke(cli, ["info", "causal-stack", "--dilations", "1,2,4"])
     assert result.output.splitlines()[-2] == "layer 3: dilation 4, receptive field 8, 2 weights"
+
+
+def test_pooling_captions_and_info_say_what_sets_the_divisor():
+    from convanim.ops.pool import caption
+
+    assert caption(Pool2d(5, 2, 2, mode="avg", ceil_mode=True)).endswith(
+        "; ceil mode: the size rounds up, and a last window hanging past the padded input averages only the cells inside it")
+    assert caption(Pool2d(5, 3, 2, 1, mode="avg", count_include_pad=False)).endswith(
+        "; the padding is not counted: a window divides by its input cells")
+    assert caption(Pool2d(5, 2, 2, mode="avg", divisor_override=3)).endswith("; every sum divided by 3")
+    lines = Pool2d(5, 2, 2, 1, ceil_mode=True).size_formula()
+    assert lines[0] == ("height: o = ceil((i + p_before + p_after - d*(k-1) - 1) / s) + 1 = ceil((5 + 1 + 1 - 1*(2-1) - 1)"
+                        " / 2) + 1 = 4, less 1: that window would start at 6, at or past i + p_before = 6, so o = 3")
+
+
+def test_strips_put_each_output_over_the_window_it_reads():
+    def shift(spec):
+        return Animation(spec).scene.planes[1].shift
+
+    assert shift(Conv1d(8, 3)) == 1.0  # the middle of x[0..2]
+    assert shift(Conv1d(8, 3, padding="causal", dilation=2)) == 4.0  # over the present, x[t]
+    assert shift(Conv1d(8, 4, padding="full")) == 1.5
+    assert Animation(ConvTranspose1d(4, 3, 2)).scene.planes[1].shift == 1.0
+
+
+def test_a_random_kernel_is_never_all_zeros():
+    numbers = Numbers.of(ConvTranspose1d(4, 3, 2))  # the paper's seed draws [0, 0, 0] for this one first
+    assert numbers.kernel.any()

@@ -100,6 +100,8 @@ class Numbers:
         has_kernel = spec.reducer.weighted
         if kernel is None and has_kernel:
             kernel = rng.randint(0, 3, size=spec.weight_shape)
+            while not kernel.any():  # all zeros would teach nothing: draw again (the paper's figures never do)
+                kernel = rng.randint(0, 3, size=spec.weight_shape)
         if kernel is not None and not has_kernel:
             raise SpecError("kernel_values", "pooling has no kernel weights")
         input = _checked("input_values", input, spec.input_shape)

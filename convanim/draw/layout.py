@@ -223,12 +223,10 @@ STRIP_GAP = 2.5  # cells between stacked strips: room for the links to fan in
 
 def _strips(planes: Sequence[Plane], flip: np.ndarray, text_scale: float) -> Layout:
     """1-D operations in the paper's order, upright: the input strip at the bottom, each volume's
-    strip above the one before (a volume's channels closer together), its first cell over the
-    input's first data cell; operands beside the input."""
+    strip above the one before (a volume's channels closer together), ``shift`` cells right of
+    the input's left edge (where the scene puts it); operands beside the input."""
     placements = []
     elevation, aside, previous = 0.0, planes[0].grid.shape[1] + 1.0, None
-    cols = planes[0].grid.cols
-    lead = float(max(int(cols.min()), 0)) if len(cols) else 0.0  # where the input's data starts
     for plane in planes:
         h, w = plane.grid.shape
         if plane.beside:
@@ -239,8 +237,7 @@ def _strips(planes: Sequence[Plane], flip: np.ndarray, text_scale: float) -> Lay
                 same = plane.volume == previous.volume
                 elevation += previous.grid.shape[0] + (CHANNEL_GAP if same else STRIP_GAP)
                 elevation += ELLIPSIS_GAP * text_scale if plane.elided else 0.0
-            # the output's first cell over the input's first: causal reads left, same reads around
-            origin = np.array([0.0 if plane.volume == planes[0].volume else lead, elevation])
+            origin = np.array([plane.shift, elevation])
             previous = plane
         placements.append(Placement(flip, origin + [0.0, h], (h, w), 0.0 if plane.beside else elevation))
     return Layout(tuple(placements), draws_links=True, strips=True)
@@ -308,7 +305,7 @@ def layout(
     strips = all(p.grid.shape[0] == 1 for p in planes if not p.beside)
     if columns:
         return _columns(planes, PAPER_SHEAR @ flip if style == "paper" and not strips else flip, name_room, text_scale)
-    if style == "paper" and strips:
+    if strips:  # upright strips in either style: side by side, a strip's links would have nowhere to go
         return _strips(planes, flip, text_scale)
     if style == "paper":
         placements = []

@@ -10,6 +10,7 @@ from ..core.geometry import PADDING_MODES, PaddingLike, Quad, extent, padded_siz
     size_text, sweep_size
 from ..core.sweep import Sweep, direct_sweep
 from ..core.values import SUM, Reducer, Stage
+from ..scene.gather import COPIES_NOTE
 from .base import GATHER, IM2COL, MAX_CHANNELS, Operation, Param, channel_params, describe_stages, geometry_params, \
     matrix_view, stages_text, view_param
 
@@ -190,7 +191,7 @@ def caption_extras(spec) -> Tuple[List[str], str]:
         parts.append(f"channels {spec.in_channels}→{spec.out_channels}")
         if spec.groups > 1:
             parts.append(f"groups={spec.groups}")
-    return parts, "; outlined: the input cells the padding under the kernel copies" if copies else ""
+    return parts, COPIES_NOTE if copies else ""
 
 
 def describe(spec: Conv2d, bottleneck: Optional[int] = None) -> dict:

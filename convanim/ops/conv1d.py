@@ -15,7 +15,7 @@ from ..core.errors import SpecError, whole
 from ..core.geometry import PADDING_WORDS, Quad, resolve_padding
 from .base import GATHER, Operation, Param, View, channel_params, matrix_view, one_channel, stage_shapes, view_param
 from .conv import PADDING_MODE, Conv2d, caption_extras
-from .pool import POOL_MODES, POOL_PARAMS, Pool2d
+from .pool import POOL_MODES, POOL_PARAMS, Pool2d, pooling_note
 from .transposed import ConvTranspose2d
 from ..core.values import full_canvas
 from ..scene.views import scatter_scene
@@ -195,7 +195,8 @@ POOL1D = Operation(
     "pool1d", "1-D max or average pooling, drawn as strips.",
     Pool1d, (Param("mode", "choice", "max", "max: pads with -inf; avg: counts the zero padding (PyTorch's defaults).",
                    choices=POOL_MODES), *strip_params("8"), *POOL_PARAMS, view_param(POOL1D_VIEWS)),
-    Pool1d, rank=12, title="1-D max or average pooling", caption=lambda spec: caption(spec, f"{spec.mode} pooling: "),
+    Pool1d, rank=12, title="1-D max or average pooling",
+    caption=lambda spec: caption(spec, f"{spec.mode} pooling: ") + pooling_note(spec),
     kernel_values=False, views=POOL1D_VIEWS, dims=1,
 )
 

@@ -157,9 +157,13 @@ class Pool2d(Conv2d):
         for axis, name in ((0, "height"), (1, "width")):
             i, k, s, d = self.input_size[axis], self.kernel_size[axis], self.stride[axis], self.dilation[axis]
             before, after = self.padding[2 * axis], self.padding[2 * axis + 1]
-            lines.append(f"{name}: o = ceil((i + p_before + p_after - d*(k-1) - 1) / s) + 1, less 1 if that window"
-                         f" starts past i + p_before = {self.output_size[axis]}"
-                         f" (i={i}, p={before}+{after}, d={d}, k={k}, s={s})")
+            rounded = -(-(i + before + after - d * (k - 1) - 1) // s) + 1
+            line = (f"{name}: o = ceil((i + p_before + p_after - d*(k-1) - 1) / s) + 1"
+                    f" = ceil(({i} + {before} + {after} - {d}*({k}-1) - 1) / {s}) + 1 = {rounded}")
+            if rounded != self.output_size[axis]:
+                line += (f", less 1: that window would start at {(rounded - 1) * s}, at or past i + p_before = {i + before},"
+                         f" so o = {self.output_size[axis]}")
+            lines.append(line)
         return lines
 
     def costs(self) -> dict:
@@ -169,7 +173,20 @@ class Pool2d(Conv2d):
 
 
 def caption(spec: Pool2d) -> str:
-    return conv_caption(spec, f"{spec.mode} pooling: ")
+    return conv_caption(spec, f"{spec.mode} pooling: ") + pooling_note(spec)
+
+
+def pooling_note(spec: Pool2d) -> str:
+    """What sets a window's divisor or the output size, where it is not the plain rule."""
+    notes = []
+    if spec.ceil_mode:
+        notes.append("ceil mode: the size rounds up, and a last window hanging past the padded input"
+                     + (" averages only the cells inside it" if spec.mode == "avg" else " keeps the max of what it covers"))
+    if spec.divisor_override is not None:
+        notes.append(f"every sum divided by {spec.divisor_override}")
+    elif not spec.count_include_pad:
+        notes.append("the padding is not counted: a window divides by its input cells")
+    return "".join(f"; {note}" for note in notes)
 
 
 VIEWS = {"gather": GATHER, "matrix": matrix_view()}

@@ -51,6 +51,9 @@ def parse_layer(text: str) -> Tuple[str, Dict[str, Any]]:
         raise SpecError("layer", f"{text.strip()!r} is not a layer call like nn.Conv2d(1, 8, 3)") from None
     if not isinstance(tree, ast.Call):
         raise SpecError("layer", f"{text.strip()!r} is not a layer call like nn.Conv2d(1, 8, 3)")
+    if isinstance(tree.func, ast.Call):
+        raise SpecError("layer", f"{text.strip()!r} calls a layer on something: paste the layer alone,"
+                        f" {ast.unparse(tree.func)}")
     name = _dotted(tree.func)
     parts = name.split(".") if name else []
     if not parts or parts[:-1] not in ([], ["nn"], ["torch", "nn"]):

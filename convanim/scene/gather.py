@@ -5,6 +5,7 @@ channel planes), the volumes laid out as planes and every stage's steps turned i
 from __future__ import annotations
 
 from bisect import bisect_right
+from dataclasses import replace
 from functools import lru_cache
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
@@ -17,6 +18,7 @@ from ..core.values import Numbers, StagedNumbers
 from .model import Equation, Label, Link, Plane, Scene, Step, Sweeping, Term
 
 SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+COPIES_NOTE = "; outlined: the input cells the padding under the kernel copies"  # what the gather view's marks mean
 
 
 def _strings(values: np.ndarray, fmt: Callable[[float], str]) -> np.ndarray:
@@ -121,6 +123,12 @@ def build_scene(
                                     volume=column if columns else volume, elided=elided,
                                     tint=tint_of.get((volume, channel), -1), weights=carries, align=align))
         column += 1
+
+    if all(p.grid.shape[0] == 1 for p in planes if not p.beside):  # strips: each output over the window it reads
+        for st in stages:
+            shift = _strip_shift(st.sweep)
+            planes = [replace(p, shift=shift) if p.volume == _column_of(planes, plane_of, st.target) and shift else p
+                      for p in planes]
 
     only = stages[0] if len(stages) == 1 else None
     if show_kernel and only and only.numbers is not None and only.numbers.kernel is not None and not columns:
@@ -231,6 +239,20 @@ def build_scene(
         widest = (_widest(values), _widest(weights))
     return Scene(tuple(planes), int(starts[-1]), make_step, caption, tuple(headings) if len(headings) > 1 else (),
                  equations=bool(numbered), columns=columns, widest=widest)
+
+
+def _strip_shift(sweep: Sweep) -> float:
+    """Where a strip's output starts, over its input: the first output cell over the middle of the
+    window it reads, or, where the padding is causal (all on the left), over its last tap, the present."""
+    extent = sweep.dilation[1] * (sweep.kernel_size[1] - 1) + 1
+    cols, width = sweep.source.cols, sweep.source.shape[1]
+    causal = len(cols) and int(cols.min()) == extent - 1 and int(cols.max()) == width - 1 and extent > 1
+    return float(extent - 1) if causal else (extent - 1) / 2
+
+
+def _column_of(planes, plane_of, volume: int) -> int:
+    """The layout volume (column) of a scene volume's planes."""
+    return next(planes[k].volume for (v, _), k in plane_of.items() if v == volume)
 
 
 def _copied(sweep: Sweep, taps: np.ndarray) -> Optional[np.ndarray]:

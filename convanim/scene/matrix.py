@@ -22,6 +22,7 @@ from ..core.geometry import shape_text
 from ..core.matrix import columns, matrix_shape, unrolled
 from ..core.sweep import Cell, Grid
 from ..core.values import Numbers
+from .gather import COPIES_NOTE
 from .model import Equation, Label, Pattern, Plane, Scene, Step, Term
 
 MAX_MATRIX_SIDE = 400  # rows or columns a matrix figure draws (its cells shrink down to a few pixels)
@@ -62,6 +63,7 @@ def matrix_scene(spec, numbers: Optional[Numbers] = None, precision: int = 1, ca
     """
     rows, cols = matrix_shape(spec)
     check_matrix(spec, rows, cols)
+    caption = caption.replace(COPIES_NOTE, "; a padding tap adds its weight to the column of the cell it copies")
     sweep = spec.sweep()
     w, ow = spec.input_size[1], spec.output_size[1]
     read = columns(sweep, spec.input_size)  # (rows, taps)
@@ -142,6 +144,7 @@ def _heading(spec, name: str, rows: int, cols: int, picks: bool, numbered: bool)
 def im2col_scene(spec, numbers: Optional[Numbers] = None, precision: int = 1, caption: str = "") -> Scene:
     """y = P·w, a frame per row of P: the patch under the kernel at one output position,
     copied out of the padded input (its padding as zeros), times the kernel flattened."""
+    caption = caption.replace(COPIES_NOTE, "; the padding copies input cells, and P copies the padding")
     sweep = spec.sweep()
     taps_all = sweep.all_taps()  # (rows, taps, 2)
     rows, count = taps_all.shape[:2]

@@ -25,6 +25,7 @@ class Plane:
     tint: int = -1  # which of the theme's channel hues its cells take (-1: the colour of their kind)
     align: int = -1  # in a column layout, the plane (index) this one sits level with (a kernel slice)
     weights: bool = False  # weights are written in its cells beside the values (which then move aside)
+    shift: float = 0.0  # in a figure of strips: how far right of the input's left edge it starts (cells)
     role: str = ""  # in a matrix figure: "matrix", "row" (the vector it multiplies, over its columns), "column" (the result, beside its rows)
 
 
