@@ -53,6 +53,7 @@ def test_a_layer_becomes_the_spec_it_draws():
     ("nn.Conv2d(3, 8)", "layer: nn.Conv2d needs kernel_size"),
     ("nn.Conv2d(3, 8, 3, groups=2)", "layer: nn.Conv2d: groups=2 does not divide in_channels=3 and out_channels=8"),
     ("nn.Conv2d(1, 1, (3, 3, 3))", "layer: nn.Conv2d: kernel_size takes 2 values, got 3"),
+    ("nn.Conv1d(1, 1, 3, padding='causal')", "layer: nn.Conv1d: padding='causal' is not PyTorch's: use 'same', 'valid'"),
     ("nn.Conv2d(1, 1, 3, padding_mode='mirror')", "padding_mode: unknown padding mode 'mirror': use one of zeros,"),
     ("nn.ConvTranspose2d(1, 1, 3, padding_mode='reflect')", "layer: nn.ConvTranspose2d: padding_mode='reflect': PyTorch"
                                                             " pads a transposed convolution with zeros only"),
@@ -243,6 +244,19 @@ def test_layers_lists_a_models_convolutions_with_shapes_and_receptive_fields():
     assert [r["output_shape"] for r in rows] == [[16, 32, 32], [16, 16, 16], [32, 8, 8]]
     assert [r["weights"] for r in rows] == [432, 0, 4608]
     assert [r["receptive_field"] for r in rows] == [[3, 3], [4, 4], [8, 8]]
+    texts = ["nn.Conv2d(3, 16, 3, padding=1)", "nn.MaxPool2d(2)", "nn.Conv2d(16, 32, 3, stride=2, padding=1)"]
+    stacked = layers(texts, (3, 32, 32))  # the same network as text: no torch needed, the same answer
+    assert [{k: r[k] for k in r if k not in ("name", "layer")} for r in stacked] == [
+        {k: r[k] for k in r if k not in ("name", "layer")} for r in rows]
+
+
+def test_a_stack_of_layer_texts_is_checked_layer_by_layer():
+    from convanim import layers
+
+    rows = layers(["nn.Conv1d(1, 4, 3, padding=2)", "nn.Conv1d(4, 4, 2, dilation=2)"], (1, 16))
+    assert [r["output_shape"] for r in rows] == [[4, 18], [4, 16]] and rows[-1]["receptive_field"] == [5]
+    with pytest.raises(SpecError, match="layer 1: nn.Conv2d expects 8 channels, gets 16"):
+        layers(["nn.Conv2d(3, 16, 3)", "nn.Conv2d(8, 8, 3)"], (3, 9, 9))
 
 
 def test_a_causal_stack_lights_one_outputs_dependency_tree_down_to_its_receptive_field():

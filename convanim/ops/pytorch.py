@@ -142,6 +142,8 @@ def spec_from_args(layer: str, args: Dict[str, Any], input_size=None):
         stride = 1 if "Conv" in layer else kernel
     dilation = get("dilation", 1)
     padding = get("padding", 0)
+    if isinstance(padding, str) and padding not in ("same", "valid"):
+        raise SpecError("layer", f"nn.{layer}: padding={padding!r} is not PyTorch's: use 'same', 'valid' or numbers")
     first = lambda v: v if isinstance(v, int) else v[0]  # noqa: E731
     if input_size is None:
         input_size = _default_size(first(dilation) * (first(kernel) - 1) + 1, first(stride) if stride else 1, dims)
@@ -198,41 +200,71 @@ def from_torch(layer, input_size=None):
 
 
 def layers(model, input_size: Sequence[int]) -> List[dict]:
-    """A model's convolution and pooling layers in the order they run on an input of
+    """A network's convolution and pooling layers in the order they run on an input of
     ``input_size`` (C×H×W or C×L, no batch axis): each one's name, the layer, its input and output
-    shapes, weights, and the receptive field of the network up to it. Needs PyTorch; reads no weight."""
+    shapes, weights, and the receptive field of the network up to it. ``model`` is a sequence of
+    layer texts (or modules) run one after another, which needs no PyTorch, or a real ``nn.Module``,
+    run once on zeros to see the order and shapes. No weight is read."""
+    if isinstance(model, (list, tuple)):
+        seen = _stacked(model, tuple(input_size))
+    else:
+        seen = _traced(model, tuple(input_size))
+    out, field, jump = [], None, None
+    for name, layer, spec, shape_in, shape_out in seen:
+        dims = len(shape_in) - 1
+        extent, stride = list(spec.kernel_extent[-dims:]), list(spec.stride[-dims:])
+        if field is None:
+            field, jump = [1] * dims, [1] * dims
+        if not layer.startswith("ConvTranspose"):  # a transposed layer spreads, it does not widen the field
+            field = [f + (e - 1) * j for f, e, j in zip(field, extent, jump)]
+            jump = [j * s for j, s in zip(jump, stride)]
+        out.append({"name": name, "layer": layer, "input_shape": list(shape_in), "output_shape": list(shape_out),
+                    "weights": spec.costs().get("weights", 0), "receptive_field": list(field)})
+    return out
+
+
+def _stacked(texts, shape: Tuple[int, ...]) -> List[tuple]:
+    """Layers one after another, their shapes computed here: (name, layer, spec, in, out)."""
+    seen = []
+    for n, text in enumerate(texts):
+        name, args = parse_layer(text) if isinstance(text, str) else _module_args(text)
+        spatial = shape[1:]
+        if len(spatial) != LAYERS[name][1]:
+            raise SpecError("model", f"layer {n}: nn.{name} takes a {LAYERS[name][1]}-D input, got {len(spatial)}-D")
+        if "Conv" in name and args.get("in_channels") != shape[0]:
+            raise SpecError("model", f"layer {n}: nn.{name} expects {args.get('in_channels')} channels, gets {shape[0]}")
+        spec = spec_from_args(name, args, spatial[0] if len(spatial) == 1 else spatial)
+        size = spec.output_size[-len(spatial):]
+        out = (args["out_channels"] if "Conv" in name else shape[0], *size)
+        seen.append((str(n), name, spec, shape, out))
+        shape = out
+    return seen
+
+
+def _traced(model, shape: Tuple[int, ...]) -> List[tuple]:
+    """A real model run once on zeros: its layers in the order they ran, with their shapes."""
     try:
         import torch
     except ImportError:  # pragma: no cover - the message is the point
         raise SpecError("model", "layers() runs the model: install PyTorch (pip install 'convanim[torch]')") from None
-    seen: List[tuple] = []
+    ran: List[tuple] = []
     hooks = []
     for name, module in model.named_modules():
         if type(module).__name__ in LAYERS:
             hooks.append(module.register_forward_hook(
-                lambda m, inputs, output, name=name: seen.append((name, m, tuple(inputs[0].shape[1:]), tuple(output.shape[1:])))))
+                lambda m, inputs, output, name=name: ran.append((name, m, tuple(inputs[0].shape[1:]), tuple(output.shape[1:])))))
     try:
         with torch.no_grad():
-            model(torch.zeros((1, *input_size)))
+            model(torch.zeros((1, *shape)))
     finally:
         for hook in hooks:
             hook.remove()
-    out, field, jump = [], None, None
-    for name, module, shape_in, shape_out in seen:
+    seen = []
+    for name, module, shape_in, shape_out in ran:
         spatial = shape_in[1:]
         spec = from_torch(module, spatial[0] if len(spatial) == 1 else tuple(spatial))
-        dims = len(spatial)
-        extent = [spec.kernel_extent[-dims:][a] for a in range(dims)]
-        stride = list(spec.stride[-dims:])
-        if field is None:
-            field, jump = [1] * dims, [1] * dims
-        if "Transpose" not in type(module).__name__:
-            field = [f + (e - 1) * j for f, e, j in zip(field, extent, jump)]
-            jump = [j * s for j, s in zip(jump, stride)]
-        costs = spec.costs()
-        out.append({"name": name, "layer": repr(module), "input_shape": list(shape_in), "output_shape": list(shape_out),
-                    "weights": costs.get("weights", 0), "receptive_field": list(field)})
-    return out
+        seen.append((name, type(module).__name__, spec, shape_in, shape_out))
+    return seen
 
 
 def _operation_for(spec) -> Operation:
