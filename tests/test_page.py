@@ -252,3 +252,18 @@ def test_the_page_follows_the_theme(open_page):
     page = open_page(Animation(Conv2d(4, 3), theme=THEMES["dark"]), reduced_motion=True)
     background = page.evaluate("getComputedStyle(document.querySelector('.convanim')).backgroundColor")
     assert background == "rgb({}, {}, {})".format(*THEMES["dark"].background)
+
+
+def test_the_page_names_cells_as_the_arrays_index_them(open_page):
+    from convanim import Conv1d
+
+    page = open_page(Animation(Conv2d(4, 3), view="matrix", numbers=True), "#frame=1")
+    page.hover(".convanim-planes [data-p='3'][data-c='1']")  # y[1]
+    assert page.text_content(".convanim-status") == "y[1]: written in frame 2, from 9 cells"
+    page.hover(".convanim-planes [data-p='2'][data-c='5']")  # x[5] = input (1, 1): read by all four rows
+    assert page.text_content(".convanim-status") == "x[5]: feeds 4 cells in 4 frames"
+    strip = open_page(Animation(Conv1d(8, 3, padding="causal", dilation=2), numbers=True), "#frame=1")
+    strip.hover(".convanim-planes [data-p='0'][data-c='0']")
+    assert strip.text_content(".convanim-status") == "input padding: read in frame 1 only"
+    strip.hover(".convanim-planes [data-p='0'][data-c='9']")
+    assert strip.text_content(".convanim-status") == "input [5]: feeds 2 cells in 2 frames"  # o[5] and o[7]

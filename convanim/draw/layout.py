@@ -269,8 +269,9 @@ def _matrix(planes: Sequence[Plane], flip: np.ndarray, label_widths: Sequence[fl
         x += slot + gap
     x += max(width(m), width(v)) + (0.35 * text_scale if left else 0.0)
     slots[m] = Placement(flip, np.array([x, 0.0]), (rows, cols))
-    slots[v] = Placement(flip, np.array([x, 1.0 + VECTOR_GAP]), planes[v].grid.shape)
-    x += cols + VECTOR_GAP
+    apart = VECTOR_GAP * max(text_scale, 1.0)  # small cells: as far apart in pixels as at the paper's size
+    slots[v] = Placement(flip, np.array([x, 1.0 + apart]), planes[v].grid.shape)
+    x += cols + apart
     slots[u] = Placement(flip, np.array([x, 0.0]), planes[u].grid.shape)
     x += 1.0
     for k in right:
