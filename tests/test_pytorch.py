@@ -304,3 +304,10 @@ def test_strips_put_each_output_over_the_window_it_reads():
 def test_a_random_kernel_is_never_all_zeros():
     numbers = Numbers.of(ConvTranspose1d(4, 3, 2))  # the paper's seed draws [0, 0, 0] for this one first
     assert numbers.kernel.any()
+
+
+def test_a_batch_entry_pastes_a_layer_by_its_argument_name(tmp_path):
+    (tmp_path / "b.toml").write_text('[stem]\ncommand = "torch"\nlayer = "nn.Conv2d(3, 8, 3, stride=2, padding=1)"\n'
+                                     'i = 7\noutput = "stem.gif"\n')
+    result = CliRunner().invoke(cli, ["batch", str(tmp_path / "b.toml")])
+    assert (result.exit_code, result.stdout) == (0, f"{tmp_path / 'stem.gif'}\n")

@@ -46,6 +46,8 @@ def _values(command: click.Command, entry: dict) -> dict:
         if isinstance(param, click.Option):
             options.update({opt: (param, True) for opt in param.opts})
             options.update({opt: (param, False) for opt in param.secondary_opts})
+        elif isinstance(param, click.Argument):  # by its name: ``layer = "nn.Conv2d(…)"``
+            options["--" + param.name.replace("_", "-")] = (param, True)
     values = {}
     for key, value in entry.items():
         flag = "-o" if key == "o" else f"--{key.replace('_', '-')}"
@@ -54,7 +56,7 @@ def _values(command: click.Command, entry: dict) -> dict:
             raise click.NoSuchOption(flag, possibilities=close)
         param, primary = options[flag]
         if isinstance(value, bool):
-            if param.is_flag:
+            if getattr(param, "is_flag", False):
                 values[param.name] = value if primary else not value
             elif value:
                 raise click.UsageError(f"{key} = true: {flag} takes a value ({key} = …), not true or false")
