@@ -9,7 +9,6 @@ whose highlights hold it.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Dict, Sequence
 
 import numpy as np
@@ -136,15 +135,12 @@ def page_data(renderer: Renderer, delay_ms: int, title: str, caption: str) -> di
         return out
 
     steps = []
-    revealed: Dict[tuple, Label] = {}
+    revealed: Dict[tuple, np.ndarray] = {}  # the box of each value written so far (links are cut around them)
     for step in scene:
         shown = [label for label in (*step.labels, *step.reveals) if label.kind != "fill"]
-        renderer._baked_boxes = renderer._text_boxes([label for label in revealed.values() if label.kind != "fill"])
-        links = []
-        for link in step.links:  # each with the planes it joins, for a hover to follow
-            segments, inks = renderer.link_segments(replace(step, links=(link,)), shown)
-            links += [[*_round(screen_px(segment)), colour(ink), link.source, link.target, int(link.wire)]
-                      for segment, ink in zip(segments, inks)]
+        baked = np.array(list(revealed.values())).reshape(-1, 4)
+        links = [[*_round(screen_px(piece)), colour(ink), link.source, link.target, int(link.wire)]
+                 for link, pieces, ink in renderer.link_pieces(step, shown, baked=baked) for piece in pieces]
         steps.append({
             "highlights": cells_of(step.highlights),
             "marks": cells_of(step.marks),
@@ -154,9 +150,10 @@ def page_data(renderer: Renderer, delay_ms: int, title: str, caption: str) -> di
             "phase": step.phase,
             "equation": equation(step),
         })
-        for label in step.reveals:
+        written = [label for label in step.reveals if label.kind != "fill"]
+        for label, box in zip(written, renderer._text_boxes(written)):
             revealed.pop((label.plane, label.cell, label.kind), None)
-            revealed[(label.plane, label.cell, label.kind)] = label
+            revealed[(label.plane, label.cell, label.kind)] = box
 
     palette = sorted(colour.colours, key=colour.colours.get)
     ink: RGB = theme.text

@@ -436,17 +436,25 @@ class Renderer:
         """The step's connector lines as drawn, (2, 2) screen segments and their colours: hidden
         where they pass below a plane, and cut where they would cross a number (``texts``, the
         step's own, with their ``outlines`` if already made)."""
-        if not step.links or not self.layout.draws_links:
-            return [], []
-        boxes = np.concatenate([self._static_boxes, self._baked_boxes, self._text_boxes(texts, outlines)])
         segments, colours = [], []
-        for link in step.links:
-            colour = _rgba(self.theme.tinted_link(link.tint))
-            pieces = self.layout.link_segments(link.source, link.source_box, link.target, link.target_box, link.wire)
-            for piece in _cut(pieces, boxes):
-                segments.append(piece)
-                colours.append(colour)
+        for _, pieces, colour in self.link_pieces(step, texts, outlines):
+            segments += pieces
+            colours += [colour] * len(pieces)
         return segments, colours
+
+    def link_pieces(self, step: Step, texts: Sequence[Label] = (), outlines: Optional[Sequence] = None,
+                    baked: Optional[np.ndarray] = None) -> List[Tuple[object, List[np.ndarray], tuple]]:
+        """Each of the step's links with its drawn pieces and colour (``baked``: the boxes of the
+        values revealed so far, if not the renderer's own)."""
+        if not step.links or not self.layout.draws_links:
+            return []
+        baked = self._baked_boxes if baked is None else baked
+        boxes = np.concatenate([self._static_boxes, baked, self._text_boxes(texts, outlines)])
+        out = []
+        for link in step.links:
+            pieces = self.layout.link_segments(link.source, link.source_box, link.target, link.target_box, link.wire)
+            out.append((link, _cut(pieces, boxes), _rgba(self.theme.tinted_link(link.tint))))
+        return out
 
     def _equation_outlines(self, equation) -> List[Tuple[np.ndarray, np.ndarray, tuple]]:
         """The equation's glyphs on its line, centred, middle terms elided to fit the image; each
