@@ -35,7 +35,6 @@ LAYERS: Dict[str, Tuple[Tuple[str, ...], int]] = {  # name -> (its arguments in 
 }
 REQUIRED = {"Conv": ("in_channels", "out_channels", "kernel_size"), "Pool": ("kernel_size",)}
 IGNORED = ("bias", "device", "dtype", "return_indices")  # nothing drawn changes
-DEFAULTS: Dict[str, Any] = {}  # arguments drawn only at these values
 MAX_TEXT = 2000
 
 
@@ -119,12 +118,6 @@ def _axes(layer: str, name: str, value: Any, dims: int) -> Any:
     return value
 
 
-def _refuse_undrawable(layer: str, args: Dict[str, Any]) -> None:
-    for name, default in DEFAULTS.items():
-        if name in args and args[name] != default:
-            raise SpecError("layer", f"nn.{layer}: {name}={args[name]!r} is not drawn yet (convanim draws {name}={default!r})")
-
-
 def _default_size(extent: int, stride: int, dims: int) -> int:
     """An input the layer fits with room for a few steps: 5 (8 along a strip), or more."""
     return max(5 if dims == 2 else 8, extent + stride)
@@ -133,7 +126,6 @@ def _default_size(extent: int, stride: int, dims: int) -> int:
 def spec_from_args(layer: str, args: Dict[str, Any], input_size=None):
     """The spec of a layer given by its PyTorch arguments, on an input of ``input_size``."""
     names, dims = LAYERS[layer]
-    _refuse_undrawable(layer, args)
     get = lambda name, default: _axes(layer, name, args.get(name, default), dims)  # noqa: E731
     kernel = get("kernel_size", None)
     if args.get("stride") is not None:
