@@ -176,7 +176,7 @@ def test_matrix_figures_refuse_what_they_cannot_draw():
         Animation(Conv2d(4, 3, in_channels=2), view="matrix")
     with pytest.raises(SpecError, match=r"would be 784x900, over 400 cells on a side"):
         Animation(Conv2d(30, 3), view="matrix")
-    with pytest.raises(SpecError, match="the im2col view is for conv and dilated"):
+    with pytest.raises(SpecError, match="the im2col view is for conv, dilated and conv1d"):
         Animation(Pool2d(4, 2), view="im2col")
 
 

@@ -56,7 +56,8 @@ def check_view(spec, view: str) -> Operation:
     op = operation_for(spec)
     if view not in op.views:
         having = list(dict.fromkeys(o.noun for o in OPERATIONS if view in o.views and o.specs))
-        raise SpecError("view", f"the {view} view is for {' and '.join(having)}")
+        listed = " and ".join(having) if len(having) < 3 else f"{', '.join(having[:-1])} and {having[-1]}"
+        raise SpecError("view", f"the {view} view is for {listed}")
     if op.views[view].check is not None:
         op.views[view].check(spec)
     return op

@@ -13,7 +13,7 @@ from typing import List, Optional, Tuple, Union
 
 from ..core.errors import SpecError, whole
 from ..core.geometry import PADDING_WORDS, Quad, resolve_padding
-from .base import GATHER, Operation, Param, View, channel_params, matrix_view, one_channel, stage_shapes, view_param
+from .base import GATHER, IM2COL, Operation, Param, View, channel_params, matrix_view, one_channel, stage_shapes, view_param
 from .conv import PADDING_MODE, Conv2d, caption_extras
 from .pool import POOL_MODES, POOL_PARAMS, Pool2d, pooling_note
 from .transposed import ConvTranspose2d
@@ -181,7 +181,7 @@ def strip_params(i: str, padding: bool = True) -> Tuple[Param, ...]:
     return tuple(params)
 
 
-CONV_VIEWS = {"gather": GATHER, "matrix": matrix_view()}
+CONV_VIEWS = {"gather": GATHER, "matrix": matrix_view(), "im2col": IM2COL}
 
 CONV1D = Operation(
     "conv1d", "A 1-D convolution (PyTorch's conv1d), with channels and groups, drawn as strips: a frame per output cell.",

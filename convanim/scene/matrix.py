@@ -190,5 +190,5 @@ def im2col_scene(spec, numbers: Optional[Numbers] = None, precision: int = 1, ca
         texts = [*grid_text.ravel(), *w_text.ravel(), *results]
         widest = (max(texts, key=lambda t: (len(t), "−" in t)), "")
     heading = (f"P: {rows}×{count} (a row per output cell, a column per kernel tap), y = P·w;"
-               f" w: the {shape_text(spec.kernel_size)} kernel, flattened")
+               f" w: the {shape_text(spec.weight_shape)} kernel, flattened")
     return Scene(planes, rows, make_step, caption, (heading,), equations=numbers is not None, widest=widest, flat=True)
