@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from convanim import Animation, Conv1d, Conv2d, ConvTranspose1d, Pool1d, Pool2d, SpecError, from_torch
 from convanim.cli import cli
+from convanim.core.sweep import Cell
 from convanim.core.values import Numbers
 from convanim.ops.pytorch import parse_layer
 
@@ -134,7 +135,8 @@ def test_ceil_mode_adds_the_last_partial_window_and_averages_only_what_it_covers
     assert numbers.output[2, 2] == 24 and numbers.output[0, 2] == (4 + 9) / 2
     assert spec.divisors()[-1] == 1
     scene = Animation(spec, numbers=numbers).scene
-    assert scene.step(8).equation.close == ")/1"
+    assert scene.step(8).equation.close == ")/1" and [t.text for t in scene.step(8).equation.terms] == ["24.0"]
+    assert scene.planes[0].text[5, 5] == "" and spec.sweep().source.kinds[5, 5] == Cell.OUTSIDE  # holds nothing
     excluded = Numbers.of(Pool2d(4, 3, 1, 1, mode="avg", count_include_pad=False), np.ones((4, 4)))
     assert (excluded.output == 1).all()  # the padding is not counted: every mean of ones is one
     assert Numbers.of(Pool2d(4, 2, 2, mode="avg", divisor_override=2), np.ones((4, 4))).output.tolist() == [[2, 2], [2, 2]]
@@ -282,10 +284,9 @@ def test_pooling_captions_and_info_say_what_sets_the_divisor():
     from convanim.ops.pool import caption
 
     assert caption(Pool2d(5, 2, 2, mode="avg", ceil_mode=True)).endswith(
-        "; ceil mode: the size rounds up, and a last window hanging past the padded input averages only the cells inside it")
-    assert caption(Pool2d(5, 3, 2, 1, mode="avg", count_include_pad=False)).endswith(
-        "; the padding is not counted: a window divides by its input cells")
-    assert caption(Pool2d(5, 2, 2, mode="avg", divisor_override=3)).endswith("; every sum divided by 3")
+        "; ceil mode: a last window may hang past the input, averaging what it covers")
+    assert caption(Pool2d(5, 3, 2, 1, mode="avg", count_include_pad=False)).endswith("; padding not counted")
+    assert caption(Pool2d(5, 2, 2, mode="avg", divisor_override=3)).endswith("; every sum ÷ 3")
     lines = Pool2d(5, 2, 2, 1, ceil_mode=True).size_formula()
     assert lines[0] == ("height: o = ceil((i + p_before + p_after - d*(k-1) - 1) / s) + 1 = ceil((5 + 1 + 1 - 1*(2-1) - 1)"
                         " / 2) + 1 = 4, less 1: that window would start at 6, at or past i + p_before = 6, so o = 3")

@@ -28,6 +28,7 @@ class Cell(IntEnum):
     RESULT = 3  # an output value
     WEIGHT = 4  # a kernel weight
     PENDING = 5  # an output cell not computed yet: blank until its step fills it
+    OUTSIDE = 6  # past the padded input, under a ceil-mode pooling window: it holds nothing
 
 
 @dataclass(frozen=True, eq=False)
@@ -43,6 +44,7 @@ class Grid:
     cols: np.ndarray
     fill: Cell = Cell.DATA
     copies: Optional[np.ndarray] = None  # (H, W, 2): the source cell each cell holds, where padding copies the input
+    outside: Pair = (0, 0)  # rows at the bottom and columns at the right past the padded input (Cell.OUTSIDE)
 
     @classmethod
     def dense(cls, shape: Pair, fill: Cell = Cell.RESULT) -> "Grid":
@@ -59,6 +61,11 @@ class Grid:
             c0, c1 = max(self.cols.min(), 0), min(self.cols.max(), w - 1)
             kinds[r0 : r1 + 1, c0 : c1 + 1] = Cell.ZERO
             kinds[np.ix_(rows, cols)] = self.fill
+        down, right = self.outside
+        if down:
+            kinds[h - down:, :] = Cell.OUTSIDE
+        if right:
+            kinds[:, w - right:] = Cell.OUTSIDE
         return kinds
 
     def place(self, values: np.ndarray, background: float = 0.0) -> np.ndarray:
@@ -130,12 +137,13 @@ class Sweep:
 
 
 def direct_sweep(input_size: Pair, padding: Quad, kernel: Pair, stride: Pair, dilation: Pair,
-                 padding_mode: str = "zeros") -> Sweep:
+                 padding_mode: str = "zeros", outside: Pair = (0, 0)) -> Sweep:
     """A direct convolution's sweep, over its input padded as the paper draws it (with zeros, or
-    with copies of the input's cells)."""
-    t, _, l, _ = padding
-    source = Grid(padded_size(input_size, padding), t + np.arange(input_size[0]), l + np.arange(input_size[1]),
-                  copies=padding_copies(input_size, padding, padding_mode))
+    with copies of the input's cells), and ``outside`` rows and columns past it (ceil mode)."""
+    t, b, l, r = padding
+    shape = padded_size(input_size, (t, b + outside[0], l, r + outside[1]))
+    source = Grid(shape, t + np.arange(input_size[0]), l + np.arange(input_size[1]),
+                  copies=padding_copies(input_size, padding, padding_mode), outside=outside)
     return Sweep(source, kernel, stride, dilation)
 
 

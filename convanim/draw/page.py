@@ -60,7 +60,7 @@ def page_data(renderer: Renderer, delay_ms: int, title: str, caption: str) -> di
         h, w = kinds.shape
         cells = np.argwhere(np.ones((h, w), dtype=bool))
         fills = [colour(c) for c in renderer._cell_colours(k, [tuple(cell) for cell in cells])]
-        blank = (kinds == Cell.PADDING) | (kinds == Cell.ZERO)
+        blank = (kinds == Cell.PADDING) | (kinds == Cell.ZERO) | (kinds == Cell.OUTSIDE)
         if plane.levels is not None:
             blank = np.zeros_like(blank)
         zeros = plane.distinct_zeros and plane.levels is None and bool((kinds == Cell.ZERO).any())
@@ -86,6 +86,7 @@ def page_data(renderer: Renderer, delay_ms: int, title: str, caption: str) -> di
             "fill": fills,
             "blank": [int(v) for v in blank.ravel()],
             "dotted": [int(v) for v in (kinds == Cell.ZERO).ravel()] if zeros else None,
+            "outside": [int(v) for v in (kinds == Cell.OUTSIDE).ravel()] if (kinds == Cell.OUTSIDE).any() else None,
             "text": None if plane.text is None else [str(t) for t in plane.text.ravel()],
             "written": bool(((kinds == Cell.RESULT) | (kinds == Cell.PENDING)).any()) and plane.levels is None,
             "weights": plane.weights,

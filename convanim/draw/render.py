@@ -205,7 +205,7 @@ class Renderer:
                 edgecolors=[_rgba(theme.line)], linewidths=self._stroke(theme.line_px), joinstyle="miter",
             ))
             return
-        blank = np.argwhere((kinds == Cell.PADDING) | (kinds == Cell.ZERO))
+        blank = np.argwhere((kinds == Cell.PADDING) | (kinds == Cell.ZERO) | (kinds == Cell.OUTSIDE))
         if self.scene.planes[plane].distinct_zeros and (kinds == Cell.ZERO).any():
             self._draw_zeros_apart(kinds, placement)
         elif len(blank):  # the paper's look: padding and inserted zeros alike, blank and dashed

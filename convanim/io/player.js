@@ -215,6 +215,7 @@
       if (plane.role === "row" || plane.role === "column") return name + "[" + (plane.role === "row" ? c : r) + "]";
       if (plane.rowOf) {
         r = plane.rowOf[r]; c = plane.colOf[c];
+        if (plane.outside && plane.outside[cell]) return name + ", past the padded input (it holds nothing)";
         if (r < 0 || c < 0) return name + " padding" + (plane.dotted && plane.dotted[cell] ? " (an inserted zero)" : "");
       }
       return name + " [" + (plane.shape[0] === 1 ? c : r + "," + c) + "]";

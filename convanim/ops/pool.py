@@ -109,9 +109,8 @@ class Pool2d(Conv2d):
         return tuple(n + v for n, v in zip(self.padded_size, self.overhang))  # type: ignore[return-value]
 
     def sweep(self) -> Sweep:
-        t, b, l, r = self.padding
-        (dh, dw) = self.overhang
-        return direct_sweep(self.input_size, (t, b + dh, l, r + dw), self.kernel_size, self.stride, self.dilation)
+        return direct_sweep(self.input_size, self.padding, self.kernel_size, self.stride, self.dilation,
+                            outside=self.overhang)
 
     @property
     def reducer(self) -> Reducer:
@@ -180,12 +179,11 @@ def pooling_note(spec: Pool2d) -> str:
     """What sets a window's divisor or the output size, where it is not the plain rule."""
     notes = []
     if spec.ceil_mode:
-        notes.append("ceil mode: the size rounds up, and a last window hanging past the padded input"
-                     + (" averages only the cells inside it" if spec.mode == "avg" else " keeps the max of what it covers"))
+        notes.append("ceil mode: a last window may hang past the input" + (", averaging what it covers" if spec.mode == "avg" else ""))
     if spec.divisor_override is not None:
-        notes.append(f"every sum divided by {spec.divisor_override}")
+        notes.append(f"every sum ÷ {spec.divisor_override}")
     elif not spec.count_include_pad:
-        notes.append("the padding is not counted: a window divides by its input cells")
+        notes.append("padding not counted")
     return "".join(f"; {note}" for note in notes)
 
 

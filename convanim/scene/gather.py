@@ -107,7 +107,7 @@ def build_scene(
             static = None
             if volume not in written:  # an input: its values stand from the first frame
                 reader = next((st for st in stages if st.source == volume and st.numbers is not None), None)
-                static = _strings(reader.numbers.drawn_inputs, fmt) if reader else None
+                static = _outside_blank(_strings(reader.numbers.drawn_inputs, fmt), grids[volume]) if reader else None
             readers = [st for st in stages if st.source == volume]
             needed = [st.reads(o).start for st in readers for o, _ in shown_channels(st.out_channels)]
             grid = grids[volume]
@@ -156,7 +156,7 @@ def build_scene(
         if numbers.drawn_kernels is not None:
             k = numbers.drawn_kernels
             weights = _strings(k.reshape(k.shape[0], k.shape[1], -1), fmt)
-        return _strings(numbers.drawn_inputs, fmt), weights, _strings(numbers.values, fmt)
+        return _outside_blank(_strings(numbers.drawn_inputs, fmt), stages[j].sweep.source), weights, _strings(numbers.values, fmt)
 
     empty = np.empty((0, 2), dtype=int)
 
@@ -202,7 +202,7 @@ def build_scene(
         labels = []
         for ci in reads:
             plane = plane_of[(st.source, ci)]
-            labels += [Label(plane, cell, inputs[ci][cell]) for cell in cells]
+            labels += [Label(plane, cell, inputs[ci][cell]) for cell in cells if inputs[ci][cell]]
             if weights is None:
                 continue
             local = weights[out, ci - st.reads(out).start]
@@ -239,6 +239,15 @@ def build_scene(
         widest = (_widest(values), _widest(weights))
     return Scene(tuple(planes), int(starts[-1]), make_step, caption, tuple(headings) if len(headings) > 1 else (),
                  equations=bool(numbered), columns=columns, widest=widest)
+
+
+def _outside_blank(strings: np.ndarray, grid: Grid) -> np.ndarray:
+    """No value where a cell lies past the padded input (a ceil-mode window's overhang)."""
+    outside = grid.kinds == Cell.OUTSIDE
+    if outside.any():
+        strings = strings.copy()
+        strings[..., outside] = ""
+    return strings
 
 
 def _strip_shift(sweep: Sweep) -> float:
@@ -317,7 +326,10 @@ def _equation(st: Sweeping, out: int, spatial: int, reads: Sequence[int], fmt: C
     reducer = numbers.reducer
     if not reducer.weighted:  # max(…) with the winner emphasised, or (… + …)/n
         winner = int(numbers.winners[spatial]) if numbers.winners is not None else -1
-        terms = tuple(Term(fmt(v), strong=k == winner) for k, v in enumerate(gathered[0]))
+        kinds = numbers.sweep.source.kinds
+        taps = numbers.sweep.taps(spatial)
+        terms = tuple(Term(fmt(v), strong=k == winner) for k, (v, (y, x)) in enumerate(zip(gathered[0], taps))
+                      if kinds[y, x] != Cell.OUTSIDE)  # past the padded input: not part of the window's sum
         return Equation(head, terms, result, reducer.joiner, reducer.open, reducer.close.format(n=reducer.divisor(spatial, len(terms))))
     kernels = numbers.drawn_kernels.reshape(numbers.spec.out_channels, -1, gathered.shape[1])
     start = st.reads(out).start
