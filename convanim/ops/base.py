@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
-from ..core.errors import Pair, SpecError
+from ..core.errors import Pair, SpecError, whole_in
 from ..core.geometry import shape_text, sweep_frames
 from ..core.matrix import matrix_shape
 from ..scene.gather import stages_scene
@@ -57,6 +57,15 @@ def geometry_params(i: str, k: str, d: Optional[str]) -> Tuple[Param, ...]:
         Param("dilation", "size", d, "Dilation, N or HxW.", ("--d", "--dilation")),
     )
     return params if d is not None else params[:4]
+
+
+def set_channels(spec, in_channels: int, out_channels: int, groups: int) -> None:
+    """Set a frozen spec's channels and groups, each 1 to 4,096, the channels split into the groups."""
+    for name, value in (("in_channels", in_channels), ("out_channels", out_channels), ("groups", groups)):
+        object.__setattr__(spec, name, whole_in(name, value, 1, MAX_CHANNELS))
+    for name in ("in_channels", "out_channels"):
+        if getattr(spec, name) % spec.groups:
+            raise SpecError((name, "groups"), f"{getattr(spec, name)} channels do not split into {spec.groups} groups")
 
 
 def channel_params(out: bool = True, groups: bool = True, multiplier: bool = False, in_default: int = 1

@@ -5,14 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import List, Optional, Tuple
 
-from ..core.errors import Pair, PairLike, SpecError, as_pair, whole_in
+from ..core.errors import Pair, PairLike, SpecError, as_pair
 from ..core.geometry import PADDING_MODES, PaddingLike, Quad, extent, padded_size, padding_copies, resolve_padding, \
     size_text, sweep_size
 from ..core.sweep import Sweep, direct_sweep
 from ..core.values import SUM, Reducer, Stage
 from ..scene.gather import COPIES_NOTE
-from .base import GATHER, IM2COL, MAX_CHANNELS, Operation, Param, channel_params, describe_stages, geometry_params, \
-    matrix_view, stages_text, view_param
+from .base import GATHER, IM2COL, Operation, Param, channel_params, describe_stages, geometry_params, \
+    matrix_view, set_channels, stages_text, view_param
 
 
 @dataclass(frozen=True, init=False)
@@ -54,13 +54,7 @@ class Conv2d:
         set_(self, "stride", as_pair("stride", stride, 1))
         set_(self, "dilation", as_pair("dilation", dilation, 1))
         set_(self, "padding", resolve_padding(padding, self.kernel_size, self.dilation, self.stride))
-        for name, value in (("in_channels", in_channels), ("out_channels", out_channels), ("groups", groups)):
-            set_(self, name, whole_in(name, value, 1, MAX_CHANNELS))
-        for name in ("in_channels", "out_channels"):
-            if getattr(self, name) % self.groups:
-                raise SpecError(
-                    (name, "groups"), f"{getattr(self, name)} channels do not split into {self.groups} groups"
-                )
+        set_channels(self, in_channels, out_channels, groups)
         self._check_fits()
         padding_copies(self.input_size, self.padding, padding_mode)  # checks the mode and what it can copy
         set_(self, "padding_mode", padding_mode)

@@ -8,12 +8,12 @@ from typing import List, Tuple
 
 import numpy as np
 
-from ..core.errors import Pair, PairLike, SpecError, as_pair, whole_in
+from ..core.errors import Pair, PairLike, SpecError, as_pair
 from ..core.geometry import extent, size_text, sweep_leftover, transposed_size
 from ..core.sweep import Sweep, transposed_sweep
 from ..core.values import SUM, Reducer, Stage, full_canvas
 from ..scene.views import scatter_scene, transposed_scene
-from .base import GATHER, MAX_CHANNELS, Operation, Param, View, channel_params, matrix_view, one_channel, stage_shapes, \
+from .base import GATHER, Operation, Param, View, channel_params, matrix_view, one_channel, set_channels, stage_shapes, \
     view_param
 from .conv import Conv2d, caption_extras
 
@@ -53,11 +53,7 @@ class ConvTranspose2d:
         groups: int = 1,
     ):
         set_ = object.__setattr__
-        for name, value in (("in_channels", in_channels), ("out_channels", out_channels), ("groups", groups)):
-            set_(self, name, whole_in(name, value, 1, MAX_CHANNELS))
-        for name in ("in_channels", "out_channels"):
-            if getattr(self, name) % self.groups:
-                raise SpecError((name, "groups"), f"{getattr(self, name)} channels do not split into {self.groups} groups")
+        set_channels(self, in_channels, out_channels, groups)
         set_(self, "input_size", as_pair("input_size", input_size, 1))
         set_(self, "kernel_size", as_pair("kernel_size", kernel_size, 1))
         set_(self, "stride", as_pair("stride", stride, 1))
