@@ -21,7 +21,7 @@ SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 COPIES_NOTE = "; outlined: the input cells the padding under the kernel copies"  # what the gather view's marks mean
 
 
-def _strings(values: np.ndarray, fmt: Callable[[float], str]) -> np.ndarray:
+def strings(values: np.ndarray, fmt: Callable[[float], str]) -> np.ndarray:
     flat = [fmt(v) for v in np.asarray(values, dtype=float).ravel()]
     return np.array(flat, dtype=object).reshape(np.shape(values))
 
@@ -107,7 +107,7 @@ def build_scene(
             static = None
             if volume not in written:  # an input: its values stand from the first frame
                 reader = next((st for st in stages if st.source == volume and st.numbers is not None), None)
-                static = _outside_blank(_strings(reader.numbers.drawn_inputs, fmt), grids[volume]) if reader else None
+                static = _outside_blank(strings(reader.numbers.drawn_inputs, fmt), grids[volume]) if reader else None
             readers = [st for st in stages if st.source == volume]
             needed = [st.reads(o).start for st in readers for o, _ in shown_channels(st.out_channels)]
             grid = grids[volume]
@@ -133,7 +133,7 @@ def build_scene(
     only = stages[0] if len(stages) == 1 else None
     if show_kernel and only and only.numbers is not None and only.numbers.kernel is not None and not columns:
         kernel = only.numbers.kernel.reshape(only.numbers.spec.kernel_size)
-        planes.append(Plane("kernel", Grid.dense(kernel.shape, Cell.WEIGHT), _strings(kernel, fmt), beside=True))
+        planes.append(Plane("kernel", Grid.dense(kernel.shape, Cell.WEIGHT), strings(kernel, fmt), beside=True))
         if only.sweep.flipped and caption:
             caption += "; the sweep uses the kernel rotated 180°"
 
@@ -155,8 +155,8 @@ def build_scene(
         weights = None
         if numbers.drawn_kernels is not None:
             k = numbers.drawn_kernels
-            weights = _strings(k.reshape(k.shape[0], k.shape[1], -1), fmt)
-        return _outside_blank(_strings(numbers.drawn_inputs, fmt), stages[j].sweep.source), weights, _strings(numbers.values, fmt)
+            weights = strings(k.reshape(k.shape[0], k.shape[1], -1), fmt)
+        return _outside_blank(strings(numbers.drawn_inputs, fmt), stages[j].sweep.source), weights, strings(numbers.values, fmt)
 
     empty = np.empty((0, 2), dtype=int)
 
@@ -224,7 +224,7 @@ def build_scene(
                              out if st.out_channels > 1 else None, symbol)
         return Step(index, tuple(highlights), tuple(links), tuple(labels), tuple(reveals), marks, phase, equation)
 
-    widest = None
+    largest = None
     if numbered:
         values, weights = [], []
         for j, st in enumerate(stages):
@@ -236,9 +236,9 @@ def build_scene(
                 (values if kernel_stage[j] else weights).extend(kernels.ravel())
         if show_kernel and planes[-1].beside:
             values += list(planes[-1].text.ravel())
-        widest = (_widest(values), _widest(weights))
+        largest = (widest(values), widest(weights))
     return Scene(tuple(planes), int(starts[-1]), make_step, caption, tuple(headings) if len(headings) > 1 else (),
-                 equations=bool(numbered), columns=columns, widest=widest)
+                 equations=bool(numbered), columns=columns, widest=largest)
 
 
 def _outside_blank(strings: np.ndarray, grid: Grid) -> np.ndarray:
@@ -276,7 +276,7 @@ def _copied(sweep: Sweep, taps: np.ndarray) -> Optional[np.ndarray]:
     return np.unique(cells, axis=0)
 
 
-def _widest(texts: Sequence[str]) -> str:
+def widest(texts: Sequence[str]) -> str:
     """The longest string; among equally long ones, one with a minus sign (the widest glyph)."""
     return max(texts, key=lambda t: (len(t), "−" in t), default="")
 
@@ -309,7 +309,7 @@ def _heading(st: Sweeping, out: int, staged: bool, kernel_column: bool, target: 
     return f"{prefix}{target} {out}{group} = Σ over {_span(reads, source)}: {source} c ∗ {slices} of kernel {out}"
 
 
-def _product(x: str, w: str) -> str:
+def product(x: str, w: str) -> str:
     """``x·w``, a negative factor in parentheses: ``11·(−1)``."""
     return "·".join(f"({v})" if v.startswith("−") else v for v in (x, w))
 
@@ -334,7 +334,7 @@ def _equation(st: Sweeping, out: int, spatial: int, reads: Sequence[int], fmt: C
     kernels = numbers.drawn_kernels.reshape(numbers.spec.out_channels, -1, gathered.shape[1])
     start = st.reads(out).start
     if len(reads) > 1 and gathered.shape[1] == 1:  # 1×1: one product per channel
-        terms = [Term(_product(fmt(gathered[ci, 0]), fmt(kernels[out, ci - start, 0])), t) for ci, t in zip(reads, tints)]
+        terms = [Term(product(fmt(gathered[ci, 0]), fmt(kernels[out, ci - start, 0])), t) for ci, t in zip(reads, tints)]
         return Equation(head, tuple(terms), result)
     if len(reads) > 1:  # the sum over input channels, each channel's share in its hue
         shares = [float(np.dot(gathered[ci], kernels[out, ci - start])) for ci in reads]
@@ -343,7 +343,7 @@ def _equation(st: Sweeping, out: int, spatial: int, reads: Sequence[int], fmt: C
     kinds = numbers.sweep.source.kinds
     taps = numbers.sweep.taps(spatial)
     keep = [k for k, (y, x) in enumerate(taps) if not (numbers.sweep.flipped and kinds[y, x] != Cell.DATA)]
-    terms = tuple(Term(_product(fmt(gathered[ci, k]), fmt(kernels[out, ci - start, k])), tints[0]) for k in keep)
+    terms = tuple(Term(product(fmt(gathered[ci, k]), fmt(kernels[out, ci - start, k])), tints[0]) for k in keep)
     return Equation(head, terms or (Term("0"),), result)
 
 

@@ -22,7 +22,7 @@ from ..core.geometry import shape_text
 from ..core.matrix import columns, matrix_shape, unrolled
 from ..core.sweep import Cell, Grid
 from ..core.values import Numbers
-from .gather import COPIES_NOTE
+from .gather import COPIES_NOTE, product, strings, widest
 from .model import Equation, Label, Pattern, Plane, Scene, Step, Term
 
 MAX_MATRIX_SIDE = 400  # rows or columns a matrix figure draws (its cells shrink down to a few pixels)
@@ -36,15 +36,6 @@ def check_matrix(spec, rows: int, cols: int, what: str = "matrix") -> None:
     if max(rows, cols) > MAX_MATRIX_SIDE:
         raise SpecError("view", f"the {what} would be {rows}x{cols}, over {MAX_MATRIX_SIDE} cells on a side:"
                         f" draw a smaller input (--dump writes the whole matrix)")
-
-
-def _product(x: str, w: str) -> str:
-    return "·".join(f"({v})" if v.startswith("−") else v for v in (x, w))
-
-
-def _strings(values, fmt) -> np.ndarray:
-    values = np.asarray(values, dtype=float)
-    return np.array([fmt(v) for v in values.ravel()], dtype=object).reshape(values.shape)
 
 
 def _flat_cells(flat: np.ndarray, width: int) -> np.ndarray:
@@ -80,7 +71,7 @@ def matrix_scene(spec, numbers: Optional[Numbers] = None, precision: int = 1, ca
         if picks:
             reaches = matrix != 0  # the selection these numbers make
         fmt = figure_format([numbers.input, numbers.output, matrix if reducer.weighted else np.zeros(1)], precision)
-        x_text = _strings(numbers.input.reshape(spec.input_size), fmt)
+        x_text = strings(numbers.input.reshape(spec.input_size), fmt)
         c_text = np.full((rows, cols), "", dtype=object)
         weight = (lambda v: fmt(v)) if reducer.weighted else (lambda v: "1" if picks else f"1/{read.shape[1]}")
         for r, c in np.argwhere(reaches):
@@ -94,7 +85,7 @@ def matrix_scene(spec, numbers: Optional[Numbers] = None, precision: int = 1, ca
         Plane("y", Grid.dense((rows, 1), Cell.PENDING), volume=1, role="column"),
         Plane("output", Grid.dense(spec.output_size, Cell.PENDING), volume=1),
     )
-    results = None if numbers is None else _strings(numbers.output.ravel(), fmt)
+    results = None if numbers is None else strings(numbers.output.ravel(), fmt)
     empty = np.empty((0, 2), dtype=int)
 
     def make_step(index: int) -> Step:
@@ -115,21 +106,20 @@ def matrix_scene(spec, numbers: Optional[Numbers] = None, precision: int = 1, ca
         if picks:
             chosen = np.flatnonzero(reaches[index])
             terms = tuple(Term(flat[c], strong=c in chosen) for c in cells)
-            head = f"y[{index}] = " + " + ".join(_product("1", flat[c]) for c in chosen) + " ="
+            head = f"y[{index}] = " + " + ".join(product("1", flat[c]) for c in chosen) + " ="
             equation = Equation(head, terms, f"= {results[index]}", ", ", "max(", ")")
             marks = (_flat_cells(chosen, w), np.stack([np.full(len(chosen), index), chosen], axis=1),
                      np.stack([np.zeros_like(chosen), chosen], axis=1), empty, empty)
         else:
-            terms = tuple(Term(_product(c_text[index, c], flat[c])) for c in cells)
+            terms = tuple(Term(product(c_text[index, c], flat[c])) for c in cells)
             equation = Equation(f"y[{index}] =", terms or (Term("0"),), f"= {results[index]}")
         return Step(index, highlights, labels=tuple(labels), reveals=tuple(reveals), marks=marks, equation=equation)
 
-    widest = None
+    largest = None
     if numbers is not None:
-        texts = [*x_text.ravel(), *results, *(t for t in c_text.ravel() if t)]
-        widest = (max(texts, key=lambda t: (len(t), "−" in t)), "")
+        largest = (widest([*x_text.ravel(), *results, *(t for t in c_text.ravel() if t)]), "")
     return Scene(planes, rows, make_step, caption, (_heading(spec, name, rows, cols, picks, numbers is not None),),
-                 equations=numbers is not None, widest=widest, flat=True)
+                 equations=numbers is not None, widest=largest, flat=True)
 
 
 def _heading(spec, name: str, rows: int, cols: int, picks: bool, numbered: bool) -> str:
@@ -158,8 +148,8 @@ def im2col_scene(spec, numbers: Optional[Numbers] = None, precision: int = 1, ca
         patches = numbers.gathered[0]  # (rows, taps)
         kernel = numbers.drawn_kernel.ravel()
         fmt = figure_format([numbers.drawn_input, kernel, numbers.output], precision)
-        grid_text, p_text = _strings(numbers.drawn_input, fmt), _strings(patches, fmt)
-        w_text, results = _strings(kernel, fmt).reshape(1, -1), _strings(numbers.output.ravel(), fmt)
+        grid_text, p_text = strings(numbers.drawn_input, fmt), strings(patches, fmt)
+        w_text, results = strings(kernel, fmt).reshape(1, -1), strings(numbers.output.ravel(), fmt)
     planes = (
         Plane("input", source, grid_text),
         Plane("P", Pattern.of(kinds), p_text, role="matrix"),
@@ -177,7 +167,7 @@ def im2col_scene(spec, numbers: Optional[Numbers] = None, precision: int = 1, ca
         if numbers is None:
             return Step(index, highlights, reveals=tuple(reveals))
         reveals += [Label(3, (index, 0), results[index]), Label(4, out, results[index])]
-        terms = tuple(Term(_product(p_text[index, t], w_text[0, t])) for t in range(count))
+        terms = tuple(Term(product(p_text[index, t], w_text[0, t])) for t in range(count))
         taps = taps_all[index]
         labels = [Label(0, (int(r), int(c)), grid_text[r, c]) for r, c in taps]
         labels += [Label(1, (index, t), p_text[index, t]) for t in range(count)]
@@ -185,10 +175,9 @@ def im2col_scene(spec, numbers: Optional[Numbers] = None, precision: int = 1, ca
         return Step(index, highlights, labels=tuple(labels), reveals=tuple(reveals),
                     equation=Equation(f"y[{index}] =", terms, f"= {results[index]}"))
 
-    widest = None
+    largest = None
     if numbers is not None:
-        texts = [*grid_text.ravel(), *w_text.ravel(), *results]
-        widest = (max(texts, key=lambda t: (len(t), "−" in t)), "")
+        largest = (widest([*grid_text.ravel(), *w_text.ravel(), *results]), "")
     heading = (f"P: {rows}×{count} (a row per output cell, a column per kernel tap), y = P·w;"
                f" w: the {shape_text(spec.weight_shape)} kernel, flattened")
-    return Scene(planes, rows, make_step, caption, (heading,), equations=numbers is not None, widest=widest, flat=True)
+    return Scene(planes, rows, make_step, caption, (heading,), equations=numbers is not None, widest=largest, flat=True)

@@ -22,7 +22,7 @@ from ..core.geometry import size_text as _pair, shape_text as _size, transposed_
 from ..core.sweep import Cell, Grid
 from ..core.values import Numbers, ScatterNumbers, dependency_tree, full_canvas, interior_overlaps, legend_counts, overlap_counts, \
     receptive_field_masks, receptive_field_sizes, stamp_counts, stamps
-from .gather import gather_scene, index_text
+from .gather import gather_scene, index_text, product, widest
 from .model import Equation, Label, Link, Plane, Scene, Step, Term
 
 
@@ -139,32 +139,22 @@ def scatter_scene(spec, numbers: Optional[Numbers] = None, precision: int = 1, c
             if not kept[cell]:
                 continue  # cropped: not a cell of o
             name = f"o[{index_text(spec, cell[0] - ph, cell[1] - pw)}]"
-            product = _product(inputs[r, c], weights[t])
+            times = product(inputs[r, c], weights[t])
             new = scatter.sums[index][t]
             if counts.sums[index][t] > 1:
                 old = new - value * float(numbers.kernel.ravel()[t])
-                terms.append(Term(f"{name} = {fmt(old)} + {product} = {fmt(new)}", strong=True))
+                terms.append(Term(f"{name} = {fmt(old)} + {times} = {fmt(new)}", strong=True))
             else:
-                terms.append(Term(f"{name} = {product} = {fmt(new)}"))
+                terms.append(Term(f"{name} = {times} = {fmt(new)}"))
         return Equation(f"stamping x[{index_text(spec, r, c)}] = {inputs[r, c]}:", tuple(terms) or (Term("every cell it reaches is cropped"),),
                         joiner="; ")
 
-    widest = None
+    largest = None
     if numbers is not None:
         values = [*inputs.ravel(), *(fmt(v) for v in scatter.sums.ravel()), *legend.text.ravel()]
-        widest = (_widest(values), _widest(weights))
+        largest = (widest(values), widest(weights))
     return Scene(planes, spec.input_size[0] * spec.input_size[1], make_step, caption,
-                 equations=numbers is not None, widest=widest)
-
-
-def _product(x: str, w: str) -> str:
-    """``x·w``, a negative factor in parentheses: ``2·(−1)``."""
-    return "·".join(f"({v})" if v.startswith("−") else v for v in (x, w))
-
-
-def _widest(texts) -> str:
-    """The longest string; among equally long ones, one with a minus sign (the widest glyph)."""
-    return max(texts, key=lambda t: (len(t), "−" in t), default="")
+                 equations=numbers is not None, widest=largest)
 
 
 def checkerboard_scene(spec, labels: bool = True) -> Scene:
