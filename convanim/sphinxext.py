@@ -141,17 +141,16 @@ def _drawn(builder, node, fmt: str, folder: Path) -> str:
 
 def visit_html(self, node) -> None:
     name = _drawn(self.builder, node, node["format"], Path(self.builder.outdir) / "_images")
+    style = f' style="width: {escape(node["width"])}"' if node["width"] else ""
     if node["format"] == "html":  # the interactive player itself, in the page (it is self-contained)
         page = (Path(self.builder.outdir) / "_images" / name).read_text(encoding="utf-8")
         player = page[page.index('<figure class="convanim"'):page.rindex("</figure>") + len("</figure>")]
-        style = f' style="width: {escape(node["width"])}"' if node["width"] else ""
         self.body.append(f'<div class="convanim-embed align-{node["align"]}"{style}>'
                          + player.replace(" data-standalone", "", 1)
                          + (f"<p class=\"caption\">{escape(node['caption'])}</p>" if node["caption"] else "")
                          + "</div>\n")
         raise nodes.SkipNode
     src = relative_uri(self.builder.get_target_uri(node["docname"]), f"_images/{name}")
-    style = f' style="width: {escape(node["width"])}"' if node["width"] else ""
     self.body.append(f'<figure class="convanim align-{node["align"]}"><img src="{escape(src)}" alt="{escape(node["alt"])}"{style}/>'
                      + (f"<figcaption><p>{escape(node['caption'])}</p></figcaption>" if node["caption"] else "")
                      + "</figure>\n")
