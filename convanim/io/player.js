@@ -173,11 +173,12 @@
     }
     function render(index, inspected) {
       ["fills", "revealed", "first", "links", "rest", "marks", "chips", "labels", "inspect"].forEach(function (n) { clear(layer[n]); });
-      revealedUntil(index).forEach(function (r) {
+      var revealed = revealedUntil(index);
+      revealed.forEach(function (r) {
         if (r[3] === "fill") el("polygon", {points: square(r[0], r[1]), fill: colours[r[4]], stroke: theme.line,
                                             "stroke-width": strokes.line}, layer.fills);
       });
-      drawLabels(layer.revealed, revealedUntil(index).filter(function (r) { return r[3] !== "fill"; }));
+      drawLabels(layer.revealed, revealed.filter(function (r) { return r[3] !== "fill"; }));
       var step = steps[index], p = data.phases[step.phase];
       phase.textContent = p ? p[0] : "";
       if (p) { phase.setAttribute("x", p[1]); phase.setAttribute("y", p[2]); phase.setAttribute("font-size", p[3]); }
