@@ -14,6 +14,7 @@ LAYERS = [
     {"core", "scene", "draw", "io", "core.errors", "core.limits"},  # the packages' docstrings; what a bad spec is; the guards
     {"core.geometry", "core.formats", "draw.theme", "io.files"},  # sizes and taps; number text; colours; files
     {"core.sweep", "io.gif"},  # one sweep; the GIF encoder
+    {"core.spec"},  # what core and scene ask of a spec; the window
     {"core.matrix"},  # the operation as a matrix
     {"core.values", "io.writers"},  # the NumPy reference; animations to files
     {"io.data", "scene.model"},  # arrays in, the dump out; what a frame is made of

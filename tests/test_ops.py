@@ -97,3 +97,32 @@ def test_a_notebook_user_can_guess_the_api():
     for name in ("Animation", "Conv2d", "ConvTranspose2d", "Pool2d", "describe", "SpecError", "THEMES"):
         assert name in text.getvalue() and hasattr(convanim, name)
     assert not hasattr(convanim, "Renderer") and not hasattr(convanim, "Sweep")  # internals stay in their modules
+
+
+def test_a_pooling_mode_added_as_the_readme_says_works_everywhere_or_is_refused(monkeypatch):
+    """A mode says how it reduces and whether it averages: a min mode keeps the smallest value of
+    every window, ceil mode's overhanging ones included, marks it, and refuses the averages' options."""
+    import numpy as np
+
+    from convanim.core.spec import Reducer
+    from convanim.core.values import Numbers
+    from convanim.ops import pool
+    from convanim.scene.gather import gather_scene
+
+    smallest = Reducer("min", np.min, np.inf, np.argmin, "min(", ", ", ")")
+    monkeypatch.setitem(pool.MODES, "min", pool.PoolMode(lambda spec: smallest, averages=False))
+    x = np.array([[7, 3, 9, 4, 8, 6], [5, 1, 8, 2, 9, 7], [6, 4, 0, 5, 3, 8],
+                  [9, 2, 7, 6, 1, 4], [3, 8, 5, 9, 2, 6], [4, 6, 1, 7, 5, 0]])
+    spec = Pool2d(6, 3, 2, mode="min", ceil_mode=True)
+    assert spec.output_size == (3, 3) and spec.overhang == (1, 1)  # the last windows hang past the input
+    numbers = Numbers.of(spec, x)
+    expected = [[min(x[r:r + 3, c:c + 3].ravel()) for c in (0, 2, 4)] for r in (0, 2, 4)]
+    assert numbers.output.tolist() == expected == [[0, 0, 3], [0, 0, 1], [1, 1, 0]]  # -max_pool2d(-x), not averages
+    step = gather_scene(spec.sweep(), numbers).step(8)  # the corner window: x[4:, 4:] and the overhang
+    assert step.equation.open == "min(" and [t.text for t in step.equation.terms if t.strong] == ["0"]
+    assert step.marks[0].tolist() == [[5, 5]]
+    padded = Numbers.of(Pool2d(5, 3, mode="min", padding=1), np.ones((5, 5)))
+    assert padded.output.tolist() == np.ones((5, 5)).tolist()  # its padding never wins
+    for option in ({"count_include_pad": False}, {"divisor_override": 2}):
+        with pytest.raises(SpecError, match="is average pooling's \\(min pooling divides nothing\\)"):
+            Pool2d(5, 3, mode="min", **option)

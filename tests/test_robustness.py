@@ -187,10 +187,19 @@ def test_a_real_sigterm_mid_animation_leaves_the_previous_file(tmp_path):
     assert (tmp_path / "out.gif").read_bytes() == b"the previous version"
 
 
+@pytest.fixture
+def ctrl_c_raises():
+    """Python's own SIGINT handler (KeyboardInterrupt), which Python does not install when it
+    starts with SIGINT ignored, as a shell's ``&`` starts it: a test that sends SIGINT sets it."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
 @pytest.mark.parametrize("signum, code, word", [(signal.SIGINT, 130, "interrupted"), (signal.SIGTERM, 143, "terminated"),
                                                (signal.SIGHUP, 129, "hung up")])
 @pytest.mark.parametrize("output", ["a.gif", "seq/", "a.pdf"])
-def test_every_ending_signal_leaves_the_previous_files(tmp_path, monkeypatch, signum, code, word, output):
+def test_every_ending_signal_leaves_the_previous_files(tmp_path, monkeypatch, ctrl_c_raises, signum, code, word, output):
     monkeypatch.chdir(tmp_path)
     assert CliRunner().invoke(cli, ["conv", "--i", "3", "-o", output, "--numbers", "--dump", "d.json"]).exit_code == 0
     before = _snapshot(tmp_path)

@@ -148,13 +148,6 @@ def every_cell(size: Pair) -> np.ndarray:
     return np.stack(np.meshgrid(np.arange(size[0]), np.arange(size[1]), indexing="ij"), axis=-1).reshape(-1, 2)
 
 
-def group_reads(in_channels: int, out_channels: int, groups: int, out_channel: int) -> range:
-    """The input channels an output channel reads: those of its group (``nn.Conv2d(groups=…)``)."""
-    per_group = in_channels // groups
-    group = out_channel // (out_channels // groups)
-    return range(group * per_group, (group + 1) * per_group)
-
-
 def shown_channels(n: int, limit: int = MAX_SHOWN_CHANNELS, also: Sequence[int] = ()) -> List[Tuple[int, int]]:
     """(channel, channels elided just before it) for the planes drawn of an n-channel volume:
     all of them up to ``limit``, else the first three, the last, and those in ``also``."""

@@ -63,7 +63,7 @@ def unrolled(numbers) -> np.ndarray:
     ``torch.flatten`` orders them). Held dense: callers check :func:`matrix_shape` first.
     """
     spec = numbers.spec
-    if not hasattr(spec, "sweep"):
+    if len(spec.stages()) != 1:
         raise SpecError("view", f"a {spec.op} has no single matrix: it is a chain of operations")
     rows, cols = matrix_shape(spec)
     sweep = numbers.sweep
@@ -73,7 +73,7 @@ def unrolled(numbers) -> np.ndarray:
     matrix = np.zeros((rows, cols))
     step, tap = np.nonzero(read >= 0)
     for out in range(spec.out_channels):
-        for slot, channel in enumerate(numbers.reads(out)):
-            factor = factors[min(out, len(factors) - 1), min(slot, factors.shape[1] - 1)]
-            np.add.at(matrix, (out * steps + step, channel * cells + read[step, tap]), factor[step, tap])
+        for each in numbers.reads(out):
+            factor = factors[min(out, len(factors) - 1), min(each.slice, factors.shape[1] - 1)]
+            np.add.at(matrix, (out * steps + step, each.channel * cells + read[step, tap]), factor[step, tap])
     return matrix

@@ -4,60 +4,24 @@ Every value is read off the same sweep that drives the frames: the input laid ou
 grid, gathered at each step's taps, combined with the kernel as drawn (rotated by 180° for a
 transposed convolution), then reduced as the operation says: summed, averaged, maxed.
 
-Specs are read through what they declare (``stages()``, ``sweep()``, ``reducer``, the shapes),
-never by their type: an operation added in ``convanim.ops`` needs nothing here.
+Specs are read through the protocol of :mod:`.spec` (``stages()``, ``sweep()``, ``reducer``,
+``reads``, the shapes), never by their type: an operation added in ``convanim.ops`` needs
+nothing here.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, Callable, Optional, Tuple
+from typing import Any, Optional, Tuple
 
 import numpy as np
 
 from .errors import Pair, SpecError
-from .geometry import group_reads, scatter_canvas, taps
+from .geometry import scatter_canvas, taps
+from .spec import SUM, Read, Reducer, Stage  # noqa: F401  (SUM, Stage: still importable from here)
 
 PAPER_SEED = 1234  # the seed of the paper's numerical figures: the same numbers as theirs
-
-
-@dataclass(frozen=True)
-class Reducer:
-    """How a step combines what its taps read: a weighted sum (a convolution), or a function of
-    the values alone (pooling), with the value padding takes and, for max or min, which tap wins.
-    ``open``, ``joiner`` and ``close`` write the step out: ``max(1, 3, 2)`` or ``(1 + 3 + 2)/3``."""
-
-    name: str
-    reduce: Optional[Callable[..., np.ndarray]] = None  # (values, axis) -> result; None: the weighted sum
-    background: float = 0.0
-    pick: Optional[Callable[..., np.ndarray]] = None  # (values, axis) -> the winning tap
-    open: str = "("
-    joiner: str = " + "
-    close: str = ")"
-    divisors: Optional[Tuple[int, ...]] = None  # an average's divisor at each step, where it is not the taps' count
-
-    def divisor(self, step: int, taps: int) -> int:
-        return self.divisors[step] if self.divisors is not None else taps
-
-    @property
-    def weighted(self) -> bool:
-        return self.reduce is None
-
-
-SUM = Reducer("sum")
-
-
-@dataclass(frozen=True)
-class Stage:
-    """One sweep of an operation: ``spec`` reads volume ``source`` and writes ``target``.
-    ``kernel`` holds the stage's own weights where the operation fixes them."""
-
-    name: str
-    spec: Any
-    source: int
-    target: int
-    kernel: Optional[Tuple[Tuple[float, ...], ...]] = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -87,7 +51,7 @@ class Numbers:
         The default seed is the paper's, so the default numbers are those of its figures. A
         chain (``SeparableConv2d``, ``SpatialSeparableConv2d``) gets its :class:`StagedNumbers`.
         """
-        stages = spec.stages() if hasattr(spec, "stages") else ()
+        stages = spec.stages()
         if len(stages) > 1:
             if kernel is not None:
                 raise SpecError("kernel_values", "a chained operation draws its own kernels, one per stage")
@@ -128,9 +92,7 @@ class Numbers:
         """(O, C/groups, kh, kw): the kernels as they slide, rotated by 180° for a transposed convolution."""
         if self.kernel is None:
             return None
-        gather = getattr(self.spec, "gather_weights", None)  # a layout of its own (a transposed convolution's)
-        kernels = gather(self.kernel) if gather is not None else self.kernel
-        kernels = kernels.reshape(self.spec.out_channels, -1, *self.spec.kernel_size)
+        kernels = self.spec.sliding_weights(self.kernel).reshape(self.spec.out_channels, -1, *self.spec.kernel_size)
         return np.rot90(kernels, 2, axes=(2, 3)) if self.sweep.flipped else kernels
 
     @property
@@ -148,9 +110,9 @@ class Numbers:
         taps = self.sweep.all_taps()
         return self.drawn_inputs[:, taps[..., 0], taps[..., 1]]
 
-    def reads(self, out_channel: int) -> range:
-        """The input channels that output channel reads: those of its group."""
-        return group_reads(self.spec.in_channels, self.spec.out_channels, self.spec.groups, out_channel)
+    def reads(self, out_channel: int) -> Tuple[Read, ...]:
+        """The input channels that output channel reads, each with its kernel slice."""
+        return self.spec.reads(out_channel)
 
     @cached_property
     def values(self) -> np.ndarray:
@@ -159,9 +121,13 @@ class Numbers:
         if not self.reducer.weighted:
             return self.reducer.reduce(g, axis=2)
         kernels = self.drawn_kernels.astype(float).reshape(self.spec.out_channels, -1, g.shape[2])
-        return np.stack(
-            [np.einsum("csk,ck->s", g[self.reads(o).start : self.reads(o).stop], kernels[o]) for o in range(len(kernels))]
-        )
+        return np.stack([self._weighted(g, kernels[o], self.reads(o)) for o in range(len(kernels))])
+
+    @staticmethod
+    def _weighted(gathered: np.ndarray, slices: np.ndarray, reads: Tuple[Read, ...]) -> np.ndarray:
+        """One output channel's sums: every plane it reads under its kernel slice, added up."""
+        planes = [read.channel for read in reads]
+        return np.einsum("csk,ck->s", gathered[planes], slices[[read.slice for read in reads]])
 
     @property
     def steps(self) -> np.ndarray:

@@ -171,8 +171,8 @@ def record(numbers: Union[Numbers, StagedNumbers]) -> dict:
         channel, spatial = divmod(index, len(sweep))
         frame = {"index": index}
         if spec.has_channels:
-            reads = numbers.reads(channel)
-            frame.update(channel=channel, reads=[reads.start, reads.stop])
+            planes = [read.channel for read in numbers.reads(channel)]
+            frame.update(channel=channel, reads=[min(planes), max(planes) + 1])
         frame.update(out=list(sweep.out_cell(spatial)), taps=taps[spatial].tolist(), value=_json_number(value))
         if numbers.winners is not None:
             frame["winner"] = taps[spatial][numbers.winners[spatial]].tolist()

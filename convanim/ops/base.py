@@ -14,6 +14,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 from ..core.errors import Pair, SpecError, whole_in
 from ..core.geometry import shape_text, sweep_frames
 from ..core.matrix import matrix_shape
+from ..core.spec import Stage
 from ..scene.gather import stages_scene
 from ..scene.matrix import check_matrix, im2col_scene, matrix_scene
 from ..scene.model import Scene
@@ -278,6 +279,14 @@ class Operation:
 
     def drawn_shapes(self, spec, view: str = "gather") -> List[Pair]:
         return self.views[view].shapes(spec)
+
+
+class Figure:
+    """A spec drawn as a figure of its own (a checkerboard, a receptive field): it computes no
+    values step by step, so it has no stages."""
+
+    def stages(self) -> Tuple[Stage, ...]:
+        return ()
 
 
 class OneChannel:

@@ -8,14 +8,14 @@ from typing import Optional, Sequence, Tuple
 
 from ..core.errors import SpecError, positive_list, whole, whole_in
 from ..scene.views import causal_stack_scene
-from .base import Operation, Param, figure_view
+from .base import Figure, Operation, Param, figure_view
 from .conv1d import Conv1d
 
 MAX_LENGTH = 512
 
 
 @dataclass(frozen=True, init=False)
-class CausalStack:
+class CausalStack(Figure):
     """Causal 1-D convolutions stacked, each its dilation: every layer keeps the input's length
     (``d·(k−1)`` cells of padding on the left), so output t sees inputs t − field + 1 to t."""
 

@@ -10,7 +10,7 @@ from ..core.errors import Pair, PairLike, SpecError, whole_in
 from ..core.geometry import shape_text
 from ..core.values import interior_overlaps, overlap_counts
 from ..scene.views import checkerboard_scene
-from .base import Operation, Param, figure_view
+from .base import Figure, Operation, Param, figure_view
 from .transposed import PARAMS as TRANSPOSED_PARAMS, ConvTranspose2d
 
 MAX_SIDE = 4096  # cells on a side of the last layer's output
@@ -18,7 +18,7 @@ MAX_BOARDS = 6  # checkerboards side by side
 
 
 @dataclass(frozen=True, init=False)
-class Checkerboard:
+class Checkerboard(Figure):
     """How many kernel stamps each output cell of a transposed convolution receives, after
     ``layers`` of them stacked: uneven counts are the checkerboard of Odena et al. (2016)."""
 
@@ -65,7 +65,7 @@ class Checkerboard:
 
 
 @dataclass(frozen=True, init=False)
-class Checkerboards:
+class Checkerboards(Figure):
     """Several checkerboard settings drawn side by side, with one legend for their shared range
     of counts: ``Checkerboards((Checkerboard(5, 3, 2), Checkerboard(5, 4, 2)))``."""
 

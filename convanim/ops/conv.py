@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import List, Optional, Tuple
 
+import numpy as np
+
 from ..core.errors import Pair, PairLike, SpecError, as_pair
 from ..core.geometry import PADDING_MODES, PaddingLike, Quad, extent, padded_size, padding_copies, resolve_padding, \
     size_text, sweep_size
 from ..core.sweep import Sweep, direct_sweep
-from ..core.values import SUM, Reducer, Stage
+from ..core.spec import SUM, Read, Reducer, Stage, group_reads
 from ..scene.gather import COPIES_NOTE
 from .base import GATHER, IM2COL, Operation, Param, channel_params, describe_stages, geometry_params, \
     matrix_view, set_channels, stages_text, view_param
@@ -35,6 +37,7 @@ class Conv2d:
 
     op = "conv"
     volumes = ("input", "output")
+    dims = 2
 
     def __init__(
         self,
@@ -111,6 +114,14 @@ class Conv2d:
 
     def stages(self) -> Tuple[Stage, ...]:
         return (Stage("", self, 0, 1),)
+
+    def reads(self, out_channel: int) -> Tuple[Read, ...]:
+        """The input channels of its group, each under its own slice of the kernel."""
+        return group_reads(self.in_channels, self.out_channels, self.groups, out_channel)
+
+    def sliding_weights(self, kernel: np.ndarray) -> np.ndarray:
+        """The weight as stored: a convolution slides it as it is."""
+        return kernel
 
     def sweep(self) -> Sweep:
         """The sweep that computes it, over the padded input as the paper draws it."""

@@ -4,23 +4,50 @@ geometry with no weights, each step reducing what its taps read."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 
 from ..core.errors import Pair, PairLike, SpecError, whole_in
 from ..core.geometry import PaddingLike
 from ..core.sweep import Sweep, direct_sweep
-from ..core.values import Reducer
+from ..core.spec import Reducer
 from .base import GATHER, Operation, Param, describe_plain, geometry_params, matrix_view, view_param
 from .conv import Conv2d, caption as conv_caption
 
 # As in PyTorch, max pooling pads with −∞ and average pooling counts the zero padding.
-REDUCERS = {
-    "max": Reducer("max", np.max, -np.inf, np.argmax, "max(", ", ", ")"),
-    "avg": Reducer("avg", np.mean, 0.0, None, "(", " + ", ")/{n}"),
+MAX = Reducer("max", np.max, -np.inf, np.argmax, "max(", ", ", ")")
+AVERAGE = Reducer("avg", np.mean, 0.0, None, "(", " + ", ")/{n}")
+
+
+@dataclass(frozen=True)
+class PoolMode:
+    """A pooling mode, with all it needs to work everywhere: the reducer of a spec in this mode
+    (ceil mode, padding and divisors included), and whether it averages, which decides whether
+    it takes ``count_include_pad`` and ``divisor_override`` (averages only) and dilation (not
+    for averages). A picking reducer (max, min) fills the padding and the cells past it with a
+    value that never wins, so ceil mode needs nothing more of it."""
+
+    reducer: Callable[["Pool2d"], Reducer]
+    averages: bool
+
+
+def average(spec: "Pool2d") -> Reducer:
+    """The mean of every window; with ``ceil_mode``, ``count_include_pad=False`` or
+    ``divisor_override``, the sum divided by each window's own divisor."""
+    if not spec.ceil_mode and spec.count_include_pad and spec.divisor_override is None:
+        return AVERAGE
+    divisors = spec.divisors()
+    share = np.asarray(divisors, dtype=float)
+    return Reducer("avg", lambda values, axis: np.sum(values, axis=axis) / share, 0.0, None, "(", " + ", ")/{n}",
+                   divisors)
+
+
+MODES: Dict[str, PoolMode] = {
+    "max": PoolMode(lambda spec: MAX, averages=False),
+    "avg": PoolMode(average, averages=True),
 }
-POOL_MODES = tuple(REDUCERS)
+POOL_MODES = tuple(MODES)
 
 
 @dataclass(frozen=True, init=False)
@@ -52,8 +79,8 @@ class Pool2d(Conv2d):
         count_include_pad: bool = True,
         divisor_override: Optional[int] = None,
     ):
-        if mode not in POOL_MODES:
-            raise SpecError("mode", f"unknown pooling mode {mode!r}: use one of {', '.join(POOL_MODES)}")
+        if mode not in MODES:
+            raise SpecError("mode", f"unknown pooling mode {mode!r}: use one of {', '.join(MODES)}")
         object.__setattr__(self, "mode", mode)
         for name, value in (("ceil_mode", ceil_mode), ("count_include_pad", count_include_pad)):
             if not isinstance(value, (bool, np.bool_)):
@@ -62,11 +89,12 @@ class Pool2d(Conv2d):
         if divisor_override is not None:
             divisor_override = whole_in("divisor_override", divisor_override, 1, 2**31 - 1)
         object.__setattr__(self, "divisor_override", divisor_override)
-        if mode == "max" and (not self.count_include_pad or divisor_override is not None):
+        averages = MODES[mode].averages
+        if not averages and (not self.count_include_pad or divisor_override is not None):
             raise SpecError("count_include_pad" if divisor_override is None else "divisor_override",
-                            "is average pooling's (max pooling divides nothing)")
+                            f"is average pooling's ({mode} pooling divides nothing)")
         super().__init__(input_size, kernel_size, stride, padding, dilation)
-        if mode == "avg" and self.dilation != (1, 1):
+        if averages and self.dilation != (1, 1):
             raise SpecError("dilation", "average pooling has no dilation (as in PyTorch's avg_pool2d)")
         t, b, l, r = self.padding
         kh, kw = self.kernel_size
@@ -114,13 +142,7 @@ class Pool2d(Conv2d):
 
     @property
     def reducer(self) -> Reducer:
-        plain = not self.ceil_mode and self.count_include_pad and self.divisor_override is None
-        if self.mode == "max" or plain:
-            return REDUCERS[self.mode]
-        divisors = self.divisors()
-        share = np.asarray(divisors, dtype=float)
-        return Reducer("avg", lambda values, axis: np.sum(values, axis=axis) / share, 0.0, None, "(", " + ", ")/{n}",
-                       divisors)
+        return MODES[self.mode].reducer(self)
 
     def divisors(self) -> Tuple[int, ...]:
         """What each window's sum is divided by, as PyTorch's avg_pool2d does: the override; or
@@ -179,7 +201,7 @@ def pooling_note(spec: Pool2d) -> str:
     """What sets a window's divisor or the output size, where it is not the plain rule."""
     notes = []
     if spec.ceil_mode:
-        notes.append("ceil mode: a last window may hang past the input" + (", averaging what it covers" if spec.mode == "avg" else ""))
+        notes.append("ceil mode: a last window may hang past the input" + (", averaging what it covers" if MODES[spec.mode].averages else ""))
     if spec.divisor_override is not None:
         notes.append(f"every sum ÷ {spec.divisor_override}")
     elif not spec.count_include_pad:

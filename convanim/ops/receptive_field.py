@@ -11,14 +11,14 @@ from ..core.errors import SpecError, positive_list, whole, whole_in
 from ..core.geometry import shape_text
 from ..core.values import receptive_field_sizes
 from ..scene.views import receptive_field_scene
-from .base import Operation, Param, figure_view
+from .base import Figure, Operation, Param, figure_view
 from .conv import Conv2d
 
 MAX_FIELD = 4096  # cells of the input on a side
 
 
 @dataclass(frozen=True, init=False)
-class DilatedStack:
+class DilatedStack(Figure):
     """Convolutions stacked one on another (k×k, each its dilation and stride), as in the
     context module of Yu & Koltun: the view shows what one output cell depends on."""
 

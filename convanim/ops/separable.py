@@ -7,7 +7,7 @@ from typing import Optional, Tuple
 
 from ..core.errors import Pair, PairLike, whole, whole_in
 from ..core.geometry import PaddingLike, Quad, size_text
-from ..core.values import SUM, Reducer, Stage
+from ..core.spec import SUM, Reducer, Stage
 from .base import MAX_CHANNELS, Operation, channel_params, describe_stages, geometry_params
 from .conv import Conv2d, caption as conv_caption
 

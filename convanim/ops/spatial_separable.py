@@ -8,7 +8,7 @@ from typing import Any, Optional, Sequence, Tuple
 
 from ..core.errors import Pair, PairLike, SpecError, as_pair, finite_list
 from ..core.geometry import size_text
-from ..core.values import SUM, Reducer, Stage
+from ..core.spec import SUM, Reducer, Stage
 from .base import OneChannel, Operation, Param, describe_stages, numbers_text, stages_view
 from .conv import Conv2d
 

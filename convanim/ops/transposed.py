@@ -11,7 +11,8 @@ import numpy as np
 from ..core.errors import Pair, PairLike, SpecError, as_pair
 from ..core.geometry import extent, size_text, sweep_leftover, transposed_size
 from ..core.sweep import Sweep, transposed_sweep
-from ..core.values import SUM, Reducer, Stage, full_canvas
+from ..core.spec import SUM, Read, Reducer, Stage, group_reads
+from ..core.values import full_canvas
 from ..scene.views import scatter_scene, transposed_scene
 from .base import GATHER, Operation, Param, View, channel_params, matrix_view, one_channel, set_channels, stage_shapes, \
     view_param
@@ -39,6 +40,7 @@ class ConvTranspose2d:
 
     op = "transposed"
     volumes = ("input", "output")
+    dims = 2
 
     def __init__(
         self,
@@ -103,7 +105,11 @@ class ConvTranspose2d:
     def output_shape(self) -> Tuple[int, ...]:
         return (self.out_channels, *self.output_size) if self.has_channels else self.output_size
 
-    def gather_weights(self, kernel: np.ndarray) -> np.ndarray:
+    def reads(self, out_channel: int) -> Tuple[Read, ...]:
+        """As the equivalent direct convolution reads: the input channels of its group."""
+        return group_reads(self.in_channels, self.out_channels, self.groups, out_channel)
+
+    def sliding_weights(self, kernel: np.ndarray) -> np.ndarray:
         """The weight as the equivalent direct convolution slides it, before the 180° turn:
         O × (C/groups) × kh × kw, each output channel's slices from the input channels of its group."""
         g, kh, kw = self.groups, *self.kernel_size

@@ -13,6 +13,7 @@ import numpy as np
 
 from ..core.formats import figure_format
 from ..core.geometry import shown_channels, sweep_frames
+from ..core.spec import Read
 from ..core.sweep import Cell, Grid, Sweep
 from ..core.values import Numbers, StagedNumbers
 from .model import Equation, Label, Link, Plane, Scene, Step, Sweeping, Term
@@ -84,7 +85,7 @@ def build_scene(
             for c in range(st.in_channels):
                 tint_of.setdefault((st.source, c), _hue(c, st.in_channels, st.groups))
         for o in range(st.out_channels):
-            hues = {tint_of.get((st.source, c), -1) for c in st.reads(o)}
+            hues = {tint_of.get((st.source, read.channel), -1) for read in st.reads(o)}
             tint_of[(st.target, o)] = hues.pop() if len(hues) == 1 else -1
     column = 0
     for group in order:  # a column: one volume, or several stacked (a tuple)
@@ -109,7 +110,7 @@ def build_scene(
                 reader = next((st for st in stages if st.source == volume and st.numbers is not None), None)
                 static = _outside_blank(strings(reader.numbers.drawn_inputs, fmt), grids[volume]) if reader else None
             readers = [st for st in stages if st.source == volume]
-            needed = [st.reads(o).start for st in readers for o, _ in shown_channels(st.out_channels)]
+            needed = [st.reads(o)[0].channel for st in readers for o, _ in shown_channels(st.out_channels)]
             grid = grids[volume]
             if columns and volume in written:
                 grid = Grid(grid.shape, grid.rows, grid.cols, Cell.PENDING)
@@ -167,32 +168,34 @@ def build_scene(
         out = shown_out[j][shown]
         taps = st.sweep.taps(spatial)
         r, c = st.sweep.out_cell(spatial)
-        reads = [ci for ci in st.reads(out) if (st.source, ci) in plane_of]
+        reads = [read for read in st.reads(out) if (st.source, read.channel) in plane_of]
         target = plane_of[(st.target, out)]
         highlights = [empty] * len(planes)
-        for ci in reads:
-            highlights[plane_of[(st.source, ci)]] = taps
+        for read in reads:
+            highlights[plane_of[(st.source, read.channel)]] = taps
         highlights[target] = np.array([[r, c]])
         footprint, cell = st.sweep.footprint(spatial), (r, c, r + 1, c + 1)
         if kernel_stage[j]:
             kh, kw = st.sweep.kernel_size
             whole = np.argwhere(np.ones((kh, kw), dtype=bool))
             links: List[Link] = []
-            for ci in reads:
-                source, slot = plane_of[(st.source, ci)], slot_of[(j, ci)]
+            for read in reads:
+                source, slot = plane_of[(st.source, read.channel)], slot_of[(j, read.channel)]
                 highlights[slot] = whole
                 tint = planes[source].tint
                 links += [Link(source, footprint, slot, (0, 0, kh, kw), tint, wire=True),
                           Link(slot, (0, 0, kh, kw), target, cell, tint, wire=True)]
         elif columns:
-            links = [Link(plane_of[(st.source, ci)], footprint, target, cell, planes[target].tint, wire=True) for ci in reads]
+            links = [Link(plane_of[(st.source, read.channel)], footprint, target, cell, planes[target].tint, wire=True)
+                     for read in reads]
         else:
-            links = [Link(plane_of[(st.source, reads[-1])], footprint, target, cell)] if reads else []
+            links = [Link(plane_of[(st.source, reads[-1].channel)], footprint, target, cell)] if reads else []
         reveals: List[Label] = [Label(target, (r, c), "", "fill")] if columns else []
         phase = heading_of[(j, out)]
         copied = _copied(st.sweep, taps)
         if copied is not None and reads:  # where the padding under the kernel copies its values from
-            marks_of = tuple(copied if k in {plane_of[(st.source, ci)] for ci in reads} else empty for k in range(len(planes)))
+            read_planes = {plane_of[(st.source, read.channel)] for read in reads}
+            marks_of = tuple(copied if k in read_planes else empty for k in range(len(planes)))
         else:
             marks_of = ()
         if st.numbers is None:
@@ -200,12 +203,12 @@ def build_scene(
         inputs, weights, results = texts(j)
         cells = [(int(y), int(x)) for y, x in taps]
         labels = []
-        for ci in reads:
-            plane = plane_of[(st.source, ci)]
+        for read in reads:
+            plane, ci = plane_of[(st.source, read.channel)], read.channel
             labels += [Label(plane, cell, inputs[ci][cell]) for cell in cells if inputs[ci][cell]]
             if weights is None:
                 continue
-            local = weights[out, ci - st.reads(out).start]
+            local = weights[out, read.slice]
             if kernel_stage[j]:
                 kw = st.sweep.kernel_size[1]
                 labels += [Label(slot_of[(j, ci)], divmod(t, kw), w) for t, w in enumerate(local)]
@@ -214,13 +217,13 @@ def build_scene(
         marks: Tuple[np.ndarray, ...] = marks_of
         if st.numbers.winners is not None and reads:
             marks = tuple(
-                taps[st.numbers.winners[spatial]][None, :] if k == plane_of[(st.source, reads[0])] else empty
+                taps[st.numbers.winners[spatial]][None, :] if k == plane_of[(st.source, reads[0].channel)] else empty
                 for k in range(len(planes))
             )
         reveals.append(Label(target, (r, c), results[out, spatial]))
         symbol = "o" if volumes[st.target] == "output" else volumes[st.target][0]
-        every = list(st.reads(out))  # the sum runs over every channel read, drawn or left out
-        equation = _equation(st, out, spatial, every, fmt, [tint_of.get((st.source, ci), -1) for ci in every],
+        every = st.reads(out)  # the sum runs over every channel read, drawn or left out
+        equation = _equation(st, out, spatial, every, fmt, [tint_of.get((st.source, read.channel), -1) for read in every],
                              out if st.out_channels > 1 else None, symbol)
         return Step(index, tuple(highlights), tuple(links), tuple(labels), tuple(reveals), marks, phase, equation)
 
@@ -283,16 +286,17 @@ def widest(texts: Sequence[str]) -> str:
 
 def index_text(spec, row: int, col: int) -> str:
     """A cell's index as the operation's arrays are indexed: ``1,2``, or ``2`` along a strip."""
-    return str(col) if getattr(spec, "dims", 2) == 1 else f"{row},{col}"
+    return str(col) if spec.dims == 1 else f"{row},{col}"
 
 
 def name_of(volume: str, channel: int, count: int) -> str:
     return volume if count == 1 else f"{volume} {channel}"
 
 
-def _span(reads: range, source: str = "input") -> str:
+def _span(reads: Sequence[Read], source: str = "input") -> str:
     plural = "inputs" if source == "input" else source
-    return f"{source} {reads.start}" if len(reads) == 1 else f"{plural} {reads.start}–{reads.stop - 1}"
+    first, last = reads[0].channel, reads[-1].channel
+    return f"{source} {first}" if len(reads) == 1 else f"{plural} {first}–{last}"
 
 
 def _heading(st: Sweeping, out: int, staged: bool, kernel_column: bool, target: str = "output",
@@ -314,7 +318,7 @@ def product(x: str, w: str) -> str:
     return "·".join(f"({v})" if v.startswith("−") else v for v in (x, w))
 
 
-def _equation(st: Sweeping, out: int, spatial: int, reads: Sequence[int], fmt: Callable[[float], str],
+def _equation(st: Sweeping, out: int, spatial: int, reads: Sequence[Read], fmt: Callable[[float], str],
               tints: Sequence[int], channel: Optional[int], symbol: str = "o") -> Equation:
     """The step's arithmetic with its numbers: products and their sum, the max, or the mean."""
     numbers = st.numbers
@@ -332,18 +336,17 @@ def _equation(st: Sweeping, out: int, spatial: int, reads: Sequence[int], fmt: C
                       if kinds[y, x] != Cell.OUTSIDE)  # past the padded input: not part of the window's sum
         return Equation(head, terms, result, reducer.joiner, reducer.open, reducer.close.format(n=reducer.divisor(spatial, len(terms))))
     kernels = numbers.drawn_kernels.reshape(numbers.spec.out_channels, -1, gathered.shape[1])
-    start = st.reads(out).start
     if len(reads) > 1 and gathered.shape[1] == 1:  # 1×1: one product per channel
-        terms = [Term(product(fmt(gathered[ci, 0]), fmt(kernels[out, ci - start, 0])), t) for ci, t in zip(reads, tints)]
+        terms = [Term(product(fmt(gathered[r.channel, 0]), fmt(kernels[out, r.slice, 0])), t) for r, t in zip(reads, tints)]
         return Equation(head, tuple(terms), result)
     if len(reads) > 1:  # the sum over input channels, each channel's share in its hue
-        shares = [float(np.dot(gathered[ci], kernels[out, ci - start])) for ci in reads]
+        shares = [float(np.dot(gathered[r.channel], kernels[out, r.slice])) for r in reads]
         return Equation(head, tuple(Term(fmt(v), tint) for v, tint in zip(shares, tints)), result)
-    ci = reads[0]
+    ci, piece = reads[0].channel, reads[0].slice
     kinds = numbers.sweep.source.kinds
     taps = numbers.sweep.taps(spatial)
     keep = [k for k, (y, x) in enumerate(taps) if not (numbers.sweep.flipped and kinds[y, x] != Cell.DATA)]
-    terms = tuple(Term(product(fmt(gathered[ci, k]), fmt(kernels[out, ci - start, k])), tints[0]) for k in keep)
+    terms = tuple(Term(product(fmt(gathered[ci, k]), fmt(kernels[out, piece, k])), tints[0]) for k in keep)
     return Equation(head, terms or (Term("0"),), result)
 
 
@@ -358,11 +361,7 @@ def gather_scene(
 
     ``show_kernel`` adds the kernel as a plane of its own, as PyTorch stores it.
     """
-    spec = numbers.spec if numbers is not None else None
-    stage = Sweeping(
-        "", sweep, 0, 1, numbers,
-        getattr(spec, "in_channels", 1), getattr(spec, "out_channels", 1), getattr(spec, "groups", 1),
-    )
+    stage = Sweeping("", sweep, 0, 1, numbers, numbers.spec if numbers is not None else None)
     return build_scene(("input", "output"), [stage], precision, show_kernel, caption)
 
 
@@ -372,7 +371,7 @@ def stages_scene(spec, numbers=None, precision: int = 1, labels: bool = False, c
     stages = spec.stages()
     values = numbers.stages if isinstance(numbers, StagedNumbers) else (numbers,) * len(stages)
     sweepings = [
-        Sweeping(st.name, st.spec.sweep(), st.source, st.target, n, st.spec.in_channels, st.spec.out_channels, st.spec.groups)
+        Sweeping(st.name, st.spec.sweep(), st.source, st.target, n, st.spec)
         for st, n in zip(stages, values)
     ]
     return build_scene(spec.volumes, sweepings, precision, show_kernel=labels, caption=caption, order=order, level=level)

@@ -7,7 +7,7 @@ from typing import Callable, Iterator, Optional, Tuple
 
 import numpy as np
 
-from ..core.geometry import group_reads
+from ..core.spec import Layer, Read
 from ..core.sweep import Box, Grid, Sweep
 from ..core.values import Numbers
 
@@ -133,16 +133,28 @@ class Scene:
 
 @dataclass(frozen=True, eq=False)
 class Sweeping:
-    """One stage: ``sweep`` from volume ``source`` to volume ``target``, with its channel structure."""
+    """One stage: ``sweep`` from volume ``source`` to volume ``target``; ``layer``, the stage's
+    spec, says which channels there are and what each output channel reads (none: one channel
+    in, one out)."""
 
     name: str
     sweep: Sweep
     source: int
     target: int
     numbers: Optional[Numbers] = None
-    in_channels: int = 1
-    out_channels: int = 1
-    groups: int = 1
+    layer: Optional[Layer] = None
 
-    def reads(self, out_channel: int) -> range:
-        return group_reads(self.in_channels, self.out_channels, self.groups, out_channel)
+    @property
+    def in_channels(self) -> int:
+        return self.layer.in_channels if self.layer is not None else 1
+
+    @property
+    def out_channels(self) -> int:
+        return self.layer.out_channels if self.layer is not None else 1
+
+    @property
+    def groups(self) -> int:
+        return self.layer.groups if self.layer is not None else 1
+
+    def reads(self, out_channel: int) -> Tuple[Read, ...]:
+        return self.layer.reads(out_channel) if self.layer is not None else (Read(0, 0),)
