@@ -107,18 +107,6 @@ def test_links_are_hidden_below_every_higher_plane_they_pass():
     assert hidden_somewhere  # the case is a real one
 
 
-def test_channel_links_are_wires_across_the_gap_between_columns():
-    """A channel figure's link runs from its source plane's right tip to its target plane's left
-    tip, across the gap between the columns and over nothing else."""
-    scene = scene_for(Conv2d(5, 3, in_channels=2, out_channels=2))
-    lay = layout(scene.planes, "paper", columns=True)
-    for link in scene.step(4).links:
-        [(a, b)] = lay.link_segments(link.source, link.source_box, link.target, link.target_box, wire=True)
-        source, target = lay.placements[link.source].corners(), lay.placements[link.target].corners()
-        assert 0 < a[0] - source[:, 0].max() < 0.5 and 0 < target[:, 0].min() - b[0] < 0.5
-        assert abs(a[1] - source[source[:, 0].argmax(), 1]) < 1e-9 and abs(b[1] - target[target[:, 0].argmin(), 1]) < 1e-9
-
-
 def test_unknown_style():
     with pytest.raises(ValueError, match="unknown style 'cubist'"):
         layout(_planes(Conv2d(4, 3)), "cubist")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import List, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -73,6 +73,7 @@ class Layout:
     placements: Tuple[Placement, ...]
     draws_links: bool
     strips: bool = False  # upright strips stacked: a link joins a footprint's top edge to a cell's bottom edge
+    names: Tuple[Placement, ...] = ()  # in a column layout, the screen boxes the planes' names take (obstacles for wires)
 
     @property
     def bounds(self) -> Tuple[float, float, float, float]:
@@ -98,12 +99,8 @@ class Layout:
             bottom = end[np.argsort(end[:, 1])[:2]]
             top, bottom = top[np.argsort(top[:, 0])], bottom[np.argsort(bottom[:, 0])]
             return np.stack([np.stack([top[0], bottom[0]]), np.stack([top[1], bottom[1]])])
-        if wire:  # between columns: from the source plane's right tip to the target plane's left
-            # tip, across the gap; tip to tip, so that it never runs along a row of numbers (the
-            # highlights say which cells)
-            out, into = self.placements[source].corners(), self.placements[target].corners()
-            out, into = out[out[:, 0].argmax()] + [WIRE_CLEARANCE, 0.0], into[into[:, 0].argmin()] - [WIRE_CLEARANCE, 0.0]
-            return np.array([[out, into]])
+        if wire:
+            return self._wire(source, source_box, target, target_box)
         low, high = self.placements[source].level, self.placements[target].level
         rise = high - low if abs(high - low) > 1e-9 else 1.0
         hiders = [p for k, p in enumerate(self.placements) if k != source and p.level > low + 1e-9]
@@ -119,7 +116,86 @@ class Layout:
         return np.array(pieces).reshape(-1, 2, 2)
 
 
-WIRE_CLEARANCE = 0.25  # cells between a wire's ends and the planes it joins
+    def _wire(self, source: int, source_box: Box, target: int, target_box: Box) -> np.ndarray:
+        """A wire from the source box's right side to the target box: to its left side (a kernel
+        slice), or into a single cell's middle, the last run coming in from below-left over the
+        cells not computed yet (the wires of a sum meet where it enters the plane). Straight where
+        that passes over no other plane and no name, else bent just outside the columns it leaves
+        and enters, or under the plane it enters."""
+        src, dst = self.placements[source], self.placements[target]
+        # one cell of a bigger plane (not a kernel slice, whose wire comes to its side)
+        cell = target_box[2] - target_box[0] == 1 and target_box[3] - target_box[1] == 1 and tuple(dst.shape) != (1, 1)
+        b = dst.to_screen(box_corners(target_box)).mean(axis=0) if cell else _side(dst, target_box, right=False)
+        entry = _entry(dst, target_box) if cell else b
+        a = _side(src, source_box, right=True, toward=entry[1])
+        out_x = _column_edge(self.placements, source, right=True) + WIRE_CLEARANCE
+        into_x = min(_column_edge(self.placements, target, right=False) - WIRE_CLEARANCE, entry[0])
+        knee_a = _knee(a, entry, max(out_x, a[0]), src)
+        knee_b = _knee(a, entry, into_x, dst)
+        corners = dst.corners()
+        under = corners[corners[:, 1].argmin()] - [0.0, WIRE_CLEARANCE]
+        beside = np.array([min(into_x, under[0]), under[1]])
+        left = corners[np.lexsort((corners[:, 1], corners[:, 0]))[0]] - [WIRE_CLEARANCE, 0.0]  # by its leftmost corner
+        others = [p for k, p in enumerate(self.placements) if k not in (source, target)] + list(self.names)
+        blocked = others + ([dst] if cell else [])  # only the last run, into the cell, may cross its plane
+        routes = ([a, entry], [a, knee_b, entry], [a, knee_a, entry], [a, knee_a, knee_b, entry],
+                  [a, left, entry], [a, knee_a, left, entry], [a, beside, under, entry], [a, knee_a, beside, under, entry])
+        best = min(routes, key=lambda route: (_hits(route, blocked), len(route)))
+        path = best + [b] if cell else best
+        return np.array([[p, q] for p, q in zip(path, path[1:]) if np.hypot(*(q - p)) > 1e-9])
+
+
+ENTRY = np.array([-1.0, 0.5])  # (column, row) on the plane: the last run of a wire into a cell, backwards
+
+
+def _entry(placement: Placement, box: Box) -> np.ndarray:
+    """Where a wire into a cell comes onto its plane, on screen: just outside the plane, down
+    the ray from the cell's middle towards lower columns and higher rows (``ENTRY``). That ray
+    crosses only the bottom quarter of the cell to the left, and then rows below: cells that a
+    sweep row by row has not filled yet, so it runs over no number."""
+    r, c = box[0] + 0.5, box[1] + 0.5
+    h, _ = placement.shape
+    t = min(c / -ENTRY[0], (h - r) / ENTRY[1])
+    reach = t + WIRE_CLEARANCE / np.hypot(*ENTRY)
+    return placement.to_screen(np.array([c, r]) + reach * ENTRY)
+
+
+def _side(placement: Placement, box: Box, right: bool, toward: Optional[float] = None) -> np.ndarray:
+    """Where a wire leaves (``right``) or enters a box on screen: the middle of its rightmost
+    (leftmost) edge if that edge is upright, else its corner there. Where that middle would be
+    halfway up a row of numbers (an odd number of rows), and the wire heads ``toward`` a
+    height, the corner of that edge nearer to it: a wire leaves on a grid line, not along a row."""
+    corners = placement.to_screen(box_corners(box))
+    x = corners[:, 0].max() if right else corners[:, 0].min()
+    side = corners[np.abs(corners[:, 0] - x) < 1e-9]
+    if len(side) == 1 or toward is None or (box[2] - box[0]) % 2 == 0:
+        return side.mean(axis=0)
+    return side[np.argmin(np.abs(side[:, 1] - toward))]
+
+
+def _knee(a: np.ndarray, b: np.ndarray, x: float, placement: Placement) -> np.ndarray:
+    """The point at ``x`` of the line a→b, moved up or down into the band of heights that
+    ``placement``'s plane takes on screen."""
+    t = 0.0 if abs(b[0] - a[0]) < 1e-12 else (x - a[0]) / (b[0] - a[0])
+    ys = placement.corners()[:, 1]
+    return np.array([x, np.clip(a[1] + t * (b[1] - a[1]), ys.min(), ys.max())])
+
+
+def _column_edge(placements: Sequence[Placement], k: int, right: bool) -> float:
+    """The right (or left) edge on screen of the column plane ``k`` stands in: every plane whose
+    screen extent overlaps its own across x."""
+    spans = [(c[:, 0].min(), c[:, 0].max()) for c in (p.corners() for p in placements)]
+    lo, hi = spans[k]
+    column = [s for s in spans if s[0] < hi - 1e-9 and s[1] > lo + 1e-9]
+    return max(s[1] for s in column) if right else min(s[0] for s in column)
+
+
+def _hits(route: Sequence[np.ndarray], obstacles: Sequence[Placement]) -> int:
+    """How many (segment, obstacle) pairs of a route cross."""
+    return sum(_crossing(o, p, q) is not None for p, q in zip(route, route[1:]) for o in obstacles)
+
+
+WIRE_CLEARANCE = 0.25  # cells between a wire's knees and the columns it joins
 
 
 def _crossing(plane: Placement, a: np.ndarray, b: np.ndarray):
@@ -177,7 +253,8 @@ BESIDE_DROP = 0.5  # of its own height: how far below the first plane's bottom r
 COLUMN_GAP = 2.5  # between the columns of a channel figure (cells): room for the links to fan in
 
 
-def _columns(planes: Sequence[Plane], matrix: np.ndarray, name_room: float, text_scale: float) -> Layout:
+def _columns(planes: Sequence[Plane], matrix: np.ndarray, name_room: float, text_scale: float,
+             name_widths: Sequence[float] = ()) -> Layout:
     """Volumes in columns, left to right, each volume's channels top to bottom; a kernel slice
     sits level with the channel it multiplies. Columns are centred on one another, so links run
     across the gaps between them and over nothing else."""
@@ -215,7 +292,19 @@ def _columns(planes: Sequence[Plane], matrix: np.ndarray, name_room: float, text
             offset = np.array([x - lo[0], centres[k] + shift[volume] - (lo[1] + hi[1]) / 2])
             placements[k] = Placement(matrix, offset, planes[k].grid.shape)
         x += width + COLUMN_GAP
-    return Layout(tuple(placements), draws_links=True)
+    return Layout(tuple(placements), draws_links=True, names=_name_boxes(placements, name_widths, name_room))
+
+
+def _name_boxes(placements: Sequence[Placement], widths: Sequence[float], room: float) -> Tuple[Placement, ...]:
+    """The boxes over the planes that their names (``widths`` wide, centred) take, ``room`` high."""
+    boxes = []
+    for placement, width in zip(placements, widths):
+        if width <= 0 or room <= 0:
+            continue
+        corners = placement.corners()
+        middle, top = corners[:, 0].mean(), corners[:, 1].max()
+        boxes.append(Placement(np.diag([1.0, -1.0]), np.array([middle - width / 2, top + room]), (room, width)))
+    return tuple(boxes)
 
 
 STRIP_GAP = 2.5  # cells between stacked strips: room for the links to fan in
@@ -305,7 +394,8 @@ def layout(
         return _matrix(planes, flip, label_widths, text_scale)
     strips = all(p.grid.shape[0] == 1 for p in planes if not p.beside)
     if columns:
-        return _columns(planes, PAPER_SHEAR @ flip if style == "paper" and not strips else flip, name_room, text_scale)
+        return _columns(planes, PAPER_SHEAR @ flip if style == "paper" and not strips else flip, name_room, text_scale,
+                        label_widths)
     if strips:  # upright strips in either style: side by side, a strip's links would have nowhere to go
         return _strips(planes, flip, text_scale)
     if style == "paper":
