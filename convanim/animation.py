@@ -24,7 +24,8 @@ from .draw.render import Renderer, solid_colours
 from .draw.page import page_data
 from .draw.theme import PAPER, Theme
 from .io.data import write_text
-from .io.files import VECTOR, Target, alone, apart, check_writable
+from .io.files import Target, alone, apart, check_writable
+from .io.formats import FORMATS, STILLS, listed
 from .io.page import figure_html, write_page
 from .io.writers import write_animation, write_storyboard, write_vector
 from .ops import Operation, check_view, operation_for
@@ -184,7 +185,7 @@ class Animation:
         crisp shapes (text stays smooth) take about half that again. Vector formats have no
         pixels to be crisp.
         """
-        if format in VECTOR:
+        if FORMATS[format].kind != "pixels":
             return False
         return bool(self.crisp)
 
@@ -226,23 +227,27 @@ class Animation:
         replace files that convanim did not write.
         """
         target = path if isinstance(path, Target) else Target.parse(path)
+        return self._write(target, range(len(self)), on_frame, force)
+
+    def _write(self, target: Target, frames: range, on_frame: Optional[Callable[[int], None]], force: bool
+               ) -> List[Path]:
+        """Frames ``frames`` into ``target``, drawn as its format's kind asks: pixels, vector states or the page."""
         crisp = self.crisp_for(target.format)
         renderer = self.renderer(crisp)
-        if target.format == "html":
+        kind = FORMATS[target.format].kind
+        if kind == "page":
             page = page_data(renderer, self.delay_ms, self.title, "" if self.scene.caption else self.description)
             if on_frame is not None:
                 on_frame(len(self) - 1)
             return [write_page(page, target.path)]
-        if target.format in VECTOR:
-            states: Iterator = renderer.vector_states()
-            if on_frame is not None:
-                states = _report(states, on_frame)
-            return write_vector(renderer.figure, states, target, len(self), force)
-        frames: Iterator = renderer.stream()
+        drawn: Iterator = renderer.vector_states() if kind == "vector" else renderer.stream()
+        drawn = islice(drawn, frames.start, frames.stop)
         if on_frame is not None:
-            frames = _report(frames, on_frame)
+            drawn = _report(drawn, on_frame)
+        if kind == "vector":
+            return write_vector(renderer.figure, drawn, target, len(frames), force)
         palette = self.palette(crisp)
-        return write_animation(frames, target, self.delay_ms, len(self), palette, force, self.transparent)
+        return write_animation(drawn, target, self.delay_ms, len(frames), palette, force, self.transparent)
 
     def frame_index(self, frame: Union[int, str]) -> int:
         """A frame named as users name it, 1 to ``len(self)`` or ``"last"``, as an index."""
@@ -257,11 +262,7 @@ class Animation:
         for a GIF's fallback image, for a slide's static version."""
         target = check_still(path if isinstance(path, Target) else Target.parse(path))
         index = self.frame_index(frame)
-        renderer = self.renderer(self.crisp_for(target.format))
-        if target.format in VECTOR:
-            return write_vector(renderer.figure, islice(renderer.vector_states(), index, index + 1), target, 1, force)
-        still = islice(renderer.stream(), index, index + 1)
-        return write_animation(still, target, self.delay_ms, 1, self.palette(), force, self.transparent)
+        return self._write(target, range(index, index + 1), None, force)
 
     def save_beamer(self, path: str | os.PathLike, force: bool = False) -> List[Path]:
         """The PDF, one page a frame, and beside it a ``.tex`` snippet that plays it in a Beamer
@@ -275,13 +276,10 @@ class Animation:
         return written + [write_text(target.path.with_suffix(".tex"), snippet)]
 
 
-STILLS = ("png", "svg", "pdf")
-
-
 def check_still(target: Target) -> Target:
     """A target that holds one still, or a SpecError that says what does."""
-    if target.folder or target.format not in STILLS:
-        raise SpecError("poster", f"a poster is one still: use .png, .svg or .pdf, not {target.path.suffix or 'a folder'}")
+    if target.folder or not FORMATS[target.format].still:
+        raise SpecError("poster", f"a poster is one still: use {listed(STILLS)}, not {target.path.suffix or 'a folder'}")
     return target
 
 

@@ -30,8 +30,9 @@ from sphinx.util.osutil import relative_uri
 
 from . import __version__
 from .cli import cli
+from .io.formats import STILLS
 
-FORMATS = ("gif", "webp", "png", "html")
+FORMATS = ("gif", "webp", "png", "html")  # what an HTML page shows (a PNG: the poster frame)
 
 
 logger = logging.getLogger(__name__)
@@ -126,7 +127,7 @@ class ConvanimDirective(Directive):
 def _drawn(builder, node, fmt: str, folder: Path) -> str:
     """Draw the node's figure in ``fmt`` into ``folder`` (unless drawn before); its file name. If it
     cannot be drawn, the error is logged at its line and the node skipped."""
-    still = fmt in ("png", "pdf")
+    still = fmt in STILLS
     args = [*node["args"], *(["--poster", node["poster"]] if still else [])]
     digest = hashlib.sha256(repr((__version__, args, fmt)).encode()).hexdigest()[:16]
     name = f"convanim-{digest}.{fmt}"

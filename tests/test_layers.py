@@ -11,7 +11,7 @@ import convanim
 ROOT = Path(convanim.__file__).parent
 
 LAYERS = [
-    {"core", "scene", "draw", "io", "core.errors", "core.limits"},  # the packages' docstrings; what a bad spec is; the guards
+    {"core", "scene", "draw", "io", "core.errors", "core.limits", "io.formats"},  # the packages' docstrings; what a bad spec is; the guards; the output formats
     {"core.geometry", "core.formats", "draw.theme", "io.files"},  # sizes and taps; number text; colours; files
     {"core.sweep", "io.gif"},  # one sweep; the GIF encoder
     {"core.spec"},  # what core and scene ask of a spec; the window

@@ -327,3 +327,21 @@ def test_channel_hues_have_their_place_in_a_gif_palette():
     for tint in (0, 1, 2):
         assert anim.theme.hue(tint) in palette
         assert anim.theme.over(anim.theme.hue(tint)) in palette  # under the footprint's highlight
+
+
+def test_every_format_of_the_registry_has_its_writer():
+    """A format is declared once (io.formats): pixel formats each have an encoder, vector ones
+    are pages of one document or a sequence, and -o's help and errors list them all."""
+    from click.testing import CliRunner
+
+    from convanim.cli import cli
+    from convanim.io.formats import FORMATS
+    from convanim.io.writers import PIXEL_WRITERS
+
+    assert set(PIXEL_WRITERS) == {name for name, f in FORMATS.items() if f.kind == "pixels"}
+    for name, f in FORMATS.items():
+        assert Target.parse(f"a{f.extension}").format == name
+    with pytest.raises(OutputError, match=", ".join(f.extension for f in FORMATS.values())):
+        Target.parse("a.txt")
+    help_text = " ".join(CliRunner().invoke(cli, ["conv", "--help"]).output.split())
+    assert all(f.extension in help_text for f in FORMATS.values())

@@ -11,6 +11,7 @@ from ..core.limits import MAX_DELAY_MS, MAX_FRAMES, MAX_SIZE_PX, MIN_DELAY_MS
 from ..core.values import PAPER_SEED
 from ..draw.layout import STYLES
 from ..draw.theme import THEMES
+from ..io.formats import FORMATS, STILLS, STORYBOARDS, listed
 from .types import OutputType, PosterType, ThemeFile, ValuesFile, json_path, storyboard_path
 
 
@@ -61,13 +62,15 @@ LIMITS = [
     click.option("--force", is_flag=True, help="Let a PNG sequence replace files convanim did not write."),
 ]
 
+OUTPUT_FORMATS = " ".join(f.extension + (f" ({f.note})" if f.note else "") for f in FORMATS.values())
+
 OUTPUT = [
     click.option("-o", "--output", type=OutputType(),
-                 help="The file: .gif .png .webp .apng .mp4 .svg .pdf .html (interactive), or a folder of PNGs.  [default: output/NAME.gif]"),
+                 help=f"The file: {OUTPUT_FORMATS}, or a folder of PNGs.  [default: output/NAME.gif]"),
     click.option("--storyboard", type=storyboard_path(),
-                 help="Also (or, without -o, only) every frame in a grid on one .png or .pdf page."),
+                 help=f"Also (or, without -o, only) every frame in a grid on one {listed(STORYBOARDS)} page."),
     click.option("--poster", type=PosterType(),
-                 help="Write only this frame (N from 1, or last), as a still: -o NAME.png, .svg or .pdf."),
+                 help=f"Write only this frame (N from 1, or last), as a still: -o NAME{listed(STILLS)}."),
     click.option("--beamer", is_flag=True, help="With -o NAME.pdf: also NAME.tex, which plays it in a Beamer frame."),
     *LOOK,
     *LIMITS,

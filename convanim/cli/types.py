@@ -14,7 +14,8 @@ from ..core.geometry import PADDING_WORDS
 from ..draw.theme import Theme, theme_from_toml
 from ..io.data import load_values
 from ..io.files import MAX_TOML_BYTES, OutputError, Target, check_writable, read_text
-from ..io.writers import STORYBOARD_FORMATS
+from ..io.formats import STORYBOARDS
+from ..io.writers import STORYBOARD_FORMATS, storyboard_formats
 from ..ops.base import MAX_CHANNELS, Param
 
 _SIZE_RE = re.compile(r"^\s*([0-9]+)\s*(?:[x×]\s*([0-9]+)\s*)?$", re.IGNORECASE)
@@ -227,7 +228,7 @@ class WritablePath(click.ParamType):
 
 
 def storyboard_path() -> WritablePath:
-    return WritablePath("file.png|pdf", STORYBOARD_FORMATS, "a .png or a .pdf file")
+    return WritablePath(f"file.{'|'.join(STORYBOARDS)}", STORYBOARD_FORMATS, f"{storyboard_formats()} file")
 
 
 def json_path() -> WritablePath:

@@ -21,16 +21,7 @@ from typing import BinaryIO, Callable, Iterable, Iterator, List, Optional
 
 from PIL import Image
 
-
-FORMATS = {".gif": "gif", ".png": "png", ".webp": "webp", ".apng": "apng", ".mp4": "mp4", ".svg": "svg", ".pdf": "pdf",
-           ".html": "html"}
-
-
-SEQUENCES = ("png", "svg")  # one numbered file per frame
-
-
-VECTOR = ("svg", "pdf", "html")  # drawn from the figure, not from pixels
-
+from .formats import EXTENSIONS, FOLDER, FORMATS, SEQUENCES, format_of
 
 MARK = "convanim"  # the "Software"/"Creator" of every file convanim writes, without a version
 
@@ -54,16 +45,16 @@ class Target:
             raise OutputError("the output path is empty")
         _short_enough(Path(text))
         p = Path(text)
-        if text.endswith(("/", os.sep)) or not p.suffix or (p.is_dir() and p.suffix.lower() not in FORMATS):
+        if text.endswith(("/", os.sep)) or not p.suffix or (p.is_dir() and format_of(p.suffix) is None):
             check_writable(p, folder=True)
-            return cls(p, "png", folder=True)
-        fmt = FORMATS.get(p.suffix.lower())
+            return cls(p, FOLDER, folder=True)
+        fmt = format_of(p.suffix)
         if fmt is None:
             raise OutputError(
-                f"unknown extension {p.suffix!r}: use {', '.join(FORMATS)} or a folder for a PNG sequence"
+                f"unknown extension {p.suffix!r}: use {', '.join(EXTENSIONS)} or a folder for a PNG sequence"
             )
         check_writable(p)
-        return cls(p, fmt)
+        return cls(p, fmt.name)
 
     def frame_paths(self, count: int) -> List[Path]:
         """The files of a sequence: ``DIR/frame_000.png`` or ``name_000.png`` beside ``name.png``
@@ -76,7 +67,7 @@ class Target:
 
     def files(self, count: int) -> List[Path]:
         """Every file an animation of ``count`` frames writes here: one, or a numbered sequence."""
-        return self.frame_paths(count) if self.format in SEQUENCES else [self.path]
+        return self.frame_paths(count) if FORMATS[self.format].sequence else [self.path]
 
     def _sequence_base(self):
         return (self.path, "frame") if self.folder else (self.path.parent, self.path.stem)
@@ -280,7 +271,7 @@ def _umask() -> int:
     return mask
 
 
-_FRAME_NAME = re.compile(r"_(\d+)\.(png|svg)$")
+_FRAME_NAME = re.compile(rf"_(\d+)\.({'|'.join(SEQUENCES)})$")
 
 
 def written_by_convanim(path: Path) -> bool:

@@ -7,8 +7,9 @@ Pillow, MP4 by ffmpeg, a PNG or SVG sequence one file a frame, vectors from the 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, List, Optional
+from typing import Callable, Dict, Iterable, List, Optional
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
@@ -17,6 +18,7 @@ from PIL.PngImagePlugin import PngInfo
 from ..core.errors import SpecError
 from ..core.limits import memory_refusal
 from .files import MARK, OutputError, Target, _replacing, write_sequence
+from .formats import FORMATS, STORYBOARDS
 from .gif import Frames, _with_boxes, _write_gif
 
 
@@ -37,17 +39,47 @@ def write_animation(
 
     A PNG sequence replaces only files convanim wrote (their PNG text says so) unless ``force``.
     """
-    channels = 4 if transparent else 3
-    if target.format == "gif":
-        return [_write_gif(frames, target.path, delay_ms, palette, transparent)]
-    pixels = ((frame[:, :, :channels], box) for frame, box in _with_boxes(frames))
-    if target.format == "png":
-        return _write_png_sequence(pixels, target, count, force)
-    if target.format in ("webp", "apng"):
-        return [_write_pillow_animation(pixels, target, delay_ms)]
-    if target.format == "mp4":
-        return [_write_mp4(frames, target.path, delay_ms)]
-    raise OutputError(f"{target.format} frames are not pixels: draw them with write_vector")
+    writer = PIXEL_WRITERS.get(target.format)
+    if writer is None:
+        raise OutputError(f"{target.format} frames are not pixels: draw them with write_vector")
+    return writer(frames, target, Encoding(delay_ms, count, palette, force, transparent))
+
+
+@dataclass(frozen=True)
+class Encoding:
+    """What a pixel writer may need besides the frames; each takes what its format uses."""
+
+    delay_ms: int
+    count: int
+    palette: np.ndarray
+    force: bool
+    transparent: bool
+
+    def pixels(self, frames: Frames) -> Frames:
+        """The frames as RGB, or RGBA if the background is transparent, each with its changed box."""
+        channels = 4 if self.transparent else 3
+        return ((frame[:, :, :channels], box) for frame, box in _with_boxes(frames))
+
+
+def _gif(frames: Frames, target: Target, how: Encoding) -> List[Path]:
+    return [_write_gif(frames, target.path, how.delay_ms, how.palette, how.transparent)]
+
+
+def _png(frames: Frames, target: Target, how: Encoding) -> List[Path]:
+    return _write_png_sequence(how.pixels(frames), target, how.count, how.force)
+
+
+def _pillow(frames: Frames, target: Target, how: Encoding) -> List[Path]:
+    return [_write_pillow_animation(how.pixels(frames), target, how.delay_ms)]
+
+
+def _mp4(frames: Frames, target: Target, how: Encoding) -> List[Path]:
+    return [_write_mp4(frames, target.path, how.delay_ms)]
+
+
+PIXEL_WRITERS: Dict[str, Callable[[Frames, Target, Encoding], List[Path]]] = {
+    "gif": _gif, "png": _png, "webp": _pillow, "apng": _pillow, "mp4": _mp4,
+}  # one for each format of kind "pixels"
 
 
 def _write_pillow_animation(frames: Frames, target: Target, delay_ms: int) -> Path:
@@ -97,7 +129,12 @@ def _write_mp4(frames: Frames, path: Path, delay_ms: int) -> Path:
     return path
 
 
-STORYBOARD_FORMATS = (".png", ".pdf")
+STORYBOARD_FORMATS = tuple(FORMATS[name].extension for name in STORYBOARDS)
+
+
+def storyboard_formats() -> str:
+    """What a storyboard can be, in words: ``a .png or a .pdf``."""
+    return " or ".join(f"a {extension}" for extension in STORYBOARD_FORMATS)
 
 
 def write_storyboard(frames: Iterable[np.ndarray], count: int, path: Path, background, max_size: int = 4096,
@@ -107,7 +144,7 @@ def write_storyboard(frames: Iterable[np.ndarray], count: int, path: Path, backg
     Frames shrink (never grow) so that the page stays within ``max_size`` pixels on a side."""
     path = Path(path)
     if path.suffix.lower() not in STORYBOARD_FORMATS:
-        raise OutputError(f"a storyboard is a .png or a .pdf, not {path.suffix or path.name!r}")
+        raise OutputError(f"a storyboard is {storyboard_formats()}, not {path.suffix or path.name!r}")
     columns = columns or math.ceil(math.sqrt(count))
     rows = math.ceil(count / columns)
     grid = None
@@ -178,7 +215,7 @@ def write_vector(figure, states: Iterable, target: Target, count: int, force: bo
 
     transparent = figure.get_facecolor()[3] == 0
     with matplotlib.rc_context({"svg.hashsalt": MARK}):  # the same ids every run
-        if target.format == "pdf":
+        if not FORMATS[target.format].sequence:  # one document, a page a frame
             with _replacing(target.path) as fp:
                 with PdfPages(fp, metadata=PDF_METADATA) as pdf:
                     for state in states:
