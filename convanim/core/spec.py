@@ -9,8 +9,8 @@ inheriting their geometry from one another.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Callable, Optional, Protocol, Tuple
+from dataclasses import dataclass, fields
+from typing import Any, Callable, Dict, List, Optional, Protocol, Tuple
 
 import numpy as np
 
@@ -120,12 +120,38 @@ class Window:
                 f" but the padded input is only {padded[0]}x{padded[1]}",
             )
 
+    def size_formula(self, size: Pair) -> List[str]:
+        """The output size over a ``size`` input on each axis, as the formula and with the numbers put in."""
+        lines = []
+        for axis, name in ((0, "height"), (1, "width")):
+            i, k, s, d = size[axis], self.kernel_size[axis], self.stride[axis], self.dilation[axis]
+            before, after = self.padding[2 * axis], self.padding[2 * axis + 1]
+            lines.append(
+                f"{name}: o = floor((i + p_before + p_after - d*(k-1) - 1) / s) + 1"
+                f" = floor(({i} + {before} + {after} - {d}*({k}-1) - 1) / {s}) + 1 = {self.output_size(size)[axis]}"
+            )
+        return lines
+
     def slug(self, size: Pair) -> str:
         """``i5_k3_s2_p1_d1``: the window over a ``size`` input, file-name safe."""
         t, b, l, r = self.padding
         pad = str(t) if t == b == l == r else (f"{t}x{l}" if (t, l) == (b, r) else f"{t}-{b}-{l}-{r}")
         return (f"i{size_text(size)}_k{size_text(self.kernel_size)}_s{size_text(self.stride)}"
                 f"_p{pad}_d{size_text(self.dilation)}")
+
+
+def parameters(spec: Any) -> Dict[str, Any]:
+    """A spec's parameters as a user gives them (the dump's ``spec``): its fields in order, a
+    window's spelled out as the spec reports them (``kernel_size``, ``stride``, ``padding``,
+    ``dilation``)."""
+    given: Dict[str, Any] = {}
+    for field in fields(spec):
+        value = getattr(spec, field.name)
+        if isinstance(value, Window):
+            given.update((name, getattr(spec, name)) for name in ("kernel_size", "stride", "padding", "dilation"))
+        else:
+            given[field.name] = value
+    return given
 
 
 class Spec(Protocol):

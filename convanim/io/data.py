@@ -7,13 +7,13 @@ import math
 import os
 import re
 import warnings
-from dataclasses import fields
 from pathlib import Path
 from typing import Union
 
 import numpy as np
 
 from ..core.matrix import MAX_MATRIX_ENTRIES, matrix_shape, unrolled
+from ..core.spec import parameters
 from ..core.sweep import Cell
 from ..core.values import Numbers, StagedNumbers
 from .files import Unreadable, _replacing, open_regular, read_text
@@ -158,13 +158,13 @@ def record(numbers: Union[Numbers, StagedNumbers]) -> dict:
     """The whole computation as plain data, in animation order (the ``--dump`` JSON)."""
     if isinstance(numbers, StagedNumbers):
         spec = numbers.spec
-        given = {k: (list(v) if isinstance(v, tuple) else v) for k, v in vars(spec).items()}
+        given = {k: (list(v) if isinstance(v, tuple) else v) for k, v in parameters(spec).items()}
         stages = [{"name": st.name, "reads": spec.volumes[st.source], "writes": spec.volumes[st.target], **record(n)}
                   for st, n in zip(spec.stages(), numbers.stages)]
         return {"op": spec.op, "spec": given, "output": _json_array(numbers.output), "stages": stages}
     spec, sweep = numbers.spec, numbers.sweep
-    params = {f.name: getattr(spec, f.name) for f in fields(spec)
-              if spec.has_channels or f.name not in CHANNEL_FIELDS}  # a spec's fields, in its order
+    params = {name: value for name, value in parameters(spec).items()
+              if spec.has_channels or name not in CHANNEL_FIELDS}  # a spec's parameters, in its order
     frames = []
     taps = sweep.all_taps()
     for index, value in enumerate(numbers.steps):

@@ -11,10 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
+import numpy as np
+
 from ..core.errors import Pair, SpecError, whole_in
 from ..core.geometry import shape_text, sweep_frames
 from ..core.matrix import matrix_shape
-from ..core.spec import Stage
+from ..core.spec import Read, Stage, Window, group_reads
 from ..scene.gather import stages_scene
 from ..scene.matrix import check_matrix, im2col_scene, matrix_scene
 from ..scene.model import Scene
@@ -67,6 +69,13 @@ def set_channels(spec, in_channels: int, out_channels: int, groups: int) -> None
     for name in ("in_channels", "out_channels"):
         if getattr(spec, name) % spec.groups:
             raise SpecError((name, "groups"), f"{getattr(spec, name)} channels do not split into {spec.groups} groups")
+
+
+def channels_slug(spec) -> str:
+    """``_c3to2_g2`` in a file name, for a spec with channels; nothing without."""
+    if not spec.has_channels:
+        return ""
+    return f"_c{spec.in_channels}to{spec.out_channels}" + (f"_g{spec.groups}" if spec.groups > 1 else "")
 
 
 def channel_params(out: bool = True, groups: bool = True, multiplier: bool = False, in_default: int = 1
@@ -279,6 +288,58 @@ class Operation:
 
     def drawn_shapes(self, spec, view: str = "gather") -> List[Pair]:
         return self.views[view].shapes(spec)
+
+
+class Windowed:
+    """The geometry of a spec that holds an ``input_size`` and a :class:`Window`, read off the window."""
+
+    input_size: Pair
+    window: Window
+
+    @property
+    def kernel_size(self) -> Pair:
+        return self.window.kernel_size
+
+    @property
+    def stride(self) -> Pair:
+        return self.window.stride
+
+    @property
+    def padding(self) -> Tuple[int, ...]:
+        return self.window.padding
+
+    @property
+    def dilation(self) -> Pair:
+        return self.window.dilation
+
+    @property
+    def kernel_extent(self) -> Pair:
+        return self.window.extent
+
+    @property
+    def padded_size(self) -> Pair:
+        return self.window.padded(self.input_size)
+
+
+class OneSweep:
+    """A spec that is one sweep from its input to its output: its only stage is itself, and each
+    output channel reads the input channels of its group, each under its own kernel slice."""
+
+    volumes = ("input", "output")
+    dims = 2
+    in_channels: int
+    out_channels: int
+    groups: int
+
+    def stages(self) -> Tuple[Stage, ...]:
+        return (Stage("", self, 0, 1),)
+
+    def reads(self, out_channel: int) -> Tuple[Read, ...]:
+        return group_reads(self.in_channels, self.out_channels, self.groups, out_channel)
+
+    def sliding_weights(self, kernel: np.ndarray) -> np.ndarray:
+        """The weight as stored: the sweep slides it as it is."""
+        return kernel
 
 
 class Figure:

@@ -63,6 +63,10 @@ class Checkerboard(Figure):
     def slug(self) -> str:
         return f"{self.transposed.slug}_layers{self.layers}"
 
+    def info(self) -> dict:
+        """What `convanim info` says of it."""
+        return _describe_board(self)
+
 
 @dataclass(frozen=True, init=False)
 class Checkerboards(Figure):
@@ -89,6 +93,12 @@ class Checkerboards(Figure):
     def slug(self) -> str:
         return "_vs_".join(b.slug for b in self.boards)
 
+    def info(self) -> dict:
+        """What `convanim info` says of them: each setting's counts."""
+        return {"op": self.op, "settings": [{"kernel_size": list(b.transposed.kernel_size),
+                                             "stride": list(b.transposed.stride), **_describe_board(b)}
+                                            for b in self.boards]}
+
 
 def checkerboards(input_size, kernel_size, stride, padding, dilation, output_padding, layers):
     """One checkerboard, or one per combination of the --k and --s lists, side by side."""
@@ -107,11 +117,7 @@ def _describe_board(spec: Checkerboard) -> dict:
 
 
 def describe(spec, bottleneck: Optional[int] = None) -> dict:
-    if isinstance(spec, Checkerboard):
-        return _describe_board(spec)
-    return {"op": spec.op, "settings": [{"kernel_size": list(b.transposed.kernel_size),
-                                         "stride": list(b.transposed.stride), **_describe_board(b)}
-                                        for b in spec.boards]}
+    return spec.info()
 
 
 def text(info: dict) -> str:

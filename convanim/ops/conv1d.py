@@ -13,7 +13,7 @@ from typing import List, Optional, Tuple, Union
 
 from ..core.errors import SpecError, whole
 from ..core.geometry import PADDING_WORDS, Quad, resolve_padding
-from .base import GATHER, IM2COL, Operation, Param, View, channel_params, matrix_view, one_channel, stage_shapes, view_param
+from .base import GATHER, IM2COL, Operation, Param, View, channel_params, channels_slug, matrix_view, one_channel, stage_shapes, view_param
 from .conv import PADDING_MODE, Conv2d, caption_extras
 from .pool import POOL_MODES, POOL_PARAMS, Pool2d, pooling_note
 from .transposed import ConvTranspose2d
@@ -91,12 +91,9 @@ class Conv1d(Strip, Conv2d):
     def slug(self) -> str:
         _, _, left, right = self.padding
         pad = str(left) if left == right else f"{left}-{right}"
-        channels = ""
-        if self.has_channels:
-            channels = f"_c{self.in_channels}to{self.out_channels}" + (f"_g{self.groups}" if self.groups > 1 else "")
         mode = "" if self.padding_mode == "zeros" else f"_{self.padding_mode}"
         return (f"l{self.input_size[1]}_k{self.kernel_size[1]}_s{self.stride[1]}_p{pad}_d{self.dilation[1]}"
-                f"{channels}{mode}")
+                f"{channels_slug(self)}{mode}")
 
 
 @dataclass(frozen=True, init=False)
@@ -141,11 +138,8 @@ class ConvTranspose1d(Strip, ConvTranspose2d):
 
     @property
     def slug(self) -> str:
-        channels = ""
-        if self.has_channels:
-            channels = f"_c{self.in_channels}to{self.out_channels}" + (f"_g{self.groups}" if self.groups > 1 else "")
         return (f"l{self.input_size[1]}_k{self.kernel_size[1]}_s{self.stride[1]}_p{self.padding[1]}"
-                f"_d{self.dilation[1]}_a{self.output_padding[1]}{channels}")
+                f"_d{self.dilation[1]}_a{self.output_padding[1]}{channels_slug(self)}")
 
 
 def _padding_text(spec) -> str:
@@ -154,17 +148,21 @@ def _padding_text(spec) -> str:
 
 
 def caption(spec, prefix: str = "") -> str:
-    """``l=8, k=3, s=1, p=2,0 → o=8``: the strip's parameters in the paper's letters."""
-    parts = [f"i={spec.input_size[1]}", f"k={spec.kernel_size[1]}", f"s={spec.stride[1]}"]
-    if isinstance(spec, ConvTranspose1d):
-        parts.append(f"p={spec.padding[1]}")
-        if spec.output_padding[1]:
-            parts.append(f"a={spec.output_padding[1]}")
-    else:
-        parts.append(f"p={_padding_text(spec)}")
+    """``l=8, k=3, s=1, p=2,0 → o=8``: a 1-D convolution's or pooling's parameters in the paper's letters."""
+    return _strip_caption(spec, [f"p={_padding_text(spec)}"], prefix, spec.padding_mode)
+
+
+def transposed_caption(spec: ConvTranspose1d) -> str:
+    """The same for a transposed strip: PyTorch's padding, and ``a`` where there is output padding."""
+    a = spec.output_padding[1]
+    return _strip_caption(spec, [f"p={spec.padding[1]}"] + ([f"a={a}"] if a else []))
+
+
+def _strip_caption(spec, padding: List[str], prefix: str = "", padding_mode: str = "zeros") -> str:
+    parts = [f"i={spec.input_size[1]}", f"k={spec.kernel_size[1]}", f"s={spec.stride[1]}", *padding]
     if spec.dilation[1] != 1:
         parts.append(f"d={spec.dilation[1]}")
-    more, note = caption_extras(spec)
+    more, note = caption_extras(spec, padding_mode)
     return f"{prefix}{', '.join(parts + more)} → o={spec.output_size[1]}{note}"
 
 
@@ -215,6 +213,6 @@ TRANSPOSED1D = Operation(
                       Param("dilation", "int", "1", "Dilation.", ("--d", "--dilation")),
                       Param("output_padding", "int", "0", "Extra cells on the right (PyTorch's output_padding).",
                             ("--a", "--output-padding")), *channel_params(), view_param(TRANSPOSED1D_VIEWS)),
-    ConvTranspose1d, rank=11, title="a transposed 1-D convolution", caption=caption, views=TRANSPOSED1D_VIEWS,
+    ConvTranspose1d, rank=11, title="a transposed 1-D convolution", caption=transposed_caption, views=TRANSPOSED1D_VIEWS,
     noun="transposed convolutions", dims=1, weight_layout="in,out",
 )

@@ -8,12 +8,13 @@ from typing import Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 
-from ..core.errors import Pair, PairLike, SpecError, whole_in
+from ..core.errors import Pair, PairLike, SpecError, as_pair, whole_in
 from ..core.geometry import PaddingLike
 from ..core.sweep import Sweep, direct_sweep
-from ..core.spec import Reducer
-from .base import GATHER, Operation, Param, describe_plain, geometry_params, matrix_view, view_param
-from .conv import Conv2d, caption as conv_caption
+from ..core.spec import Reducer, Window
+from .base import GATHER, OneChannel, OneSweep, Operation, Param, Windowed, describe_plain, geometry_params, \
+    matrix_view, view_param
+from .conv import caption as conv_caption
 
 # As in PyTorch, max pooling pads with −∞ and average pooling counts the zero padding.
 MAX = Reducer("max", np.max, -np.inf, np.argmax, "max(", ", ", ")")
@@ -51,7 +52,7 @@ POOL_MODES = tuple(MODES)
 
 
 @dataclass(frozen=True, init=False)
-class Pool2d(Conv2d):
+class Pool2d(Windowed, OneSweep, OneChannel):
     """Max or average pooling: the geometry of a convolution, with no weights.
 
     As in PyTorch, max pooling pads with −∞ and average pooling counts the zero padding
@@ -60,6 +61,9 @@ class Pool2d(Conv2d):
     and averages only what it covers; ``divisor_override`` divides every sum by that number.
     """
 
+    input_size: Pair
+    window: Window
+    padding_mode: str = "zeros"  # always: as a convolution's would read (the dump has listed it)
     mode: str = "max"
     ceil_mode: bool = False
     count_include_pad: bool = True
@@ -93,7 +97,10 @@ class Pool2d(Conv2d):
         if not averages and (not self.count_include_pad or divisor_override is not None):
             raise SpecError("count_include_pad" if divisor_override is None else "divisor_override",
                             f"is average pooling's ({mode} pooling divides nothing)")
-        super().__init__(input_size, kernel_size, stride, padding, dilation)
+        object.__setattr__(self, "input_size", as_pair("input_size", input_size, 1))
+        object.__setattr__(self, "window", Window.of(kernel_size, stride, padding, dilation))
+        object.__setattr__(self, "padding_mode", "zeros")
+        self._check_fits()
         if averages and self.dilation != (1, 1):
             raise SpecError("dilation", "average pooling has no dilation (as in PyTorch's avg_pool2d)")
         t, b, l, r = self.padding
@@ -104,7 +111,7 @@ class Pool2d(Conv2d):
 
     def _check_fits(self) -> None:
         if not self.ceil_mode:
-            return super()._check_fits()
+            return self.window.check_fits(self.input_size)
         if min(self.output_size) < 1:  # rounded up, a window need only start inside the input
             raise SpecError(("kernel_size", "input_size", "padding"),
                             f"the kernel spans {self.kernel_extent[0]}x{self.kernel_extent[1]} cells: no window starts"
@@ -115,7 +122,7 @@ class Pool2d(Conv2d):
         """PyTorch's: ⌊(i + p − d·(k−1) − 1) / s⌋ + 1, or with ``ceil_mode`` rounded up, less one
         if that last window would start past the input and its left padding."""
         if not self.ceil_mode:
-            return super().output_size
+            return self.window.output_size(self.input_size)
         out = []
         for axis in (0, 1):
             n, e, s = self.padded_size[axis], self.kernel_extent[axis], self.stride[axis]
@@ -139,10 +146,6 @@ class Pool2d(Conv2d):
     def sweep(self) -> Sweep:
         return direct_sweep(self.input_size, self.padding, self.kernel_size, self.stride, self.dilation,
                             outside=self.overhang)
-
-    @property
-    def reducer(self) -> Reducer:
-        return MODES[self.mode].reducer(self)
 
     def divisors(self) -> Tuple[int, ...]:
         """What each window's sum is divided by, as PyTorch's avg_pool2d does: the override; or
@@ -169,11 +172,11 @@ class Pool2d(Conv2d):
     def slug(self) -> str:
         extra = ("_ceil" if self.ceil_mode else "") + ("" if self.count_include_pad else "_nopad")
         extra += f"_div{self.divisor_override}" if self.divisor_override is not None else ""
-        return f"{self.mode}_{super().slug}{extra}"
+        return f"{self.mode}_{self.window.slug(self.input_size)}{extra}"
 
     def size_formula(self) -> List[str]:
         if not self.ceil_mode:
-            return super().size_formula()
+            return self.window.size_formula(self.input_size)
         lines = []
         for axis, name in ((0, "height"), (1, "width")):
             i, k, s, d = self.input_size[axis], self.kernel_size[axis], self.stride[axis], self.dilation[axis]
@@ -186,6 +189,14 @@ class Pool2d(Conv2d):
                          f" so o = {self.output_size[axis]}")
             lines.append(line)
         return lines
+
+    @property
+    def reducer(self) -> Reducer:
+        return MODES[self.mode].reducer(self)
+
+    def receptive_field(self) -> Pair:
+        """How many input cells (h, w) one output cell can depend on."""
+        return self.kernel_extent
 
     def costs(self) -> dict:
         """No multiplications: a compare or an add per tap."""

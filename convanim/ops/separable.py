@@ -6,22 +6,19 @@ from dataclasses import dataclass
 from typing import Optional, Tuple
 
 from ..core.errors import Pair, PairLike, whole, whole_in
-from ..core.geometry import PaddingLike, Quad, size_text
-from ..core.spec import SUM, Reducer, Stage
-from .base import MAX_CHANNELS, Operation, channel_params, describe_stages, geometry_params
+from ..core.geometry import PaddingLike, size_text
+from ..core.spec import SUM, Reducer, Stage, Window
+from .base import MAX_CHANNELS, Operation, Windowed, channel_params, describe_stages, geometry_params
 from .conv import Conv2d, caption as conv_caption
 
 
 @dataclass(frozen=True, init=False)
-class SeparableConv2d:
+class SeparableConv2d(Windowed):
     """A depthwise convolution (one k×k kernel per channel, ``depth_multiplier`` of them) then
     a pointwise 1×1 convolution to ``out_channels``: MobileNet's depthwise-separable block."""
 
     input_size: Pair
-    kernel_size: Pair
-    stride: Pair = (1, 1)
-    padding: Quad = (0, 0, 0, 0)
-    dilation: Pair = (1, 1)
+    window: Window
     in_channels: int = 1
     out_channels: int = 1
     depth_multiplier: int = 1
@@ -35,9 +32,9 @@ class SeparableConv2d:
         in_channels = whole("in_channels", in_channels)
         depthwise = Conv2d(input_size, kernel_size, stride, padding, dilation, in_channels,
                            in_channels * multiplier, groups=in_channels)  # validates all but out_channels
-        for name in ("input_size", "kernel_size", "stride", "padding", "dilation", "in_channels"):
-            object.__setattr__(self, name, getattr(depthwise, name))
-        object.__setattr__(self, "out_channels", out_channels)
+        for name, value in (("input_size", depthwise.input_size), ("window", depthwise.window),
+                            ("in_channels", depthwise.in_channels), ("out_channels", out_channels)):
+            object.__setattr__(self, name, value)
         object.__setattr__(self, "depth_multiplier", multiplier)
         object.__setattr__(self, "out_channels", self.stages()[1].spec.out_channels)  # validates it
 

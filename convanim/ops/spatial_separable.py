@@ -18,9 +18,9 @@ class SpatialSeparableConv2d(OneChannel):
     """A k×k kernel that is the outer product of a column and a row (Sobel = [1,2,1]ᵀ·[1,0,−1]):
     a k×1 pass, then a 1×k pass, which give what the full k×k kernel gives."""
 
-    input_size: Pair
-    column: Tuple[float, ...]
+    column: Tuple[float, ...]  # in the dump's order: the kernel's column and row, then the input's size
     row: Tuple[float, ...]
+    input_size: Pair
 
     op = "spatial-separable"
     volumes = ("input", "column pass", "output", "full kernel's output")

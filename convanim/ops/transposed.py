@@ -9,18 +9,18 @@ from typing import List, Tuple
 import numpy as np
 
 from ..core.errors import Pair, PairLike, SpecError, as_pair
-from ..core.geometry import extent, size_text, sweep_leftover, transposed_size
+from ..core.geometry import size_text, sweep_leftover, transposed_size
+from ..core.spec import SUM, Reducer, Window
 from ..core.sweep import Sweep, transposed_sweep
-from ..core.spec import SUM, Read, Reducer, Stage, group_reads
 from ..core.values import full_canvas
 from ..scene.views import scatter_scene, transposed_scene
-from .base import GATHER, Operation, Param, View, channel_params, matrix_view, one_channel, set_channels, stage_shapes, \
-    view_param
+from .base import GATHER, OneSweep, Operation, Param, View, Windowed, channel_params, channels_slug, matrix_view, \
+    one_channel, set_channels, stage_shapes, view_param
 from .conv import Conv2d, caption_extras
 
 
 @dataclass(frozen=True, init=False)
-class ConvTranspose2d:
+class ConvTranspose2d(Windowed, OneSweep):
     """A transposed 2-D convolution with PyTorch's parameters (``nn.ConvTranspose2d``).
 
     ``input_size`` is the transposed operation's own input (the o of the direct convolution
@@ -29,18 +29,13 @@ class ConvTranspose2d:
     """
 
     input_size: Pair
-    kernel_size: Pair
-    stride: Pair = (1, 1)
-    padding: Pair = (0, 0)
-    dilation: Pair = (1, 1)
+    window: Window  # its padding PyTorch's, on both sides of each axis
     output_padding: Pair = (0, 0)
     in_channels: int = 1
     out_channels: int = 1
     groups: int = 1
 
     op = "transposed"
-    volumes = ("input", "output")
-    dims = 2
 
     def __init__(
         self,
@@ -54,14 +49,11 @@ class ConvTranspose2d:
         out_channels: int = 1,
         groups: int = 1,
     ):
-        set_ = object.__setattr__
         set_channels(self, in_channels, out_channels, groups)
-        set_(self, "input_size", as_pair("input_size", input_size, 1))
-        set_(self, "kernel_size", as_pair("kernel_size", kernel_size, 1))
-        set_(self, "stride", as_pair("stride", stride, 1))
-        set_(self, "padding", as_pair("padding", padding, 0))
-        set_(self, "dilation", as_pair("dilation", dilation, 1))
-        set_(self, "output_padding", as_pair("output_padding", output_padding, 0))
+        object.__setattr__(self, "input_size", as_pair("input_size", input_size, 1))
+        kernel, stride = as_pair("kernel_size", kernel_size, 1), as_pair("stride", stride, 1)
+        object.__setattr__(self, "window", Window.of(kernel, stride, as_pair("padding", padding, 0), dilation))
+        object.__setattr__(self, "output_padding", as_pair("output_padding", output_padding, 0))
         for a, s, d in zip(self.output_padding, self.stride, self.dilation):
             if a >= s and a >= d:
                 raise SpecError(
@@ -88,6 +80,12 @@ class ConvTranspose2d:
                    conv.out_channels, conv.in_channels, conv.groups)
 
     @property
+    def padding(self) -> Pair:  # type: ignore[override]
+        """PyTorch's: (h, w), cropped from both sides of each axis of the output."""
+        t, _, l, _ = self.window.padding
+        return (t, l)
+
+    @property
     def has_channels(self) -> bool:
         return (self.in_channels, self.out_channels, self.groups) != (1, 1, 1)
 
@@ -105,10 +103,6 @@ class ConvTranspose2d:
     def output_shape(self) -> Tuple[int, ...]:
         return (self.out_channels, *self.output_size) if self.has_channels else self.output_size
 
-    def reads(self, out_channel: int) -> Tuple[Read, ...]:
-        """As the equivalent direct convolution reads: the input channels of its group."""
-        return group_reads(self.in_channels, self.out_channels, self.groups, out_channel)
-
     def sliding_weights(self, kernel: np.ndarray) -> np.ndarray:
         """The weight as the equivalent direct convolution slides it, before the 180° turn:
         O × (C/groups) × kh × kw, each output channel's slices from the input channels of its group."""
@@ -122,10 +116,6 @@ class ConvTranspose2d:
         return SUM
 
     @property
-    def kernel_extent(self) -> Pair:
-        return extent(self.kernel_size, self.dilation)
-
-    @property
     def output_size(self) -> Pair:
         return transposed_size(self.input_size, self.kernel_size, self.stride, self.padding, self.dilation,
                                self.output_padding)
@@ -135,21 +125,16 @@ class ConvTranspose2d:
         """The grid the paper draws: the input spread out and padded, o + d·(k − 1) on a side."""
         return tuple(o + e - 1 for o, e in zip(self.output_size, self.kernel_extent))  # type: ignore[return-value]
 
-    def stages(self) -> Tuple[Stage, ...]:
-        return (Stage("", self, 0, 1),)
-
     def sweep(self) -> Sweep:
         return transposed_sweep(self.input_size, self.kernel_size, self.stride, self.padding, self.dilation,
                                 self.output_padding)
 
     @property
     def slug(self) -> str:
-        channels = ""
-        if self.has_channels:
-            channels = f"_c{self.in_channels}to{self.out_channels}" + (f"_g{self.groups}" if self.groups > 1 else "")
         return (
             f"i{size_text(self.input_size)}_k{size_text(self.kernel_size)}_s{size_text(self.stride)}"
-            f"_p{size_text(self.padding)}_d{size_text(self.dilation)}_a{size_text(self.output_padding)}{channels}"
+            f"_p{size_text(self.padding)}_d{size_text(self.dilation)}_a{size_text(self.output_padding)}"
+            f"{channels_slug(self)}"
         )
 
     def size_formula(self) -> List[str]:
