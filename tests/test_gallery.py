@@ -8,13 +8,15 @@ from PIL import Image, ImageSequence
 from convanim.gallery import ARITHMETIC, GALLERY, NUMERICAL
 from convanim import Conv2d, ConvTranspose2d, Pool2d
 
-# The paper's GIFs sit beside the checkout (repo/../shared/reference/conv_arithmetic), in a
-# worktree as in CI's fresh clone; CONVANIM_REFERENCE names another place. CI always runs these
-# tests (they fail there if the GIFs are missing); elsewhere they skip without them.
+# The paper's GIFs: a clone of https://github.com/vdumoulin/conv_arithmetic (MIT licence; its
+# gif/ and numerical/ folders), named by CONVANIM_REFERENCE, by default beside the checkout
+# (repo/../shared/reference/conv_arithmetic). CI always runs these tests (they fail there if the
+# GIFs are missing); elsewhere they skip without them, saying how to get them.
 REPO = Path(__file__).resolve().parents[1]
 REFERENCE = Path(os.environ.get("CONVANIM_REFERENCE", REPO.parent / "shared" / "reference" / "conv_arithmetic"))
-needs_reference = pytest.mark.skipif(not REFERENCE.is_dir() and not os.environ.get("CI"),
-                                     reason=f"the paper's GIFs are not at {REFERENCE}")
+SKIP_REASON = (f"the paper's GIFs are not at {REFERENCE}: git clone https://github.com/vdumoulin/conv_arithmetic"
+               " and set CONVANIM_REFERENCE to the clone (the folder holding gif/)")
+needs_reference = pytest.mark.skipif(not REFERENCE.is_dir() and not os.environ.get("CI"), reason=SKIP_REASON)
 
 # The reference README's table: (i, k, s, p, d) and frames of the direct and the transposed figure.
 PAPER = {
@@ -108,3 +110,10 @@ def test_the_default_gallery_looks_like_the_papers_gifs(tmp_path):
     worst = max(distances, key=distances.get)
     assert np.mean(list(distances.values())) < 4.6
     assert distances[worst] < 6.5, worst
+
+
+def test_the_skip_says_where_the_papers_gifs_come_from_and_how_to_point_at_them():
+    assert "https://github.com/vdumoulin/conv_arithmetic" in SKIP_REASON
+    assert "CONVANIM_REFERENCE" in SKIP_REASON
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert "CONVANIM_REFERENCE" in readme and "MIT licence" in readme

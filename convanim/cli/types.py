@@ -5,10 +5,11 @@ from __future__ import annotations
 import math
 import re
 from pathlib import Path
-from typing import Tuple, Union
+from typing import List, Tuple, Union
 
 import click
 import numpy as np
+from click.shell_completion import CompletionItem
 
 from ..core.geometry import PADDING_WORDS
 from ..draw.theme import Theme, theme_from_toml
@@ -171,7 +172,16 @@ class PosterType(click.ParamType):
         return int(text)
 
 
-class OutputType(click.ParamType):
+class FileType(click.ParamType):
+    """A value that names a file: TAB completes file names (the shell lists them)."""
+
+    def shell_complete(self, ctx: click.Context, param: click.Parameter, incomplete: str) -> List[CompletionItem]:
+        return [CompletionItem(incomplete, type="file")]
+
+
+class OutputType(FileType):
+    """-o: a file whose extension says its format, or a folder for a PNG sequence."""
+
     name = "path"
 
     def convert(self, value, param, ctx):
@@ -183,7 +193,7 @@ class OutputType(click.ParamType):
             self.fail(str(e), param, ctx)
 
 
-class ThemeFile(click.ParamType):
+class ThemeFile(FileType):
     """A TOML file of theme fields."""
 
     name = "file.toml"
@@ -197,7 +207,7 @@ class ThemeFile(click.ParamType):
             self.fail(f"{value}: {e}", param, ctx)
 
 
-class ValuesFile(click.ParamType):
+class ValuesFile(FileType):
     """A .npy, .csv or .txt file holding a 2-D array of finite numbers."""
 
     name = "file"
@@ -211,7 +221,7 @@ class ValuesFile(click.ParamType):
             self.fail(f"{value}: {e}", param, ctx)
 
 
-class WritablePath(click.ParamType):
+class WritablePath(FileType):
     """A file to write, with one of ``suffixes``, checked before anything is drawn."""
 
     def __init__(self, name: str, suffixes: Tuple[str, ...], what: str):
