@@ -5,8 +5,7 @@ channel planes), the volumes laid out as planes and every stage's steps turned i
 from __future__ import annotations
 
 from bisect import bisect_right
-from dataclasses import replace
-from functools import lru_cache
+from dataclasses import dataclass, replace
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -41,7 +40,8 @@ def build_scene(
     order: Optional[Sequence] = None,
     level: Optional[Dict[int, int]] = None,
 ) -> Scene:
-    """Lay the volumes out as planes and the stages' steps out as frames.
+    """Lay the volumes out as planes (:class:`PlanePlanner`) and the stages' steps out as frames
+    (:class:`StepBuilder`).
 
     A stage's frames run output channel by output channel (the shown ones), each over the
     sweep's cells: the footprint lights up on every input channel that output channel reads,
@@ -54,194 +54,303 @@ def build_scene(
     kernel's slices in a column of their own beside the channels they multiply, and the
     output filling in as it is computed.
     """
-    columns = len(stages) > 1 or any(st.in_channels > 1 or st.out_channels > 1 for st in stages)
-    order = list(order) if order is not None else list(range(len(volumes)))
-    level = dict(level or {})  # volume -> the volume whose planes it sits level with
-    channels: Dict[int, int] = {}
-    grids: Dict[int, Grid] = {}
-    written = {st.target for st in stages}
-    for st in stages:  # a written volume is drawn as its writer fills it...
-        channels.setdefault(st.source, st.in_channels)
-        channels.setdefault(st.target, st.out_channels)
-        grids[st.target] = st.sweep.target
-    for st in stages:  # ...an input as its reader pads it
-        if st.source not in written:
-            grids.setdefault(st.source, st.sweep.source)
-        elif grids[st.source].shape != st.sweep.source.shape:
-            raise ValueError(f"stage {st.name!r} reads a padded copy of a volume an earlier stage wrote")
-
     numbered = [st.numbers for st in stages if st.numbers is not None]
     fmt = figure_format(
         [a for n in numbered for a in (n.drawn_inputs, n.values, n.kernel) if a is not None], precision
     )
-    kernel_stage = [columns and (st.in_channels > 1 or st.out_channels > 1) for st in stages]
+    plan = PlanePlanner(volumes, stages, fmt, order, level).plan()
+    beside = _kernel_beside(stages, fmt) if show_kernel and not plan.columns else None
+    planes = plan.planes + ((beside,) if beside is not None else ())
+    if beside is not None and stages[0].sweep.flipped and caption:
+        caption += "; the sweep uses the kernel rotated 180°"
+    steps = StepBuilder(volumes, stages, plan, planes, fmt)
+    return Scene(planes, len(steps), steps.step, caption, steps.phases if len(steps.phases) > 1 else (),
+                 equations=bool(numbered), columns=plan.columns, widest=steps.widest(beside) if numbered else None)
 
-    planes: List[Plane] = []
-    plane_of: Dict[Tuple[int, int], int] = {}
-    slot_of: Dict[Tuple[int, int], int] = {}  # (stage, input channel) -> its kernel slice's plane
+
+def _channelled(stage: Sweeping) -> bool:
+    return stage.in_channels > 1 or stage.out_channels > 1
+
+
+@dataclass(frozen=True, eq=False)
+class Plan:
+    """A figure's planes, and which plane shows what: ``plane_of`` each (volume, channel) drawn,
+    ``slot_of`` each (stage, input channel)'s kernel slice, ``tint_of`` each (volume, channel)'s hue."""
+
+    planes: Tuple[Plane, ...]
+    plane_of: Dict[Tuple[int, int], int]
+    slot_of: Dict[Tuple[int, int], int]
+    tint_of: Dict[Tuple[int, int], int]
+    kernel_stage: Tuple[bool, ...]  # per stage: whether its kernel slices have a column of their own
+    columns: bool  # volumes in columns, channels stacked (channels or a chain), not the paper's one sweep
+
+
+class PlanePlanner:
+    """Lays volumes out as planes: column after column in ``order`` (a tuple stacks several
+    volumes in one column), a stage's kernel slices in a column before the volume it writes;
+    ``level`` sets a volume's planes level with another's. A strip's output is shifted over
+    the window it reads."""
+
+    def __init__(self, volumes: Sequence[str], stages: Sequence[Sweeping], fmt: Callable[[float], str],
+                 order: Optional[Sequence] = None, level: Optional[Dict[int, int]] = None):
+        self.volumes, self.stages, self.fmt = volumes, stages, fmt
+        self.columns = len(stages) > 1 or any(_channelled(st) for st in stages)
+        self.kernel_stage = tuple(self.columns and _channelled(st) for st in stages)
+        self.order = list(order) if order is not None else list(range(len(volumes)))
+        self.level = dict(level or {})  # volume -> the volume whose planes it sits level with
+        self.written = {st.target for st in stages}
+        self.channels, self.grids = _volume_grids(stages, self.written)
+        self.tint_of = _tints(stages, self.written)
+        self.planes: List[Plane] = []
+        self.plane_of: Dict[Tuple[int, int], int] = {}
+        self.slot_of: Dict[Tuple[int, int], int] = {}
+
+    def plan(self) -> Plan:
+        column = 0
+        for group in self.order:
+            group = tuple(v for v in (group if isinstance(group, tuple) else (group,)) if v in self.grids)
+            if not group:
+                continue
+            for j, st in enumerate(self.stages):
+                if st.target in group and self.kernel_stage[j]:
+                    self._kernel_slices(j, column)
+                    column += 1
+            for volume in group:
+                self._volume(volume, column)
+            column += 1
+        return Plan(tuple(self._strips_shifted()), self.plane_of, self.slot_of, self.tint_of, self.kernel_stage,
+                    self.columns)
+
+    def _kernel_slices(self, j: int, column: int) -> None:
+        """Stage j's kernel slices, one beside each input channel drawn, in its hue."""
+        st = self.stages[j]
+        for (v, c), k in list(self.plane_of.items()):
+            if v != st.source:
+                continue
+            self.slot_of[(j, c)] = len(self.planes)
+            grid = Grid.dense(st.sweep.kernel_size, Cell.WEIGHT)
+            name = "kernel" if not any(key[0] == j for key in self.slot_of if key != (j, c)) else ""
+            self.planes.append(Plane(name, grid, volume=column, tint=self.planes[k].tint, align=k))
+
+    def _volume(self, volume: int, column: int) -> None:
+        """A volume's shown channels, as planes: those its readers need first, the rest elided."""
+        count, static = self.channels[volume], self._standing_values(volume)
+        needed = [st.reads(o)[0].channel for st in self.stages if st.source == volume
+                  for o, _ in shown_channels(st.out_channels)]
+        grid = self.grids[volume]
+        if self.columns and volume in self.written:
+            grid = Grid(grid.shape, grid.rows, grid.cols, Cell.PENDING)
+        carries = any(st.source == volume and not self.kernel_stage[j] and st.numbers is not None
+                      and st.numbers.kernel is not None for j, st in enumerate(self.stages))
+        for channel, elided in shown_channels(count, also=needed):
+            self.plane_of[(volume, channel)] = len(self.planes)
+            text = static[channel] if static is not None else None
+            align = self.plane_of.get((self.level[volume], channel), -1) if volume in self.level else -1
+            self.planes.append(Plane(name_of(self.volumes[volume], channel, count), grid, text,
+                                     volume=column if self.columns else volume, elided=elided,
+                                     tint=self.tint_of.get((volume, channel), -1), weights=carries, align=align))
+
+    def _standing_values(self, volume: int) -> Optional[np.ndarray]:
+        """An input's values, which stand from the first frame: (C, H, W) strings, or None."""
+        if volume in self.written:
+            return None
+        reader = next((st for st in self.stages if st.source == volume and st.numbers is not None), None)
+        return _outside_blank(strings(reader.numbers.drawn_inputs, self.fmt), self.grids[volume]) if reader else None
+
+    def _strips_shifted(self) -> List[Plane]:
+        """In a figure of strips, each output over the window it reads."""
+        planes = self.planes
+        if all(p.grid.shape[0] == 1 for p in planes if not p.beside):
+            for st in self.stages:
+                shift = _strip_shift(st.sweep)
+                planes = [replace(p, shift=shift) if p.volume == _column_of(planes, self.plane_of, st.target) and shift
+                          else p for p in planes]
+        return planes
+
+
+def _volume_grids(stages: Sequence[Sweeping], written: set) -> Tuple[Dict[int, int], Dict[int, Grid]]:
+    """Each volume's channel count and grid: a written volume as its writer fills it, an input
+    as its reader pads it."""
+    channels: Dict[int, int] = {}
+    grids: Dict[int, Grid] = {}
+    for st in stages:
+        channels.setdefault(st.source, st.in_channels)
+        channels.setdefault(st.target, st.out_channels)
+        grids[st.target] = st.sweep.target
+    for st in stages:
+        if st.source not in written:
+            grids.setdefault(st.source, st.sweep.source)
+        elif grids[st.source].shape != st.sweep.source.shape:
+            raise ValueError(f"stage {st.name!r} reads a padded copy of a volume an earlier stage wrote")
+    return channels, grids
+
+
+def _tints(stages: Sequence[Sweeping], written: set) -> Dict[Tuple[int, int], int]:
+    """Hues flow from the input channels (each its own, or its group's) to what reads only them."""
     tint_of: Dict[Tuple[int, int], int] = {}
-    for st in stages:  # hues flow from the input channels to what reads only them
-        if st.source not in written and (st.in_channels > 1 or st.out_channels > 1):
+    for st in stages:
+        if st.source not in written and _channelled(st):
             for c in range(st.in_channels):
                 tint_of.setdefault((st.source, c), _hue(c, st.in_channels, st.groups))
         for o in range(st.out_channels):
             hues = {tint_of.get((st.source, read.channel), -1) for read in st.reads(o)}
             tint_of[(st.target, o)] = hues.pop() if len(hues) == 1 else -1
-    column = 0
-    for group in order:  # a column: one volume, or several stacked (a tuple)
-        group = tuple(v for v in (group if isinstance(group, tuple) else (group,)) if v in grids)
-        if not group:
-            continue
-        for j, st in enumerate(stages):  # a stage's kernel slices in a column before the volume it writes
-            if st.target not in group or not kernel_stage[j]:
-                continue
-            for (v, c), k in list(plane_of.items()):
-                if v != st.source:
-                    continue
-                slot_of[(j, c)] = len(planes)
-                grid = Grid.dense(st.sweep.kernel_size, Cell.WEIGHT)
-                name = "kernel" if not any(key[0] == j for key in slot_of if key != (j, c)) else ""
-                planes.append(Plane(name, grid, volume=column, tint=planes[k].tint, align=k))
-            column += 1
-        for volume in group:
-            count = channels[volume]
-            static = None
-            if volume not in written:  # an input: its values stand from the first frame
-                reader = next((st for st in stages if st.source == volume and st.numbers is not None), None)
-                static = _outside_blank(strings(reader.numbers.drawn_inputs, fmt), grids[volume]) if reader else None
-            readers = [st for st in stages if st.source == volume]
-            needed = [st.reads(o)[0].channel for st in readers for o, _ in shown_channels(st.out_channels)]
-            grid = grids[volume]
-            if columns and volume in written:
-                grid = Grid(grid.shape, grid.rows, grid.cols, Cell.PENDING)
-            carries = any(st.source == volume and not kernel_stage[j] and st.numbers is not None
-                          and st.numbers.kernel is not None for j, st in enumerate(stages))
-            for channel, elided in shown_channels(count, also=needed):
-                plane_of[(volume, channel)] = len(planes)
-                text = static[channel] if static is not None else None
-                align = plane_of.get((level[volume], channel), -1) if volume in level else -1
-                planes.append(Plane(name_of(volumes[volume], channel, count), grid, text,
-                                    volume=column if columns else volume, elided=elided,
-                                    tint=tint_of.get((volume, channel), -1), weights=carries, align=align))
-        column += 1
+    return tint_of
 
-    if all(p.grid.shape[0] == 1 for p in planes if not p.beside):  # strips: each output over the window it reads
-        for st in stages:
-            shift = _strip_shift(st.sweep)
-            planes = [replace(p, shift=shift) if p.volume == _column_of(planes, plane_of, st.target) and shift else p
-                      for p in planes]
 
+def _kernel_beside(stages: Sequence[Sweeping], fmt: Callable[[float], str]) -> Optional[Plane]:
+    """The kernel as PyTorch stores it, beside the paper's figure of one sweep with numbers."""
     only = stages[0] if len(stages) == 1 else None
-    if show_kernel and only and only.numbers is not None and only.numbers.kernel is not None and not columns:
-        kernel = only.numbers.kernel.reshape(only.numbers.spec.kernel_size)
-        planes.append(Plane("kernel", Grid.dense(kernel.shape, Cell.WEIGHT), strings(kernel, fmt), beside=True))
-        if only.sweep.flipped and caption:
-            caption += "; the sweep uses the kernel rotated 180°"
+    if only is None or only.numbers is None or only.numbers.kernel is None:
+        return None
+    kernel = only.numbers.kernel.reshape(only.numbers.spec.kernel_size)
+    return Plane("kernel", Grid.dense(kernel.shape, Cell.WEIGHT), strings(kernel, fmt), beside=True)
 
-    shown_out = [[c for c, _ in shown_channels(st.out_channels)] for st in stages]
-    starts = np.cumsum([0] + [sweep_frames(st.sweep.output_size, st.out_channels) for st in stages])
+
+def _headings(volumes: Sequence[str], stages: Sequence[Sweeping], kernel_stage: Sequence[bool]
+              ) -> Tuple[Tuple[str, ...], Dict[Tuple[int, int], int]]:
+    """The distinct headings of the frames, and which one each (stage, output channel) shows."""
     headings: List[str] = []
     heading_of: Dict[Tuple[int, int], int] = {}
     for j, st in enumerate(stages):
-        for out in shown_out[j]:
+        for out, _ in shown_channels(st.out_channels):
             text = _heading(st, out, len(stages) > 1, kernel_stage[j], volumes[st.target], volumes[st.source])
             if text not in headings:
                 headings.append(text)
             heading_of[(j, out)] = headings.index(text)
+    return tuple(headings), heading_of
 
-    @lru_cache(maxsize=None)
-    def texts(j: int):
+
+class StepBuilder:
+    """A frame's step from its index: the stage and output channel it belongs to, and, for every
+    (input channel, kernel slice) the step reads, the footprint lit, the wires, the values and
+    weights written, the marks and the equation."""
+
+    EMPTY = np.empty((0, 2), dtype=int)
+
+    def __init__(self, volumes: Sequence[str], stages: Sequence[Sweeping], plan: Plan, planes: Tuple[Plane, ...],
+                 fmt: Callable[[float], str]):
+        self.volumes, self.stages, self.plan, self.planes, self.fmt = volumes, stages, plan, planes, fmt
+        self.shown_out = [[c for c, _ in shown_channels(st.out_channels)] for st in stages]
+        self.starts = np.cumsum([0] + [sweep_frames(st.sweep.output_size, st.out_channels) for st in stages])
+        self.phases, self.heading_of = _headings(volumes, stages, plan.kernel_stage)
+        self._texts: Dict[int, tuple] = {}
+
+    def __len__(self) -> int:
+        return int(self.starts[-1])
+
+    def texts(self, j: int) -> tuple:
         """Strings for stage j: input values (C, H, W), weights (O, C/g, k·k), results (O, steps)."""
-        numbers = stages[j].numbers
-        weights = None
-        if numbers.drawn_kernels is not None:
-            k = numbers.drawn_kernels
-            weights = strings(k.reshape(k.shape[0], k.shape[1], -1), fmt)
-        return _outside_blank(strings(numbers.drawn_inputs, fmt), stages[j].sweep.source), weights, strings(numbers.values, fmt)
+        if j not in self._texts:
+            numbers, weights = self.stages[j].numbers, None
+            if numbers.drawn_kernels is not None:
+                k = numbers.drawn_kernels
+                weights = strings(k.reshape(k.shape[0], k.shape[1], -1), self.fmt)
+            inputs = _outside_blank(strings(numbers.drawn_inputs, self.fmt), self.stages[j].sweep.source)
+            self._texts[j] = (inputs, weights, strings(numbers.values, self.fmt))
+        return self._texts[j]
 
-    empty = np.empty((0, 2), dtype=int)
-
-    def make_step(index: int) -> Step:
-        j = bisect_right(starts, index) - 1
-        st = stages[j]
-        shown, spatial = divmod(index - starts[j], len(st.sweep))
-        out = shown_out[j][shown]
+    def step(self, index: int) -> Step:
+        j = bisect_right(self.starts, index) - 1
+        st, plan = self.stages[j], self.plan
+        shown, spatial = divmod(index - self.starts[j], len(st.sweep))
+        out = self.shown_out[j][shown]
+        reads = [read for read in st.reads(out) if (st.source, read.channel) in plan.plane_of]
         taps = st.sweep.taps(spatial)
         r, c = st.sweep.out_cell(spatial)
-        reads = [read for read in st.reads(out) if (st.source, read.channel) in plane_of]
-        target = plane_of[(st.target, out)]
-        highlights = [empty] * len(planes)
+        target = plan.plane_of[(st.target, out)]
+        highlights = self._highlights(j, reads, taps, target, (r, c))
+        links = self._links(j, reads, st.sweep.footprint(spatial), target, (r, c, r + 1, c + 1))
+        reveals = [Label(target, (r, c), "", "fill")] if plan.columns else []
+        phase = self.heading_of[(j, out)]
+        marks = self._copied_marks(st, reads, taps)
+        if st.numbers is None:
+            return Step(index, highlights, links, reveals=tuple(reveals), marks=marks, phase=phase)
+        if st.numbers.winners is not None and reads:
+            kept = plan.plane_of[(st.source, reads[0].channel)]
+            marks = tuple(taps[st.numbers.winners[spatial]][None, :] if k == kept else self.EMPTY
+                          for k in range(len(self.planes)))
+        reveals.append(Label(target, (r, c), self.texts(j)[2][out, spatial]))
+        symbol = "o" if self.volumes[st.target] == "output" else self.volumes[st.target][0]
+        every = st.reads(out)  # the sum runs over every channel read, drawn or left out
+        tints = [plan.tint_of.get((st.source, read.channel), -1) for read in every]
+        equation = _equation(st, out, spatial, every, self.fmt, tints, out if st.out_channels > 1 else None, symbol)
+        return Step(index, highlights, links, tuple(self._labels(j, out, reads, taps)), tuple(reveals), marks, phase,
+                    equation)
+
+    def _highlights(self, j: int, reads: Sequence[Read], taps: np.ndarray, target: int, cell: Tuple[int, int]
+                    ) -> Tuple[np.ndarray, ...]:
+        """The taps on every plane read, the whole slice on each kernel slice, the output cell."""
+        st, plan = self.stages[j], self.plan
+        highlights = [self.EMPTY] * len(self.planes)
         for read in reads:
-            highlights[plane_of[(st.source, read.channel)]] = taps
-        highlights[target] = np.array([[r, c]])
-        footprint, cell = st.sweep.footprint(spatial), (r, c, r + 1, c + 1)
-        if kernel_stage[j]:
-            kh, kw = st.sweep.kernel_size
-            whole = np.argwhere(np.ones((kh, kw), dtype=bool))
-            links: List[Link] = []
+            highlights[plan.plane_of[(st.source, read.channel)]] = taps
+        highlights[target] = np.array([cell])
+        if plan.kernel_stage[j]:
+            whole = np.argwhere(np.ones(st.sweep.kernel_size, dtype=bool))
             for read in reads:
-                source, slot = plane_of[(st.source, read.channel)], slot_of[(j, read.channel)]
-                highlights[slot] = whole
-                tint = planes[source].tint
+                highlights[plan.slot_of[(j, read.channel)]] = whole
+        return tuple(highlights)
+
+    def _links(self, j: int, reads: Sequence[Read], footprint: tuple, target: int, cell: tuple) -> Tuple[Link, ...]:
+        """Wires from each plane read, through its kernel slice where slices have a column, to the
+        output cell; in the paper's figure, the frustum from the footprint to the cell."""
+        st, plan = self.stages[j], self.plan
+        sources = [plan.plane_of[(st.source, read.channel)] for read in reads]
+        if plan.kernel_stage[j]:
+            kh, kw = st.sweep.kernel_size
+            links: List[Link] = []
+            for read, source in zip(reads, sources):
+                slot, tint = plan.slot_of[(j, read.channel)], self.planes[source].tint
                 links += [Link(source, footprint, slot, (0, 0, kh, kw), tint, wire=True),
                           Link(slot, (0, 0, kh, kw), target, cell, tint, wire=True)]
-        elif columns:
-            links = [Link(plane_of[(st.source, read.channel)], footprint, target, cell, planes[target].tint, wire=True)
-                     for read in reads]
-        else:
-            links = [Link(plane_of[(st.source, reads[-1].channel)], footprint, target, cell)] if reads else []
-        reveals: List[Label] = [Label(target, (r, c), "", "fill")] if columns else []
-        phase = heading_of[(j, out)]
+            return tuple(links)
+        if plan.columns:
+            return tuple(Link(source, footprint, target, cell, self.planes[target].tint, wire=True) for source in sources)
+        return (Link(sources[-1], footprint, target, cell),) if sources else ()
+
+    def _copied_marks(self, st: Sweeping, reads: Sequence[Read], taps: np.ndarray) -> Tuple[np.ndarray, ...]:
+        """On each plane read, the input cells the padding under the kernel copies (none: zeros)."""
         copied = _copied(st.sweep, taps)
-        if copied is not None and reads:  # where the padding under the kernel copies its values from
-            read_planes = {plane_of[(st.source, read.channel)] for read in reads}
-            marks_of = tuple(copied if k in read_planes else empty for k in range(len(planes)))
-        else:
-            marks_of = ()
-        if st.numbers is None:
-            return Step(index, tuple(highlights), tuple(links), reveals=tuple(reveals), marks=marks_of, phase=phase)
-        inputs, weights, results = texts(j)
+        if copied is None or not reads:
+            return ()
+        read_planes = {self.plan.plane_of[(st.source, read.channel)] for read in reads}
+        return tuple(copied if k in read_planes else self.EMPTY for k in range(len(self.planes)))
+
+    def _labels(self, j: int, out: int, reads: Sequence[Read], taps: np.ndarray) -> List[Label]:
+        """The values under the taps of each plane read, and the weights of its kernel slice:
+        small beside them, or in the slice's own plane."""
+        st, plan = self.stages[j], self.plan
+        inputs, weights, _ = self.texts(j)
         cells = [(int(y), int(x)) for y, x in taps]
-        labels = []
+        labels: List[Label] = []
         for read in reads:
-            plane, ci = plane_of[(st.source, read.channel)], read.channel
+            plane, ci = plan.plane_of[(st.source, read.channel)], read.channel
             labels += [Label(plane, cell, inputs[ci][cell]) for cell in cells if inputs[ci][cell]]
             if weights is None:
                 continue
             local = weights[out, read.slice]
-            if kernel_stage[j]:
+            if plan.kernel_stage[j]:
                 kw = st.sweep.kernel_size[1]
-                labels += [Label(slot_of[(j, ci)], divmod(t, kw), w) for t, w in enumerate(local)]
+                labels += [Label(plan.slot_of[(j, ci)], divmod(t, kw), w) for t, w in enumerate(local)]
             else:
                 labels += [Label(plane, cell, w, "weight") for cell, w in zip(cells, local)]
-        marks: Tuple[np.ndarray, ...] = marks_of
-        if st.numbers.winners is not None and reads:
-            marks = tuple(
-                taps[st.numbers.winners[spatial]][None, :] if k == plane_of[(st.source, reads[0].channel)] else empty
-                for k in range(len(planes))
-            )
-        reveals.append(Label(target, (r, c), results[out, spatial]))
-        symbol = "o" if volumes[st.target] == "output" else volumes[st.target][0]
-        every = st.reads(out)  # the sum runs over every channel read, drawn or left out
-        equation = _equation(st, out, spatial, every, fmt, [tint_of.get((st.source, read.channel), -1) for read in every],
-                             out if st.out_channels > 1 else None, symbol)
-        return Step(index, tuple(highlights), tuple(links), tuple(labels), tuple(reveals), marks, phase, equation)
+        return labels
 
-    largest = None
-    if numbered:
-        values, weights = [], []
-        for j, st in enumerate(stages):
+    def widest(self, beside: Optional[Plane]) -> Tuple[str, str]:
+        """The widest value and weight written in any cell of the figure."""
+        values: List[str] = []
+        weights: List[str] = []
+        for j, st in enumerate(self.stages):
             if st.numbers is None:
                 continue
-            inputs, kernels, results = texts(j)
+            inputs, kernels, results = self.texts(j)
             values += [*inputs.ravel(), *results.ravel()]
             if kernels is not None:
-                (values if kernel_stage[j] else weights).extend(kernels.ravel())
-        if show_kernel and planes[-1].beside:
-            values += list(planes[-1].text.ravel())
-        largest = (widest(values), widest(weights))
-    return Scene(tuple(planes), int(starts[-1]), make_step, caption, tuple(headings) if len(headings) > 1 else (),
-                 equations=bool(numbered), columns=columns, widest=largest)
+                (values if self.plan.kernel_stage[j] else weights).extend(kernels.ravel())
+        if beside is not None:
+            values += list(beside.text.ravel())
+        return (widest(values), widest(weights))
 
 
 def _outside_blank(strings: np.ndarray, grid: Grid) -> np.ndarray:
