@@ -40,12 +40,8 @@ class Job:
 
     def files(self) -> List[Path]:
         """Every file the job writes."""
-        main: List[Path] = []
-        if self.target is not None:
-            main = [self.target.path] if self.poster is not None else self.target.files(len(self.anim))
-            if self.beamer:
-                main.append(self.target.path.with_suffix(".tex"))
-        return main + [p for p in (self.storyboard, self.dump) if p is not None]
+        frames = len(self.anim) if self.target is not None else 0
+        return files_for(self.target, frames, self.poster, self.beamer, self.storyboard, self.dump)
 
     def save(self) -> List[Path]:
         """The main file: the animation, its poster, or the animation and its Beamer snippet."""
@@ -70,6 +66,18 @@ class Job:
         if self.dump is not None:
             written.append(write_json(self.dump, record(self.values)))
         return written
+
+
+def files_for(target: Optional[Target], frames: int, poster: Union[None, int, str] = None, beamer: bool = False,
+              storyboard: Optional[Path] = None, dump: Optional[Path] = None) -> List[Path]:
+    """Every file a job writes, from what it was asked and its frame count: known before anything
+    is computed or drawn, so that a batch decides what is up to date at the cost of a stat."""
+    main: List[Path] = []
+    if target is not None:
+        main = [target.path] if poster is not None else target.files(frames)
+        if beamer:
+            main.append(target.path.with_suffix(".tex"))
+    return main + [p for p in (storyboard, dump) if p is not None]
 
 
 def _digest(*arrays: np.ndarray) -> str:

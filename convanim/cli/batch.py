@@ -4,20 +4,22 @@ like make redraws targets: only those older than the file or convanim."""
 from __future__ import annotations
 
 import difflib
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import List, Optional, Tuple
+from typing import Callable, List, Optional, Tuple, TypeVar
 
 import click
 
 from ..core.errors import SaveIncomplete, SpecError
 from ..gallery import GALLERY
 from ..io.files import MAX_TOML_BYTES, Target, Unreadable, check_writable, read_text, together
-from ..ops import BY_NAME
+from ..job import Job, files_for
+from ..ops import BY_NAME, Operation, check_view
 from .app import bad_spec, cli, say_path
-from .commands import JOBS, Job, Progress, gallery_names, incomplete, prepare
+from .commands import JOBS, Progress, gallery_names, incomplete, prepare, sizes_from_values
 
 PATH_KEYS = ("dump", "storyboard")  # files of an entry, beside its output
+T = TypeVar("T")
 
 
 def _installed_mtime() -> float:
@@ -80,22 +82,47 @@ def _inside(folder: Path, key: str, value: object, empty: bool = False) -> Path:
     return path
 
 
-def batch_items(name: str, entry: dict, folder: Path) -> List[Tuple[Job, List[Path]]]:
-    """The jobs of one entry, each with every file it writes."""
+@dataclass(frozen=True)
+class Entry:
+    """One entry of a batch file, read and checked but not prepared: the files it writes, known
+    without laying out or drawing anything, and its jobs, made only if it must be drawn."""
+
+    name: str
+    files: List[Path]
+    jobs: Callable[[], List[Job]]
+
+
+def _gallery_entry(name: str, entry: dict, folder: Path) -> Entry:
+    only = entry.pop("only", list(GALLERY))
+    names = gallery_names([only] if isinstance(only, str) else [",".join(only)])
+    sub = _inside(folder, "output", entry.pop("output", ""), empty=True)
+    look = {"crisp": _crisp_key(entry), "transparent": bool(entry.pop("transparent", False))}
+    style = entry.pop("style", None)
+    if entry:
+        raise click.UsageError(
+            f"unknown key {sorted(entry)[0]!r} for gallery: use only, output, style, crisp, antialias, transparent"
+        )
+    return Entry(name, [sub / f"{n}.gif" for n in names], lambda: [
+        Job(replace(GALLERY[n].animation(style), **look), Target(sub / f"{n}.gif", "gif")) for n in names])
+
+
+def _planned_files(op: Operation, params: dict, ctx: click.Context) -> List[Path]:
+    """The files a command's parameters write, from its spec and frame count alone: what deciding
+    whether it is up to date costs (no numbers, no layout, no drawing)."""
+    sizes_from_values(op, params, ctx, params.pop("input_values", None), params.pop("kernel_values", None))
+    spec = op.make(**{p.name: params[p.name] for p in op.params if not p.render_only})
+    view = params.get("view", "gather")
+    frames = check_view(spec, view).frame_count(spec, view)
+    return files_for(params["output"], frames, params.get("poster"), params.get("beamer", False),
+                     params.get("storyboard"), params.get("dump"))
+
+
+def batch_entry(name: str, entry: dict, folder: Path) -> Entry:
+    """One entry of a batch file (a table of keys), its paths inside ``folder``."""
     entry = dict(entry)
     command = entry.pop("command", None)
     if command == "gallery":
-        only = entry.pop("only", list(GALLERY))
-        names = gallery_names([only] if isinstance(only, str) else [",".join(only)])
-        sub = _inside(folder, "output", entry.pop("output", ""), empty=True)
-        look = {"crisp": _crisp_key(entry), "transparent": bool(entry.pop("transparent", False))}
-        style = entry.pop("style", None)
-        if entry:
-            raise click.UsageError(
-                f"unknown key {sorted(entry)[0]!r} for gallery: use only, output, style, crisp, antialias, transparent"
-            )
-        return [(Job(replace(GALLERY[n].animation(style), **look), Target(sub / f"{n}.gif", "gif")), [sub / f"{n}.gif"])
-                for n in names]
+        return _gallery_entry(name, entry, folder)
     op = BY_NAME.get(command)
     if op is None:
         raise click.UsageError(f"command = {command!r}: use one of {', '.join([*BY_NAME, 'gallery'])}")
@@ -110,11 +137,30 @@ def batch_items(name: str, entry: dict, folder: Path) -> List[Tuple[Job, List[Pa
     if crisp is not None:
         values["crisp"] = crisp
     ctx = sub.make_context(command, [], parent=click.get_current_context(), default_map=values)
+
+    def jobs() -> List[Job]:
+        try:
+            return [prepare(op, dict(ctx.params), ctx)]
+        except SpecError as e:
+            raise bad_spec(sub, e) from None
+
     try:
-        job = prepare(op, dict(ctx.params), ctx)
+        return Entry(name, _planned_files(op, dict(ctx.params), ctx), jobs)
     except SpecError as e:
         raise bad_spec(sub, e) from None
-    return [(job, job.files())]
+
+
+def batch_items(name: str, entry: dict, folder: Path) -> List[Tuple[Job, List[Path]]]:
+    """The jobs of one entry, prepared (numbers computed, limits checked), each with its files."""
+    return [(job, job.files()) for job in batch_entry(name, entry, folder).jobs()]
+
+
+def _in_context(file: str, name: str, make: Callable[[], T]) -> T:
+    """``make()``, its usage errors naming the batch file and the entry."""
+    try:
+        return make()
+    except click.ClickException as e:
+        raise click.UsageError(f"{file} [{name}]: {e.format_message()}") from None
 
 
 @cli.command()
@@ -146,36 +192,36 @@ def batch(file, folder, jobs, always):
         raise click.BadParameter(f"{file}: not TOML convanim reads: nested too deeply", param_hint="FILE") from None
     base = Path(folder) if folder is not None else path.parent
     check_writable(base, folder=True)
-    planned: List[Tuple[str, Job, List[Path]]] = []
+    planned: List[Entry] = []
     for name, entry in entries.items():
         if not isinstance(entry, dict):
             raise click.UsageError(f"{file}: {name} = {entry!r} is not a table: write [{name}] and its options")
-        try:
-            planned += [(name, job, files) for job, files in batch_items(name, entry, base)]
-        except click.ClickException as e:
-            raise click.UsageError(f"{file} [{name}]: {e.format_message()}") from None
+        planned.append(_in_context(file, name, lambda: batch_entry(name, entry, base)))
     owner: dict = {}
-    for name, _, files in planned:  # two entries writing one file would race and clobber
-        for f in files:
-            other = owner.setdefault(f.resolve(), name)
-            if other != name:
-                raise click.UsageError(f"{file}: [{other}] and [{name}] both write {f}")
+    for planned_entry in planned:  # two entries writing one file would race and clobber
+        for f in planned_entry.files:
+            other = owner.setdefault(f.resolve(), planned_entry.name)
+            if other != planned_entry.name:
+                raise click.UsageError(f"{file}: [{other}] and [{planned_entry.name}] both write {f}")
     newest = max(path.stat().st_mtime, _installed_mtime())
-    todo = [(name, job, files) for name, job, files in planned
-            if always or not all(f.exists() and f.stat().st_mtime > newest for f in files)]
-    skipped = sorted({name for name, _, _ in planned} - {name for name, _, _ in todo})
+    stale = [e for e in planned if always or not all(f.exists() and f.stat().st_mtime > newest for f in e.files)]
+    skipped = sorted({e.name for e in planned} - {e.name for e in stale})
     if skipped:
         click.echo(f"up to date: {', '.join(skipped)}", err=True)
+    if not stale:
+        return
+    # Every entry to draw is prepared (numbers, limits) before the first is drawn.
+    todo = [(e.name, job) for e in stale for job in _in_context(file, e.name, e.jobs)]
     from ..animation import save_many
 
-    items = [(job.anim, job.target) for _, job, _ in todo if job.target is not None and job.plain]
+    items = [(job.anim, job.target) for _, job in todo if job.target is not None and job.plain]
     try:
         # Each entry's other files (stills, dumps, storyboards) are staged first and renamed in
         # only once every animation is written: an entry whose animation fails leaves none.
         with together():
-            extras = [p for _, job, _ in todo for p in ([] if job.plain else job.save()) + job.finish()]
+            extras = [p for _, job in todo for p in ([] if job.plain else job.save()) + job.finish()]
             with Progress(sum(len(anim) for anim, _ in items), "batch") as bar:
-                written = save_many(items, jobs, force=any(job.force for _, job, _ in todo), **bar.callbacks(items, jobs))
+                written = save_many(items, jobs, force=any(job.force for _, job in todo), **bar.callbacks(items, jobs))
     except SaveIncomplete as e:
         for p in e.written:
             say_path(p)

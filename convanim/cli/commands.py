@@ -51,7 +51,7 @@ def _take(params: dict, ctx: click.Context, name: str, value, values_param: str)
     params[name] = value
 
 
-def _sizes_from_values(op: Operation, params: dict, ctx: click.Context, input_values: Optional[np.ndarray],
+def sizes_from_values(op: Operation, params: dict, ctx: click.Context, input_values: Optional[np.ndarray],
                        kernel_values: Optional[np.ndarray]) -> None:
     """Input H×W or C×H×W and weight kh×kw or O×(C/g)×kh×kw set the sizes (and channels); for a
     1-D operation, input L or C×L and weight k or O×(C/g)×k."""
@@ -87,7 +87,7 @@ def prepare(op: Operation, params: dict, ctx: click.Context) -> Job:
     """Build the spec, its numbers and the animation from a command's parameters; check limits."""
     input_values = params.pop("input_values", None)
     kernel_values = params.pop("kernel_values", None)
-    _sizes_from_values(op, params, ctx, input_values, kernel_values)
+    sizes_from_values(op, params, ctx, input_values, kernel_values)
     show = params.pop("numbers", False) or input_values is not None or kernel_values is not None
     seed, dump, labels = params.pop("seed", None), params.pop("dump", None), params.pop("labels")
     precision, output = params.pop("precision", 1), params.pop("output")
