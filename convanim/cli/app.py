@@ -119,6 +119,48 @@ def _flushed(code: int) -> int:
     return code
 
 
+class _Discarding:
+    """Standard output when the command started with it closed (``>&-``): what is written goes
+    nowhere, and is noted, so that the end can say the names were not printed."""
+
+    def __init__(self) -> None:
+        self.written = False
+
+    def write(self, text: str) -> int:
+        self.written = self.written or bool(text)
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+    def fileno(self) -> int:
+        return 1  # /dev/null's now
+
+
+def _reserve_closed_streams() -> Optional[_Discarding]:
+    """/dev/null in place of a closed standard stream (``>&-``), so that no file convanim opens
+    becomes descriptor 0, 1 or 2 (where a stray write would land in it); for a closed standard
+    output, the stand-in that notes what was lost."""
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            try:
+                null = os.open(os.devnull, os.O_RDWR)
+                if null != fd:
+                    os.dup2(null, fd)
+                    os.close(null)
+            except OSError:
+                pass
+    if sys.stdout is not None:
+        return None
+    sys.stdout = _Discarding()
+    return sys.stdout
+
+
 class ConvanimGroup(click.Group):
     """Turns every failure into one ``Error: …`` line and an exit status, never a traceback."""
 
@@ -131,6 +173,7 @@ class ConvanimGroup(click.Group):
             raise _closed_stdout() from None
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        closed = _reserve_closed_streams()
         try:
             with ending_signals():
                 code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
@@ -158,6 +201,9 @@ class ConvanimGroup(click.Group):
             say_error(f"internal error, please report it: {type(e).__name__}: {e}")
             code = 70
         code = _flushed(code)
+        if closed is not None and closed.written and code == 0:
+            say_error("standard output is closed: its lines were not printed")
+            code = 1
         if standalone_mode:
             sys.exit(code)
         return code

@@ -123,7 +123,7 @@ def batch_entry(name: str, entry: dict, folder: Path) -> Entry:
     command = entry.pop("command", None)
     if command == "gallery":
         return _gallery_entry(name, entry, folder)
-    op = BY_NAME.get(command)
+    op = BY_NAME.get(command) if isinstance(command, str) else None  # a list or a table names no command
     if op is None:
         raise click.UsageError(f"command = {command!r}: use one of {', '.join([*BY_NAME, 'gallery'])}")
     output = _inside(folder, "output" if "output" in entry or "o" not in entry else "o",

@@ -265,11 +265,11 @@ class Progress:
 
 def incomplete(e: SaveIncomplete, missing: List[str]) -> Incomplete:
     """What a run that stopped part-way says: why, and what it did not write."""
-    names = ", ".join(missing)
+    left = f"; not written: {', '.join(missing)}" if missing else "; every file was written"  # stopped as it ended
     if isinstance(e.cause, KeyboardInterrupt):
         stopped = Stopped(e.cause)
-        return Incomplete(f"{stopped.message}; not written: {names}", stopped.exit_code)
+        return Incomplete(f"{stopped.message}{left}", stopped.exit_code)
     if isinstance(e.cause, OSError):
         where = f" {e.cause.filename}" if e.cause.filename else ""
-        return Incomplete(f"cannot write{where}: {e.cause.strerror or e.cause}; not written: {names}", 1)
-    return Incomplete(f"{e.cause}; not written: {names}", 1)
+        return Incomplete(f"cannot write{where}: {e.cause.strerror or e.cause}{left}", 1)
+    return Incomplete(f"{e.cause}{left}", 1)

@@ -80,15 +80,33 @@ def _short_enough(path: Path) -> None:
                           f" {MAX_PATH_CHARS:,} and {MAX_PATH_DEPTH}")
 
 
+_SPECIAL = ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISCHR, "a character device"),
+            (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+
+
+def _special(path: Path) -> str:
+    """What ``path`` is if it is neither a regular file nor a folder ("" if it is one, or is not
+    there): a write renames a new file onto it, which would replace a pipe or a device."""
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):
+        return ""
+    return next((name for test, name in _SPECIAL if test(mode)), "")
+
+
 def check_writable(path: Path, folder: bool = False) -> None:
-    """Fail early, before drawing, on a path that cannot be written: a file where a folder must be."""
+    """Fail early, before drawing, on a path that cannot be written: a file where a folder must
+    be, a folder where a file must, a pipe or a device anywhere."""
     _short_enough(Path(path))
+    special = _special(path)
+    if special:
+        raise OutputError(f"{path} is {special}, not a regular file or a folder")
     if path.exists() and path.is_dir() != folder:
         raise OutputError(f"{path} is a {'file' if folder else 'folder'}, not a {'folder' if folder else 'file'}")
     for parent in path.parents:
         if parent.exists():
             if not parent.is_dir():
-                raise OutputError(f"{parent} is a file, not a folder")
+                raise OutputError(f"{parent} is {_special(parent) or 'a file'}, not a folder")
             break
 
 
@@ -247,13 +265,29 @@ def _replacing(path: Path, suffix: str = ".part") -> Iterator[BinaryIO]:
         try:
             with _shielded():
                 tmp = _atomic_file(path, suffix)
-            with tmp:
+            with _naming(path), tmp:
                 yield tmp
         except BaseException:
             if tmp is not None:
                 Path(tmp.name).unlink(missing_ok=True)
             raise
-        _finally(lambda: os.replace(tmp.name, path), lambda: Path(tmp.name).unlink(missing_ok=True))
+        _finally(lambda: _rename(tmp.name, path), lambda: Path(tmp.name).unlink(missing_ok=True))
+
+
+@contextmanager
+def _naming(path: Path) -> Iterator[None]:
+    """An OSError while ``path`` is written (a full disk) names ``path``, not a temporary file or nothing."""
+    try:
+        yield
+    except OSError as e:
+        if e.errno is None or e.filename == str(path):
+            raise
+        raise OSError(e.errno, e.strerror, str(path)) from None
+
+
+def _rename(tmp: str, path: Path) -> None:
+    with _naming(path):
+        os.replace(tmp, path)
 
 
 def _atomic_file(path: Path, suffix: str = ".part"):
@@ -304,7 +338,8 @@ def write_sequence(pages: Iterable[Callable[[Path], None]], target: Target, coun
                     raise OSError(e.errno, e.strerror, str(folder)) from None
             written = 0
             for page, path in zip(pages, paths):
-                page(staging / path.name)
+                with _naming(path):
+                    page(staging / path.name)
                 written += 1
             if written != count:
                 raise ValueError(f"expected {count} frames, got {written}")
@@ -316,7 +351,7 @@ def write_sequence(pages: Iterable[Callable[[Path], None]], target: Target, coun
         def commit() -> None:
             try:
                 for path in paths:
-                    os.replace(staging / path.name, path)
+                    _rename(staging / path.name, path)
                 if _FRAME_NAME.search(paths[0].name):
                     _remove_stale_frames(paths)
             finally:

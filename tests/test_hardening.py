@@ -1,0 +1,137 @@
+"""Hostile inputs that once ended in a traceback, an ``internal error``, a hang or a write in the
+wrong place: batch tables, closed streams, pipes and devices as targets, full disks, signals at
+the last moment, oversized work, unknown fonts."""
+
+import errno
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import convanim.animation
+from convanim.cli import cli
+from convanim.core.errors import SaveIncomplete
+
+
+@pytest.mark.parametrize("value, shown", [('["conv"]', "['conv']"), ("{x = 1}", "{'x': 1}"), ("3", "3"),
+                                          ('"Conv"', "'Conv'")])
+def test_a_batch_command_that_is_not_a_name_is_refused(tmp_path, monkeypatch, value, shown):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "b.toml").write_text(f"[a]\ncommand = {value}\n")
+    result = CliRunner().invoke(cli, ["batch", "b.toml"])
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"Error: b.toml [a]: command = {shown}: use one of conv, ")
+    assert result.stderr.endswith(", gallery\n") and result.stderr.count("\n") == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["b.toml"]
+
+
+def _run(tmp_path: Path, shell: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["bash", "-c", shell.replace("CONVANIM", f"'{sys.executable}' -m convanim")], cwd=tmp_path,
+                          capture_output=True, text=True)
+
+
+def test_a_closed_stdout_writes_the_files_and_says_their_names_were_not_printed(tmp_path):
+    run = _run(tmp_path, "CONVANIM conv --i 3 -o a.gif >&-")
+    assert (run.returncode, run.stderr) == (1, "Error: standard output is closed: its lines were not printed\n")
+    assert (tmp_path / "a.gif").is_file()
+    run = _run(tmp_path, "CONVANIM conv --k 9 >&-")  # a refusal is said as ever
+    assert run.returncode == 2 and run.stderr.startswith("Error: --k/--kernel-size")
+
+
+def test_closed_standard_streams_never_become_an_output_file(tmp_path):
+    run = _run(tmp_path, "CONVANIM conv --i 3 --numbers -o a.gif --dump a.json >&- 2>&- <&-; echo $?")
+    assert run.stdout == "1\n"
+    assert (tmp_path / "a.json").read_text().startswith("{")  # nothing else landed in it
+    assert (tmp_path / "a.gif").read_bytes().startswith(b"GIF89a")
+
+
+@pytest.mark.parametrize("args, what", [
+    (["-o", "f.gif"], "'-o' / '--output': f.gif is a named pipe (FIFO)"),
+    (["--numbers", "-o", "a.gif", "--dump", "f.json"], "'--dump': f.json is a named pipe (FIFO)"),
+    (["-o", "a.gif", "--storyboard", "f.png"], "'--storyboard': f.png is a named pipe (FIFO)"),
+    (["-o", "/dev/null"], "'-o' / '--output': /dev/null is a character device"),
+    (["-o", "/dev/full"], "'-o' / '--output': /dev/full is a character device"),
+])
+def test_a_pipe_or_a_device_as_a_target_is_refused_and_left_alone(tmp_path, monkeypatch, args, what):
+    monkeypatch.chdir(tmp_path)
+    for name in ("f.gif", "f.json", "f.png"):
+        os.mkfifo(name)
+    result = CliRunner().invoke(cli, ["conv", "--i", "3", *args])
+    assert (result.exit_code, result.stderr) == (2, f"Error: Invalid value for {what}, not a regular file or a folder\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["f.gif", "f.json", "f.png"]
+    assert all(Path(name).is_fifo() for name in ("f.gif", "f.json", "f.png"))
+
+
+def test_a_pipe_where_a_folder_is_wanted_is_named(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    os.mkfifo("p")
+    result = CliRunner().invoke(cli, ["conv", "--i", "3", "-o", "p/a.gif"])
+    assert (result.exit_code, result.stderr) == (
+        2, "Error: Invalid value for '-o' / '--output': p is a named pipe (FIFO), not a folder\n")
+
+
+@pytest.fixture
+def full_disk(tmp_path):
+    """A 16 kB file system, where the machine lets us mount one (root on Linux); else a skip."""
+    folder = tmp_path / "full"
+    folder.mkdir()
+    if sys.platform != "linux" or os.geteuid() != 0 or subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=16k", "tmpfs", str(folder)], capture_output=True).returncode:
+        pytest.skip("cannot mount a small file system here")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], capture_output=True)
+
+
+@pytest.mark.parametrize("args, named", [
+    (["-o", "full/a.gif"], "full/a.gif"),
+    (["-o", "full/seq/"], "full/seq/frame_000.png"),
+    (["--numbers", "-o", "full/n.svg"], "full/n_000.svg"),
+    (["-o", "a.gif", "--storyboard", "full/s.png"], "full/s.png"),
+    (["-o", "full/a.html"], "full/a.html"),
+])
+def test_a_full_disk_names_the_file_and_leaves_nothing(full_disk, monkeypatch, args, named):
+    monkeypatch.chdir(full_disk.parent)
+    result = CliRunner().invoke(cli, ["conv", "--i", "7", *args])
+    assert (result.exit_code, result.stderr) == (1, f"Error: cannot write {named}: No space left on device\n")
+    assert list(full_disk.iterdir()) == [] and not (full_disk.parent / "a.gif").exists()
+
+
+def test_a_full_disk_in_a_gallery_names_the_file(full_disk, monkeypatch):
+    monkeypatch.chdir(full_disk.parent)
+    result = CliRunner().invoke(cli, ["gallery", "-o", "full", "--only", "dilation", "-j", "1"])
+    assert (result.exit_code, result.stderr) == (
+        1, "Error: cannot write full/dilation.gif: No space left on device; not written: dilation\n")
+
+
+def test_a_simulated_full_disk_names_the_file(tmp_path, monkeypatch):
+    """Where no small file system can be mounted: the write itself fails as a full disk does."""
+    import convanim.io.gif
+
+    monkeypatch.chdir(tmp_path)
+
+    def full(self, *args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(convanim.io.gif.GifStream, "close", full)
+    result = CliRunner().invoke(cli, ["conv", "--i", "3", "-o", "sub/a.gif"])
+    assert (result.exit_code, result.stderr) == (1, "Error: cannot write sub/a.gif: No space left on device\n")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_interrupt_as_the_gallery_finishes_says_every_file_was_written(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    real = convanim.animation.save_many
+
+    def save_many(items, *args, **kwargs):
+        written = real(items, *args, **kwargs)
+        raise SaveIncomplete(KeyboardInterrupt(), written, [])  # Ctrl-C once the last file is in
+
+    monkeypatch.setattr(convanim.animation, "save_many", save_many)
+    result = CliRunner().invoke(cli, ["gallery", "-j", "1", "--only", "dilation,no_padding_no_strides"])
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        130, "output/dilation.gif\noutput/no_padding_no_strides.gif\n", "Error: interrupted; every file was written\n")
