@@ -9,6 +9,7 @@ from typing import Optional, Tuple
 
 import numpy as np
 
+from ..core.errors import SpecError
 from ..scene.model import Scene
 from .layout import Layout, layout
 from .text import (CAPTION_EM, EDGE_GAP_PX, NAME_EM, TEXT_GAP_PX, VALUE_BY_WEIGHT_AT, VALUE_PX, WEIGHT_AT,
@@ -142,6 +143,10 @@ class Geometry:
             if needed <= text_scale * 1.01:
                 break
             text_scale = needed * 1.02  # a little over, as the larger text shrinks the cells a little
+        if (value or weight) and width is not None and not numbers_fit(matrix, size, value, weight, theme.font):
+            legible = _legible_cell(matrix, size, value, weight, theme.font)  # the width that is: at this cell size
+            fitting = cls.of(scene, style, theme, legible, labels)
+            _refuse_width(width, size, (fitting.width, fitting.height), bool(weight), max_size)
         value_px, weight_px = _digits_px(size)  # as large as the cell allows; no smaller than legible...
         if (value or weight) and not numbers_fit(matrix, size, value, weight, theme.font, value_px, weight_px):
             floors = (0.0, 0.0) if forced else (VALUE_PX, WEIGHT_PX)  # ...unless the size was forced
@@ -158,6 +163,19 @@ class Geometry:
         pixels_high = int(math.ceil((ymax - ymin + margins) * size - 1e-6))
         return cls(lay, tuple(annotations), tuple(phases), (xmin, ymin, xmax, ymax), float(size), pixels_wide,
                    pixels_high, value_px, weight_px, line, text_scale)
+
+
+def _refuse_width(width: float, size: float, needed: Tuple[int, int], weights: bool, max_size: float) -> None:
+    """Refuse a ``width`` whose cells (``size`` px) are too small for the numbers at a legible
+    size, naming the width at which they would be (``needed``): a figure never quietly drops
+    or shrinks out of sight what was asked for."""
+    what = "the values and weights in the cells" if weights else "the values in the cells"
+    if max(needed) > max_size:
+        raise SpecError("width", f"{width:,.0f} px is too narrow for {what} (cells of {size:.0f} px), and an image "
+                                 f"wide enough would be {needed[0]:,}x{needed[1]:,} px, more than --max-size "
+                                 f"{max_size:,.0f}; raise the limit or draw without --numbers")
+    raise SpecError("width", f"{width:,.0f} px is too narrow for {what} (cells of {size:.0f} px); "
+                             f"use --width {needed[0]} or more, or draw without --numbers")
 
 
 def _cell_matrix(style: str) -> np.ndarray:
@@ -241,6 +259,8 @@ def _annotations(scene: Scene, lay: Layout, style: str, theme: Theme, labels: bo
             out.append(_screen_text(plane.name, name_em, left - [0.35 * scale, 0], theme, "right"))
     xmin, ymin, xmax, _ = lay.bounds
     line = ymin - 0.45 * scale
+    for vertices, _ in out:  # headings, equation and caption share one middle: the figure's, names and all
+        xmin, xmax = min(xmin, vertices[:, 0].min()), max(xmax, vertices[:, 0].max())
     phases = []
     if scene.phases:
         phases = [_screen_text(name, caption_em, [(xmin + xmax) / 2, line], theme, "center", "top") for name in scene.phases]

@@ -249,6 +249,7 @@ def _vertical_extent(matrix: np.ndarray, h: int, w: int) -> float:
     return longest
 
 
+BESIDE_NAME_ROOM = 1.3  # cells between a plane beside the first and one stacked above it: its name
 BESIDE_DROP = 0.5  # of its own height: how far below the first plane's bottom row a plane beside it sits
 COLUMN_GAP = 2.5  # between the columns of a channel figure (cells): room for the links to fan in
 
@@ -401,9 +402,16 @@ def layout(
     if style == "paper":
         placements = []
         matrix = PAPER_SHEAR @ flip
-        elevation, aside, previous = 0.0, base_w + 1.0, None
+        elevation, aside, previous, below = 0.0, base_w + 1.0, None, None
         for plane in planes:
             h, w = plane.grid.shape
+            if plane.beside and below is not None:  # a second operand (the kernel as the sweep uses
+                # it) above the first, clear of its name: right of the output, where nothing is
+                low, top = below
+                placements.append(Placement(matrix, np.array([low.offset[0], top + BESIDE_NAME_ROOM * text_scale + 0.65 * h]),
+                                            (h, w), 0.0))
+                below = (placements[-1], placements[-1].corners()[:, 1].max())
+                continue
             if plane.beside:  # on the floor, right of the first plane and low: out of the way of the
                 # links, which rise from the first plane towards the planes above
                 origin = PAPER_SHEAR @ np.array([aside, -BESIDE_DROP * h])
@@ -419,6 +427,8 @@ def layout(
                 previous = plane
             level = 0.0 if plane.beside else elevation
             placements.append(Placement(matrix, PAPER_SHEAR @ np.array([0.0, h]) + origin, (h, w), level))
+            if plane.beside:
+                below = (placements[-1], placements[-1].corners()[:, 1].max())
         return Layout(tuple(placements), draws_links=True)
     # flat: left to right, operands (the first volume, then planes beside it) before results,
     # all centred on the first plane's middle row

@@ -1,0 +1,132 @@
+"""Nothing on top of anything: a name or caption never overlaps another text, a plane or a line;
+and numbers asked for are drawn at a legible size or refused, never quietly dropped."""
+
+import re
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from convanim import Animation, Conv2d, ConvTranspose2d, SeparableConv2d, SpecError
+from convanim.cli import cli
+from convanim.draw.fit import numbers_fit
+from convanim.draw.text import VALUE_PX, WEIGHT_PX
+
+FIGURES = {
+    "transposed_numbers": (ConvTranspose2d(3, 3, 2, 1), "paper", True),
+    "transposed_odd": (ConvTranspose2d(3, 3, 2, 1, output_padding=1), "paper", True),
+    "conv_numbers": (Conv2d(5, 3, 2, 1), "paper", True),
+    "channels": (Conv2d(6, 3, in_channels=3, out_channels=2), "flat", True),
+    "channels_paper": (Conv2d(5, 3, in_channels=3, out_channels=2), "paper", False),
+    "separable": (SeparableConv2d(5, 3, in_channels=2, out_channels=3), "paper", False),
+    "torch": (Conv2d(5, 3, 2, 1, in_channels=3, out_channels=8), "paper", False),
+}
+
+
+def _box(vertices):
+    return np.array([*vertices.min(axis=0), *vertices.max(axis=0)])
+
+
+def _overlap(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _polygon_meets_box(polygon, box) -> bool:
+    """Whether a convex polygon and an axis-aligned box overlap (separating axes)."""
+    rect = np.array([[box[0], box[1]], [box[2], box[1]], [box[2], box[3]], [box[0], box[3]]])
+    for shape in (polygon, rect):
+        edges = np.roll(shape, -1, axis=0) - shape
+        for e in edges:
+            n = np.array([-e[1], e[0]])
+            p, q = polygon @ n, rect @ n
+            if p.max() <= q.min() + 1e-9 or q.max() <= p.min() + 1e-9:
+                return False
+    return True
+
+
+def _segment_meets_box(p, q, box) -> bool:
+    t0, t1 = 0.0, 1.0
+    d = q - p
+    for lo, hi, a, da in ((box[0], box[2], p[0], d[0]), (box[1], box[3], p[1], d[1])):
+        if abs(da) < 1e-12:
+            if not lo < a < hi:
+                return False
+            continue
+        s0, s1 = sorted(((lo - a) / da, (hi - a) / da))
+        t0, t1 = max(t0, s0), min(t1, s1)
+    return t0 < t1 - 1e-9
+
+
+@pytest.mark.parametrize("name", sorted(FIGURES))
+def test_no_name_or_caption_overlaps_a_text_a_plane_or_a_line(name):
+    spec, style, numbers = FIGURES[name]
+    renderer = Animation(spec, style=style, numbers=True if numbers else None, labels=True).renderer()
+    geometry, lay = renderer.geometry, renderer.layout
+    static = [_box(outline[0]) for outline in geometry.annotations]
+    headings = [_box(outline[0]) for outline in geometry.phases]  # one at a time, in one place
+    texts = static + headings
+    for i, a in enumerate(static):
+        for b in static[i + 1:] + headings:
+            assert not _overlap(a, b), (a, b)
+        for placement in lay.placements:
+            assert not _polygon_meets_box(placement.corners(), a), a
+    scene = renderer.scene
+    for index in sorted({0, len(scene) // 2, len(scene) - 1}):
+        segments, _ = renderer.link_segments(scene.step(index))
+        for p, q in segments:
+            for box in texts:
+                assert not _segment_meets_box(p, q, box), (index, p, q, box)
+
+
+def test_the_stored_and_rotated_kernels_stand_apart_and_the_figure_stays_narrow():
+    """A transposed convolution's two kernels: the rotated one above the stored one, clear of its
+    name, and the figure of a 3x3 input no wider than about 1400 px (it was 1605)."""
+    anim = Animation(ConvTranspose2d(3, 3, 2, 1), numbers=True, labels=True)
+    geometry = anim.geometry
+    stored, rotated = geometry.layout.placements[-2:]
+    assert rotated.corners()[:, 1].min() > stored.corners()[:, 1].max()
+    assert geometry.width <= 1420
+
+
+def test_headings_equation_and_caption_share_one_middle():
+    renderer = Animation(ConvTranspose2d(3, 3, 2, 1), numbers=True, labels=True).renderer()
+    geometry = renderer.geometry
+    caption = _box(geometry.annotations[-1][0])
+    heading = _box(geometry.phases[0][0])
+    equation = np.concatenate([o[0] for o in renderer._equation_outlines(renderer.scene.step(10).equation)])
+    middles = [(caption[0] + caption[2]) / 2, (heading[0] + heading[2]) / 2, (equation[:, 0].min() + equation[:, 0].max()) / 2]
+    assert max(middles) - min(middles) < 0.15  # cells: a glyph's side bearing, no more
+
+
+@pytest.mark.parametrize("size, width", [(8, 300), (8, 400), (40, 2000)])
+def test_numbers_too_small_for_the_width_are_refused_with_the_width_that_fits(size, width):
+    anim = Animation(Conv2d(size, 3), numbers=True, width=width)
+    with pytest.raises(SpecError) as caught:
+        anim.geometry
+    assert caught.value.params == ("width",)
+    message = str(caught.value)
+    if size == 40:  # the width that would hold them is over the size limit: say so
+        assert "--max-size" in message
+        return
+    needed = int(re.search(r"use --width (\d+)", message).group(1))
+    geometry = Animation(Conv2d(size, 3), numbers=True, width=needed).geometry
+    assert geometry.width == needed
+    assert geometry.value_px >= VALUE_PX and geometry.weight_px >= WEIGHT_PX
+    from convanim.draw.fit import _cell_matrix, _widest
+    from convanim.draw.theme import PAPER
+    value, weight = _widest(Animation(Conv2d(size, 3), numbers=True).scene, PAPER.font)
+    assert numbers_fit(_cell_matrix("paper"), geometry.cell_px, value, weight, PAPER.font)
+
+
+def test_a_width_that_holds_the_numbers_and_one_without_numbers_are_drawn_as_asked():
+    assert Animation(Conv2d(8, 3), width=300).geometry.width == 300
+    assert Animation(Conv2d(4, 3), numbers=True, width=900).geometry.width == 900
+
+
+def test_the_command_refuses_and_writes_nothing(tmp_path):
+    out = tmp_path / "w.png"
+    result = CliRunner().invoke(cli, ["conv", "--i", "8", "--k", "3", "--numbers", "--width", "300", "--poster", "1",
+                                      "-o", str(out)])
+    assert result.exit_code == 2, result.output
+    assert "--width" in result.output and "use --width" in result.output
+    assert not out.exists()
