@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from convanim import Animation, Conv2d, ConvTranspose2d, SeparableConv2d, SpecError
+from convanim import Animation, Conv2d, ConvTranspose2d, SeparableConv2d, SpatialSeparableConv2d, SpecError
 from convanim.cli import cli
 from convanim.draw.fit import numbers_fit
 from convanim.draw.text import VALUE_PX, WEIGHT_PX
@@ -20,6 +20,10 @@ FIGURES = {
     "channels_paper": (Conv2d(5, 3, in_channels=3, out_channels=2), "paper", False),
     "separable": (SeparableConv2d(5, 3, in_channels=2, out_channels=3), "paper", False),
     "torch": (Conv2d(5, 3, 2, 1, in_channels=3, out_channels=8), "paper", False),
+    "sobel": (SpatialSeparableConv2d(6, (1, 2, 1), (1, 0, -1)), "flat", True),
+    "sobel_paper": (SpatialSeparableConv2d(6, (1, 2, 1), (1, 0, -1)), "paper", True),
+    "scatter": (ConvTranspose2d(3, 3, 2), "flat", True, "scatter"),
+    "scatter_paper": (ConvTranspose2d(3, 3, 2, 1), "paper", True, "scatter"),
 }
 
 
@@ -59,8 +63,9 @@ def _segment_meets_box(p, q, box) -> bool:
 
 @pytest.mark.parametrize("name", sorted(FIGURES))
 def test_no_name_or_caption_overlaps_a_text_a_plane_or_a_line(name):
-    spec, style, numbers = FIGURES[name]
-    renderer = Animation(spec, style=style, numbers=True if numbers else None, labels=True).renderer()
+    spec, style, numbers, *view = FIGURES[name]
+    renderer = Animation(spec, style=style, numbers=True if numbers else None, labels=True,
+                         view=view[0] if view else "gather").renderer()
     geometry, lay = renderer.geometry, renderer.layout
     static = [_box(outline[0]) for outline in geometry.annotations]
     headings = [_box(outline[0]) for outline in geometry.phases]  # one at a time, in one place

@@ -251,9 +251,13 @@ def _annotations(scene: Scene, lay: Layout, style: str, theme: Theme, labels: bo
         elif above:
             top = [corners[:, 0].mean(), corners[:, 1].max() + 0.3 * scale]
             out.append(_screen_text(plane.name, name_em, top, theme, "center", "bottom"))
-        elif plane.beside:  # above it: a long name to its right would widen the figure
+        elif plane.beside and lay.strips:  # above it: a long name to its right would widen the figure
             top = [corners[:, 0].mean(), corners[:, 1].max() + 0.3 * scale]
             out.append(_screen_text(plane.name, name_em, top, theme, "center", "bottom"))
+        elif plane.beside:  # under it: the links rise from the input past the top of a plane
+            # beside it; a long name to its right would widen the figure
+            bottom = [corners[:, 0].mean(), corners[:, 1].min() - 0.3 * scale]
+            out.append(_screen_text(plane.name, name_em, bottom, theme, "center", "top"))
         else:
             left = corners[corners[:, 0].argmin()]
             out.append(_screen_text(plane.name, name_em, left - [0.35 * scale, 0], theme, "right"))

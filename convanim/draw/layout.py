@@ -249,6 +249,19 @@ def _vertical_extent(matrix: np.ndarray, h: int, w: int) -> float:
     return longest
 
 
+def _boxes_meet(a: Placement, b: Placement, gap: float = 1.0) -> bool:
+    """Whether two planes come closer than ``gap`` cells on screen (separating axes: each is a
+    parallelogram)."""
+    pa, pb = a.corners(), b.corners()
+    for shape in (pa, pb):
+        for e in np.roll(shape, -1, axis=0) - shape:
+            n = np.array([-e[1], e[0]]) / np.hypot(*e)
+            sa, sb = pa @ n, pb @ n
+            if sa.max() + gap <= sb.min() or sb.max() + gap <= sa.min():
+                return False
+    return True
+
+
 BESIDE_NAME_ROOM = 1.3  # cells between a plane beside the first and one stacked above it: its name
 BESIDE_DROP = 0.5  # of its own height: how far below the first plane's bottom row a plane beside it sits
 COLUMN_GAP = 2.5  # between the columns of a channel figure (cells): room for the links to fan in
@@ -406,12 +419,13 @@ def layout(
         for plane in planes:
             h, w = plane.grid.shape
             if plane.beside and below is not None:  # a second operand (the kernel as the sweep uses
-                # it) above the first, clear of its name: right of the output, where nothing is
+                # it) above the first, clear of its name: right of the output, if nothing is there
                 low, top = below
-                placements.append(Placement(matrix, np.array([low.offset[0], top + BESIDE_NAME_ROOM * text_scale + 0.65 * h]),
-                                            (h, w), 0.0))
-                below = (placements[-1], placements[-1].corners()[:, 1].max())
-                continue
+                above = Placement(matrix, np.array([low.offset[0], top + BESIDE_NAME_ROOM * text_scale + 0.65 * h]), (h, w))
+                if not any(_boxes_meet(above, p) for p in placements):
+                    placements.append(above)
+                    below = (above, above.corners()[:, 1].max())
+                    continue
             if plane.beside:  # on the floor, right of the first plane and low: out of the way of the
                 # links, which rise from the first plane towards the planes above
                 origin = PAPER_SHEAR @ np.array([aside, -BESIDE_DROP * h])

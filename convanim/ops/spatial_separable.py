@@ -73,8 +73,11 @@ class SpatialSeparableConv2d(OneChannel):
 
 
 def caption(spec: SpatialSeparableConv2d) -> str:
+    """The spec, and what the third pass's equations call f: the output by the full kernel,
+    column ⊗ row (its weights show on the input's footprint)."""
+    k = len(spec.column)
     return (f"i={size_text(spec.input_size)}, column {numbers_text(spec.column)} · row {numbers_text(spec.row)}"
-            f" → o={size_text(spec.output_size)}")
+            f" → o={size_text(spec.output_size)}; f: by the full {k}x{k} kernel, column ⊗ row")
 
 
 def describe(spec: SpatialSeparableConv2d, bottleneck: Optional[int] = None) -> dict:

@@ -111,24 +111,30 @@ def scatter_scene(spec, numbers: Optional[Numbers] = None, precision: int = 1, c
         fmt = figure_format([x, w, scatter.sums], precision)
         inputs = np.array([[fmt(v) for v in row] for row in x], dtype=object)
         weights = [fmt(v) for v in w.ravel()]
-    planes = (Plane("input", source, inputs), Plane("output", output, volume=1, weights=True), legend)
+    kh, kw = spec.kernel_size
+    kernel = Plane("kernel", Grid.dense((kh, kw), Cell.WEIGHT),
+                   None if weights is None else np.array(weights, dtype=object).reshape(kh, kw), beside=True)
+    planes = (Plane("input", source, inputs), Plane("output", output, volume=1, weights=True), legend, kernel)
     width = spec.input_size[1]
     empty = np.empty((0, 2), dtype=int)
+    values = None if numbers is None else numbers.input.astype(float).reshape(spec.input_size)
+    phases = tuple(_landing(spec, *divmod(n, width), None if values is None else values[divmod(n, width)])
+                   for n in range(spec.input_size[0] * width))
 
     def make_step(index: int) -> Step:
         r, c = divmod(index, width)
         at = stamps(spec, r, c)
         box = (int(at[:, 0].min()), int(at[:, 1].min()), int(at[:, 0].max()) + 1, int(at[:, 1].max()) + 1)
         link = Link(0, (r, c, r + 1, c + 1), 1, box)
-        highlights = (np.array([[r, c]]), at, empty)
+        highlights = (np.array([[r, c]]), at, empty, empty)
         cells = [(int(y), int(x)) for y, x in at]
         fills = tuple(Label(1, cell, "", "fill", level=n / most)
                       for cell, n in zip(cells, counts.sums[index]) if kept[cell])
         if scatter is None:
-            return Step(index, highlights, (link,), reveals=fills)
+            return Step(index, highlights, (link,), reveals=fills, phase=index)
         labels = [Label(0, (r, c), inputs[r, c])] + [Label(1, cell, w, "weight") for cell, w in zip(cells, weights)]
         sums = tuple(Label(1, cell, fmt(v), replace=True) for cell, v in zip(cells, scatter.sums[index]))
-        return Step(index, highlights, (link,), tuple(labels), fills + sums, equation=equation(index, r, c, cells))
+        return Step(index, highlights, (link,), tuple(labels), fills + sums, phase=index, equation=equation(index, r, c, cells))
 
     def equation(index: int, r: int, c: int, cells) -> Equation:
         """The sums this stamp updates, in kernel order (the cells stamped before come first, as
@@ -153,8 +159,21 @@ def scatter_scene(spec, numbers: Optional[Numbers] = None, precision: int = 1, c
     if numbers is not None:
         values = [*inputs.ravel(), *(fmt(v) for v in scatter.sums.ravel()), *legend.text.ravel()]
         largest = (widest(values), widest(weights))
-    return Scene(planes, spec.input_size[0] * spec.input_size[1], make_step, caption,
+    return Scene(planes, spec.input_size[0] * spec.input_size[1], make_step, caption, phases,
                  equations=numbers is not None, widest=largest)
+
+
+def _landing(spec, r: int, c: int, value: Optional[float]) -> str:
+    """Where input cell (r, c) puts the kernel: its first weight on o[s·(r, c) − p]; and, for a
+    zero, that the stamp changes no sum (only the count of stamps)."""
+    (sh, sw), (ph, pw) = spec.stride, spec.padding
+    part = lambda s, i, p: f"{s}·{i}" + (f" − {p}" if p else "")  # noqa: E731
+    parts = part(sw, c, pw) if spec.dims == 1 else f"{part(sh, r, ph)}, {part(sw, c, pw)}"
+    at = index_text(spec, sh * r - ph, sw * c - pw).replace("-", "−")
+    text = f"x[{index_text(spec, r, c)}] stamps the kernel at o[{at}] = s·i − p = ({parts})"
+    if value == 0:
+        text += "; x = 0: every sum stays"
+    return text
 
 
 def checkerboard_scene(spec, labels: bool = True) -> Scene:
@@ -181,7 +200,7 @@ def checkerboard_scene(spec, labels: bool = True) -> Scene:
         if len(boards) == 1:
             note += f", {low} to {high}"
     empty = np.empty((0, 2), dtype=int)
-    return Scene(tuple(planes), 1, lambda index: Step(index, (empty,) * len(planes)), note)
+    return Scene(tuple(planes), 1, lambda index: Step(index, (empty,) * len(planes)), note, flat=True)  # a map reads flat
 
 
 def _overlap(board) -> str:
