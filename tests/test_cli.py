@@ -214,7 +214,8 @@ def test_transposed_numbers_use_pytorchs_weight(run, tmp_path):
         ({"x.npy": np.ones((3, 3))}, ["conv", "--input-values", "x.npy", "--k", "5"],
          "Error: --k/--kernel-size, --i/--input-size, --p/--padding: the kernel spans 5x5 cells but the padded input is only 3x3"),
         ({}, ["conv", "--dump", "steps.txt"], "Error: Invalid value for '--dump': 'steps.txt' is not a .json file"),
-        ({}, ["pool", "--kernel-values", "w.npy"], "Error: No such option '--kernel-values'. (Did you mean one of: '--input-values', '--kernel-size'?)"),
+        ({}, ["pool", "--kernel-values", "w.npy"], "Error: No such option '--kernel-values' for pool: it is an option of conv, dilated,"
+         " transposed, pointwise, depthwise, conv1d, transposed1d, torch."),
         ({}, ["pool", "--mode", "avg", "--d", "2"], "Error: --d/--dilation: average pooling has no dilation (as in PyTorch's avg_pool2d)"),
         ({}, ["pool", "--p", "2"], "Error: --p/--padding: pooling pads at most half the kernel (PyTorch's rule): 2 > 3/2"),
         ({}, ["conv", "--precision", "9"], "Error: Invalid value for '--precision': 9 is not in the range 0<=x<=6."),
@@ -248,13 +249,13 @@ def test_default_names_tell_apart_what_draws_differently(run, tmp_path):
         assert result.exit_code == 0, result.stderr
         names[" ".join(args)] = result.stdout.strip()
     assert list(names.values()) == [
-        "output/conv_i3_k3_s1_p0_d1.gif",
-        "output/conv_i3_k3_s1_p0_d1_numbers.gif",
+        "output/conv_i3_k3_s1_p0_d1.png",  # one frame: a still
+        "output/conv_i3_k3_s1_p0_d1_numbers.png",
         "output/conv_i5_k3_s2_p0_d1_numbers-x0167cd-wbe3173.gif",
-        "output/conv_i3_k3_s1_p0_d1_numbers-seed7_nolabels_flat_dark_250ms.gif",
-        "output/transposed_i1_k3_s2_p0_d1_a0_scatter_numbers.gif",
+        "output/conv_i3_k3_s1_p0_d1_numbers-seed7_nolabels_flat_dark_250ms.png",
+        "output/transposed_i1_k3_s2_p0_d1_a0_scatter_numbers.png",
         "output/transposed_i1_k3_s2_p0_d1_a0.gif",
-        "output/conv_i3_k3_s1_p0_d1_crisp_transparent_300px.gif",
+        "output/conv_i3_k3_s1_p0_d1_crisp_transparent_300px.png",
     ]
     assert len({p.name for p in (tmp_path / "output").iterdir()}) == len(names)
 

@@ -94,3 +94,75 @@ def test_an_up_to_date_batch_does_not_import_the_renderer(tmp_path):
     subprocess.run([sys.executable, "-m", "convanim", "batch", "figs.toml"], cwd=tmp_path, check=True, capture_output=True)
     second = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, check=True, capture_output=True, text=True)
     assert (second.stdout, second.stderr) == ("[]\n", "up to date: a, g\n")
+
+
+def _run(*args):
+    return CliRunner().invoke(cli, list(args))
+
+
+def _help_of(command, flag):
+    """The help text of one option in ``command --help``, on one line."""
+    text = _run(command, "--help").stdout
+    entry = text[text.index(flag):].split("\n  -")[0]
+    return " ".join(entry.split())
+
+
+def test_pointwise_help_says_its_kernel_is_1x1():
+    assert _help_of("pointwise", "-k, --k") == (
+        "-k, --k, --kernel-size SIZE Always 1: a pointwise convolution is 1x1 (any other size is refused). [default: 1]")
+    assert _run("pointwise", "--k", "3").stderr == "Error: --k/--kernel-size: a pointwise convolution is 1x1, got 3x3\n"
+
+
+def test_pool_help_says_what_max_pooling_pads_with():
+    assert _help_of("pool", "-p, --p") == (
+        "-p, --p, --padding PADDING Padding: N, H,W, top,bottom,left,right, valid, same or full; max pooling pads"
+        " with -inf, average pooling with zeros. [default: 0]")
+    assert "Zero padding" in _help_of("conv", "-p, --p")
+
+
+def test_help_shows_the_short_forms_that_work():
+    text = _run("conv", "--help").stdout
+    for short in ("-i, --i, --input-size SIZE", "-k, --k, --kernel-size", "-s, --s, --stride", "-d, --d, --dilation"):
+        assert short in text
+    assert "-o, --output PATH" in text and "-o, --o," not in text
+    assert "-a, --a, --output-padding SIZE" in _run("transposed", "--help").stdout
+    assert "-i, --i, --input-size SIZE" in _run("info", "conv", "--help").stdout
+    assert _run("info", "conv", "-i", "4", "-k", "3").stdout.splitlines()[2] == "output shape:     2x2"  # and read
+
+
+def test_info_pool_says_the_mode_and_no_bias():
+    for command in (["info", "pool"], ["info", "pool1d"], ["info", "torch", "nn.MaxPool2d(2)"]):
+        result = _run(*command)
+        assert result.exit_code == 0, result.stderr
+        lines = result.stdout.splitlines()
+        assert lines[1] == "mode:             max" and "weights:          0" in lines
+        assert not any(line.startswith("with bias") for line in lines)
+    assert _run("info", "pool", "--mode", "avg").stdout.splitlines()[1] == "mode:             avg"
+    assert any(line.startswith("with bias:") for line in _run("info", "conv").stdout.splitlines())
+
+
+def test_separable_and_depthwise_default_to_convs_input_size():
+    for op in ("conv", "depthwise", "separable"):
+        assert _help_of(op, "-i, --i").endswith("[default: 5]")
+    assert _run("info", "separable").stdout.splitlines()[1] == "input shape:      3x5x5"
+
+
+@pytest.mark.parametrize("args, message", [
+    (["conv", "--strid", "2"], "Error: No such option '--strid'. Did you mean '--stride'?\n"),
+    (["conv", "--mode", "max"], "Error: No such option '--mode' for conv: it is an option of pool, pool1d.\n"),
+    (["info", "conv", "--mode", "max"], "Error: No such option '--mode' for conv: it is an option of pool, pool1d.\n"),
+    (["pool", "--groups", "2"], "Error: No such option '--groups' for pool: it is an option of conv, dilated, transposed,"
+                                " pointwise, conv1d, transposed1d.\n"),
+    (["conv", "--xyzzy"], "Error: No such option '--xyzzy'.\n"),
+])
+def test_a_mistyped_option_gets_the_closest_or_the_command_that_takes_it(args, message):
+    result = _run(*args)
+    assert (result.exit_code, result.stdout, result.stderr) == (2, "", message)
+
+
+def test_a_one_frame_figure_is_written_as_a_png_by_default(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = _run("checkerboard")
+    assert (result.exit_code, result.stdout) == (0, "output/checkerboard_i5_k3_s2_p0_d1_a0_layers1.png\n")
+    assert (tmp_path / "output/checkerboard_i5_k3_s2_p0_d1_a0_layers1.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert _run("conv", "--i", "4").stdout == "output/conv_i4_k3_s1_p0_d1.gif\n"

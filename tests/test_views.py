@@ -349,7 +349,7 @@ def test_view_commands(tmp_path, monkeypatch):
         assert (result.exit_code, result.stdout, result.stderr) == (0, f"{name}\n", "")
     assert Image.open(tmp_path / "two.png").size[0] > 1.5 * Image.open(tmp_path / "one.png").size[0]  # side by side
     result = CliRunner().invoke(cli, ["checkerboard", "--k", "3,4", "--s", "1,2", "--style", "flat"])
-    name = "output/checkerboard_" + "_vs_".join(f"i5_k{k}_s{s}_p0_d1_a0_layers1" for k in (3, 4) for s in (1, 2)) + "_flat.gif"
+    name = "output/checkerboard_" + "_vs_".join(f"i5_k{k}_s{s}_p0_d1_a0_layers1" for k in (3, 4) for s in (1, 2)) + "_flat.png"  # a still
     assert (result.exit_code, result.stdout) == (0, name + "\n")
     result = CliRunner().invoke(cli, ["transposed", "--i", "1x2", "--s", "2", "--p", "1", "--a", "1", "--numbers", "-o", "t.gif"])
     assert (result.exit_code, result.stdout, result.stderr) == (0, "t.gif\n", "")

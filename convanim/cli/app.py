@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import os
 import signal
 import sys
@@ -51,12 +52,38 @@ def bad_spec(command: click.Command, error: SpecError, where: str = "") -> click
     return click.UsageError(f"{where}{flags_of(command, error.params)}: {error.reason}")
 
 
+def _own_opts(command: click.Command) -> set:
+    return {opt for p in command.params for opt in (*getattr(p, "opts", ()), *getattr(p, "secondary_opts", ()))}
+
+
+def _short_forms(command: click.Command, param: click.Parameter) -> List[str]:
+    """``-i`` for ``--i``: the single-dash forms :class:`Command` also reads for this option."""
+    own = _own_opts(command)
+    return [opt[1:] for opt in getattr(param, "opts", ()) if len(opt) == 3 and opt[:2] == "--" and opt[1:] not in own]
+
+
+def unknown_option(ctx: click.Context, error: click.NoSuchOption) -> click.NoSuchOption:
+    """An option this command does not have: the closest of its own, if one is close, or, if it is
+    exactly another command's, which commands take it (``conv --mode``: pool and pool1d)."""
+    name = error.option_name
+    siblings = ctx.parent.command.commands if ctx.parent is not None and isinstance(ctx.parent.command, click.Group) else {}
+    others = [other for other_name, other in siblings.items()
+              if other is not ctx.command and name in _own_opts(other)]
+    if others:
+        takers = ", ".join(other.name for other in others)
+        return click.NoSuchOption(name, f"No such option {name!r} for {ctx.command.name}: it is an option of {takers}.",
+                                  ctx=ctx)
+    own = sorted(opt for opt in _own_opts(ctx.command) if opt.startswith("--"))
+    return click.NoSuchOption(name, possibilities=difflib.get_close_matches(name, own, n=1), ctx=ctx)
+
+
 class Command(click.Command):
     """A command that also takes ``-i 5`` for ``--i 5`` (the short forms people type first), as
-    long as the single-dash form is not an option of its own."""
+    long as the single-dash form is not an option of its own; its help shows those forms, and a
+    mistyped option is answered with the closest one, not a list."""
 
     def parse_args(self, ctx: click.Context, args: List[str]) -> List[str]:
-        own = {opt for p in self.params for opt in (*getattr(p, "opts", ()), *getattr(p, "secondary_opts", ()))}
+        own = _own_opts(self)
         valued = {opt for p in self.params if isinstance(p, click.Option) and not p.is_flag for opt in p.opts}
         spelled: List[str] = []
         for n, arg in enumerate(args):
@@ -69,7 +96,20 @@ class Command(click.Command):
                 spelled += [f"-{arg[:2]}"] + ([arg[2:]] if len(arg) > 2 else [])
             else:
                 spelled.append(arg)
-        return super().parse_args(ctx, spelled)
+        try:
+            return super().parse_args(ctx, spelled)
+        except click.NoSuchOption as e:
+            raise unknown_option(ctx, e) from None
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        records = []
+        for param in self.get_params(ctx):
+            record = param.get_help_record(ctx)
+            if record is not None:
+                records.append((", ".join([*_short_forms(self, param), record[0]]), record[1]))
+        if records:
+            with formatter.section("Options"):
+                formatter.write_dl(records)
 
 
 class Stopped(click.ClickException):

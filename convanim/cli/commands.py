@@ -118,7 +118,9 @@ def prepare(op: Operation, params: dict, ctx: click.Context) -> Job:
         name = default_name(op.name, anim if show else replace(anim, numbers=None), seed, input_values, kernel_values, dpi)
         if poster is not None:
             name = f"{name[:-len('.gif')]}_frame{poster}.png"
-        target = output or Target(Path("output") / name, "png" if poster is not None else "gif")
+        elif anim.operation.frame_count(anim.spec, anim.view) == 1:  # one frame is a still: a PNG
+            name = f"{name[:-len('.gif')]}.png"
+        target = output or Target(Path("output") / name, "png" if name.endswith(".png") else "gif")
     if poster is not None and beamer:
         raise click.UsageError("--poster and --beamer: give one or the other")
     if poster is not None:  # checked before anything is drawn

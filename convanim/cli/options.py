@@ -66,7 +66,7 @@ OUTPUT_FORMATS = " ".join(f.extension + (f" ({f.note})" if f.note else "") for f
 
 OUTPUT = [
     click.option("-o", "--output", type=OutputType(),
-                 help=f"The file: {OUTPUT_FORMATS}, or a folder of PNGs.  [default: output/NAME.gif]"),
+                 help=f"The file: {OUTPUT_FORMATS}, or a folder of PNGs.  [default: output/NAME.gif; .png for one frame]"),
     click.option("--storyboard", type=storyboard_path(),
                  help=f"Also (or, without -o, only) every frame in a grid on one {listed(STORYBOARDS)} page."),
     click.option("--poster", type=PosterType(),

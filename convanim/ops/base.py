@@ -8,7 +8,7 @@ command line, batch files, `info`, the API and the error-to-flag mapping are all
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
@@ -60,6 +60,11 @@ def geometry_params(i: str, k: str, d: Optional[str]) -> Tuple[Param, ...]:
         Param("dilation", "size", d, "Dilation, N or HxW.", ("--d", "--dilation")),
     )
     return params if d is not None else params[:4]
+
+
+def reworded(params: Tuple[Param, ...], **helps: str) -> Tuple[Param, ...]:
+    """``params`` with the help of those named replaced: the same option, said as this operation reads it."""
+    return tuple(replace(p, help=helps[p.name]) if p.name in helps else p for p in params)
 
 
 def set_channels(spec, in_channels: int, out_channels: int, groups: int) -> None:
@@ -214,11 +219,17 @@ def describe_plain(spec, bottleneck: Optional[int] = None) -> dict:
     return describe_stages(spec)
 
 
+def describe_pooling(spec, bottleneck: Optional[int] = None) -> dict:
+    """A pooling's stages and its mode, which decides what it computes (it has no weights)."""
+    return {"mode": spec.mode, **describe_stages(spec)}
+
+
 def stages_text(info: dict) -> str:
     """`convanim info`'s human-readable form of :func:`describe_stages` and what ops add to it."""
     n = lambda v: f"{v:,}"  # noqa: E731
     lines = [
         f"operation:        {info['op']}",
+        *([f"mode:             {info['mode']}"] if "mode" in info else []),
         f"input shape:      {shape_text(info['input_shape'])}",
         f"output shape:     {shape_text(info['output_shape'])}",
     ]
@@ -230,7 +241,7 @@ def stages_text(info: dict) -> str:
         lines += [f"  {line}" for line in part["output_size"]]
     lines += [
         f"weights:          {n(info['weights'])}",
-        f"with bias:        {n(info['parameters_with_bias'])}",
+        *([f"with bias:        {n(info['parameters_with_bias'])}"] if info["weights"] else []),
         f"multiply-adds:    {n(info['multiply_adds'])}",
         f"receptive field:  {shape_text(info['receptive_field'])}",
     ]

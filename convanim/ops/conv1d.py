@@ -13,7 +13,7 @@ from typing import List, Optional, Tuple, Union
 
 from ..core.errors import SpecError, whole
 from ..core.geometry import PADDING_WORDS, Quad, resolve_padding
-from .base import GATHER, IM2COL, Operation, Param, View, channel_params, channels_slug, matrix_view, one_channel, stage_shapes, view_param
+from .base import GATHER, IM2COL, Operation, Param, View, channel_params, channels_slug, describe_pooling, matrix_view, one_channel, stage_shapes, view_param
 from .conv import PADDING_MODE, Conv2d, caption_extras
 from .pool import POOL_MODES, POOL_PARAMS, Pool2d, pooling_note
 from .transposed import ConvTranspose2d
@@ -195,7 +195,7 @@ POOL1D = Operation(
                    choices=POOL_MODES), *strip_params("8"), *POOL_PARAMS, view_param(POOL1D_VIEWS)),
     Pool1d, rank=12, title="1-D max or average pooling",
     caption=lambda spec: caption(spec, f"{spec.mode} pooling: ") + pooling_note(spec),
-    kernel_values=False, views=POOL1D_VIEWS, dims=1,
+    describe=describe_pooling, kernel_values=False, views=POOL1D_VIEWS, dims=1,
 )
 
 TRANSPOSED1D_VIEWS = {

@@ -22,6 +22,6 @@ def depthwise_conv2d(input_size: PairLike, kernel_size: PairLike, stride: PairLi
 DEPTHWISE = Operation(
     "depthwise", "A depthwise convolution: one kernel per input channel (groups = channels).",
     depthwise_conv2d,
-    (*geometry_params(i="6", k="3", d="1"), *channel_params(out=False, groups=False, multiplier=True, in_default=3)),
+    (*geometry_params(i="5", k="3", d="1"), *channel_params(out=False, groups=False, multiplier=True, in_default=3)),
     Conv2d, rank=5, title="a depthwise convolution", caption=caption, describe=describe,
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..core.errors import PairLike, SpecError, as_pair
 from ..core.geometry import PaddingLike
-from .base import Operation, channel_params, geometry_params
+from .base import Operation, channel_params, geometry_params, reworded
 from .conv import Conv2d, caption, describe
 
 
@@ -19,7 +19,9 @@ def pointwise_conv2d(input_size: PairLike, in_channels: int = 3, out_channels: i
 
 POINTWISE = Operation(
     "pointwise", "A 1x1 convolution: mixes channels, cell by cell.",
-    pointwise_conv2d, (*geometry_params(i="4", k="1", d=None), *channel_params(in_default=3)), Conv2d,
+    pointwise_conv2d, (*reworded(geometry_params(i="4", k="1", d=None),
+               kernel_size="Always 1: a pointwise convolution is 1x1 (any other size is refused)."),
+     *channel_params(in_default=3)), Conv2d,
     rank=4, title="a 1x1 (pointwise) convolution",
     caption=caption, describe=describe,
 )

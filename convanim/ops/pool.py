@@ -12,8 +12,8 @@ from ..core.errors import Pair, PairLike, SpecError, as_pair, whole_in
 from ..core.geometry import PaddingLike
 from ..core.sweep import Sweep, direct_sweep
 from ..core.spec import Reducer, Window
-from .base import GATHER, OneChannel, OneSweep, Operation, Param, Windowed, describe_plain, geometry_params, \
-    matrix_view, view_param
+from .base import GATHER, OneChannel, OneSweep, Operation, Param, Windowed, describe_pooling, geometry_params, \
+    matrix_view, reworded, view_param
 from .conv import caption as conv_caption
 
 # As in PyTorch, max pooling pads with −∞ and average pooling counts the zero padding.
@@ -231,7 +231,7 @@ POOL_PARAMS = (
 POOL = Operation(
     "pool", "Max or average pooling (stride 1 unless --s says otherwise, as in the paper).",
     Pool2d, (Param("mode", "choice", "max", "max: pads with -inf; avg: counts the zero padding (PyTorch's defaults).",
-                   choices=POOL_MODES), *geometry_params(i="5", k="3", d="1"), *POOL_PARAMS, view_param(VIEWS)),
-    Pool2d, rank=3, title="max or average pooling", caption=caption, describe=describe_plain, kernel_values=False,
+                   choices=POOL_MODES), *reworded(geometry_params(i="5", k="3", d="1"), padding="Padding: N, H,W, top,bottom,left,right, valid, same or full; max pooling pads with -inf, average pooling with zeros."), *POOL_PARAMS, view_param(VIEWS)),
+    Pool2d, rank=3, title="max or average pooling", caption=caption, describe=describe_pooling, kernel_values=False,
     views=VIEWS,
 )

@@ -85,7 +85,7 @@ def describe(spec: SeparableConv2d, bottleneck: Optional[int] = None) -> dict:
 SEPARABLE = Operation(
     "separable", "A depthwise-separable convolution: depthwise, then pointwise, in two phases.",
     SeparableConv2d,
-    (*geometry_params(i="6", k="3", d="1"), *channel_params(groups=False, multiplier=True, in_default=3)),
+    (*geometry_params(i="5", k="3", d="1"), *channel_params(groups=False, multiplier=True, in_default=3)),
     SeparableConv2d, rank=6, title="a depthwise-separable convolution", caption=caption, describe=describe,
     kernel_values=False,
 )
