@@ -1,8 +1,21 @@
+from dataclasses import dataclass
+
+import numpy as np
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 
-from convanim import Conv2d, ConvTranspose2d, SpecError
+import naive
+from convanim import Checkerboard, Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d, Pool1d, Pool2d, SeparableConv2d, \
+    SpecError
 from convanim.cli.types import parse_padding, parse_size
+from convanim.core.matrix import unrolled
+from convanim.core.spec import Read, Window, group_reads, parameters
+from convanim.core.sweep import Cell
+from convanim.core.values import Numbers
+from convanim.ops.receptive_field import DilatedStack
+from convanim.ops.spatial_separable import SpatialSeparableConv2d
+from convanim.scene.gather import stages_scene
 from strategies import conv_specs, transposed_specs
 
 
@@ -148,3 +161,89 @@ def test_slugs_are_file_name_safe():
     assert Conv2d((6, 5), (3, 2), (2, 1), (1, 0, 2, 1)).slug == "i6x5_k3x2_s2x1_p1-0-2-1_d1"
     assert Conv2d(5, 3, padding=(1, 2)).slug == "i5_k3_s1_p1x2_d1"
     assert ConvTranspose2d(3, 3, 2, 1, output_padding=1).slug == "i3_k3_s2_p1_d1_a1"
+
+
+# ---- the protocol of core/spec.py: reads, the window, every operation's spec ----------------------
+
+
+@given(st.integers(1, 6), st.integers(1, 4), st.integers(1, 4))
+def test_a_group_is_read_whole_each_channel_by_its_own_slice(groups, per_in, per_out):
+    readers = {c: 0 for c in range(groups * per_in)}
+    for out in range(groups * per_out):
+        reads = group_reads(groups * per_in, groups * per_out, groups, out)
+        assert [r.slice for r in reads] == list(range(per_in)) and {r.depth for r in reads} == {0}
+        assert [r.channel for r in reads] == [out // per_out * per_in + n for n in range(per_in)]
+        for r in reads:
+            readers[r.channel] += 1
+    assert set(readers.values()) == {per_out}  # every input channel feeds each output of its group
+
+
+@given(conv_specs())
+def test_a_window_computes_what_its_convolution_does(spec):
+    window = Window.of(spec.kernel_size, spec.stride, spec.padding, spec.dilation)
+    assert spec.window == window
+    assert window.output_size(spec.input_size) == spec.output_size == spec.sweep().output_size
+    assert window.padded(spec.input_size) == spec.sweep().source.shape
+
+
+def test_parameters_spell_the_window_out_as_the_spec_reports_it():
+    assert list(parameters(Conv2d(5, 3, 2, 1))) == ["input_size", "kernel_size", "stride", "padding", "dilation",
+                                                   "in_channels", "out_channels", "groups", "padding_mode"]
+    given_ = parameters(ConvTranspose2d(3, 3, 2, (1, 0), output_padding=1))
+    assert given_["padding"] == (1, 0) and list(given_)[4:6] == ["dilation", "output_padding"]
+
+
+LAYERS = [Conv2d(6, 3, in_channels=4, out_channels=6, groups=2), ConvTranspose2d(3, 3, 2, in_channels=4, out_channels=2,
+          groups=2), Pool2d(5, 3, mode="avg", ceil_mode=True, stride=2), Conv1d(8, 3, in_channels=2, out_channels=3),
+          Pool1d(8, 3), ConvTranspose1d(4, 3, 2), *(st_.spec for st_ in SeparableConv2d(6, 3, in_channels=2,
+          out_channels=3).stages()), *(st_.spec for st_ in SpatialSeparableConv2d(6, (1, 2, 1), (1, 0, -1)).stages())]
+
+
+@pytest.mark.parametrize("layer", LAYERS, ids=lambda spec: spec.op)
+def test_every_stage_spec_answers_the_protocol(layer):
+    """What core and scene ask: the one stage of a one-sweep spec is itself; reads name input
+    channels and kernel slices that exist; the sliding weights are one slice a read."""
+    assert layer.stages()[0].spec is layer and layer.dims in (1, 2) and layer.sweep().output_size == layer.output_size
+    kh, kw = layer.kernel_size
+    for out in range(layer.out_channels):
+        reads = layer.reads(out)
+        assert all(isinstance(r, Read) and 0 <= r.channel < layer.in_channels for r in reads)
+        assert [r.slice for r in reads] == list(range(len(reads)))
+    if layer.reducer.weighted:
+        weight = np.arange(np.prod(layer.weight_shape)).reshape(layer.weight_shape)
+        assert layer.sliding_weights(weight).reshape(layer.out_channels, -1, kh, kw).shape[1] == len(layer.reads(0))
+
+
+@pytest.mark.parametrize("figure", [Checkerboard(3, 3, 2), DilatedStack(3, (1, 2))])
+def test_a_figure_without_values_has_no_stages(figure):
+    assert figure.stages() == ()
+    with pytest.raises(SpecError, match="has no numbers to show"):
+        Numbers.of(figure)
+
+
+@dataclass(frozen=True, init=False)
+class EveryOther(Conv2d):
+    """Output channel o reads input channels o, o+2, …: not a contiguous range, as a partial
+    connection table (LeNet's C3) reads."""
+
+    def reads(self, out_channel):
+        return tuple(Read(c, n) for n, c in enumerate(range(out_channel % 2, self.in_channels, 2)))
+
+
+def test_reads_alone_decide_what_values_matrix_and_frames_read():
+    spec = EveryOther(4, 3, in_channels=4, out_channels=2, groups=2)  # a weight of 2 slices per output channel
+    x, w = np.arange(64).reshape(4, 4, 4) % 5, np.arange(36).reshape(2, 2, 3, 3) % 3
+    numbers = Numbers.of(spec, x, w)
+    expected = [sum(naive.conv2d(x[c], w[o, n], (1, 1), (0, 0, 0, 0), (1, 1)) for n, c in enumerate((o, o + 2)))
+                for o in (0, 1)]
+    np.testing.assert_array_equal(numbers.output, expected)
+    np.testing.assert_array_equal(unrolled(numbers) @ x.ravel(), np.ravel(expected))
+    scene = stages_scene(spec, numbers)
+    step = scene.step(len(scene) // 2)  # output channel 1's first step: input planes 1 and 3, and their slices
+    index = {p.name: k for k, p in enumerate(scene.planes) if p.name}
+    inputs = {index["input 1"], index["input 3"]}
+    slices = {k for k, p in enumerate(scene.planes) if p.grid.fill == Cell.WEIGHT and p.align in inputs}
+    assert len(slices) == 2
+    assert {k for k, cells in enumerate(step.highlights) if len(cells)} == inputs | slices | {index["output 1"]}
+    assert {link.source for link in step.links} == inputs | slices  # wires: each plane read, through its slice
+    assert step.equation.terms and len(step.equation.terms) == 2  # one share per channel read

@@ -69,11 +69,13 @@ def reworded(params: Tuple[Param, ...], **helps: str) -> Tuple[Param, ...]:
 
 def set_channels(spec, in_channels: int, out_channels: int, groups: int) -> None:
     """Set a frozen spec's channels and groups, each 1 to 4,096, the channels split into the groups."""
-    for name, value in (("in_channels", in_channels), ("out_channels", out_channels), ("groups", groups)):
-        object.__setattr__(spec, name, whole_in(name, value, 1, MAX_CHANNELS))
+    checked = {name: whole_in(name, value, 1, MAX_CHANNELS)
+               for name, value in (("in_channels", in_channels), ("out_channels", out_channels), ("groups", groups))}
+    for name, value in checked.items():
+        object.__setattr__(spec, name, value)
     for name in ("in_channels", "out_channels"):
-        if getattr(spec, name) % spec.groups:
-            raise SpecError((name, "groups"), f"{getattr(spec, name)} channels do not split into {spec.groups} groups")
+        if checked[name] % checked["groups"]:
+            raise SpecError((name, "groups"), f"{checked[name]} channels do not split into {checked['groups']} groups")
 
 
 def channels_slug(spec) -> str:

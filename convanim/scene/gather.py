@@ -14,7 +14,7 @@ from ..core.formats import figure_format
 from ..core.geometry import shown_channels, sweep_frames
 from ..core.spec import Read
 from ..core.sweep import Cell, Grid, Sweep
-from ..core.values import Numbers, StagedNumbers
+from ..core.values import Numbers
 from .model import Equation, Label, Link, Plane, Scene, Step, Sweeping, Term
 
 SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
@@ -478,7 +478,7 @@ def stages_scene(spec, numbers=None, precision: int = 1, labels: bool = False, c
                  order: Optional[Sequence] = None, level: Optional[Dict[int, int]] = None) -> Scene:
     """Any operation as its stages declare it (``spec.stages()``, ``spec.volumes``), the paper's way."""
     stages = spec.stages()
-    values = numbers.stages if isinstance(numbers, StagedNumbers) else (numbers,) * len(stages)
+    values = numbers.stages if numbers is not None and len(stages) > 1 else (numbers,) * len(stages)  # a chain's: one a stage
     sweepings = [
         Sweeping(st.name, st.spec.sweep(), st.source, st.target, n, st.spec)
         for st, n in zip(stages, values)
