@@ -135,3 +135,17 @@ def test_the_command_refuses_and_writes_nothing(tmp_path):
     assert result.exit_code == 2, result.output
     assert "--width" in result.output and "use --width" in result.output
     assert not out.exists()
+
+
+@pytest.mark.parametrize("spec", [Conv2d(40, 3), Conv2d(24, 3, in_channels=3), Conv2d(5, 3)], ids=lambda s: s.slug)
+def test_names_and_captions_grow_with_the_image(spec):
+    """Text shrinks with the cells of a large grid, but never below 1.3 % of the image's longer
+    side (13 px on a 1000 px figure), nor below 11 px; a small figure keeps the paper's size."""
+    from convanim.draw.fit import MIN_TEXT_PX, PAPER_CELL_PX, TEXT_SHARE
+    from convanim.draw.text import CAPTION_EM
+
+    geometry = Animation(spec, labels=True).geometry
+    caption_px = CAPTION_EM * geometry.cell_px * geometry.text_scale
+    assert caption_px >= max(MIN_TEXT_PX, TEXT_SHARE * max(geometry.width, geometry.height)) * 0.98
+    if geometry.cell_px == PAPER_CELL_PX:
+        assert geometry.text_scale == 1.0
