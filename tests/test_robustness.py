@@ -336,8 +336,8 @@ def test_the_same_command_twice_gives_byte_identical_files(tmp_path, monkeypatch
          "Error: --max-size: the drawn grid is 1,200x1,200 cells, too large for 4,096 px on a side at 4 px a cell;"
          " raise the limit to 4,800 to draw it"),
         (["conv", "--i", "700", "--k", "700"],
-         "Error: --max-size: the image would be 4,807x3,247 px, more than 4,096 px on a side;"
-         " raise the limit to 4,807, or draw it smaller (width, dpi)"),
+         "Error: --max-size: the image would be 4,821x3,254 px, more than 4,096 px on a side;"
+         " raise the limit to 4,821, or draw it smaller (width, dpi)"),
     ],
 )
 def test_guards_stop_before_drawing(tmp_path, monkeypatch, args, message):

@@ -30,7 +30,7 @@ EQUATION_ROOM = 20.0  # cells: a figure narrower than this widens to write its e
 MIN_TEXT_PX = 11.0  # names and captions stay legible however small the cells...
 
 
-TEXT_SHARE = 0.013  # ...and no smaller than this share of the image's longer side (13 px at 1000)
+TEXT_SHARE = 0.013  # ...and no smaller than this share of the image's longer side (13 px at 1000), up to the paper's size
 
 
 FIT_WIDTH_PX = 1000.0  # a large grid shrinks its cells to stay about this wide...
@@ -143,7 +143,7 @@ class Geometry:
             if (value or weight) and not forced:
                 size = _legible_cell(matrix, size, value, weight, theme.font)
             side = max(xmax - xmin + margins, ymax - ymin + margins) * size  # the image's longer side, px
-            needed = max(MIN_TEXT_PX, TEXT_SHARE * side) / (CAPTION_EM * size)
+            needed = max(MIN_TEXT_PX, min(TEXT_SHARE * side, CAPTION_EM * PAPER_CELL_PX)) / (CAPTION_EM * size)
             if needed <= text_scale * 1.01:
                 break
             text_scale = needed * 1.02  # a little over, as the larger text shrinks the cells a little
