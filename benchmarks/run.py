@@ -183,6 +183,13 @@ def start_up(tmp: Path, runs: int = 5) -> tuple:
     return best([*convanim, "--help"]), best([*convanim, "info", "conv"]), best([sys.executable, "-c", "import matplotlib.pyplot"])
 
 
+def versions() -> str:
+    """The libraries that draw and encode: bytes and memory move with them, not only timings."""
+    from importlib.metadata import version
+
+    return ", ".join(f"{name} {version(name)}" for name in ("numpy", "matplotlib", "pillow", "imageio"))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="skip the per-frame-figure baseline")
@@ -222,7 +229,8 @@ def main() -> None:
             rows.append(("baseline: a figure per frame + savefig + imageio (15 animations)",
                          f"{base:.1f} s for {base_frames} frames; convanim's cold gallery is {base / cold:.0f}x faster"))
             rows.append(("cold gallery / baseline (held to at most 0.06)", f"{cold:.2f} s / {base:.1f} s = {cold / base:.3f}"))
-    print(f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}\n")
+    print(f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()};"
+          f" {versions()}\n")
     print("| measure | result |\n| --- | --- |")
     for what, result in rows:
         print(f"| {what} | {result} |")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, List, Optional, Union
+from typing import TYPE_CHECKING, Callable, List, Optional, Union
 
 import numpy as np
 
@@ -43,20 +43,21 @@ class Job:
         frames = len(self.anim) if self.target is not None else 0
         return files_for(self.target, frames, self.poster, self.beamer, self.storyboard, self.dump)
 
-    def save(self) -> List[Path]:
-        """The main file: the animation, its poster, or the animation and its Beamer snippet."""
+    def save(self, on_frame: Optional[Callable[[int], None]] = None) -> List[Path]:
+        """The main file: the animation, its poster, or the animation and its Beamer snippet;
+        ``on_frame(i)`` as each frame of the animation is drawn."""
         if self.target is None:
             return []
         if self.poster is not None:
             return self.anim.save_poster(self.target, self.poster, force=self.force)
         if self.beamer:
             return self.anim.save_beamer(self.target, force=self.force)
-        return [*self.anim.save(self.target, force=self.force)]
+        return [*self.anim.save(self.target, on_frame=on_frame, force=self.force)]
 
-    def write(self) -> List[Path]:
+    def write(self, on_frame: Optional[Callable[[int], None]] = None) -> List[Path]:
         """Every file, renamed into place together once all are written: or, if one fails, none."""
         with together():
-            return self.save() + self.finish()
+            return self.save(on_frame) + self.finish()
 
     def finish(self) -> List[Path]:
         """What comes after the animation is saved: the storyboard and the dump."""

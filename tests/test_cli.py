@@ -265,8 +265,8 @@ def test_single_dash_forms_are_the_double_dash_ones(run, tmp_path):
     assert run("conv", "--i", "5", "--k", "3", "--s", "2", "--p", "1", "-o", "b.gif").stdout == "b.gif\n"
     assert (tmp_path / "a.gif").read_bytes() == (tmp_path / "b.gif").read_bytes()
     assert run("info", "transposed", "-i", "3", "-a", "1", "-s", "2").stdout.splitlines()[2] == "output shape:     8x8"
-    result = CliRunner().invoke(cli, ["conv", "-q", "5"])
-    assert (result.exit_code, result.stderr) == (2, "Error: No such option '-q'.\n")
+    result = CliRunner().invoke(cli, ["conv", "-z", "5"])
+    assert (result.exit_code, result.stderr) == (2, "Error: No such option '-z'.\n")
 
 
 def test_info_help_lists_only_what_info_takes(run):

@@ -1,6 +1,7 @@
 """What a new user meets in the first hour: file names that TAB completes, help that says what
 the commands do, typo suggestions that point at the right option."""
 
+import os
 import subprocess
 import sys
 
@@ -166,3 +167,37 @@ def test_a_one_frame_figure_is_written_as_a_png_by_default(tmp_path, monkeypatch
     assert (result.exit_code, result.stdout) == (0, "output/checkerboard_i5_k3_s2_p0_d1_a0_layers1.png\n")
     assert (tmp_path / "output/checkerboard_i5_k3_s2_p0_d1_a0_layers1.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert _run("conv", "--i", "4").stdout == "output/conv_i4_k3_s1_p0_d1.gif\n"
+
+
+def _stderr_of(args, where, tmp_path):
+    """``convanim ARGS``' standard error, written to a terminal (a pty) or a pipe, with the
+    progress shown from the first frame (no waiting for a slow render)."""
+    code = ("import sys; import convanim.cli.commands as c; c.PROGRESS_AFTER_S = 0; from convanim.cli import main;"
+            f" main({args!r})")
+    if where == "pipe":
+        return subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True).stderr
+    import pty
+
+    reader, writer = pty.openpty()
+    with subprocess.Popen([sys.executable, "-c", code], cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=writer) as child:
+        os.close(writer)
+        received = b""
+        while True:
+            try:
+                chunk = os.read(reader, 4096)
+            except OSError:  # the child has gone: the terminal is closed
+                break
+            if not chunk:
+                break
+            received += chunk
+    os.close(reader)
+    return received.decode("utf-8", "replace")
+
+
+def test_a_long_render_shows_its_progress_on_a_terminal_and_not_on_a_pipe(tmp_path):
+    shown = _stderr_of(["conv", "--i", "5", "--s", "2", "-o", "a.gif"], "terminal", tmp_path)
+    assert "conv" in shown and "4/4" in shown
+    assert shown.rstrip().endswith("conv: writing a.gif")
+    assert _stderr_of(["conv", "--i", "5", "--s", "2", "-o", "b.gif"], "pipe", tmp_path) == ""
+    assert _stderr_of(["conv", "--i", "5", "--s", "2", "-o", "c.gif", "--quiet"], "terminal", tmp_path) == ""
+    assert _stderr_of(["gallery", "--only", "dilation", "-j", "1", "-q"], "terminal", tmp_path) == ""

@@ -17,6 +17,7 @@ from ..job import Job, files_for
 from ..ops import BY_NAME, Operation, check_view
 from .app import bad_spec, cli, say_path
 from .commands import JOBS, Progress, gallery_names, incomplete, prepare, sizes_from_values
+from .options import QUIET
 
 PATH_KEYS = ("dump", "storyboard")  # files of an entry, beside its output
 T = TypeVar("T")
@@ -169,7 +170,8 @@ def _in_context(file: str, name: str, make: Callable[[], T]) -> T:
               help="Where the entries' files go.  [default: the batch file's folder]")
 @JOBS
 @click.option("--always", "-B", is_flag=True, help="Redraw every entry, even those whose files are up to date.")
-def batch(file, folder, jobs, always):
+@QUIET
+def batch(file, folder, jobs, always, quiet):
     """Render the named specs of a TOML file, like make: entries whose files are newer than the
     batch file and convanim are skipped.
 
@@ -220,7 +222,7 @@ def batch(file, folder, jobs, always):
         # only once every animation is written: an entry whose animation fails leaves none.
         with together():
             extras = [p for _, job in todo for p in ([] if job.plain else job.save()) + job.finish()]
-            with Progress(sum(len(anim) for anim, _ in items), "batch") as bar:
+            with Progress(sum(len(anim) for anim, _ in items), "batch", quiet=quiet) as bar:
                 written = save_many(items, jobs, force=any(job.force for _, job in todo), **bar.callbacks(items, jobs))
     except SaveIncomplete as e:
         for p in e.written:

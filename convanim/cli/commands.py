@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Callable, List, Optional
@@ -25,7 +26,7 @@ from ..job import Job, default_name
 from ..ops import OPERATIONS, Operation
 from ..ops.base import Param
 from .app import Command, Incomplete, Stopped, bad_spec, cli, flags_of, info, say_path
-from .options import LOOK, OUTPUT, apply, cell_px, delay_ms, delay_option, fps_option, labels_option, numbers_options
+from .options import LOOK, OUTPUT, QUIET, apply, cell_px, delay_ms, delay_option, fps_option, labels_option, numbers_options
 from .types import param_type
 
 
@@ -101,6 +102,7 @@ def prepare(op: Operation, params: dict, ctx: click.Context) -> Job:
     look = {"crisp": params.pop("crisp"), "width": width, "transparent": params.pop("transparent"),
             "theme": theme, "cell_px": cell_px(dpi, width)}
     force, storyboard = params.pop("force"), params.pop("storyboard")
+    params.pop("quiet", None)  # how the command reports, not what it draws
     poster, beamer = params.pop("poster"), params.pop("beamer")
     from ..animation import Animation, check_beamer, check_still  # here: --help and info draw nothing
 
@@ -134,12 +136,15 @@ def prepare(op: Operation, params: dict, ctx: click.Context) -> Job:
 def _render(op: Operation) -> Callable:
     @click.pass_context
     def render(ctx: click.Context, **params) -> None:
+        quiet = params.pop("quiet")
         try:
             job = prepare(op, params, ctx)
         except SpecError as e:
             raise bad_spec(ctx.command, e) from None
+        frames = len(job.anim) if job.target is not None and job.plain else 0
         try:
-            written = job.write()
+            with Progress(frames, op.name, after=PROGRESS_AFTER_S, quiet=quiet, writing=job.target) as bar:
+                written = job.write(on_frame=bar.drawn)
         except SpecError as e:
             raise bad_spec(ctx.command, e) from None
         for path in written:
@@ -212,8 +217,9 @@ JOBS = click.option("--jobs", "-j", type=click.IntRange(1, 256), default=os.cpu_
     fps_option(),
     JOBS,
     *LOOK,
+    QUIET,
 ])
-def gallery(folder, only, style, delay, fps, jobs, crisp, width, dpi, transparent, theme, theme_file):
+def gallery(folder, only, style, delay, fps, jobs, crisp, width, dpi, transparent, theme, theme_file, quiet):
     """The paper's 15 arithmetic and 4 numerical animations, named as its GIF files."""
     names = gallery_names(only)
     ms = delay_ms(delay, fps)
@@ -224,7 +230,7 @@ def gallery(folder, only, style, delay, fps, jobs, crisp, width, dpi, transparen
     check_writable(Path(folder), folder=True)
     from ..animation import save_many
 
-    with Progress(total, "gallery") as bar:
+    with Progress(total, "gallery", quiet=quiet) as bar:
         try:
             written = save_many(items, jobs, **bar.callbacks(items, jobs))
         except SaveIncomplete as e:
@@ -236,25 +242,52 @@ def gallery(folder, only, style, delay, fps, jobs, crisp, width, dpi, transparen
 
 
 def on_terminal() -> bool:
-    """Whether stderr is a terminal (where a progress bar belongs), not a log or a pipe."""
-    return sys.stderr.isatty()
+    """Whether stderr is a terminal (where a progress bar belongs), not a log, a pipe or closed."""
+    try:
+        return sys.stderr is not None and sys.stderr.isatty()
+    except (OSError, ValueError):  # closed
+        return False
+
+
+PROGRESS_AFTER_S = 2.0  # a command's render shows its progress once it has taken this long
 
 
 class Progress:
-    """Frames drawn so far, on a terminal's stderr as a bar; nothing where stderr is a log."""
+    """Frames drawn so far, on a terminal's stderr as a bar; nothing where stderr is a log or a
+    pipe, nor with --quiet. With ``after``, the bar waits that many seconds, so that a quick
+    render says nothing; with ``writing``, it ends by naming the file being written."""
 
-    def __init__(self, total: int, label: str):
-        self.bar = click.progressbar(length=total, label=label, file=sys.stderr, show_pos=True) \
-            if total and on_terminal() else None
+    def __init__(self, total: int, label: str, after: float = 0.0, quiet: bool = False, writing: object = None):
+        self.total, self.label, self.after, self.writing = total, label, after, writing
+        self.wanted = bool(total) and not quiet and on_terminal()
+        self.start, self.done = time.monotonic(), 0
+        self.bar = None
+        if self.wanted and after <= 0:
+            self._open()
+
+    def _open(self) -> None:
+        self.bar = click.progressbar(length=self.total, label=self.label, file=sys.stderr, show_pos=True)
+        self.bar.__enter__()
 
     def __enter__(self) -> "Progress":
-        if self.bar is not None:
-            self.bar.__enter__()
         return self
 
     def __exit__(self, *exc) -> None:
         if self.bar is not None:
             self.bar.__exit__(*exc)
+            self.bar = None
+
+    def drawn(self, index: int) -> None:
+        """Frame ``index`` of one animation drawn (``Animation.save``'s ``on_frame``)."""
+        if self.bar is None and self.wanted and self.done < self.total and time.monotonic() - self.start >= self.after:
+            self._open()
+        if self.bar is not None:
+            self.bar.update(index + 1 - self.done)
+        self.done = index + 1
+        if self.done == self.total and self.bar is not None and self.writing is not None:
+            self.bar.render_progress()  # the bar redraws at most a few times a second: show the end
+            self.__exit__(None, None, None)
+            click.echo(f"{self.label}: writing {getattr(self.writing, 'path', self.writing)}", err=True)
 
     def callbacks(self, items, jobs: int) -> dict:
         """``save_many``'s: a frame at a time in one process, an animation at a time in several."""

@@ -62,6 +62,8 @@ LIMITS = [
     click.option("--force", is_flag=True, help="Let a PNG sequence replace files convanim did not write."),
 ]
 
+QUIET = click.option("--quiet", "-q", is_flag=True, help="No progress bar, even on a terminal.")
+
 OUTPUT_FORMATS = " ".join(f.extension + (f" ({f.note})" if f.note else "") for f in FORMATS.values())
 
 OUTPUT = [
@@ -78,6 +80,7 @@ OUTPUT = [
                  help="paper: isometric, output above input; flat: side by side."),
     delay_option(),
     fps_option(),
+    QUIET,
 ]
 
 
