@@ -201,3 +201,10 @@ def test_a_long_render_shows_its_progress_on_a_terminal_and_not_on_a_pipe(tmp_pa
     assert _stderr_of(["conv", "--i", "5", "--s", "2", "-o", "b.gif"], "pipe", tmp_path) == ""
     assert _stderr_of(["conv", "--i", "5", "--s", "2", "-o", "c.gif", "--quiet"], "terminal", tmp_path) == ""
     assert _stderr_of(["gallery", "--only", "dilation", "-j", "1", "-q"], "terminal", tmp_path) == ""
+
+
+def test_a_mistyped_batch_key_gets_the_closest_option(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "figs.toml").write_text('[a]\ncommand = "conv"\nstrid = 2\n')
+    result = _run("batch", "figs.toml")
+    assert (result.exit_code, result.stderr) == (2, "Error: figs.toml [a]: No such option '--strid'. Did you mean '--stride'?\n")

@@ -55,7 +55,7 @@ def _values(command: click.Command, entry: dict) -> dict:
     for key, value in entry.items():
         flag = "-o" if key == "o" else f"--{key.replace('_', '-')}"
         if flag not in options:
-            close = difflib.get_close_matches(flag, [o for o in options if o.startswith("--")])
+            close = difflib.get_close_matches(flag, [o for o in options if o.startswith("--")], n=1)
             raise click.NoSuchOption(flag, possibilities=close)
         param, primary = options[flag]
         if isinstance(value, bool):
