@@ -16,7 +16,8 @@ from typing import Any, Callable, Iterator, List, Optional, Sequence, Tuple, Uni
 import numpy as np
 
 from .core.errors import Interrupted, SaveIncomplete, SpecError, raise_interrupted
-from .core.limits import MAX_DELAY_MS, MAX_FRAMES, MAX_SIZE_PX, MIN_DELAY_MS, memory_refusal
+from .core.limits import (MAX_CELLS, MAX_DELAY_MS, MAX_FRAMES, MAX_SIZE_PX, MAX_VALUES, MIN_DELAY_MS, cells_refusal,
+                          memory_refusal, values_refusal)
 from .core.values import Numbers, StagedNumbers
 from .draw.layout import STYLES
 from .draw.fit import MIN_CELL_PX, Geometry
@@ -27,7 +28,7 @@ from .io.data import write_text
 from .io.files import Target, alone, apart, check_writable
 from .io.formats import FORMATS, STILLS, listed
 from .io.page import figure_html, write_page
-from .io.writers import write_animation, write_storyboard, write_vector
+from .io.writers import check_storyboard, write_animation, write_storyboard, write_vector
 from .ops import Operation, check_view, operation_for
 from .scene.model import Scene
 
@@ -57,6 +58,8 @@ class Animation:
     width: Optional[int] = None  # the image's width in pixels, instead of cell_px
     max_frames: int = MAX_FRAMES
     max_size: int = MAX_SIZE_PX
+    max_values: int = MAX_VALUES  # what the figure holds (see :func:`convanim.core.limits.values_held`)
+    max_cells: int = MAX_CELLS  # cells drawn in one frame
 
     def __post_init__(self) -> None:
         if self.style not in STYLES:
@@ -66,6 +69,8 @@ class Animation:
         if not 0 <= self.precision <= 6:
             raise SpecError("precision", f"must be between 0 and 6 decimals, got {self.precision}")
         check_view(self.spec, self.view)
+        if self.numbers is True:  # the values are made here: not past the limit
+            refuse("max_values", values_refusal(self.spec, True, self.max_values))
         if isinstance(self.numbers, bool):  # numbers=True: the paper's seeded integers
             object.__setattr__(self, "numbers", Numbers.of(self.spec) if self.numbers else None)
         if self.numbers is not None and self.numbers.spec != self.spec:
@@ -77,14 +82,17 @@ class Animation:
         if self.width is not None and not 16 <= self.width <= 100_000:
             raise SpecError("width", f"must be between 16 and 100,000 px, got {self.width}")
 
-    def check_limits(self) -> None:
-        """Refuse, before anything is drawn, an animation with too many frames or too large an image."""
+    def check_limits(self, numbers: Optional[bool] = None) -> None:
+        """Refuse, before anything is drawn, an animation with too many frames, values or cells, or
+        too large an image; ``numbers``: count the values as if it had them (before they are made)."""
         frames = self.operation.frame_count(self.spec, self.view)
         if frames > self.max_frames:
             raise SpecError(
                 "max_frames", f"the spec makes {frames:,} frames, more than the limit of {self.max_frames:,};"
                 f" raise the limit to {frames:,} to draw them"
             )
+        refuse("max_values", values_refusal(self.spec, self.numbers is not None if numbers is None else numbers,
+                                            self.max_values))
         rows = max(shape[0] for shape in self._drawn_shapes())
         cols = max(shape[1] for shape in self._drawn_shapes())
         if self.width is not None and self.width > self.max_size:
@@ -107,6 +115,7 @@ class Animation:
         refusal = memory_refusal(size.width, size.height)
         if refusal:
             raise SpecError("max_size", refusal)
+        refuse("max_cells", cells_refusal(self.scene.planes, self.max_cells))
 
     def save_storyboard(self, path: str | os.PathLike, columns: Optional[int] = None) -> Path:
         """Every frame in a grid on one ``.png`` or ``.pdf`` page, for documents that cannot animate."""
@@ -115,6 +124,7 @@ class Animation:
         scene = replace(self.scene, caption="")  # the caption goes under the grid, once
         geometry = Geometry.of(scene, self.style, self.theme, self.cell_px, self.labels, max_size=self.max_size,
                                width=self.width)
+        check_storyboard((geometry.height, geometry.width), len(self), self.max_size, columns, bool(self.scene.caption))
         renderer = Renderer(scene, self.style, self.theme, geometry=geometry, antialias=not self.crisp,
                             transparent=self.transparent)
         return write_storyboard(_rgb(renderer.stream()), len(self), Path(path), self.theme.background, self.max_size,
@@ -274,6 +284,12 @@ class Animation:
         snippet = (f"% convanim: {self.scene.caption or self.spec.slug}; needs \\usepackage{{animate}}\n"
                    f"\\animategraphics[loop,controls,width=\\linewidth]{{{fps:g}}}{{{stem.as_posix()}}}{{}}{{}}\n")
         return written + [write_text(target.path.with_suffix(".tex"), snippet)]
+
+
+def refuse(param: str, refusal: str) -> None:
+    """A limit's refusal ("" for none) as the SpecError of the parameter that lifts it."""
+    if refusal:
+        raise SpecError(param, refusal)
 
 
 def check_still(target: Target) -> Target:

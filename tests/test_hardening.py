@@ -4,6 +4,7 @@ the last moment, oversized work, unknown fonts."""
 
 import errno
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -135,3 +136,106 @@ def test_an_interrupt_as_the_gallery_finishes_says_every_file_was_written(tmp_pa
     result = CliRunner().invoke(cli, ["gallery", "-j", "1", "--only", "dilation,no_padding_no_strides"])
     assert (result.exit_code, result.stdout, result.stderr) == (
         130, "output/dilation.gif\noutput/no_padding_no_strides.gif\n", "Error: interrupted; every file was written\n")
+
+
+@pytest.mark.parametrize("args, message", [
+    (["conv", "--in-channels", "4096", "--out-channels", "4096", "--numbers", "--i", "2", "--k", "1", "-o", "out.gif"],
+     "--max-values: the figure holds 16,842,752 values with its numbers (input, weights, every step's reads, output),"
+     " more than the limit of 1,000,000; raise the limit to 16,842,752 to draw it"),
+    (["separable", "--in-channels", "4096", "--out-channels", "4096", "--numbers"],
+     "--max-values: the figure holds 17,534,976 values with its numbers (input, weights, every step's reads, output),"
+     " more than the limit of 1,000,000; raise the limit to 17,534,976 to draw it"),
+    (["conv", "--in-channels", "4096", "--out-channels", "4096", "--i", "2", "--k", "1"],
+     "--max-values: the figure holds 16,777,216 kernel slices (one per output and input channel it connects),"
+     " more than the limit of 1,000,000; raise the limit to 16,777,216 to draw it"),
+    (["conv", "--i", "2", "--k", "1", "--dump", "d.json", "--in-channels", "2048", "--out-channels", "1024", "-o", "a.gif"],
+     "--max-values: the figure holds 2,125,824 values with its numbers (input, weights, every step's reads, output),"
+     " more than the limit of 1,000,000; raise the limit to 2,125,824 to draw it"),
+    (["conv", "--in-channels", "64", "--out-channels", "64", "--i", "40", "--k", "40", "--numbers", "--max-values", "10000"],
+     "--max-values: the figure holds 6,860,864 values with its numbers (input, weights, every step's reads, output),"
+     " more than the limit of 10,000; raise the limit to 6,860,864 to draw it"),
+    (["conv", "--i", "500", "--k", "500"],
+     "--max-cells: a frame draws 250,001 cells, more than the limit of 100,000; raise the limit to 250,001 to draw it"),
+    (["conv", "--in-channels", "8", "--out-channels", "8", "--i", "100", "--k", "100"],
+     "--max-cells: a frame draws 160,008 cells, more than the limit of 100,000; raise the limit to 160,008 to draw it"),
+])
+def test_oversized_work_is_refused_before_anything_is_made(tmp_path, monkeypatch, args, message):
+    import convanim.core.values as values
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(values.Numbers, "of", lambda *a, **k: pytest.fail("numbers made before the refusal"))
+    result = CliRunner().invoke(cli, args)
+    assert (result.exit_code, result.stderr) == (2, f"Error: {message}\n")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_long_sum_is_laid_out_in_linear_time(tmp_path, monkeypatch):
+    """A 60x60 kernel's sum of 3,600 products: its elision found once, not by laying out every shorter sum."""
+    import convanim.draw.text as text
+
+    monkeypatch.chdir(tmp_path)
+    real, calls = text._advance, []
+    monkeypatch.setattr(text, "_advance", lambda *a, **k: calls.append(a) or real(*a, **k))
+    result = CliRunner().invoke(cli, ["conv", "--i", "60", "--k", "60", "--numbers"])
+    assert result.exit_code == 2 and result.stderr.startswith("Error: --max-size: the image would be 9,109x")
+    assert len(calls) < 100_000  # laid out shorter and shorter: about 13 million
+
+
+def test_lifted_work_limits_draw_it(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    args = ["conv", "--in-channels", "40", "--out-channels", "30", "--i", "2", "--k", "1", "--numbers", "-o", "a.gif"]
+    result = CliRunner().invoke(cli, [*args, "--max-values", "1000"])
+    assert result.exit_code == 2 and "raise the limit to 1,800 to draw it" in result.stderr
+    assert CliRunner().invoke(cli, [*args, "--max-values", "1800"]).exit_code == 0
+    result = CliRunner().invoke(cli, ["conv", "--i", "4", "--k", "4", "--max-cells", "16", "-o", "b.gif"])
+    assert result.exit_code == 2 and "a frame draws 17 cells" in result.stderr
+    assert CliRunner().invoke(cli, ["conv", "--i", "4", "--k", "4", "--max-cells", "17", "-o", "b.gif"]).exit_code == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.gif", "b.gif"]
+
+
+def test_the_library_refuses_too_many_values_before_making_them(monkeypatch):
+    import convanim.core.values as values
+    from convanim import Animation
+    from convanim.core.errors import SpecError
+    from convanim.ops import BY_NAME
+
+    spec = BY_NAME["conv"].make(input_size=2, kernel_size=1, in_channels=4096, out_channels=4096)
+    monkeypatch.setattr(values.Numbers, "of", lambda *a, **k: pytest.fail("numbers made before the refusal"))
+    with pytest.raises(SpecError, match=r"^max_values: the figure holds 16,842,752 values"):
+        Animation(spec, numbers=True)
+
+
+def test_a_storyboard_too_large_for_memory_is_refused_before_a_frame_is_drawn(tmp_path, monkeypatch):
+    import convanim.core.limits as limits
+    import convanim.draw.render as render
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(limits, "free_memory", lambda: 16 * 2**30)
+    monkeypatch.setattr(render.Renderer, "stream", lambda *a, **k: pytest.fail("a frame was drawn"))
+    result = CliRunner().invoke(cli, ["conv", "--storyboard", "sb.png", "--i", "40", "--max-frames", "2000",
+                                      "--max-size", "100000"])
+    assert result.exit_code == 2
+    assert re.fullmatch(r"Error: --storyboard: the storyboard would be 3\d,\d{3}x41,518 px, needing about 2\d\.\d GB of"
+                        r" memory and 16\.0 GB is free; draw it smaller\n", result.stderr)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_storyboard_that_memory_cannot_hold_after_all_is_a_clean_error(tmp_path, monkeypatch):
+    import numpy as np
+
+    import convanim.io.writers as writers
+
+    monkeypatch.chdir(tmp_path)
+    real = np.empty
+
+    def empty(shape, *args, **kwargs):
+        if isinstance(shape, tuple) and len(shape) == 3 and shape[0] * shape[1] > 10**6:
+            raise MemoryError
+        return real(shape, *args, **kwargs)
+
+    monkeypatch.setattr(writers.np, "empty", empty)
+    result = CliRunner().invoke(cli, ["conv", "--i", "12", "--k", "1", "--max-size", "5000", "--storyboard", "s.png"])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("Error: --storyboard: the storyboard would be ")
+    assert result.stderr.endswith(" px, more than this machine's memory holds now; draw it smaller\n")
+    assert list(tmp_path.iterdir()) == []

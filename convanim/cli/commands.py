@@ -94,7 +94,7 @@ def prepare(op: Operation, params: dict, ctx: click.Context) -> Job:
     precision, output = params.pop("precision", 1), params.pop("output")
     view = params.pop("view", "gather")
     style, delay = params.pop("style"), delay_ms(params.pop("delay"), params.pop("fps"))
-    limits = {"max_frames": params.pop("max_frames"), "max_size": params.pop("max_size")}
+    limits = {name: params.pop(name) for name in ("max_frames", "max_size", "max_values", "max_cells")}
     theme = params.pop("theme_file") or THEMES[params.pop("theme")]
     params.pop("theme", None)
     width = params.pop("width")
@@ -108,7 +108,7 @@ def prepare(op: Operation, params: dict, ctx: click.Context) -> Job:
 
     spec = op.make(**params)
     anim = Animation(spec, style, delay, labels=labels, precision=precision, view=view, **limits, **look)
-    anim.check_limits()  # before the numbers, which grow with the spec too
+    anim.check_limits(numbers=bool(show or dump))  # before the numbers are made, and grow the cells
     values = None
     if show or dump:
         values = Numbers.of(spec, input_values, kernel_values, seed)

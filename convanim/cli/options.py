@@ -7,7 +7,7 @@ from typing import Callable, List, Optional, Sequence
 
 import click
 
-from ..core.limits import MAX_DELAY_MS, MAX_FRAMES, MAX_SIZE_PX, MIN_DELAY_MS
+from ..core.limits import MAX_CELLS, MAX_DELAY_MS, MAX_FRAMES, MAX_SIZE_PX, MAX_VALUES, MIN_DELAY_MS
 from ..core.values import PAPER_SEED
 from ..draw.layout import STYLES
 from ..draw.theme import THEMES
@@ -59,6 +59,10 @@ LIMITS = [
                  help="Refuse animations with more frames than this."),
     click.option("--max-size", type=click.IntRange(min=16), default=MAX_SIZE_PX, show_default=True,
                  help="Refuse images larger than this many pixels on a side."),
+    click.option("--max-values", type=click.IntRange(min=1), default=MAX_VALUES, show_default=True,
+                 help="Refuse figures that hold more values than this (weights; with --numbers, every value computed)."),
+    click.option("--max-cells", type=click.IntRange(min=1), default=MAX_CELLS, show_default=True,
+                 help="Refuse frames that draw more cells than this."),
     click.option("--force", is_flag=True, help="Let a PNG sequence replace files convanim did not write."),
 ]
 

@@ -1,8 +1,12 @@
 """The guards every animation is held to, before anything is drawn (raise them to draw more)."""
 
+from typing import Sequence
+
 MIN_DELAY_MS, MAX_DELAY_MS = 10, 655_350  # what a GIF frame's delay can hold: the bounds for every format
 MAX_FRAMES = 2000
 MAX_SIZE_PX = 4096
+MAX_VALUES = 1_000_000  # what one figure holds: seconds and about 200 MB with numbers
+MAX_CELLS = 100_000  # cells drawn in one frame, every plane's: about 2 s a frame
 
 BYTES_PER_PIXEL = 4 * 4  # RGBA, held about four times over: the canvas, its background, a frame, the encoder's
 
@@ -33,3 +37,50 @@ def memory_refusal(width: int, height: int, what: str = "the image") -> str:
     return (f"{what} would be {width:,}x{height:,} px, needing about {need / 2**30:,.1f} GB of memory"
             f" and {free / 2**30:,.1f} GB is free; draw it smaller")
 
+
+
+def _count(shape) -> int:
+    count = 1
+    for n in shape:
+        count *= int(n)
+    return count
+
+
+def values_held(spec, numbers: bool) -> int:
+    """What a figure of ``spec`` holds, stage by stage, known from its shapes before any is made.
+
+    With numbers: the input, the weights, every step's reads (each input channel under each
+    tap) and the output. Without: the kernel slices the drawing connects, one per output and
+    input channel it reads (what grows when thousands of channels are elided to a few planes).
+    """
+    total = 0
+    for stage in spec.stages():
+        layer = stage.spec
+        in_channels, out_channels, groups = layer.in_channels, layer.out_channels, layer.groups
+        if not numbers:
+            total += out_channels * (in_channels // groups)
+            continue
+        steps = _count(layer.output_size)
+        taps = _count(layer.kernel_size)
+        weights = _count(layer.weight_shape) if layer.reducer.weighted else 0
+        total += (_count(layer.input_shape) + in_channels * _count(layer.sweep().source.shape) + weights
+                  + in_channels * steps * taps + out_channels * steps)
+    return total
+
+
+def values_refusal(spec, numbers: bool, limit: int) -> str:
+    """Why a figure of ``spec`` would hold too many values to draw ("" if it would not)."""
+    held = values_held(spec, numbers)
+    if held <= limit:
+        return ""
+    what = ("values with its numbers (input, weights, every step's reads, output)" if numbers
+            else "kernel slices (one per output and input channel it connects)")
+    return f"the figure holds {held:,} {what}, more than the limit of {limit:,}; raise the limit to {held:,} to draw it"
+
+
+def cells_refusal(planes: Sequence, limit: int) -> str:
+    """Why frames of these planes draw too many cells ("" if they do not): each frame draws them all."""
+    cells = sum(plane.grid.shape[0] * plane.grid.shape[1] for plane in planes)
+    if cells <= limit:
+        return ""
+    return f"a frame draws {cells:,} cells, more than the limit of {limit:,}; raise the limit to {cells:,} to draw it"

@@ -157,7 +157,25 @@ def _equation_runs(equation, width: float, em: float, theme: Theme):
     full = runs(len(terms), 0)
     if full[-1][2] <= width:
         return full
-    for keep in range(len(terms) - 1, 1, -1):  # the first terms and the last, as many as fit
+    # The first terms and the last, as many as fit: the widest that fits is found from each
+    # piece's width in linear time (a long sum has thousands of terms), then laid out once.
+    n = len(terms)
+    wide = lambda text, strong=False: _advance(text, theme.font, strong) * em if text else 0.0  # noqa: E731
+    term_w = [wide(term.text, term.strong) for term in terms]
+    joiner_w = wide(equation.joiner)
+    fixed = wide(f"{equation.head} {equation.open}") + wide(f"{equation.close} {equation.result}") + wide("…")
+    prefix = [0.0]
+    for w in term_w:
+        prefix.append(prefix[-1] + w)
+
+    def estimate(keep: int) -> float:
+        first, last = (keep + 1) // 2, keep // 2
+        return fixed + prefix[first] + prefix[n] - prefix[n - last] + joiner_w * keep
+
+    keep = n - 1
+    while keep > 2 and estimate(keep) > width * (1 + 1e-9) + 1e-9:
+        keep -= 1
+    for keep in range(keep, 1, -1):  # the estimate's rounding aside: as the pieces are laid out
         first, last = (keep + 1) // 2, keep // 2
         attempt = runs(first, last)
         if attempt[-1][2] <= width:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Dict, Iterable, List, Optional
+from typing import Callable, Dict, Iterable, List, Optional, Tuple
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
@@ -137,6 +137,50 @@ def storyboard_formats() -> str:
     return " or ".join(f"a {extension}" for extension in STORYBOARD_FORMATS)
 
 
+def storyboard_page(frame: Tuple[int, int], count: int, max_size: int, columns: Optional[int] = None,
+                    caption: bool = False) -> Tuple[int, int, tuple]:
+    """The storyboard of ``count`` frames of ``frame`` (height, width) px: the page's width and
+    height, and how it is laid out (columns, a frame's width and height, the gap, the numbers'
+    size, a row's pitch, the frames' scale); known before a frame is drawn."""
+    columns = columns or math.ceil(math.sqrt(count))
+    rows = math.ceil(count / columns)
+    gap = max(4, frame[1] // 40)
+    text_px = max(11, min(frame) // 18)  # a frame's number, and the caption
+    band = text_px + gap  # above each row: the numbers
+    foot = 2 * text_px + gap if caption else 0
+    room_w = (max_size - gap * (columns + 1)) / columns  # what a frame may take, gaps kept
+    room_h = (max_size - foot - (gap + band) * rows - gap) / rows
+    scale = min(1.0, room_w / frame[1], room_h / frame[0])
+    h, w = max(1, int(frame[0] * scale)), max(1, int(frame[1] * scale))
+    text_px = max(8, min(text_px, int(text_px * scale) if scale < 1 else text_px))
+    pitch = h + gap + text_px + gap
+    page_h, page_w = rows * pitch + gap + (2 * text_px + gap if caption else 0), columns * (w + gap) + gap
+    return page_w, page_h, (columns, w, h, gap, text_px, pitch, scale)
+
+
+def check_storyboard(frame: Tuple[int, int], count: int, max_size: int, columns: Optional[int] = None,
+                     caption: bool = False) -> None:
+    """Refuse, before a frame is drawn, a storyboard page this machine cannot hold."""
+    page_w, page_h, _ = storyboard_page(frame, count, max_size, columns, caption)
+    refusal = memory_refusal(page_w, page_h, "the storyboard")
+    if refusal:
+        raise SpecError("storyboard", refusal)
+
+
+def _blank_page(width: int, height: int, background) -> np.ndarray:
+    """The storyboard's page, refused (naming its size) if this machine cannot hold it."""
+    refusal = memory_refusal(width, height, "the storyboard")
+    if refusal:
+        raise SpecError("storyboard", refusal)
+    try:
+        grid = np.empty((height, width, 3), np.uint8)
+        grid[...] = background
+    except MemoryError:
+        raise SpecError("storyboard", f"the storyboard would be {width:,}x{height:,} px, more than this machine's"
+                                      " memory holds now; draw it smaller") from None
+    return grid
+
+
 def write_storyboard(frames: Iterable[np.ndarray], count: int, path: Path, background, max_size: int = 4096,
                      columns: Optional[int] = None, caption: str = "", ink=(0, 0, 0), font: str = "DejaVu Serif") -> Path:
     """Every frame on one page, in a grid read like text: for documents that cannot animate.
@@ -145,29 +189,14 @@ def write_storyboard(frames: Iterable[np.ndarray], count: int, path: Path, backg
     path = Path(path)
     if path.suffix.lower() not in STORYBOARD_FORMATS:
         raise OutputError(f"a storyboard is {storyboard_formats()}, not {path.suffix or path.name!r}")
-    columns = columns or math.ceil(math.sqrt(count))
-    rows = math.ceil(count / columns)
     grid = None
     for n, frame in enumerate(frames):
         rgb = np.ascontiguousarray(frame[:, :, :3])
         if grid is None:
-            gap = max(4, rgb.shape[1] // 40)
-            text_px = max(11, min(rgb.shape[:2]) // 18)  # a frame's number, and the caption
-            band = text_px + gap  # above each row: the numbers
-            foot = 2 * text_px + gap if caption else 0
-            room_w = (max_size - gap * (columns + 1)) / columns  # what a frame may take, gaps kept
-            room_h = (max_size - foot - (gap + band) * rows - gap) / rows
-            scale = min(1.0, room_w / rgb.shape[1], room_h / rgb.shape[0])
-            h, w = max(1, int(rgb.shape[0] * scale)), max(1, int(rgb.shape[1] * scale))
-            text_px = max(8, min(text_px, int(text_px * scale) if scale < 1 else text_px))
+            page_w, page_h, layout = storyboard_page(rgb.shape[:2], count, max_size, columns, bool(caption))
+            columns, w, h, gap, text_px, pitch, scale = layout
             band = text_px + gap
-            pitch = h + gap + band
-            page_h, page_w = rows * pitch + gap + (2 * text_px + gap if caption else 0), columns * (w + gap) + gap
-            refusal = memory_refusal(page_w, page_h, "the storyboard")
-            if refusal:
-                raise SpecError("storyboard", refusal)
-            grid = np.empty((page_h, page_w, 3), np.uint8)
-            grid[...] = background
+            grid = _blank_page(page_w, page_h, background)
             page = Image.fromarray(grid)
             pen = ImageDraw.Draw(page)
             face = _font(font, text_px)
