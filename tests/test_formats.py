@@ -166,7 +166,7 @@ def test_theme_files(here):
         ("colour = 1", "unknown key 'colour'"),
         ("input = \"red\"", "input = 'red' is not a colour"),
         ("base = \"neon\"", "base = 'neon': use one of paper, dark, colorblind"),
-        ("font = \"No Such Font\"", "font = 'No Such Font': no such font here"),
+        ("font = \"No Such Font\"", "font = 'No Such Font': no installed font family has that name"),
         ("line_px = -1", "line_px = -1 is out of range"),
         ("[[", "not TOML"),
     ]:

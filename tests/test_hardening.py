@@ -239,3 +239,27 @@ def test_a_storyboard_that_memory_cannot_hold_after_all_is_a_clean_error(tmp_pat
     assert result.stderr.startswith("Error: --storyboard: the storyboard would be ")
     assert result.stderr.endswith(" px, more than this machine's memory holds now; draw it smaller\n")
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("font, message", [
+    ("DejaVu Serif,</script><b>", "no installed font family has that name; use one of DejaVu Serif"),
+    ("DejaVu Sans:bold", "no installed font family has that name; use one of DejaVu Sans"),
+    ("No Such Font", "no installed font family has that name; use one of "),
+])
+def test_a_theme_font_must_be_one_installed_family(tmp_path, monkeypatch, font, message):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "t.toml").write_text(f'font = "{font}"\n')
+    result = CliRunner().invoke(cli, ["conv", "--i", "3", "--theme-file", "t.toml", "-o", "a.gif"])
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1
+    assert result.stderr.startswith(f"Error: Invalid value for '--theme-file': t.toml: font = {font!r}: {message}")
+    assert "findfont" not in result.stderr and not (tmp_path / "a.gif").exists()
+
+
+def test_a_theme_font_is_used_as_installed(tmp_path, monkeypatch):
+    from convanim.draw.theme import theme_from_toml
+
+    assert theme_from_toml('font = "dejavu sans"\n').font == "DejaVu Sans"
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "t.toml").write_text('font = "dejavu sans"\n')
+    result = CliRunner().invoke(cli, ["conv", "--i", "3", "--theme-file", "t.toml", "-o", "a.gif"])
+    assert (result.exit_code, result.stderr) == (0, "")

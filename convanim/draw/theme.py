@@ -188,6 +188,23 @@ def _colour(key: str, value: object) -> RGB:
     raise ValueError(f"{key} = {value!r} is not a colour: use \"#rrggbb\" or [r, g, b] with 0..255")
 
 
+def installed_font(name: str) -> str:
+    """The installed font family ``name`` names (case aside), as it is installed: the one that is
+    used. A list (``"A,B"``), a pattern or an unknown name is refused with the close ones, where
+    matplotlib would fall back to another font with a warning per text."""
+    import difflib
+
+    from matplotlib.font_manager import fontManager
+
+    families = sorted({font.name for font in fontManager.ttflist})
+    found = next((family for family in families if family.lower() == name.strip().lower()), None)
+    if found is None:
+        close = difflib.get_close_matches(name, families, n=3, cutoff=0.5)
+        raise ValueError(f"font = {name!r}: no installed font family has that name; use one of "
+                         + ", ".join(close or families))
+    return found
+
+
 def theme_from_toml(text: str) -> Theme:
     """A theme from TOML: ``base = "dark"`` to start from a built-in one, then any field."""
     try:
@@ -219,13 +236,7 @@ def theme_from_toml(text: str) -> Theme:
         elif isinstance(current, str):
             if not isinstance(value, str):
                 raise ValueError(f"{key} = {value!r} is not text")
-            from matplotlib.font_manager import FontProperties, findfont
-
-            try:
-                findfont(FontProperties(family=value), fallback_to_default=False)
-            except ValueError:
-                raise ValueError(f"font = {value!r}: no such font here") from None
-            changes[key] = value
+            changes[key] = installed_font(value)
         else:
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= (1 if key.endswith("alpha") else 50):
                 raise ValueError(f"{key} = {value!r} is out of range")
