@@ -81,6 +81,19 @@ def draw(args: List[str], path: Path) -> None:
         raise ValueError(err.getvalue().strip().splitlines()[-1] if err.getvalue().strip() else f"exit status {code}")
 
 
+SIDE_FILES = ("--dump", "--storyboard")  # files beside the figure: a build writes only its figures, in its own folder
+
+
+def _writes_elsewhere(args: List[str]) -> str:
+    """The refusal of an option that writes a file of its own ("" if none does)."""
+    for arg in args:
+        option = arg.split("=", 1)[0]
+        if option in SIDE_FILES:
+            return (f"Error: {option}: a directive draws only its figure, into the build's folder;"
+                    f" write the {option[2:]} with the command line")
+    return ""
+
+
 class convanim_figure(nodes.General, nodes.Element):
     """A figure to draw when the page is written, in the writer's format."""
 
@@ -105,7 +118,7 @@ class ConvanimDirective(Directive):
         args = shlex.split(self.arguments[0])
         if args and args[0] == "convanim":
             args = args[1:]
-        problem = check(args)
+        problem = _writes_elsewhere(args) or check(args)
         if problem:
             logger.error(f"convanim {self.arguments[0]}: {problem}", location=(env.docname, self.lineno))
             env.note_reread()  # until it is mended, every build says so
@@ -131,11 +144,12 @@ def _drawn(builder, node, fmt: str, folder: Path) -> str:
     args = [*node["args"], *(["--poster", node["poster"]] if still else [])]
     digest = hashlib.sha256(repr((__version__, args, fmt)).encode()).hexdigest()[:16]
     name = f"convanim-{digest}.{fmt}"
-    folder.mkdir(parents=True, exist_ok=True)
     try:
+        folder.mkdir(parents=True, exist_ok=True)
         draw(args, folder / name)
-    except ValueError as e:
+    except (ValueError, OSError) as e:
         logger.error(f"convanim {node['command']}: {e}", location=node["where"])
+        builder.env.convanim_failed = True  # a figure that could not be drawn fails the build
         raise nodes.SkipNode from None  # the page goes on without it; the error says why
     return name
 

@@ -90,3 +90,24 @@ def test_html_can_embed_the_interactive_player(tmp_path):
     assert page.count("<figure class=\"convanim\" data-convanim tabindex=\"0\"") == 2  # two players, neither the page's own
     assert "data-convanim data-standalone" not in page and '<p class="caption">Hover a cell.</p>' in page
     assert page.count('<script type="application/json">') == 2
+
+
+@pytest.mark.parametrize("option", ["--dump ../x.json", "--dump ~/x.json", "--storyboard ../s.png", "--dump=../x.json"])
+def test_an_option_that_writes_a_side_file_is_refused_at_its_line(tmp_path, capsys, option):
+    src = _project(tmp_path, f"T\n=\n\nText.\n\n.. convanim:: conv --i 3 --numbers {option}\n")
+    assert _build(src, "html", tmp_path / "html") == 1
+    name = option.split("=")[0].split()[0]
+    assert (f"{src / 'index.rst'}:6: ERROR: convanim conv --i 3 --numbers {option}: Error: {name}: a directive draws only"
+            f" its figure, into the build's folder; write the {name[2:]} with the command line"
+            in capsys.readouterr().err.splitlines())
+    assert not (tmp_path / "x.json").exists() and not (tmp_path / "s.png").exists()
+    assert not list((tmp_path / "html").glob("_images/convanim-*"))
+
+
+def test_a_figure_that_cannot_be_drawn_fails_the_build(tmp_path, capsys):
+    src = _project(tmp_path, "T\n=\n\nText.\n\n.. convanim:: conv --i 3\n")
+    (tmp_path / "html").mkdir()
+    (tmp_path / "html" / "_images").write_text("a file where the image folder goes")
+    assert _build(src, "html", tmp_path / "html") == 1
+    err = capsys.readouterr().err
+    assert f"{src / 'index.rst'}:6: ERROR: convanim conv --i 3: " in err and "Traceback" not in err
