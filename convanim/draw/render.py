@@ -304,6 +304,7 @@ class Renderer:
         paths = [Path(v, c) for v, c in outlines]
         collection = PathCollection(paths, facecolors=[_rgba(self.theme.text)], linewidths=0, animated=animated)
         collection.set_antialiased(True)
+        collection.set_snap(False)  # Agg snaps rectilinear paths to whole pixels: a "+" would lose its bar
         collection.set_transform(self.axes.transData)
         collection.set_offset_transform(IdentityTransform())
         return collection
