@@ -12,6 +12,7 @@ from convanim import Animation
 from convanim.draw.text import VALUE_PX, WEIGHT_PX, _equation_runs, _glyphs
 from convanim import Conv2d, ConvTranspose2d, Pool2d, SeparableConv2d, SpatialSeparableConv2d
 from convanim.core.values import Numbers
+from convanim.scene.gather import gather_scene
 
 
 def _numbers(spec):
@@ -180,13 +181,24 @@ def test_channel_figures_fit_a_slide(name):
     assert max(anim.geometry.width, anim.geometry.height) <= 1100
 
 
-def test_one_number_format_per_figure():
+def test_each_kind_of_number_has_one_format():
+    """Inputs, weights and outputs are each written by what they hold, as the paper does: whole
+    inputs as "3" beside their means, which all take one decimal ("1.0" beside "1.7")."""
     renderer = _renderer("avg", "flat")
-    strings = [label.text for label in _static_labels(renderer.scene)]
+    inputs = [label.text for label in _static_labels(renderer.scene)]
+    terms, outputs = [], []
     for step in renderer.scene:
-        strings += [label.text for label in _texts(step)] + [t.text for t in step.equation.terms]
-    assert all(re.fullmatch(r"−?[0-9]+\.[0-9]", s) for s in strings), sorted(set(strings))
-    assert "1.0" in strings and "1.7" in strings
+        outputs += [label.text for label in _texts(step) if label.plane != 0]
+        terms += [t.text for t in step.equation.terms]
+        outputs.append(step.equation.result.removeprefix("= "))
+    assert inputs and all(re.fullmatch(r"[0-9]+", s) for s in inputs + terms), sorted(set(inputs + terms))
+    assert all(re.fullmatch(r"−?[0-9]+\.[0-9]", s) for s in outputs), sorted(set(outputs))
+    assert "1.0" in outputs and "1.7" in outputs
+    conv = Conv2d(4, 2)
+    mixed = gather_scene(conv.sweep(), Numbers.of(conv, np.arange(16).reshape(4, 4) % 3, np.array([[0.5, 1], [2, -1.25]])))
+    weights = {label.text for step in mixed for label in step.labels if label.kind == "weight"}
+    assert weights == {"0.5", "1.0", "2.0", "−1.3"}, weights  # one format for the weights...
+    assert {mixed.planes[0].text[0, 1], mixed.planes[0].text[0, 2]} == {"1", "2"}  # ...another for the inputs
 
 
 def _written(equation):
@@ -200,7 +212,7 @@ def test_equations_write_out_each_step():
     assert _written(top) == "o[0,0] = max(3, 3, 2, 0, 0, 1, 3, 1, 2) = 3"
     assert [t.strong for t in top.terms].index(True) == 0  # the first maximum is the one kept
     assert _written(_renderer("avg", "flat").scene.step(0).equation) == (
-        "o[0,0] = (3.0 + 3.0 + 2.0 + 0.0 + 0.0 + 1.0 + 3.0 + 1.0 + 2.0)/9 = 1.7")
+        "o[0,0] = (3 + 3 + 2 + 0 + 0 + 1 + 3 + 1 + 2)/9 = 1.7")
     sobel = _renderer("sobel", "paper").scene
     assert "·(−1)" in _written(sobel.step(30).equation)
     transposed = _renderer("transposed", "paper").scene.step(0).equation

@@ -135,7 +135,7 @@ def test_ceil_mode_adds_the_last_partial_window_and_averages_only_what_it_covers
     assert numbers.output[2, 2] == 24 and numbers.output[0, 2] == (4 + 9) / 2
     assert spec.divisors()[-1] == 1
     scene = Animation(spec, numbers=numbers).scene
-    assert scene.step(8).equation.close == ")/1" and [t.text for t in scene.step(8).equation.terms] == ["24.0"]
+    assert scene.step(8).equation.close == ")/1" and [t.text for t in scene.step(8).equation.terms] == ["24"]
     assert scene.planes[0].text[5, 5] == "" and spec.sweep().source.kinds[5, 5] == Cell.OUTSIDE  # holds nothing
     excluded = Numbers.of(Pool2d(4, 3, 1, 1, mode="avg", count_include_pad=False), np.ones((4, 4)))
     assert (excluded.output == 1).all()  # the padding is not counted: every mean of ones is one

@@ -1,8 +1,10 @@
-"""Numbers as a figure writes them: integers as integers, one count of decimals per figure, ±∞."""
+"""Numbers as a figure writes them: integers as integers, one count of decimals for each kind of
+number a figure holds (inputs, weights, outputs), ±∞."""
 
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Callable, Hashable, Mapping, Sequence
 
 import numpy as np
 
@@ -30,3 +32,17 @@ def figure_format(arrays, precision: int = 1):
         return f"{rounded:f}".replace("-", "−")
 
     return fmt
+
+
+class Formats:
+    """A figure's number formats, one for each kind of number it holds (``by_kind``: a key, such
+    as a volume or "weight", to the arrays of that kind): integer inputs stay integers beside
+    averaged outputs ("3" in the cells, "1.7" as their mean), as the paper writes them. A kind
+    not named falls back to the format of every number together."""
+
+    def __init__(self, by_kind: Mapping[Hashable, Sequence[np.ndarray]], precision: int = 1):
+        self._of = {kind: figure_format(arrays, precision) for kind, arrays in by_kind.items()}
+        self._any = figure_format([a for arrays in by_kind.values() for a in arrays], precision)
+
+    def __getitem__(self, kind: Hashable) -> Callable[[float], str]:
+        return self._of.get(kind, self._any)

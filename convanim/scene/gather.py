@@ -10,7 +10,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from ..core.formats import figure_format
+from ..core.formats import Formats
 from ..core.geometry import shown_channels, sweep_frames
 from ..core.spec import Read
 from ..core.sweep import Cell, Grid, Sweep
@@ -55,9 +55,7 @@ def build_scene(
     output filling in as it is computed.
     """
     numbered = [st.numbers for st in stages if st.numbers is not None]
-    fmt = figure_format(
-        [a for n in numbered for a in (n.drawn_inputs, n.values, n.kernel) if a is not None], precision
-    )
+    fmt = _formats(stages, precision)
     plan = PlanePlanner(volumes, stages, fmt, order, level).plan()
     beside = _kernel_beside(stages, fmt) if show_kernel and not plan.columns else None
     planes = plan.planes + ((beside,) if beside is not None else ())
@@ -91,7 +89,7 @@ class PlanePlanner:
     ``level`` sets a volume's planes level with another's. A strip's output is shifted over
     the window it reads."""
 
-    def __init__(self, volumes: Sequence[str], stages: Sequence[Sweeping], fmt: Callable[[float], str],
+    def __init__(self, volumes: Sequence[str], stages: Sequence[Sweeping], fmt: Formats,
                  order: Optional[Sequence] = None, level: Optional[Dict[int, int]] = None):
         self.volumes, self.stages, self.fmt = volumes, stages, fmt
         self.columns = len(stages) > 1 or any(_channelled(st) for st in stages)
@@ -155,7 +153,7 @@ class PlanePlanner:
         if volume in self.written:
             return None
         reader = next((st for st in self.stages if st.source == volume and st.numbers is not None), None)
-        return _outside_blank(strings(reader.numbers.drawn_inputs, self.fmt), self.grids[volume]) if reader else None
+        return _outside_blank(strings(reader.numbers.drawn_inputs, self.fmt[volume]), self.grids[volume]) if reader else None
 
     def _strips_shifted(self) -> List[Plane]:
         """In a figure of strips, each output over the window it reads."""
@@ -198,13 +196,26 @@ def _tints(stages: Sequence[Sweeping], written: set) -> Dict[Tuple[int, int], in
     return tint_of
 
 
-def _kernel_beside(stages: Sequence[Sweeping], fmt: Callable[[float], str]) -> Optional[Plane]:
+def _formats(stages: Sequence[Sweeping], precision: int) -> Formats:
+    """Each volume's numbers in one format (what a stage writes is what the next one reads), and
+    every weight in another."""
+    kinds: Dict[object, list] = {"weight": []}
+    for st in stages:
+        if st.numbers is not None:
+            kinds.setdefault(st.source, []).append(st.numbers.drawn_inputs)
+            kinds.setdefault(st.target, []).append(st.numbers.values)
+            if st.numbers.kernel is not None:
+                kinds["weight"].append(st.numbers.kernel)
+    return Formats(kinds, precision)
+
+
+def _kernel_beside(stages: Sequence[Sweeping], fmt: Formats) -> Optional[Plane]:
     """The kernel as PyTorch stores it, beside the paper's figure of one sweep with numbers."""
     only = stages[0] if len(stages) == 1 else None
     if only is None or only.numbers is None or only.numbers.kernel is None:
         return None
     kernel = only.numbers.kernel.reshape(only.numbers.spec.kernel_size)
-    return Plane("kernel", Grid.dense(kernel.shape, Cell.WEIGHT), strings(kernel, fmt), beside=True)
+    return Plane("kernel", Grid.dense(kernel.shape, Cell.WEIGHT), strings(kernel, fmt["weight"]), beside=True)
 
 
 def _headings(volumes: Sequence[str], stages: Sequence[Sweeping], kernel_stage: Sequence[bool]
@@ -229,7 +240,7 @@ class StepBuilder:
     EMPTY = np.empty((0, 2), dtype=int)
 
     def __init__(self, volumes: Sequence[str], stages: Sequence[Sweeping], plan: Plan, planes: Tuple[Plane, ...],
-                 fmt: Callable[[float], str]):
+                 fmt: Formats):
         self.volumes, self.stages, self.plan, self.planes, self.fmt = volumes, stages, plan, planes, fmt
         self.shown_out = [[c for c, _ in shown_channels(st.out_channels)] for st in stages]
         self.starts = np.cumsum([0] + [sweep_frames(st.sweep.output_size, st.out_channels) for st in stages])
@@ -245,9 +256,9 @@ class StepBuilder:
             numbers, weights = self.stages[j].numbers, None
             if numbers.drawn_kernels is not None:
                 k = numbers.drawn_kernels
-                weights = strings(k.reshape(k.shape[0], k.shape[1], -1), self.fmt)
-            inputs = _outside_blank(strings(numbers.drawn_inputs, self.fmt), self.stages[j].sweep.source)
-            self._texts[j] = (inputs, weights, strings(numbers.values, self.fmt))
+                weights = strings(k.reshape(k.shape[0], k.shape[1], -1), self.fmt["weight"])
+            inputs = _outside_blank(strings(numbers.drawn_inputs, self.fmt[self.stages[j].source]), self.stages[j].sweep.source)
+            self._texts[j] = (inputs, weights, strings(numbers.values, self.fmt[self.stages[j].target]))
         return self._texts[j]
 
     def step(self, index: int) -> Step:
@@ -427,14 +438,15 @@ def product(x: str, w: str) -> str:
     return "·".join(f"({v})" if v.startswith("−") else v for v in (x, w))
 
 
-def _equation(st: Sweeping, out: int, spatial: int, reads: Sequence[Read], fmt: Callable[[float], str],
+def _equation(st: Sweeping, out: int, spatial: int, reads: Sequence[Read], formats: Formats,
               tints: Sequence[int], channel: Optional[int], symbol: str = "o") -> Equation:
     """The step's arithmetic with its numbers: products and their sum, the max, or the mean."""
     numbers = st.numbers
+    fmt, weight, result_fmt = formats[st.source], formats["weight"], formats[st.target]
     r, c = st.sweep.out_cell(spatial)
     name = symbol if channel is None else f"{symbol}{str(channel).translate(SUBSCRIPT)}"
     head = f"{name}[{index_text(numbers.spec, r, c)}] ="
-    result = f"= {fmt(numbers.values[out, spatial])}"
+    result = f"= {result_fmt(numbers.values[out, spatial])}"
     gathered = numbers.gathered[:, spatial]  # (C, taps)
     reducer = numbers.reducer
     if not reducer.weighted:  # max(…) with the winner emphasised, or (… + …)/n
@@ -446,16 +458,16 @@ def _equation(st: Sweeping, out: int, spatial: int, reads: Sequence[Read], fmt: 
         return Equation(head, terms, result, reducer.joiner, reducer.open, reducer.close.format(n=reducer.divisor(spatial, len(terms))))
     kernels = numbers.drawn_kernels.reshape(numbers.spec.out_channels, -1, gathered.shape[1])
     if len(reads) > 1 and gathered.shape[1] == 1:  # 1×1: one product per channel
-        terms = [Term(product(fmt(gathered[r.channel, 0]), fmt(kernels[out, r.slice, 0])), t) for r, t in zip(reads, tints)]
+        terms = [Term(product(fmt(gathered[r.channel, 0]), weight(kernels[out, r.slice, 0])), t) for r, t in zip(reads, tints)]
         return Equation(head, tuple(terms), result)
     if len(reads) > 1:  # the sum over input channels, each channel's share in its hue
         shares = [float(np.dot(gathered[r.channel], kernels[out, r.slice])) for r in reads]
-        return Equation(head, tuple(Term(fmt(v), tint) for v, tint in zip(shares, tints)), result)
+        return Equation(head, tuple(Term(result_fmt(v), tint) for v, tint in zip(shares, tints)), result)
     ci, piece = reads[0].channel, reads[0].slice
     kinds = numbers.sweep.source.kinds
     taps = numbers.sweep.taps(spatial)
     keep = [k for k, (y, x) in enumerate(taps) if not (numbers.sweep.flipped and kinds[y, x] != Cell.DATA)]
-    terms = tuple(Term(product(fmt(gathered[ci, k]), fmt(kernels[out, piece, k])), tints[0]) for k in keep)
+    terms = tuple(Term(product(fmt(gathered[ci, k]), weight(kernels[out, piece, k])), tints[0]) for k in keep)
     return Equation(head, terms or (Term("0"),), result)
 
 

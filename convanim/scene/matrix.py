@@ -17,7 +17,7 @@ from typing import List, Optional
 import numpy as np
 
 from ..core.errors import SpecError
-from ..core.formats import figure_format
+from ..core.formats import Formats
 from ..core.geometry import shape_text
 from ..core.matrix import columns, matrix_shape, unrolled
 from ..core.sweep import Cell, Grid
@@ -70,10 +70,11 @@ def matrix_scene(spec, numbers: Optional[Numbers] = None, precision: int = 1, ca
         matrix = unrolled(numbers)
         if picks:
             reaches = matrix != 0  # the selection these numbers make
-        fmt = figure_format([numbers.input, numbers.output, matrix if reducer.weighted else np.zeros(1)], precision)
-        x_text = strings(numbers.input.reshape(spec.input_size), fmt)
+        fmt = Formats({"input": [numbers.input], "weight": [matrix if reducer.weighted else np.zeros(1)],
+                       "output": [numbers.output]}, precision)
+        x_text = strings(numbers.input.reshape(spec.input_size), fmt["input"])
         c_text = np.full((rows, cols), "", dtype=object)
-        weight = (lambda v: fmt(v)) if reducer.weighted else (lambda v: "1" if picks else f"1/{read.shape[1]}")
+        weight = fmt["weight"] if reducer.weighted else (lambda v: "1" if picks else f"1/{read.shape[1]}")
         for r, c in np.argwhere(reaches):
             c_text[r, c] = weight(matrix[r, c])
     kinds = np.where(reaches, Cell.WEIGHT, Cell.PADDING).astype(np.uint8)
@@ -85,7 +86,7 @@ def matrix_scene(spec, numbers: Optional[Numbers] = None, precision: int = 1, ca
         Plane("y", Grid.dense((rows, 1), Cell.PENDING), volume=1, role="column"),
         Plane("output", Grid.dense(spec.output_size, Cell.PENDING), volume=1),
     )
-    results = None if numbers is None else strings(numbers.output.ravel(), fmt)
+    results = None if numbers is None else strings(numbers.output.ravel(), fmt["output"])
     empty = np.empty((0, 2), dtype=int)
 
     def make_step(index: int) -> Step:
@@ -147,9 +148,9 @@ def im2col_scene(spec, numbers: Optional[Numbers] = None, precision: int = 1, ca
     if numbers is not None:
         patches = numbers.gathered[0]  # (rows, taps)
         kernel = numbers.drawn_kernel.ravel()
-        fmt = figure_format([numbers.drawn_input, kernel, numbers.output], precision)
-        grid_text, p_text = strings(numbers.drawn_input, fmt), strings(patches, fmt)
-        w_text, results = strings(kernel, fmt).reshape(1, -1), strings(numbers.output.ravel(), fmt)
+        fmt = Formats({"input": [numbers.drawn_input], "weight": [kernel], "output": [numbers.output]}, precision)
+        grid_text, p_text = strings(numbers.drawn_input, fmt["input"]), strings(patches, fmt["input"])
+        w_text, results = strings(kernel, fmt["weight"]).reshape(1, -1), strings(numbers.output.ravel(), fmt["output"])
     planes = (
         Plane("input", source, grid_text),
         Plane("P", Pattern.of(kinds), p_text, role="matrix"),
