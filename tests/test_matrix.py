@@ -105,7 +105,7 @@ def test_the_matrix_scene_lights_one_row_and_the_cells_it_reads():
     step = scene.step(1)
     read = np.flatnonzero(reached[1])
     assert sorted(map(tuple, step.highlights[0].tolist())) == sorted(divmod(int(j), 4) for j in read)
-    assert step.highlights[1].tolist() == [[1, c] for c in range(16)]  # the whole row
+    assert step.highlights[1].tolist() == [[1, int(c)] for c in read]  # the row's entries, not its zeros
     assert step.highlights[2][:, 1].tolist() == read.tolist()
     assert step.highlights[3].tolist() == [[1, 0]] and step.highlights[4].tolist() == [[0, 1]]
     x_values = numbers.input.ravel()
@@ -148,7 +148,7 @@ def test_the_im2col_scene_copies_each_patch_padding_and_all():
     assert scene.phases[0].startswith("P: 9×9 (a row per output cell, a column per kernel tap), y = P·w")
 
 
-def test_the_matrix_row_is_drawn_highlighted():
+def test_the_matrix_row_is_drawn_highlighted_entries_only():
     spec = Conv2d(4, 3)
     animation = Animation(spec, view="matrix", labels=False)
     renderer = animation.renderer()
@@ -165,7 +165,8 @@ def test_the_matrix_row_is_drawn_highlighted():
 
     lit, weight = theme.over(theme.kernel_fill), theme.kernel_fill
     for c in range(16):
-        assert near(colour(1, (2, c)), lit if matrix[2, c] == Cell.WEIGHT else theme.over(theme.padding))
+        # a structural zero of the lit row stays blank: lit, it would take the weights' grey
+        assert near(colour(1, (2, c)), lit if matrix[2, c] == Cell.WEIGHT else theme.padding)
         assert near(colour(1, (0, c)), weight if matrix[0, c] == Cell.WEIGHT else theme.padding)
     # y: written so far, written now (under the highlight), still to come
     assert [near(colour(3, (r, 0)), c) for r, c in ((1, theme.output), (2, theme.over(theme.output)), (3, theme.padding))] == [True] * 3

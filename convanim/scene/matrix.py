@@ -92,7 +92,8 @@ def matrix_scene(spec, numbers: Optional[Numbers] = None, precision: int = 1, ca
     def make_step(index: int) -> Step:
         cells = np.flatnonzero(window[index])
         out = divmod(index, ow)
-        highlights = (_flat_cells(cells, w), np.stack([np.full(cols, index), np.arange(cols)], axis=1),
+        entries = np.flatnonzero(kinds[index] == Cell.WEIGHT)  # the row's structural zeros stay blank
+        highlights = (_flat_cells(cells, w), np.stack([np.full(len(entries), index), entries], axis=1),
                       np.stack([np.zeros_like(cells), cells], axis=1), np.array([[index, 0]]), np.array([out]))
         reveals: List[Label] = [Label(3, (index, 0), "", "fill"), Label(4, out, "", "fill")]
         if numbers is None:
