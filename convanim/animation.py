@@ -141,17 +141,43 @@ class Animation:
         view = f", {self.view} view" if self.view != "gather" else ""
         return f"convanim {self.spec.op}{view}: {self.description}"
 
-    def page(self) -> str:
-        """The interactive player as an HTML fragment (what a notebook shows)."""
+    def page(self, still: str = "") -> str:
+        """The interactive player as an HTML fragment (what a notebook shows); ``still``, HTML
+        that stands where the figure goes until the script draws it."""
         data = page_data(self.renderer(), self.delay_ms, self.title, "" if self.scene.caption else self.description)
-        return figure_html(data)
+        return figure_html(data, still=still)
 
-    def _repr_html_(self) -> str:
-        """In a notebook: the interactive player; past ``NOTEBOOK_MAX_BYTES``, an inline GIF."""
+    def poster_png(self) -> bytes:
+        """The poster frame (the last, as ``save_poster``'s default) as PNG bytes."""
+        import io
+
+        from PIL import Image
+
+        buffer = io.BytesIO()
+        Image.fromarray(self.renderer().frame(len(self) - 1)).save(buffer, format="PNG", optimize=True)
+        return buffer.getvalue()
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+        """In a notebook: the player, with the poster frame inside it until its script runs, and
+        the poster as a PNG beside it, so that a viewer that runs no scripts (GitHub, an
+        untrusted notebook) still shows the figure."""
         import base64
+
+        png = self.poster_png()
+        return {"text/html": self._repr_html_(png), "image/png": base64.b64encode(png).decode("ascii"),
+                "text/plain": self.title}
+
+    def _repr_html_(self, png: Optional[bytes] = None) -> str:
+        """In a notebook: the interactive player, showing the poster frame until its script draws;
+        past ``NOTEBOOK_MAX_BYTES``, an inline GIF."""
+        import base64
+        import html
         import tempfile
 
-        player = self.page()
+        png = self.poster_png() if png is None else png
+        still = (f'<img src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}" '
+                 f'alt="{html.escape(self.title)}" width="{self.geometry.width}" height="{self.geometry.height}"/>')
+        player = self.page(still)
         if len(player.encode("utf-8")) <= NOTEBOOK_MAX_BYTES:
             return player
         with tempfile.TemporaryDirectory() as folder:

@@ -101,6 +101,24 @@ def test_a_notebook_shows_the_player_and_falls_back_to_the_gif_when_large(monkey
 # ---- in a browser ----------------------------------------------------------------------------
 
 
+def test_a_notebook_output_holds_the_poster_beside_the_player():
+    """Viewers that run no scripts (GitHub, an untrusted notebook) show the PNG, or the poster
+    frame that stands inside the player until its script draws."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    animation = Animation(Conv2d(4, 3), numbers=True)
+    bundle = animation._repr_mimebundle_()
+    assert set(bundle) == {"text/html", "image/png", "text/plain"}
+    poster = np.asarray(Image.open(io.BytesIO(base64.b64decode(bundle["image/png"]))).convert("RGB"))
+    np.testing.assert_array_equal(poster, animation.renderer().frame(len(animation) - 1))
+    html_text = bundle["text/html"]
+    figure = re.search(r'<div class="convanim-figure">(.*?)</div>', html_text).group(1)
+    assert figure.startswith('<img src="data:image/png;base64,') and bundle["image/png"] in figure
+
+
 def _missing(reason: str):
     """In CI (which installs both) a missing browser is a failure; elsewhere the tests skip."""
     (pytest.fail if os.environ.get("CI") else pytest.skip)(reason)
@@ -267,3 +285,20 @@ def test_the_page_names_cells_as_the_arrays_index_them(open_page):
     assert strip.text_content(".convanim-status") == "input padding: read in frame 1 only"
     strip.hover(".convanim-planes [data-p='0'][data-c='9']")
     assert strip.text_content(".convanim-status") == "input [5]: feeds 2 cells in 2 frames"  # o[5] and o[7]
+
+
+@pytest.mark.parametrize("scripts", [True, False], ids=["scripts", "no-scripts"])
+def test_a_notebook_output_shows_a_figure_with_or_without_scripts(browser, tmp_path, scripts):
+    animation = Animation(Conv2d(4, 3))
+    path = tmp_path / "notebook.html"
+    path.write_text(f"<!DOCTYPE html><html><body>{animation._repr_mimebundle_()['text/html']}</body></html>", encoding="utf-8")
+    context = browser.new_context(java_script_enabled=scripts)
+    page = context.new_page()
+    page.goto(path.as_uri())
+    if scripts:  # the player replaces the still
+        page.wait_for_selector(".convanim-counter")
+        assert page.locator(".convanim-figure img").count() == 0 and page.locator(".convanim-figure svg").count() == 1
+    else:
+        image = page.locator(".convanim-figure img")
+        assert image.count() == 1 and image.evaluate("i => i.complete && i.naturalWidth") == animation.geometry.width
+    context.close()

@@ -25,11 +25,13 @@ def _script_json(data: dict) -> str:
     return text.replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
-def figure_html(data: dict, standalone: bool = False) -> str:
+def figure_html(data: dict, standalone: bool = False, still: str = "") -> str:
     """The player for one animation: its data, the script that draws it, the style it needs.
 
     ``standalone``: the page's only figure, which takes the keyboard at once and reads and
     writes ``#frame=N``; in a notebook, several players share a page and keep to themselves.
+    ``still``: HTML shown where the figure goes until the script replaces it (a notebook's
+    poster frame, for viewers that run no scripts).
     """
     title = html.escape(data["title"])
     caption = f"<figcaption>{html.escape(data['caption'])}</figcaption>" if data.get("caption") else ""
@@ -37,7 +39,7 @@ def figure_html(data: dict, standalone: bool = False) -> str:
     return (
         f'<figure class="convanim" data-convanim{mode} tabindex="0" aria-label="{title}">'
         f'<style>{_asset("player.css")}</style>'
-        f'<div class="convanim-figure"></div>{caption}'
+        f'<div class="convanim-figure">{still}</div>{caption}'
         f'<noscript>This interactive figure needs JavaScript.</noscript>'
         f'<script type="application/json">{_script_json(data)}</script>'
         f"<script>{_asset('player.js')}</script></figure>"

@@ -31,6 +31,7 @@
     root.style.setProperty("--convanim-mark", theme.mark);
 
     var holder = root.querySelector(".convanim-figure");
+    holder.textContent = "";  // the still that stood in for viewers without scripts
     var svg = el("svg", {xmlns: NS, viewBox: "0 0 " + data.width + " " + data.height, width: data.width,
                          height: data.height, role: "img", "aria-label": data.title, "font-family": data.font + ", serif"}, holder);
     if (!data.transparent) el("rect", {width: data.width, height: data.height, fill: theme.background}, svg);
