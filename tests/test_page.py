@@ -213,7 +213,11 @@ def test_hovering_an_output_cell_shows_what_it_reads_and_its_equation(open_page)
     assert sorted(_lit(page)) == _expected(animation.scene, 4)
     equation = page.text_content(".convanim-equation").replace("\u00a0", " ")
     assert equation == _runs(animation, 4) and equation.startswith("o[1,1] = ") and equation.endswith("= 17")
-    assert page.text_content(".convanim-counter") == "frame 9 / 9"  # hovering moves no frame
+    assert page.text_content(".convanim-counter") == "preview: frame 5 / 9"  # the frame shown says it is a preview...
+    assert page.input_value("input[type=range]") == "9"  # ...and hovering moves no frame
+    assert len(page.query_selector_all(".convanim-revealed text")) == 5  # the outputs written by frame 5, not by 9
+    page.mouse.move(1, 1)
+    assert page.text_content(".convanim-counter") == "frame 9 / 9"
 
 
 def test_hovering_an_input_cell_shows_every_output_cell_it_feeds(open_page):
@@ -235,9 +239,10 @@ def test_hovering_an_input_cell_shows_every_output_cell_it_feeds(open_page):
 def test_click_pins_the_highlight_and_escape_lets_go(open_page):
     animation = Animation(Conv2d(4, 3), view="matrix", numbers=True)
     page = open_page(animation, "#frame=1")
-    page.click(".convanim-planes [data-p='1'][data-c='20']")  # row 1 of C
+    page.click(".convanim-planes [data-p='1'][data-c='17']")  # row 1 of C, an entry (column 4 is a zero)
     assert sorted(_lit(page)) == _expected(animation.scene, 1)
     assert page.text_content(".convanim-status").endswith("(pinned: click again or Esc)")
+    assert page.text_content(".convanim-counter") == "preview: frame 2 / 4"
     page.mouse.move(1, 1)
     assert sorted(_lit(page)) == _expected(animation.scene, 1)
     page.keyboard.press("Escape")

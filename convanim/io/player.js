@@ -173,6 +173,11 @@
       });
     }
     function render(index, inspected) {
+      // a hovered cell made in one frame shows that frame whole, and the counter says it is a preview
+      var preview = inspected && inspected.frame !== undefined && inspected.frame !== index;
+      if (inspected && inspected.frame !== undefined) index = inspected.frame;
+      counter.textContent = (preview ? "preview: frame " + (index + 1) : "frame " + (frame + 1)) + " / " + count;
+      root.classList.toggle("convanim-preview", !!preview);
       ["fills", "revealed", "first", "links", "rest", "marks", "chips", "labels", "inspect"].forEach(function (n) { clear(layer[n]); });
       var revealed = revealedUntil(index);
       revealed.forEach(function (r) {
@@ -191,7 +196,6 @@
       if (pinned && next !== frame) { pinned = null; status.textContent = hovered ? hovered.note : " "; }
       frame = next;
       slider.value = frame + 1;
-      counter.textContent = "frame " + (frame + 1) + " / " + count;
       render(frame, pinned || hovered);
       if (!playing && history.replaceState && standalone) {
         history.replaceState(null, "", "#frame=" + (frame + 1));
@@ -234,7 +238,7 @@
         var s = steps[mine[0]], sources = counted(s.highlights, source);
         note = where(p, cell) + (plane.written ? ": written in frame " + (mine[0] + 1) + ", from " + sources + " cell" +
                                  (sources === 1 ? "" : "s") : ": read in frame " + (mine[0] + 1) + " only");
-        draw = function () { drawStep(s, s.highlights); drawLabels(layer.labels, s.reveals); outline(); };
+        draw = function () { drawStep(s, s.highlights); outline(); };
       } else if (mine.length === 0) {
         note = where(p, cell) + (plane.weight ? ": a weight every frame uses" : plane.beside ? "" :
                                  ": no step " + (plane.written ? "writes" : "reads") + " it");
@@ -269,7 +273,7 @@
       function outline() {
         el("polygon", {points: square(p, cell), fill: "none", stroke: theme.mark, "stroke-width": strokes.mark}, layer.inspect);
       }
-      return {p: p, cell: cell, note: note, draw: draw};
+      return {p: p, cell: cell, note: note, draw: draw, frame: mine.length === 1 ? mine[0] : undefined};
     }
     var hovered = null;
     function target(event) {
