@@ -14,6 +14,7 @@ Operations, with PyTorch's parameters:
     DilatedStack(kernel_size, dilations, strides), Checkerboard, Checkerboards
     Conv1d, ConvTranspose1d, Pool1d: the same along a strip (padding="causal" too)
 from_torch("nn.Conv2d(16, 32, 3, padding=1)" or a module, input_size); layers(model, input_size)
+spec_from_values("conv", x, w, stride=2): the spec whose sizes are the arrays' (`--input-values`)
 Animation(spec, style="paper" | "flat", delay_ms, numbers, labels, view="gather" | "scatter", theme, …)
 describe(spec): shapes, output-size arithmetic, costs, receptive field (`convanim info`)
 THEMES, Theme: colours; GALLERY: the paper's figures; SpecError: a spec that cannot be drawn
@@ -28,6 +29,7 @@ __version__ = "0.1.0"
 # completion start without loading matplotlib.
 _PUBLIC = {
     "Animation": "animation",
+    "spec_from_values": "settings",
     "SpecError": "core.errors",
     "THEMES": "draw.theme",
     "Theme": "draw.theme",

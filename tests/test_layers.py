@@ -31,6 +31,7 @@ LAYERS = [
     {"ops.checkerboard", "ops.conv1d"},
     {"ops.pytorch", "ops.causal_stack"},
     {"ops"},  # the registry
+    {"settings"},  # an animation's options; a spec sized by its values
     {"animation"},  # the library's front door
     {"gallery", "job"},  # the paper's figures; one figure's files
     {""},  # the public API

@@ -16,7 +16,7 @@ from ..io.files import MAX_TOML_BYTES, Target, Unreadable, check_writable, read_
 from ..job import Job, files_for
 from ..ops import BY_NAME, Operation, check_view
 from .app import bad_spec, cli, say_path
-from .commands import JOBS, Progress, gallery_names, incomplete, prepare, sizes_from_values
+from .commands import JOBS, Progress, gallery_names, incomplete, prepare, sized_by_values
 from .options import QUIET
 
 PATH_KEYS = ("dump", "storyboard")  # files of an entry, beside its output
@@ -110,7 +110,7 @@ def _gallery_entry(name: str, entry: dict, folder: Path) -> Entry:
 def _planned_files(op: Operation, params: dict, ctx: click.Context) -> List[Path]:
     """The files a command's parameters write, from its spec and frame count alone: what deciding
     whether it is up to date costs (no numbers, no layout, no drawing)."""
-    sizes_from_values(op, params, ctx, params.pop("input_values", None), params.pop("kernel_values", None))
+    params = sized_by_values(op, params, ctx, params.pop("input_values", None), params.pop("kernel_values", None))
     spec = op.make(**{p.name: params[p.name] for p in op.params if not p.render_only})
     view = params.get("view", "gather")
     frames = check_view(spec, view).frame_count(spec, view)

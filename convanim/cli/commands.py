@@ -17,16 +17,15 @@ from click.core import ParameterSource
 
 from ..core.errors import SaveIncomplete, SpecError
 from ..core.values import Numbers
-from ..core.geometry import shape_text
-from ..draw.layout import STYLES
-from ..draw.theme import THEMES
 from ..gallery import GALLERY
 from ..io.files import Target, check_writable
 from ..job import Job, default_name
 from ..ops import OPERATIONS, Operation
 from ..ops.base import Param
+from ..settings import BY_SETTING, into, sizes_from_values, take
 from .app import Command, Incomplete, Stopped, bad_spec, cli, flags_of, info, say_path
-from .options import LOOK, OUTPUT, QUIET, apply, cell_px, delay_ms, delay_option, fps_option, labels_option, numbers_options
+from .options import (LOOK, OUTPUT, QUIET, apply, delay_ms, delay_option, drawn_as, fps_option, labels_option,
+                      numbers_options, setting_option)
 from .types import param_type
 
 
@@ -40,84 +39,54 @@ def _option(param: Param) -> Callable:
                         show_default=param.show_default, help=param.help)
 
 
-def _take(params: dict, ctx: click.Context, name: str, value, values_param: str) -> None:
-    """Set a size from an array, unless the user gave a different one explicitly."""
-    given = ctx.get_parameter_source(name) not in (ParameterSource.DEFAULT, None)
-    if given and params[name] != value:
-        shown = lambda v: shape_text(v) if isinstance(v, tuple) else str(v)  # noqa: E731
-        raise click.UsageError(
-            f"{flags_of(ctx.command, [name])}, --{values_param.replace('_', '-')}: the size says {shown(params[name])}"
-            f" but the values are {shown(value)}"
-        )
-    params[name] = value
-
-
-def sizes_from_values(op: Operation, params: dict, ctx: click.Context, input_values: Optional[np.ndarray],
-                       kernel_values: Optional[np.ndarray]) -> None:
-    """Input H×W or C×H×W and weight kh×kw or O×(C/g)×kh×kw set the sizes (and channels); for a
-    1-D operation, input L or C×L and weight k or O×(C/g)×k."""
-    n = op.dims(params) if callable(op.dims) else op.dims
-    channels = "in_channels" in params or "layer" in params  # a command that takes them, or a layer that has them
-    space = "L" if n == 1 else "H×W"
-    kspace = "k" if n == 1 else "kh×kw"
-    size = (lambda shape: shape[-1]) if n == 1 else (lambda shape: tuple(shape[-2:]))  # noqa: E731
-    if input_values is not None:
-        shape = input_values.shape
-        if len(shape) == n - 1 or len(shape) > n + 1 or (len(shape) == n + 1 and not channels and shape[0] != 1):
-            raise click.BadParameter(f"expected {space}{f' or C×{space}' if channels else ''} values, "
-                                     f"got shape {shape_text(shape)}", param_hint="--input-values")
-        _take(params, ctx, "input_size", size(shape), "input_values")
-        if len(shape) == n + 1 and "in_channels" in params:
-            _take(params, ctx, "in_channels", shape[0], "input_values")
-    if kernel_values is not None:
-        shape = kernel_values.shape
-        if len(shape) not in (n, n + 2) or (len(shape) == n + 2 and "out_channels" not in params and "in_channels" not in params):
-            raise click.BadParameter(f"expected {kspace} or O×C/groups×{kspace} weights, got shape {shape_text(shape)}",
-                                     param_hint="--kernel-values")
-        if "kernel_size" in params:
-            _take(params, ctx, "kernel_size", size(shape), "kernel_values")
-        if len(shape) == n + 2 and "out_channels" in params:
-            if op.weight_layout == "in,out":  # PyTorch's transposed weight: in × out/groups × kernel
-                _take(params, ctx, "in_channels", shape[0], "kernel_values")
-                _take(params, ctx, "out_channels", shape[1] * params.get("groups", 1), "kernel_values")
-            else:
-                _take(params, ctx, "out_channels", shape[0], "kernel_values")
+def sized_by_values(op: Operation, params: dict, ctx: click.Context, input_values: Optional[np.ndarray],
+                    kernel_values: Optional[np.ndarray]) -> dict:
+    """The spec's parameters with the sizes --input-values and --kernel-values have: an array of the
+    wrong shape is a bad value of its option, a size that contradicts it a usage error naming both."""
+    given = {name for name in params if ctx.get_parameter_source(name) not in (ParameterSource.DEFAULT, None)}
+    try:
+        return sizes_from_values(op, params, input_values, kernel_values, given)
+    except SpecError as e:
+        if e.params in (("input_values",), ("kernel_values",)):
+            raise click.BadParameter(e.reason, param_hint=flags_of(ctx.command, e.params)) from None
+        raise
 
 
 def prepare(op: Operation, params: dict, ctx: click.Context) -> Job:
     """Build the spec, its numbers and the animation from a command's parameters; check limits."""
-    input_values = params.pop("input_values", None)
-    kernel_values = params.pop("kernel_values", None)
-    sizes_from_values(op, params, ctx, input_values, kernel_values)
-    show = params.pop("numbers", False) or input_values is not None or kernel_values is not None
-    seed, dump, labels = params.pop("seed", None), params.pop("dump", None), params.pop("labels")
-    precision, output = params.pop("precision", 1), params.pop("output")
+    settings = take(params)
     view = params.pop("view", "gather")
-    style, delay = params.pop("style"), delay_ms(params.pop("delay"), params.pop("fps"))
-    limits = {name: params.pop(name) for name in ("max_frames", "max_size", "max_values", "max_cells")}
-    theme = params.pop("theme_file") or THEMES[params.pop("theme")]
-    params.pop("theme", None)
-    width = params.pop("width")
-    dpi = params.pop("dpi")
-    look = {"crisp": params.pop("crisp"), "width": width, "transparent": params.pop("transparent"),
-            "theme": theme, "cell_px": cell_px(dpi, width)}
-    force, storyboard = params.pop("force"), params.pop("storyboard")
+    input_values, kernel_values = settings.get("input_values"), settings.get("kernel_values")
     params.pop("quiet", None)  # how the command reports, not what it draws
-    poster, beamer = params.pop("poster"), params.pop("beamer")
-    from ..animation import Animation, check_beamer, check_still  # here: --help and info draw nothing
+    params = sized_by_values(op, params, ctx, input_values, kernel_values)
+    show = settings.get("numbers", False) or input_values is not None or kernel_values is not None
+    delay = delay_ms(settings["delay"], settings["fps"])
+    look = drawn_as(settings)
+    from ..animation import Animation  # here: --help and info draw nothing
 
     spec = op.make(**params)
-    anim = Animation(spec, style, delay, labels=labels, precision=precision, view=view, **limits, **look)
-    anim.check_limits(numbers=bool(show or dump))  # before the numbers are made, and grow the cells
+    anim = Animation(spec, delay_ms=delay, view=view, **look, **into(settings, "animation"))
+    anim.check_limits(numbers=bool(show or settings.get("dump")))  # before the numbers are made, and grow the cells
     values = None
-    if show or dump:
-        values = Numbers.of(spec, input_values, kernel_values, seed)
+    if show or settings.get("dump"):
+        values = Numbers.of(spec, input_values, kernel_values, settings.get("seed"))
     if show:
         anim = replace(anim, numbers=values)
         anim.check_limits()  # numbers grow the cells that must hold them
+    target = _target(op, anim, settings)
+    return Job(anim, target, values=values, report=op.report(spec) if op.report else None, **into(settings, "job"))
+
+
+def _target(op: Operation, anim, settings: dict) -> Optional[Target]:
+    """Where the animation (or its poster, or its Beamer PDF) goes, checked before anything is drawn;
+    None if only its storyboard is asked for."""
+    from ..animation import check_beamer, check_still
+
+    output, poster, beamer = settings["output"], settings["poster"], settings["beamer"]
     target = None
-    if output is not None or storyboard is None or poster is not None or beamer:
-        name = default_name(op.name, anim if show else replace(anim, numbers=None), seed, input_values, kernel_values, dpi)
+    if output is not None or settings["storyboard"] is None or poster is not None or beamer:
+        name = default_name(op.name, anim, settings.get("seed"), settings.get("input_values"),
+                            settings.get("kernel_values"), settings["dpi"])
         if poster is not None:
             name = f"{name[:-len('.gif')]}_frame{poster}.png"
         elif anim.operation.frame_count(anim.spec, anim.view) == 1:  # one frame is a still: a PNG
@@ -125,12 +94,12 @@ def prepare(op: Operation, params: dict, ctx: click.Context) -> Job:
         target = output or Target(Path("output") / name, "png" if name.endswith(".png") else "gif")
     if poster is not None and beamer:
         raise click.UsageError("--poster and --beamer: give one or the other")
-    if poster is not None:  # checked before anything is drawn
+    if poster is not None:
         anim.frame_index(poster)
         check_still(target)
     if beamer:
         check_beamer(target)
-    return Job(anim, target, force, storyboard, dump, values, op.report(spec) if op.report else None, poster, beamer)
+    return target
 
 
 def _render(op: Operation) -> Callable:
@@ -212,19 +181,20 @@ JOBS = click.option("--jobs", "-j", type=click.IntRange(1, 256), default=os.cpu_
                  help="Folder for the GIFs."),
     click.option("--only", multiple=True, metavar="NAME[,NAME…]", help="Only these figures (repeatable).",
                  shell_complete=lambda ctx, param, incomplete: complete_names(incomplete)),
-    click.option("--style", type=click.Choice(STYLES), help="Draw every figure in this style.  [default: the paper's]"),
+    setting_option(replace(BY_SETTING["style"], help="Draw every figure in this style.  [default: the paper's]",
+                           default=None, show_default=False)),
     delay_option(),
     fps_option(),
     JOBS,
     *LOOK,
     QUIET,
 ])
-def gallery(folder, only, style, delay, fps, jobs, crisp, width, dpi, transparent, theme, theme_file, quiet):
+def gallery(folder, only, jobs, quiet, **settings):
     """The paper's 15 arithmetic and 4 numerical animations, named as its GIF files."""
     names = gallery_names(only)
-    ms = delay_ms(delay, fps)
-    look = {"crisp": crisp, "width": width, "transparent": transparent, "theme": theme_file or THEMES[theme],
-            "cell_px": cell_px(dpi, width)}
+    ms = delay_ms(settings.pop("delay"), settings.pop("fps"))
+    style = settings.pop("style")
+    look = {**into(settings, "animation"), **drawn_as(settings)}
     items = [(replace(GALLERY[name].animation(style, ms), **look), Path(folder) / f"{name}.gif") for name in names]
     total = sum(len(anim) for anim, _ in items)
     check_writable(Path(folder), folder=True)
