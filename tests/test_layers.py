@@ -23,6 +23,7 @@ LAYERS = [
     {"scene.views", "draw.layout"},  # the other arrangements; where planes go
     {"draw.text"},  # glyph outlines, their boxes, the equation's runs
     {"draw.fit"},  # how large a figure is drawn
+    {"draw.paint"},  # what a frame shows, as shapes and colours
     {"draw.render", "ops.base"},  # drawing; what an operation declares
     {"draw.page", "io.page"},  # a figure as the page's data; the page
     {"ops.conv"},
@@ -118,3 +119,14 @@ def test_nothing_below_the_registry_names_an_operation_class():
             tree = ast.parse(path.read_text())
             named += [f"{name}: {n.id}" for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id in classes]
     assert named == []
+
+
+def test_no_module_imports_another_modules_private_names():
+    """What a module shares, it names without an underscore; the rest it may change alone."""
+    private = []
+    for name, path in _modules().items():
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom):
+                private += [f"{name}: {node.module}.{alias.name}" for alias in node.names
+                            if alias.name.startswith("_") and not alias.name.startswith("__")]
+    assert private == []

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from convanim import Animation
-from convanim.draw.text import VALUE_PX, WEIGHT_PX, _equation_runs, _glyphs
+from convanim.draw.text import VALUE_PX, WEIGHT_PX, equation_runs, glyphs
 from convanim import Conv2d, ConvTranspose2d, Pool2d, SeparableConv2d, SpatialSeparableConv2d
 from convanim.core.values import Numbers
 from convanim.scene.gather import gather_scene
@@ -68,13 +68,13 @@ def test_numbers_are_upright_and_legible(name, style):
     font = renderer.theme.font
     for step in _steps(renderer.scene):
         for label in [*_static_labels(renderer.scene), *_texts(step)]:
-            outline, _ = renderer._label_outline(label)
-            glyphs = _glyphs(label.text, font)[0]
+            outline, _ = renderer.painter.label_outline(label)
+            shape = glyphs(label.text, font)[0]
             # upright: the outline is the glyph outline scaled and moved, neither sheared nor turned
-            scale = (outline[:, 0].max() - outline[:, 0].min()) / (glyphs[:, 0].max() - glyphs[:, 0].min())
-            np.testing.assert_allclose(outline - outline[0], (glyphs - glyphs[0]) * scale, atol=1e-9)
+            scale = (outline[:, 0].max() - outline[:, 0].min()) / (shape[:, 0].max() - shape[:, 0].min())
+            np.testing.assert_allclose(outline - outline[0], (shape - shape[0]) * scale, atol=1e-9)
             if re.fullmatch(r"−?[0-9.]+", label.text):
-                height = _glyphs("0", font)[2][3] * scale * renderer.cell_px  # the digits' height
+                height = glyphs("0", font)[2][3] * scale * renderer.cell_px  # the digits' height
                 assert height >= (WEIGHT_PX if label.kind == "weight" else VALUE_PX) - 0.05, (label, height)
 
 
@@ -98,7 +98,7 @@ def test_values_and_weights_keep_apart_and_inside_their_cells(name, style):
         for labels in by_cell.values():
             boxes = []
             for label in labels:
-                outline, _ = renderer._label_outline(label)
+                outline, _ = renderer.painter.label_outline(label)
                 box = (*outline.min(axis=0), *outline.max(axis=0))
                 polygon = _cell_polygon(renderer, label)
                 for corner in [(box[0], box[1]), (box[2], box[1]), (box[2], box[3]), (box[0], box[3])]:
@@ -136,20 +136,19 @@ def _inside_polygon(points, polygon):
 def test_no_line_is_drawn_over_a_digit(name, style):
     renderer = _fresh_renderer(name, style)  # its revealed numbers are set below
     scene = renderer.scene
-    revealed = []
+    revealed, baked = [], None
     for index in range(len(scene)):
         step = scene.step(index)
         texts = _texts(step)
-        segments, _ = renderer.link_segments(step, texts)
+        segments, _ = renderer.painter.paint(step, baked).segments
         assert segments or not step.links
         boxes = []
         for label in [*_static_labels(scene), *revealed, *texts]:
-            outline, _ = renderer._label_outline(label)
+            outline, _ = renderer.painter.label_outline(label)
             boxes.append((*outline.min(axis=0), *outline.max(axis=0)))
         assert not _inside_boxes(_points(segments, 60), boxes).any(), (index, "a link strikes through a number")
         revealed += [label for label in step.reveals if label.kind != "fill"]
-        renderer._revealed = {(l.plane, l.cell, l.kind): l for l in revealed}
-        renderer._baked_boxes = renderer._text_boxes(list(renderer._revealed.values()))
+        baked = renderer.painter.text_boxes(list({(l.plane, l.cell, l.kind): l for l in revealed}.values()))
 
 
 CHANNELS = ["channels", "grouped", "depthwise", "pointwise", "separable", "sobel"]
@@ -168,7 +167,7 @@ def test_links_join_every_plane_a_step_involves_and_cross_no_other(name, style, 
         involved = {k for k, cells in enumerate(step.highlights) if len(cells)}
         linked = {link.source for link in step.links} | {link.target for link in step.links}
         assert linked == involved, (index, "every plane the step lights is linked, and no other")
-        segments, _ = renderer.link_segments(step)
+        segments, _ = renderer.painter.paint(step).segments
         points = _points([(a + 0.02 * (b - a), a + 0.98 * (b - a)) for a, b in segments], 40)
         for k, polygon in enumerate(polygons):
             if k not in involved:
@@ -202,7 +201,7 @@ def test_each_kind_of_number_has_one_format():
 
 
 def _written(equation):
-    return "".join(text for text, *_ in _equation_runs(equation, float("inf"), 1.0, _renderer("conv", "paper").theme))
+    return "".join(text for text, *_ in equation_runs(equation, float("inf"), 1.0, _renderer("conv", "paper").theme))
 
 
 def test_equations_write_out_each_step():
@@ -226,9 +225,9 @@ def test_long_equations_elide_their_middle_to_fit():
     xmin, _, xmax, _ = renderer.geometry.bounds
     from convanim.draw.text import CAPTION_EM
 
-    runs = _equation_runs(equation, xmax - xmin, CAPTION_EM * renderer.geometry.text_scale, renderer.theme)
+    runs = equation_runs(equation, xmax - xmin, CAPTION_EM * renderer.geometry.text_scale, renderer.theme)
     text = "".join(r[0] for r in runs)
     assert "…" in text and runs[-1][2] <= xmax - xmin
     assert text.startswith("o[0,0] = ") and text.endswith(f"= {equation.result[2:]}")
-    full = "".join(r[0] for r in _equation_runs(equation, float("inf"), 1.0, renderer.theme))
+    full = "".join(r[0] for r in equation_runs(equation, float("inf"), 1.0, renderer.theme))
     assert full.count("·") == 49

@@ -13,8 +13,8 @@ from ..core.errors import SpecError
 from ..scene.model import Scene
 from .layout import Layout, layout
 from .text import (CAPTION_EM, EDGE_GAP_PX, NAME_EM, TEXT_GAP_PX, VALUE_BY_WEIGHT_AT, VALUE_PX, WEIGHT_AT,
-                   WEIGHT_PAD_PX, WEIGHT_PX, _digit_height, _digits_px, _equation_runs, _glyphs, _screen_text,
-                   _text_box, _text_width)
+                   WEIGHT_PAD_PX, WEIGHT_PX, digit_height, digits_px, equation_runs, glyphs, screen_text,
+                   text_box, text_width)
 from .theme import PAPER, Theme
 
 
@@ -65,15 +65,15 @@ def numbers_fit(matrix: np.ndarray, cell_px: float, value: str, weight: str, fon
     through ``matrix`` at ``cell_px``, their digits so many pixels high, apart and clear of its edges."""
     square = np.array([[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0]])
     polygon = square @ matrix.T
-    digit = _digit_height(font)
+    digit = digit_height(font)
     margin = EDGE_GAP_PX / cell_px
     boxes = []
     if value:
         at = VALUE_BY_WEIGHT_AT if weight else (0.5, 0.5)
-        boxes.append(_text_box(value, font, value_px / digit / cell_px, matrix @ np.array(at)))
+        boxes.append(text_box(value, font, value_px / digit / cell_px, matrix @ np.array(at)))
     if weight:
         pad = WEIGHT_PAD_PX / cell_px
-        boxes.append(_text_box(weight, font, weight_px / digit / cell_px, matrix @ np.array(WEIGHT_AT)) + [-pad, -pad, pad, pad])
+        boxes.append(text_box(weight, font, weight_px / digit / cell_px, matrix @ np.array(WEIGHT_AT)) + [-pad, -pad, pad, pad])
     if not all(_inside(b, polygon, margin) for b in boxes):
         return False
     if len(boxes) == 2:
@@ -89,7 +89,7 @@ def _widest(scene: Scene, font: str) -> Tuple[str, str]:
     if scene.widest is not None:
         return scene.widest
     texts = [t for p in scene.planes if p.text is not None for t in p.text.ravel() if t]
-    wide = max(texts, key=lambda t: _glyphs(t, font)[2][2] - _glyphs(t, font)[2][0], default="")
+    wide = max(texts, key=lambda t: glyphs(t, font)[2][2] - glyphs(t, font)[2][0], default="")
     return wide, ""
 
 
@@ -151,7 +151,7 @@ class Geometry:
             legible = _legible_cell(matrix, size, value, weight, theme.font)  # the width that is: at this cell size
             fitting = cls.of(scene, style, theme, legible, labels)
             _refuse_width(width, size, (fitting.width, fitting.height), bool(weight), max_size)
-        value_px, weight_px = _digits_px(size)  # as large as the cell allows; no smaller than legible...
+        value_px, weight_px = digits_px(size)  # as large as the cell allows; no smaller than legible...
         if (value or weight) and not numbers_fit(matrix, size, value, weight, theme.font, value_px, weight_px):
             floors = (0.0, 0.0) if forced else (VALUE_PX, WEIGHT_PX)  # ...unless the size was forced
 
@@ -206,7 +206,7 @@ def _legible_cell(matrix: np.ndarray, size: float, value: str, weight: str, font
 def _arrangement(scene: Scene, style: str, theme: Theme, labels: bool, text_scale: float):
     """The layout, its texts at ``text_scale`` times their size, the bounds of it all (cell units),
     and the line an equation is written on (None without equations)."""
-    widths = [_text_width(p.name, NAME_EM * text_scale, theme) for p in scene.planes] if labels else []
+    widths = [text_width(p.name, NAME_EM * text_scale, theme) for p in scene.planes] if labels else []
     room = (NAME_EM + 0.45) * text_scale if labels and scene.columns else 0.0
     lay = layout(scene.planes, style, widths, text_scale, scene.columns, room)
     annotations, phases, line = _annotations(scene, lay, style, theme, labels, text_scale)
@@ -216,11 +216,11 @@ def _arrangement(scene: Scene, style: str, theme: Theme, labels: bool, text_scal
         xmax, ymax = max(xmax, vertices[:, 0].max()), max(ymax, vertices[:, 1].max())
     if line is not None:
         em = CAPTION_EM * text_scale
-        ymin = min(ymin, line - _digit_height(theme.font) * em)
+        ymin = min(ymin, line - digit_height(theme.font) * em)
         if len(scene):  # room for the first step's equation: whole if a little widening does it, else cut
             equation = scene.step(0).equation
             room = max(xmax - xmin, EQUATION_ROOM)
-            runs = _equation_runs(equation, room, em, theme) or [("", 0.0, 0.0, -1, False)]
+            runs = equation_runs(equation, room, em, theme) or [("", 0.0, 0.0, -1, False)]
             half = runs[-1][2] / 2
             middle = (xmin + xmax) / 2
             xmin, xmax = min(xmin, middle - half), max(xmax, middle + half)
@@ -242,41 +242,41 @@ def _annotations(scene: Scene, lay: Layout, style: str, theme: Theme, labels: bo
                 middle = (before.mean(axis=0) + corners.mean(axis=0)) / 2
                 if scene.columns:
                     middle[1] = (before[:, 1].min() + corners[:, 1].max() + name_em + 0.45 * scale) / 2
-                out.append(_screen_text(text, caption_em, middle, theme, "center"))
+                out.append(screen_text(text, caption_em, middle, theme, "center"))
             else:  # in the names' column, between the two names
                 left = (before[before[:, 0].argmin()] + corners[corners[:, 0].argmin()]) / 2
-                out.append(_screen_text(text, caption_em, left - [0.35 * scale, 0], theme, "right"))
+                out.append(screen_text(text, caption_em, left - [0.35 * scale, 0], theme, "right"))
         if not labels or not plane.name:
             continue
         if plane.role in ("matrix", "row"):  # left of it: above is the vector, or the caption
             middle = corners.mean(axis=0)
             left = [corners[:, 0].min() - 0.35 * scale, middle[1]]
-            out.append(_screen_text(plane.name, name_em, left, theme, "right"))
+            out.append(screen_text(plane.name, name_em, left, theme, "right"))
         elif above:
             top = [corners[:, 0].mean(), corners[:, 1].max() + 0.3 * scale]
-            out.append(_screen_text(plane.name, name_em, top, theme, "center", "bottom"))
+            out.append(screen_text(plane.name, name_em, top, theme, "center", "bottom"))
         elif plane.beside and lay.strips:  # above it: a long name to its right would widen the figure
             top = [corners[:, 0].mean(), corners[:, 1].max() + 0.3 * scale]
-            out.append(_screen_text(plane.name, name_em, top, theme, "center", "bottom"))
+            out.append(screen_text(plane.name, name_em, top, theme, "center", "bottom"))
         elif plane.beside:  # under it: the links rise from the input past the top of a plane
             # beside it; a long name to its right would widen the figure
             bottom = [corners[:, 0].mean(), corners[:, 1].min() - 0.3 * scale]
-            out.append(_screen_text(plane.name, name_em, bottom, theme, "center", "top"))
+            out.append(screen_text(plane.name, name_em, bottom, theme, "center", "top"))
         else:
             left = corners[corners[:, 0].argmin()]
-            out.append(_screen_text(plane.name, name_em, left - [0.35 * scale, 0], theme, "right"))
+            out.append(screen_text(plane.name, name_em, left - [0.35 * scale, 0], theme, "right"))
     xmin, ymin, xmax, _ = lay.bounds
     line = ymin - 0.45 * scale
     for vertices, _ in out:  # headings, equation and caption share one middle: the figure's, names and all
         xmin, xmax = min(xmin, vertices[:, 0].min()), max(xmax, vertices[:, 0].max())
     phases = []
     if scene.phases:
-        phases = [_screen_text(name, caption_em, [(xmin + xmax) / 2, line], theme, "center", "top") for name in scene.phases]
+        phases = [screen_text(name, caption_em, [(xmin + xmax) / 2, line], theme, "center", "top") for name in scene.phases]
         line -= 0.8 * scale
     equation_line = None
     if scene.equations:
-        equation_line = line - _digit_height(theme.font) * caption_em / 2
+        equation_line = line - digit_height(theme.font) * caption_em / 2
         line -= 0.8 * scale
     if labels and scene.caption:
-        out.append(_screen_text(scene.caption, caption_em, [(xmin + xmax) / 2, line], theme, "center", "top"))
+        out.append(screen_text(scene.caption, caption_em, [(xmin + xmax) / 2, line], theme, "center", "top"))
     return out, phases, equation_line

@@ -112,7 +112,7 @@ class Layout:
                 below_until = 1.0 if plane is self.placements[target] else (plane.level - low) / rise
                 if crossing is not None and crossing[0] < min(crossing[1], below_until):
                     hidden.append((crossing[0], min(crossing[1], below_until)))
-            pieces += [np.stack([a + t0 * (b - a), a + t1 * (b - a)]) for t0, t1 in _uncovered(hidden)]
+            pieces += [np.stack([a + t0 * (b - a), a + t1 * (b - a)]) for t0, t1 in uncovered(hidden)]
         return np.array(pieces).reshape(-1, 2, 2)
 
 
@@ -218,7 +218,7 @@ def _crossing(plane: Placement, a: np.ndarray, b: np.ndarray):
     return (t_in, t_out) if t_in < t_out - 1e-9 else None
 
 
-def _uncovered(hidden: Sequence[Tuple[float, float]]) -> List[Tuple[float, float]]:
+def uncovered(hidden: Sequence[Tuple[float, float]]) -> List[Tuple[float, float]]:
     """The parts of [0, 1] outside every interval in ``hidden``, longer than a hair."""
     out, t = [], 0.0
     for t0, t1 in sorted(hidden):

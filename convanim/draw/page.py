@@ -15,8 +15,9 @@ import numpy as np
 
 from ..core.sweep import Cell
 from ..scene.model import Label, Step
-from .render import Renderer, ZERO_TINT, _rgba
-from .text import CAPTION_EM, VALUE_BY_WEIGHT_AT, WEIGHT_AT, WEIGHT_PAD_PX, _digit_height, _equation_runs
+from .paint import ZERO_TINT, rgba
+from .render import Renderer
+from .text import CAPTION_EM, VALUE_BY_WEIGHT_AT, WEIGHT_AT, WEIGHT_PAD_PX, digit_height, equation_runs
 from .theme import RGB
 
 
@@ -49,9 +50,8 @@ def page_data(renderer: Renderer, delay_ms: int, title: str, caption: str) -> di
     colour = _Palette()
     scale = renderer.cell_px / 29.6  # strokes relative to the paper's
 
-    def screen_px(points) -> np.ndarray:
-        display = renderer.axes.transData.transform(np.asarray(points, dtype=float).reshape(-1, 2))
-        return np.column_stack([display[:, 0], renderer.height - display[:, 1]])
+    painter = renderer.painter
+    screen_px = painter.pixels
 
     planes = []
     for k, (plane, placement) in enumerate(zip(scene.planes, layout.placements)):
@@ -59,7 +59,7 @@ def page_data(renderer: Renderer, delay_ms: int, title: str, caption: str) -> di
         kinds = plane.grid.kinds
         h, w = kinds.shape
         cells = np.argwhere(np.ones((h, w), dtype=bool))
-        fills = [colour(c) for c in renderer._cell_colours(k, [tuple(cell) for cell in cells])]
+        fills = [colour(c) for c in painter.cell_colours(k, [tuple(cell) for cell in cells])]
         blank = (kinds == Cell.PADDING) | (kinds == Cell.ZERO) | (kinds == Cell.OUTSIDE)
         if plane.levels is not None:
             blank = np.zeros_like(blank)
@@ -96,14 +96,14 @@ def page_data(renderer: Renderer, delay_ms: int, title: str, caption: str) -> di
         x, y = screen_px(outline.origin)[0]
         return [outline.text, round(float(x), 2), round(float(y), 2), round(outline.em * renderer.cell_px, 2)]
 
-    digit = _digit_height(theme.font)
+    digit = digit_height(theme.font)
     em = CAPTION_EM * geometry.text_scale
     xmin, _, xmax, _ = geometry.bounds
 
     def equation(step: Step) -> list:
         if step.equation is None or geometry.equation_line is None:
             return []
-        runs = _equation_runs(step.equation, xmax - xmin, em, theme)
+        runs = equation_runs(step.equation, xmax - xmin, em, theme)
         if not runs:
             return []
         left = (xmin + xmax) / 2 - runs[-1][2] / 2
@@ -130,7 +130,7 @@ def page_data(renderer: Renderer, delay_ms: int, title: str, caption: str) -> di
             width = scene.planes[label.plane].grid.shape[1]
             cell = int(label.cell[0]) * width + int(label.cell[1])
             if label.kind == "fill":
-                out.append([label.plane, cell, "", "fill", colour(renderer._filled(label))])
+                out.append([label.plane, cell, "", "fill", colour(painter.fill_colour(label))])
             else:
                 out.append([label.plane, cell, label.text, label.kind])
         return out
@@ -141,7 +141,7 @@ def page_data(renderer: Renderer, delay_ms: int, title: str, caption: str) -> di
         shown = [label for label in (*step.labels, *step.reveals) if label.kind != "fill"]
         baked = np.array(list(revealed.values())).reshape(-1, 4)
         links = [[*_round(screen_px(piece)), colour(ink), link.source, link.target, int(link.wire)]
-                 for link, pieces, ink in renderer.link_pieces(step, shown, baked=baked) for piece in pieces]
+                 for link, pieces, ink in painter.link_pieces(step, shown, baked=baked) for piece in pieces]
         steps.append({
             "highlights": cells_of(step.highlights),
             "marks": cells_of(step.marks),
@@ -152,7 +152,7 @@ def page_data(renderer: Renderer, delay_ms: int, title: str, caption: str) -> di
             "equation": equation(step),
         })
         written = [label for label in step.reveals if label.kind != "fill"]
-        for label, box in zip(written, renderer._text_boxes(written)):
+        for label, box in zip(written, painter.text_boxes(written)):
             revealed.pop((label.plane, label.cell, label.kind), None)
             revealed[(label.plane, label.cell, label.kind)] = box
 
@@ -170,7 +170,7 @@ def page_data(renderer: Renderer, delay_ms: int, title: str, caption: str) -> di
         "colours": palette,
         "theme": {
             "background": _hex(theme.background), "text": _hex(ink), "line": _hex(theme.line),
-            "highlight": _hex(_rgba(theme.highlight, theme.highlight_alpha)), "mark": _hex(theme.mark),
+            "highlight": _hex(rgba(theme.highlight, theme.highlight_alpha)), "mark": _hex(theme.mark),
             "link": _hex(theme.link), "chip": _hex(theme.kernel_fill),
         },
         "strokes": {"line": round(theme.line_px * scale, 3), "link": round(theme.link_px * scale, 3),

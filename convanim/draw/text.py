@@ -11,7 +11,7 @@ from matplotlib.font_manager import FontProperties
 from matplotlib.path import Path
 from matplotlib.textpath import TextPath
 
-from .layout import _uncovered
+from .layout import uncovered
 from .theme import Theme
 
 
@@ -44,13 +44,13 @@ EDGE_GAP_PX = 4.0  # from the middle of a cell's outline to the digits in it
 WEIGHT_PAD_PX = 1.5  # a weight sits on a chip of the kernel's colour, this much larger than its digits
 
 
-def _chip(vertices: np.ndarray, pad: float) -> np.ndarray:
+def chip(vertices: np.ndarray, pad: float) -> np.ndarray:
     """The rectangle under a weight's digits: their box, ``pad`` larger on every side."""
     (x0, y0), (x1, y1) = vertices.min(axis=0) - pad, vertices.max(axis=0) + pad
     return np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]])
 
 
-def _cut(segments: np.ndarray, boxes: np.ndarray) -> List[np.ndarray]:
+def cut_segments(segments: np.ndarray, boxes: np.ndarray) -> List[np.ndarray]:
     """The parts of each segment (n, 2, 2) outside every box (m, 4: x0, y0, x1, y1)."""
     out = []
     for a, b in np.asarray(segments).reshape(-1, 2, 2):
@@ -71,12 +71,12 @@ def _cut(segments: np.ndarray, boxes: np.ndarray) -> List[np.ndarray]:
             ty0, ty1 = np.where(inside, -np.inf, np.inf), np.where(inside, np.inf, -np.inf)
         t0, t1 = np.maximum(np.maximum(tx0, ty0), 0.0), np.minimum(np.minimum(tx1, ty1), 1.0)
         hit = t0 < t1
-        out += [np.stack([a + s0 * d, a + s1 * d]) for s0, s1 in _uncovered(list(zip(t0[hit], t1[hit])))]
+        out += [np.stack([a + s0 * d, a + s1 * d]) for s0, s1 in uncovered(list(zip(t0[hit], t1[hit])))]
     return out
 
 
 @lru_cache(maxsize=4096)
-def _glyphs(text: str, font: str, bold: bool = False) -> Tuple[np.ndarray, np.ndarray, Tuple[float, float, float, float]]:
+def glyphs(text: str, font: str, bold: bool = False) -> Tuple[np.ndarray, np.ndarray, Tuple[float, float, float, float]]:
     """Outline of ``text`` at 1 em, baseline at y=0, y up: (vertices, codes, (x0, y0, x1, y1))."""
     if not text.strip():
         return np.zeros((1, 2)), np.array([Path.MOVETO], dtype=np.uint8), (0.0, 0.0, 0.0, 0.0)
@@ -86,25 +86,25 @@ def _glyphs(text: str, font: str, bold: bool = False) -> Tuple[np.ndarray, np.nd
     return vertices, np.asarray(path.codes), (extents.x0, extents.y0, extents.x1, extents.y1)
 
 
-def _digit_height(font: str) -> float:
-    return _glyphs("0", font)[2][3]
+def digit_height(font: str) -> float:
+    return glyphs("0", font)[2][3]
 
 
-def _digits_px(cell_px: float) -> Tuple[float, float]:
+def digits_px(cell_px: float) -> Tuple[float, float]:
     """The height of a value's digits and of a weight's, in pixels, for cells of ``cell_px``."""
     return max(VALUE_PX, VALUE_SHARE * cell_px), max(WEIGHT_PX, WEIGHT_SHARE * cell_px)
 
 
-def _text_box(text: str, font: str, em: float, centre) -> np.ndarray:
+def text_box(text: str, font: str, em: float, centre) -> np.ndarray:
     """(x0, y0, x1, y1) of upright ``text`` of ``em``, its middle (digit height) at ``centre``."""
-    x0, y0, x1, y1 = _glyphs(text, font)[2]
+    x0, y0, x1, y1 = glyphs(text, font)[2]
     cx, cy = centre
-    mid = _digit_height(font) / 2
+    mid = digit_height(font) / 2
     return np.array([cx + (x0 - (x0 + x1) / 2) * em, cy + (y0 - mid) * em, cx + (x1 - (x0 + x1) / 2) * em, cy + (y1 - mid) * em])
 
 
-def _text_width(text: str, em: float, theme: Theme) -> float:
-    x0, _, x1, _ = _glyphs(text, theme.font)[2]
+def text_width(text: str, em: float, theme: Theme) -> float:
+    x0, _, x1, _ = glyphs(text, theme.font)[2]
     return (x1 - x0) * em
 
 
@@ -119,16 +119,16 @@ class Outline(tuple):
         return outline
 
 
-def _screen_text(text: str, em: float, anchor, theme: Theme, ha: str, va: str = "middle") -> Outline:
+def screen_text(text: str, em: float, anchor, theme: Theme, ha: str, va: str = "middle") -> Outline:
     """Upright text on screen, its (ha, va) point at ``anchor``: ha left/center/right, va top/middle/bottom."""
-    vertices, codes, (gx0, gy0, gx1, gy1) = _glyphs(text, theme.font)
+    vertices, codes, (gx0, gy0, gx1, gy1) = glyphs(text, theme.font)
     dx = {"left": -gx0, "center": -(gx0 + gx1) / 2, "right": -gx1}[ha]
-    dy = {"top": -gy1, "middle": -_digit_height(theme.font) / 2, "bottom": -gy0}[va]
+    dy = {"top": -gy1, "middle": -digit_height(theme.font) / 2, "bottom": -gy0}[va]
     origin = np.asarray(anchor, dtype=float) + np.array([dx, dy]) * em
     return Outline(origin + vertices * em, codes, text, em, origin)
 
 
-def _equation_runs(equation, width: float, em: float, theme: Theme):
+def equation_runs(equation, width: float, em: float, theme: Theme):
     """The equation as runs (text, x0, x1, tint, strong) from x = 0, its middle terms replaced by
     "…" until it is at most ``width`` wide (or as short as it can be)."""
     if equation is None:

@@ -16,7 +16,7 @@ from ..core.matrix import MAX_MATRIX_ENTRIES, matrix_shape, unrolled
 from ..core.spec import parameters
 from ..core.sweep import Cell
 from ..core.values import Numbers, StagedNumbers
-from .files import Unreadable, _replacing, open_regular, read_text
+from .files import Unreadable, replacing, open_regular, read_text
 
 CHANNEL_FIELDS = ("in_channels", "out_channels", "groups")  # written only for a spec with channels
 
@@ -105,7 +105,7 @@ def load_values(path: str | os.PathLike) -> np.ndarray:
 def write_text(path: str | os.PathLike, text: str) -> Path:
     """Write ``text`` (UTF-8), atomically."""
     path = Path(path)
-    with _replacing(path) as fp:
+    with replacing(path) as fp:
         fp.write(text.encode("utf-8"))
     return path
 
@@ -114,7 +114,7 @@ def write_json(path: str | os.PathLike, data: object) -> Path:
     """Write ``data`` as JSON, atomically: keys in the order given, no NaN, a final newline."""
     path = Path(path)
     text = _json_text(data) + "\n"
-    with _replacing(path) as fp:
+    with replacing(path) as fp:
         fp.write(text.encode("utf-8"))
     return path
 

@@ -258,7 +258,7 @@ def _shielded() -> Iterator[None]:
 
 
 @contextmanager
-def _replacing(path: Path, suffix: str = ".part") -> Iterator[BinaryIO]:
+def replacing(path: Path, suffix: str = ".part") -> Iterator[BinaryIO]:
     """A temporary file beside ``path``, renamed onto it if the block succeeds, removed if not."""
     with _folder(path.parent):
         tmp = None

@@ -9,22 +9,24 @@ from typing import BinaryIO, Iterable, Iterator, Optional, Tuple, Union
 import numpy as np
 from PIL import Image
 
-from .files import _replacing
+from .files import replacing
 
 Box = Tuple[int, int, int, int]
 """(x0, y0, x1, y1) in pixels from the top-left, ends excluded."""
 Frames = Iterable[Union[np.ndarray, Tuple[np.ndarray, Optional[Box]]]]
 
 
-def _with_boxes(frames: Frames) -> Iterator[Tuple[np.ndarray, Optional[Box]]]:
+def with_boxes(frames: Frames) -> Iterator[Tuple[np.ndarray, Optional[Box]]]:
+    """Each frame with the box that changed since the last (None where the source does not say)."""
     for item in frames:
         yield item if isinstance(item, tuple) else (item, None)
 
 
-def _write_gif(frames: Frames, path: Path, delay_ms: int, palette: np.ndarray, transparent: bool = False) -> Path:
-    with _replacing(path) as fp:
+def write_gif(frames: Frames, path: Path, delay_ms: int, palette: np.ndarray, transparent: bool = False) -> Path:
+    """Stream ``frames`` into a GIF at ``path``, written whole or not at all."""
+    with replacing(path) as fp:
         stream = GifStream(fp, delay_ms, palette, transparent)
-        for frame, changed in _with_boxes(frames):
+        for frame, changed in with_boxes(frames):
             stream.add(frame, changed)
         stream.close()
     return path

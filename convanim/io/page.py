@@ -9,7 +9,7 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from .files import _replacing
+from .files import replacing
 
 HERE = Path(__file__).parent
 
@@ -59,6 +59,6 @@ def page_html(data: dict) -> str:
 def write_page(data: dict, path: str | os.PathLike) -> Path:
     """Write the page, atomically."""
     path = Path(path)
-    with _replacing(path) as fp:
+    with replacing(path) as fp:
         fp.write(page_html(data).encode("utf-8"))
     return path

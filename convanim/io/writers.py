@@ -17,9 +17,9 @@ from PIL.PngImagePlugin import PngInfo
 
 from ..core.errors import SpecError
 from ..core.limits import memory_refusal
-from .files import MARK, OutputError, Target, _replacing, write_sequence
+from .files import MARK, OutputError, Target, replacing, write_sequence
 from .formats import FORMATS, STORYBOARDS
-from .gif import Frames, _with_boxes, _write_gif
+from .gif import Frames, with_boxes, write_gif
 
 
 def write_animation(
@@ -58,11 +58,11 @@ class Encoding:
     def pixels(self, frames: Frames) -> Frames:
         """The frames as RGB, or RGBA if the background is transparent, each with its changed box."""
         channels = 4 if self.transparent else 3
-        return ((frame[:, :, :channels], box) for frame, box in _with_boxes(frames))
+        return ((frame[:, :, :channels], box) for frame, box in with_boxes(frames))
 
 
 def _gif(frames: Frames, target: Target, how: Encoding) -> List[Path]:
-    return [_write_gif(frames, target.path, how.delay_ms, how.palette, how.transparent)]
+    return [write_gif(frames, target.path, how.delay_ms, how.palette, how.transparent)]
 
 
 def _png(frames: Frames, target: Target, how: Encoding) -> List[Path]:
@@ -84,7 +84,7 @@ PIXEL_WRITERS: Dict[str, Callable[[Frames, Target, Encoding], List[Path]]] = {
 
 def _write_pillow_animation(frames: Frames, target: Target, delay_ms: int) -> Path:
     """Animated WebP or APNG, lossless, by Pillow (which holds the frames until it writes)."""
-    images = [Image.fromarray(np.ascontiguousarray(frame)) for frame, _ in _with_boxes(frames)]
+    images = [Image.fromarray(np.ascontiguousarray(frame)) for frame, _ in with_boxes(frames)]
     if not images:
         raise ValueError("an animation needs at least one frame")
     options = {"save_all": True, "append_images": images[1:], "duration": delay_ms, "loop": 0}
@@ -92,7 +92,7 @@ def _write_pillow_animation(frames: Frames, target: Target, delay_ms: int) -> Pa
         options.update(format="WEBP", lossless=True, quality=100, method=4)
     else:
         options.update(format="PNG", default_image=False, pnginfo=_png_mark())
-    with _replacing(target.path) as fp:
+    with replacing(target.path) as fp:
         images[0].save(fp, **options)
     return target.path
 
@@ -112,7 +112,7 @@ def _write_mp4(frames: Frames, path: Path, delay_ms: int) -> Path:
                           " (from a checkout: pip install '.[video]')") from None
     import imageio.v2 as imageio_v2
 
-    with _replacing(path, suffix=".part.mp4") as fp:
+    with replacing(path, suffix=".part.mp4") as fp:
         fp.close()
         writer = imageio_v2.get_writer(
             fp.name, format="FFMPEG", mode="I", fps=1000.0 / delay_ms, codec="libx264", pixelformat="yuv420p",
@@ -120,7 +120,7 @@ def _write_mp4(frames: Frames, path: Path, delay_ms: int) -> Path:
             output_params=["-threads", "1", "-fflags", "+bitexact", "-map_metadata", "-1", "-flags:v", "+bitexact"],
         )
         try:
-            for frame, _ in _with_boxes(frames):
+            for frame, _ in with_boxes(frames):
                 rgb = frame[:, :, :3]
                 h, w = rgb.shape[:2]  # H.264 in yuv420p wants even sides: repeat the last row/column
                 writer.append_data(np.pad(rgb, ((0, h % 2), (0, w % 2), (0, 0)), mode="edge"))
@@ -211,7 +211,7 @@ def write_storyboard(frames: Iterable[np.ndarray], count: int, path: Path, backg
     if caption:
         pen.text((page.width // 2, page.height - gap - text_px // 2), caption, fill=tuple(ink), font=face, anchor="mm")
     grid = np.asarray(page)
-    with _replacing(path) as fp:
+    with replacing(path) as fp:
         if path.suffix.lower() == ".png":
             Image.fromarray(grid).save(fp, format="PNG", pnginfo=_png_mark())
         else:
@@ -245,7 +245,7 @@ def write_vector(figure, states: Iterable, target: Target, count: int, force: bo
     transparent = figure.get_facecolor()[3] == 0
     with matplotlib.rc_context({"svg.hashsalt": MARK}):  # the same ids every run
         if not FORMATS[target.format].sequence:  # one document, a page a frame
-            with _replacing(target.path) as fp:
+            with replacing(target.path) as fp:
                 with PdfPages(fp, metadata=PDF_METADATA) as pdf:
                     for state in states:
                         with state:
@@ -269,7 +269,7 @@ def _write_png_sequence(frames: Frames, target: Target, count: int, force: bool)
     info.add_text("Software", MARK)
 
     def pages():
-        for frame, _ in _with_boxes(frames):
+        for frame, _ in with_boxes(frames):
             yield lambda path, frame=frame: iio.imwrite(path, np.ascontiguousarray(frame), extension=".png", pnginfo=info)
 
     return write_sequence(pages(), target, count, force)

@@ -1,0 +1,253 @@
+"""What a frame shows, as shapes and colours, before any backend draws it: the paint model.
+
+A :class:`Painter` turns a scene's steps into :class:`Paint`: highlight and mark polygons,
+connector lines already hidden below planes and cut around every digit they would cross, the
+cells that values fill or replace, the chips under weights, and text as glyph outlines with their
+inks. The raster renderer and the interactive page both draw from it, so they cannot disagree.
+
+Shapes are in the figure's screen units (cells, y up); :meth:`Painter.pixels` maps them to pixels
+from the top-left, the page's frame.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import List, Optional, Sequence, Tuple
+
+import numpy as np
+from matplotlib.transforms import Affine2D
+
+from ..core.sweep import Cell
+from ..scene.model import Label, Link, Plane, Scene, Step
+from .fit import MARGIN_PX, PAPER_CELL_PX, Geometry
+from .text import (CAPTION_EM, LINK_GAP_PX, VALUE_BY_WEIGHT_AT, WEIGHT_AT, WEIGHT_PAD_PX, chip, cut_segments,
+                   digit_height, equation_runs, glyphs)
+from .theme import RGB, Theme
+
+ZERO_TINT = 0.25  # inserted zeros, where told apart from padding: this far from the background to the input colour
+
+Outline = Tuple[np.ndarray, np.ndarray]  # (vertices, codes) of a text, in screen units
+Shapes = Tuple[List[np.ndarray], List[tuple]]  # polygons and their colours
+
+
+def rgba(colour: RGB, alpha: float = 1.0) -> tuple:
+    """A 0–255 colour as matplotlib's 0–1 RGBA."""
+    return (colour[0] / 255, colour[1] / 255, colour[2] / 255, alpha)
+
+
+def kind_colours(theme: Theme, plane: Plane) -> dict:
+    """The colour of each kind of cell on ``plane``: its channel's hue where it has one."""
+    tint = plane.tint
+    data = theme.hue(tint) if tint >= 0 else theme.input
+    result = theme.hue(tint) if tint >= 0 else theme.output
+    return {Cell.DATA: data, Cell.RESULT: result, Cell.WEIGHT: theme.tinted_kernel(tint), Cell.PENDING: theme.padding}
+
+
+def solid_colours(scene: Scene, theme: Theme) -> Tuple[RGB, ...]:
+    """Every flat colour the scene's frames can contain before antialiasing: what an indexed
+    format's palette must hold (channel hues included, only where a plane takes one)."""
+    bases = [theme.background, theme.padding]
+    for plane in scene.planes:
+        colours = kind_colours(theme, plane)
+        kinds = {Cell(v) for v in np.unique(plane.grid.kinds)}
+        if Cell.PENDING in kinds:
+            kinds.add(Cell.RESULT)  # it fills in
+        bases += [colours[kind] for kind in kinds if kind in colours]
+        if plane.levels is not None:
+            bases += [theme.heat(level) for level in np.unique(plane.levels)]
+        if plane.distinct_zeros and Cell.ZERO in kinds:
+            bases.append(theme.heat(ZERO_TINT))
+    links = [theme.tinted_link(plane.tint) for plane in scene.planes] + [theme.link]
+    chips = [theme.kernel_fill]  # under the weights, above any highlight
+    colours = [*bases, theme.line, *links, theme.text, theme.mark, *(theme.over(b) for b in bases), *chips]
+    return tuple(dict.fromkeys(tuple(int(v) for v in c) for c in colours))
+
+
+@dataclass
+class Paint:
+    """One frame's moving parts. ``highlights`` and ``marks`` hold one (n, 4, 2) array of cell
+    polygons per plane; ``links`` each link with its drawn pieces and colour; ``texts`` the
+    outlines of the step's numbers, its phase and its equation, each with its ink in ``inks``."""
+
+    highlights: List[np.ndarray]
+    marks: List[np.ndarray]
+    links: List[Tuple[Link, List[np.ndarray], tuple]]
+    erasers: Shapes
+    fills: Shapes
+    chips: List[np.ndarray]
+    texts: List[Outline]
+    inks: List[tuple] = field(default_factory=list)
+
+    @property
+    def segments(self) -> Tuple[List[np.ndarray], List[tuple]]:
+        """Every drawn piece of every link, (2, 2) each, and its colour."""
+        segments, colours = [], []
+        for _, pieces, colour in self.links:
+            segments += pieces
+            colours += [colour] * len(pieces)
+        return segments, colours
+
+
+class Painter:
+    """Paints the steps of one scene laid out by ``geometry``; knows nothing of any backend."""
+
+    def __init__(self, scene: Scene, theme: Theme, geometry: Geometry):
+        self.scene, self.theme, self.geometry = scene, theme, geometry
+        self.layout = geometry.layout
+        self.cell_px = geometry.cell_px
+        self.stroke_scale = geometry.cell_px / PAPER_CELL_PX  # strokes relative to the paper's
+        xmin, ymin, _, _ = geometry.bounds
+        margin = MARGIN_PX / PAPER_CELL_PX
+        self.to_display = Affine2D().translate(-(xmin - margin), -(ymin - margin)).scale(self.cell_px)
+        self.static_labels = self._static_labels()
+        self.static_boxes = self.text_boxes(self.static_labels)  # no link crosses a digit
+
+    def _static_labels(self) -> List[Label]:
+        labels = []
+        for k, plane in enumerate(self.scene.planes):
+            if plane.text is not None:
+                cells = [(r, c) for r, c in np.ndindex(*plane.text.shape) if plane.text[r, c]]
+                labels += [Label(k, cell, plane.text[cell]) for cell in cells]
+        return labels
+
+    def pixels(self, points) -> np.ndarray:
+        """Screen points (n, 2) as pixels (x, y) from the image's top-left."""
+        display = self.to_display.transform(np.asarray(points, dtype=float).reshape(-1, 2))
+        return np.column_stack([display[:, 0], self.geometry.height - display[:, 1]])
+
+    # ---- colours ----------------------------------------------------------------------
+
+    def cell_colours(self, plane: int, cells: Sequence[Tuple[int, int]]) -> List[tuple]:
+        """The colour each cell is drawn in, before any highlight."""
+        p = self.scene.planes[plane]
+        if p.levels is not None:
+            return [rgba(self.theme.heat(p.levels[cell])) for cell in cells]
+        by_kind = kind_colours(self.theme, p)
+        return [rgba(by_kind.get(Cell(p.grid.kinds[cell]), self.theme.padding)) for cell in cells]
+
+    def fill_colour(self, label: Label) -> tuple:
+        """The colour a ``fill`` reveal paints its cell: a heatmap level, or the plane's result colour."""
+        if label.level is not None:
+            return rgba(self.theme.heat(label.level))
+        return rgba(kind_colours(self.theme, self.scene.planes[label.plane])[Cell.RESULT])
+
+    # ---- text -------------------------------------------------------------------------
+
+    def label_outline(self, label: Label) -> Outline:
+        """Screen-space outline of a cell label, upright: a value centred, a weight in the
+        bottom-right corner, each as large as ``Geometry`` made room for."""
+        font = self.theme.font
+        vertices, codes, (gx0, _, gx1, _) = glyphs(label.text, font)
+        r, c = label.cell
+        weight = label.kind == "weight"
+        px = self.geometry.weight_px if weight else self.geometry.value_px
+        em = px / digit_height(font) / self.cell_px
+        ax, ay = WEIGHT_AT if weight else VALUE_BY_WEIGHT_AT if self.scene.planes[label.plane].weights else (0.5, 0.5)
+        anchor = self.layout.placements[label.plane].to_screen(np.array([c + ax, r + ay]))
+        offset = np.array([(gx0 + gx1) / 2, digit_height(font) / 2])
+        return anchor + (vertices - offset) * em, codes
+
+    def text_boxes(self, labels: Sequence[Label], outlines: Optional[Sequence[Outline]] = None) -> np.ndarray:
+        """(n, 4) screen boxes (x0, y0, x1, y1) around the labels' digits, with a gap for lines
+        (``outlines``: the labels' outlines, if already made)."""
+        labels = [label for label in labels if label.kind != "fill"]
+        if not labels:
+            return np.empty((0, 4))
+        if outlines is None:
+            outlines = [self.label_outline(label) for label in labels]
+        boxes = []
+        for label, (vertices, _) in zip(labels, outlines):
+            gap = (LINK_GAP_PX + (WEIGHT_PAD_PX if label.kind == "weight" else 0.0)) / self.cell_px
+            boxes.append([*(vertices.min(axis=0) - gap), *(vertices.max(axis=0) + gap)])
+        return np.array(boxes).reshape(-1, 4)
+
+    def equation_outlines(self, equation) -> List[Tuple[np.ndarray, np.ndarray, tuple]]:
+        """The equation's glyphs on its line, centred, middle terms elided to fit the image; each
+        run in its ink (a channel's hue, the mark colour for the emphasised term)."""
+        return [(origin + vertices * em, codes, ink) for _, vertices, codes, origin, em, ink, _ in self.equation(equation)]
+
+    def equation(self, equation) -> list:
+        """The equation's runs as placed: (text, vertices at 1 em, codes, pen origin, em, ink, strong)."""
+        if equation is None or self.geometry.equation_line is None:
+            return []
+        xmin, _, xmax, _ = self.geometry.bounds
+        em = CAPTION_EM * self.geometry.text_scale
+        runs = equation_runs(equation, xmax - xmin, em, self.theme)
+        if not runs:
+            return []
+        left = (xmin + xmax) / 2 - runs[-1][2] / 2
+        middle = digit_height(self.theme.font) / 2
+        out = []
+        for text, x0, _, tint, strong in runs:
+            vertices, codes, _ = glyphs(text, self.theme.font, strong)
+            ink = self.theme.mark if strong else self.theme.tinted_link(tint) if tint >= 0 else self.theme.text
+            origin = np.array([left + x0, self.geometry.equation_line - middle * em])
+            out.append((text, vertices, codes, origin, em, rgba(ink), strong))
+        return out
+
+    # ---- the moving parts ---------------------------------------------------------------
+
+    def link_pieces(self, step: Step, texts: Sequence[Label] = (), outlines: Optional[Sequence[Outline]] = None,
+                    baked: Optional[np.ndarray] = None) -> List[Tuple[Link, List[np.ndarray], tuple]]:
+        """Each of the step's links with its drawn pieces and colour: hidden where they pass below a
+        plane, and cut where they would cross a number (the static ones, ``baked``: the boxes of
+        the values revealed so far, and ``texts``: the step's own, with their ``outlines``)."""
+        if not step.links or not self.layout.draws_links:
+            return []
+        baked = np.empty((0, 4)) if baked is None else baked
+        boxes = np.concatenate([self.static_boxes, baked, self.text_boxes(texts, outlines)])
+        out = []
+        for link in step.links:
+            pieces = self.layout.link_segments(link.source, link.source_box, link.target, link.target_box, link.wire)
+            out.append((link, cut_segments(pieces, boxes), rgba(self.theme.tinted_link(link.tint))))
+        return out
+
+    def fill_shapes(self, labels: Sequence[Label]) -> Shapes:
+        """The cells that ``fill`` reveals paint, and their colours."""
+        fills = [label for label in labels if label.kind == "fill"]
+        polygons = [self.layout.placements[label.plane].cells(np.array([label.cell]))[0] for label in fills]
+        return polygons, [self.fill_colour(label) for label in fills]
+
+    def eraser_shapes(self, labels: Sequence[Label]) -> Shapes:
+        """Cell interiors, in the cells' own colours, under the values that replace earlier ones."""
+        replaced = [label for label in labels if label.replace]
+        if not replaced:
+            return [], []
+        inset = (self.theme.line_px * self.stroke_scale / 2 + 1.0) / self.cell_px
+        polygons = []
+        for label in replaced:
+            r, c = label.cell
+            square = np.array([[c + inset, r + inset], [c + 1 - inset, r + inset], [c + 1 - inset, r + 1 - inset], [c + inset, r + 1 - inset]])
+            polygons.append(self.layout.placements[label.plane].to_screen(square))
+        colours = [colour for label in replaced for colour in self.cell_colours(label.plane, [label.cell])]
+        return polygons, colours
+
+    def marks(self, step: Step) -> List[np.ndarray]:
+        """Per plane, the step's marked cells as inset squares, inside the cells' outlines."""
+        out = []
+        for k, placement in enumerate(self.layout.placements):
+            cells = step.marks[k] if k < len(step.marks) else np.empty((0, 2))
+            polygons = placement.cells(cells)
+            if len(polygons):
+                centre = polygons.mean(axis=1, keepdims=True)
+                polygons = centre + (polygons - centre) * 0.72
+            out.append(polygons)
+        return out
+
+    def paint(self, step: Step, baked: Optional[np.ndarray] = None) -> Paint:
+        """The step's moving parts (``baked``: the boxes of the values revealed before it)."""
+        texts = [label for label in (*step.labels, *step.reveals) if label.kind != "fill"]
+        outlines = [self.label_outline(label) for label in texts]  # once: for the cuts and for the ink
+        links = self.link_pieces(step, texts, outlines, baked)
+        chips = [chip(v, WEIGHT_PAD_PX / self.cell_px) for (v, _), label in zip(outlines, texts) if label.kind == "weight"]
+        ink = rgba(self.theme.text)
+        inks = [ink] * len(outlines)
+        if self.geometry.phases:
+            outlines.append(self.geometry.phases[step.phase])
+            inks.append(ink)
+        for vertices, codes, colour in self.equation_outlines(step.equation):
+            outlines.append((vertices, codes))
+            inks.append(colour)
+        highlights = [placement.cells(cells) for cells, placement in zip(step.highlights, self.layout.placements)]
+        return Paint(highlights, self.marks(step), links, self.eraser_shapes(step.reveals),
+                     self.fill_shapes(step.reveals), chips, outlines, inks)
