@@ -115,7 +115,7 @@ def test_drawn_wires_reach_into_the_output_cell_around_its_number():
     for index in (0, 7, len(renderer.scene) - 1):
         step = renderer.scene.step(index)
         texts = list(step.labels) + list(step.reveals)
-        ends = [(link, pieces[-1][1]) for link, pieces, _ in renderer.link_pieces(step, [t for t in texts if t.text])
+        ends = [(link, pieces[-1][1]) for link, pieces, _ in renderer.painter.link_pieces(step, [t for t in texts if t.text])
                 if link.source in slices]
         assert ends
         for link, end in ends:
