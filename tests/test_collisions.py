@@ -77,7 +77,7 @@ def test_no_name_or_caption_overlaps_a_text_a_plane_or_a_line(name):
             assert not _polygon_meets_box(placement.corners(), a), a
     scene = renderer.scene
     for index in sorted({0, len(scene) // 2, len(scene) - 1}):
-        segments, _ = renderer.link_segments(scene.step(index))
+        segments, _ = renderer.painter.paint(scene.step(index)).segments
         for p, q in segments:
             for box in texts:
                 assert not _segment_meets_box(p, q, box), (index, p, q, box)
@@ -98,7 +98,7 @@ def test_headings_equation_and_caption_share_one_middle():
     geometry = renderer.geometry
     caption = _box(geometry.annotations[-1][0])
     heading = _box(geometry.phases[0][0])
-    equation = np.concatenate([o[0] for o in renderer._equation_outlines(renderer.scene.step(10).equation)])
+    equation = np.concatenate([o[0] for o in renderer.painter.equation_outlines(renderer.scene.step(10).equation)])
     middles = [(caption[0] + caption[2]) / 2, (heading[0] + heading[2]) / 2, (equation[:, 0].min() + equation[:, 0].max()) / 2]
     assert max(middles) - min(middles) < 0.15  # cells: a glyph's side bearing, no more
 
