@@ -9,7 +9,7 @@ from convanim import Conv2d
 from convanim.core.values import Numbers
 from convanim.draw.fit import Geometry
 from convanim.draw.render import Renderer
-from convanim.draw.text import CAPTION_EM, _advance, _digit_height, _equation_runs, _glyphs
+from convanim.draw.text import CAPTION_EM, _advance, digit_height, equation_runs, glyphs
 from convanim.scene.gather import gather_scene
 
 SPEC = Conv2d(8, 3)
@@ -22,10 +22,10 @@ def _sign_boxes(renderer, equation):
     theme, geometry = renderer.theme, renderer.geometry
     xmin, _, xmax, _ = geometry.bounds
     em = CAPTION_EM * geometry.text_scale
-    runs = _equation_runs(equation, xmax - xmin, em, theme)
+    runs = equation_runs(equation, xmax - xmin, em, theme)
     left = (xmin + xmax) / 2 - runs[-1][2] / 2
-    baseline = geometry.equation_line - _digit_height(theme.font) / 2 * em
-    _, gy0, _, gy1 = _glyphs("+", theme.font)[2]
+    baseline = geometry.equation_line - digit_height(theme.font) / 2 * em
+    _, gy0, _, gy1 = glyphs("+", theme.font)[2]
     boxes = {"+": [], "−": []}
     for text, x0, _, _, strong in runs:
         for at, char in enumerate(text):
