@@ -49,7 +49,7 @@ _PUBLIC = {
     "ConvTranspose1d": "ops.conv1d",
     "Pool1d": "ops.conv1d",
     "from_torch": "ops.pytorch",
-    "layers": "ops.pytorch",
+    "layers": "ops.network",
 }
 
 

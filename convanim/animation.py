@@ -75,6 +75,8 @@ class Animation:
             object.__setattr__(self, "numbers", Numbers.of(self.spec) if self.numbers else None)
         if self.numbers is not None and self.numbers.spec != self.spec:
             raise SpecError("numbers", "were computed for another spec")
+        if self.view != "gather" and getattr(self.numbers, "bias", None) is not None:
+            raise SpecError("bias_values", f"the {self.view} view draws the products alone: draw a bias in the gather view")
         if self.cell_px is not None and not 0 < self.cell_px <= 1000:
             raise SpecError("cell_px", f"must be between 0 and 1000 px, got {self.cell_px}")
         if self.crisp is not None and not isinstance(self.crisp, bool):

@@ -104,6 +104,9 @@ def default_name(command: str, anim: Animation, seed: Optional[int], input_value
             numbers += f"-x{_digest(input_values)}"
         if kernel_values is not None:
             numbers += f"-w{_digest(kernel_values)}"
+        bias = getattr(anim.numbers, "bias", None)  # a chain's numbers have none
+        if bias is not None:
+            numbers += f"-b{_digest(bias)}"
         if seed is not None:
             numbers += f"-seed{seed}"
         parts.append(numbers)

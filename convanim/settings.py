@@ -66,6 +66,8 @@ SETTINGS: Tuple[Setting, ...] = (
             "numbers"),
     Setting("kernel_values", "values", "The kernel's weights (.npy, .csv or .txt); the kernel size comes from it.",
             "numbers"),
+    Setting("bias_values", "values", "A bias per output channel (.npy, .csv or .txt), added to each output.",
+            "numbers"),
     Setting("precision", "int", "Decimals for values that are not whole numbers.", "numbers", default=1,
             show_default=True, bounds=(0, 6), into="animation"),
     Setting("labels", "switch", "Name the planes and caption the parameters and output size.", "numbers",
@@ -137,6 +139,9 @@ def sizes_from_values(op: Union[Operation, str], params: Mapping[str, Any], inpu
     takes = {p.name for p in op.params}
     n = op.dims(sized) if callable(op.dims) else op.dims
     size = (lambda shape: shape[-1]) if n == 1 else (lambda shape: tuple(shape[-2:]))  # noqa: E731
+    channels = bool({"in_channels", "out_channels", "layer"} & takes)  # an operation that has them, or a layer that may
+    if n == 1 and isinstance(sized.get("input_size"), tuple) and len(set(sized["input_size"])) == 1:
+        sized["input_size"] = sized["input_size"][0]  # a pasted 1-D layer's --i 20 reads as a length
 
     def take(name: str, value: Any, source: str) -> None:
         said = _like(sized.get(name), value)
@@ -147,7 +152,6 @@ def sizes_from_values(op: Union[Operation, str], params: Mapping[str, Any], inpu
 
     if input_values is not None:
         shape, space = input_values.shape, "L" if n == 1 else "H×W"
-        channels = "in_channels" in takes or "layer" in takes  # an operation that has them, or a layer that may
         if len(shape) == n - 1 or len(shape) > n + 1 or (len(shape) == n + 1 and not channels and shape[0] != 1):
             raise SpecError("input_values", f"expected {space}{f' or C×{space}' if channels else ''} values, "
                                             f"got shape {shape_text(shape)}")
@@ -156,7 +160,7 @@ def sizes_from_values(op: Union[Operation, str], params: Mapping[str, Any], inpu
             take("in_channels", shape[0], "input_values")
     if kernel_values is not None:
         shape, space = kernel_values.shape, "k" if n == 1 else "kh×kw"
-        if len(shape) not in (n, n + 2) or (len(shape) == n + 2 and not {"in_channels", "out_channels"} & takes):
+        if len(shape) not in (n, n + 2) or (len(shape) == n + 2 and not channels):
             raise SpecError("kernel_values", f"expected {space} or O×C/groups×{space} weights, got shape {shape_text(shape)}")
         if "kernel_size" in takes:
             take("kernel_size", size(shape), "kernel_values")

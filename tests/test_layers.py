@@ -30,7 +30,9 @@ LAYERS = [
     {"ops.transposed", "ops.dilated", "ops.pool", "ops.pointwise", "ops.depthwise", "ops.separable",
      "ops.spatial_separable", "ops.receptive_field"},
     {"ops.checkerboard", "ops.conv1d"},
+    {"ops.layer_text"},  # a layer's text read, never evaluated
     {"ops.pytorch", "ops.causal_stack"},
+    {"ops.network"},  # a network's layers: texts, a printed model, a traced module
     {"ops"},  # the registry
     {"settings"},  # an animation's options; a spec sized by its values
     {"animation"},  # the library's front door

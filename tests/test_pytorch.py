@@ -48,7 +48,7 @@ def test_a_layer_becomes_the_spec_it_draws():
     ("nn.Conv2d(1, 1, 3) + 1", "layer: 'nn.Conv2d(1, 1, 3) + 1' is not a layer call like nn.Conv2d(1, 8, 3)"),
     ("nn.Conv2d(1, 1, k)", "layer: nn.Conv2d: kernel_size=k is not a literal (a number, string or tuple)"),
     ("nn.Conv2d(1, 1, *sizes)", "layer: nn.Conv2d: *sizes is not a literal argument"),
-    ("nn.Linear(3, 4)", "layer: unknown layer 'Linear': use one of Conv1d, Conv2d"),
+    ("nn.Linear(3, 4)", "layer: convanim does not draw nn.Linear: the layers it draws are Conv1d, Conv2d,"),
     ("nn.Conv2d(3, 8, kernel=3)", "layer: nn.Conv2d has no argument 'kernel'"),
     ("nn.Conv2d(3, 8, 3, kernel_size=3)", "layer: nn.Conv2d: kernel_size given twice"),
     ("nn.Conv2d(3, 8)", "layer: nn.Conv2d needs kernel_size"),
@@ -65,6 +65,27 @@ def test_bad_layers_are_one_error_line_exit_2_and_no_file(tmp_path, text, messag
     result = CliRunner().invoke(cli, ["torch", text, "-o", str(tmp_path / "x.gif")])
     assert result.exit_code == 2 and result.output.startswith(f"Error: {message}") and result.output.count("\n") == 1
     assert not list(tmp_path.iterdir())
+
+
+HOSTILE = {  # texts under the length cap that nest deep enough to exhaust a recursive walk
+    "unary minus": "nn.Conv2d(3,8," + "-" * 400 + "3)",
+    "a sum": "nn.Conv2d(3,8," + "+".join(["1"] * 400) + ")",
+    "a dotted name": "a." * 400 + "Conv2d(3,8,3)",
+    "a dotted keyword": "nn.Conv2d(3,8,**" + "a." * 400 + "b)",
+    "subscripts": "nn.Conv2d(3,8,x" + "[0]" * 400 + ")",
+    "parentheses": "nn.Conv2d(3,8," + "(" * 250 + "3" + ")" * 250 + ")",  # 150 would be the literal 3
+    "a huge number": "nn.Conv2d(3,8,99999999999999999999999999999)",
+    "a null byte": "nn.Conv2d(3,8,3)\x00",
+}
+
+
+@pytest.mark.parametrize("text", HOSTILE.values(), ids=HOSTILE.keys())
+def test_hostile_layer_texts_are_refused_as_layers_in_one_line(tmp_path, text):
+    result = CliRunner().invoke(cli, ["torch", text, "-o", str(tmp_path / "x.gif")])
+    assert result.exit_code == 2 and result.output.startswith("Error: layer: ") and result.output.count("\n") == 1
+    assert len(result.output) < 300 and not list(tmp_path.iterdir())
+    if "999" in text:
+        assert "out of range: a layer's numbers are at most 1,000,000" in result.output
 
 
 def test_the_torch_command_draws_the_layer_with_pytorchs_shapes(tmp_path):
@@ -312,3 +333,171 @@ def test_a_batch_entry_pastes_a_layer_by_its_argument_name(tmp_path):
                                      'i = 7\noutput = "stem.gif"\n')
     result = CliRunner().invoke(cli, ["batch", str(tmp_path / "b.toml")])
     assert (result.exit_code, result.stdout) == (0, f"{tmp_path / 'stem.gif'}\n")
+
+
+# ---- a user's own network: real weights, texts as copied, printed models ---------------------------
+
+
+WEIGHTED = [  # (layer text, input shape): every weighted layer, with and without channels and groups
+    ("nn.Conv2d(1, 1, 3, stride=2, padding=1)", (1, 5, 5)),
+    ("nn.Conv2d(4, 6, (3, 2), stride=(2, 1), padding=(1, 0), dilation=(1, 2), groups=2)", (4, 6, 7)),
+    ("nn.Conv1d(1, 4, 10, stride=5)", (1, 20)),
+    ("nn.Conv1d(2, 3, 3, padding='same', padding_mode='reflect')", (2, 8)),
+    ("nn.ConvTranspose2d(1, 1, 3, stride=2, padding=1, output_padding=1)", (1, 3, 3)),
+    ("nn.ConvTranspose2d(4, 6, 4, stride=2, padding=1, groups=2)", (4, 3, 2)),
+    ("nn.ConvTranspose1d(1, 1, 4, stride=2)", (1, 4)),
+    ("nn.ConvTranspose1d(2, 4, 3, stride=2, padding=1, groups=2)", (2, 5)),
+]
+
+
+@needs_torch
+@pytest.mark.filterwarnings("ignore:Using padding='same'")
+@pytest.mark.parametrize("text, shape", WEIGHTED)
+def test_weights_and_bias_as_the_layer_holds_them_give_its_forward(tmp_path, text, shape):
+    import json
+
+    torch.manual_seed(0)
+    module = eval("torch." + text)  # the test's own trusted text; convanim parses it
+    x = torch.randn(1, *shape)
+    np.save(tmp_path / "x.npy", x[0].numpy() if shape[0] > 1 else x[0].numpy().reshape(shape[1:]) if len(shape) == 3
+            else x[0].numpy())  # a 1×L strip as a user saves it
+    np.save(tmp_path / "w.npy", module.weight.detach().numpy())
+    np.save(tmp_path / "b.npy", module.bias.detach().numpy())
+    with torch.no_grad():
+        expected = module(x)[0].numpy()
+    size = [] if len(shape) == 3 else ["--i", str(shape[-1])]  # a strip's --i with its values: the same length
+    result = CliRunner().invoke(cli, ["torch", text, *size, "--input-values", str(tmp_path / "x.npy"), "--kernel-values",
+                                      str(tmp_path / "w.npy"), "--bias-values", str(tmp_path / "b.npy"),
+                                      "--dump", str(tmp_path / "d.json"), "-o", str(tmp_path / "a.png")])
+    assert result.exit_code == 0, result.output
+    dump = json.loads((tmp_path / "d.json").read_text())
+    np.testing.assert_allclose(np.array(dump["output"]).reshape(expected.shape), expected, rtol=1e-5, atol=1e-5)
+    assert np.array(dump["bias"]).tolist() == pytest.approx(module.bias.detach().numpy().tolist())
+    spec = from_torch(text, shape[1] if len(shape) == 2 else shape[1:])
+    numbers = Numbers.of(spec, x[0].double().numpy(), module.weight.detach().double().numpy(),
+                         bias=module.bias.detach().double().numpy())
+    np.testing.assert_allclose(numbers.output, expected.reshape(spec.output_shape), rtol=1e-5, atol=1e-5)
+
+
+def test_a_bias_is_written_as_the_last_term_and_checked_against_the_layer():
+    spec = from_torch("nn.Conv2d(1, 2, 2)", 3)
+    numbers = Numbers.of(spec, np.ones((3, 3)), np.ones((2, 1, 2, 2)), bias=np.array([0.5, -1]))
+    assert numbers.output[:, 0, 0].tolist() == [4.5, 3]
+    equation = Animation(spec, numbers=numbers).scene.step(4).equation
+    assert (equation.terms[-1].text, equation.result) == ("bias −1.0", "= 3.0")
+    with pytest.raises(SpecError, match="bias_values: expected shape 2, got 3"):
+        Numbers.of(spec, bias=np.zeros(3))
+    with pytest.raises(SpecError, match="bias_values: the layer has bias=False"):
+        Numbers.of(from_torch("nn.Conv2d(1, 2, 2, bias=False)", 3), bias=np.zeros(2))
+    with pytest.raises(SpecError, match="bias_values: pooling has no bias"):
+        Numbers.of(from_torch("nn.MaxPool2d(2)", 4), bias=np.zeros(1))
+    one = from_torch("nn.Conv2d(1, 1, 2)", 3)
+    with pytest.raises(SpecError, match="bias_values: the matrix view draws the products alone"):
+        Animation(one, numbers=Numbers.of(one, bias=np.ones(1)), view="matrix").scene
+
+
+def test_a_layer_without_bias_has_no_biases_in_its_costs():
+    text = "Conv2d(3, 64, kernel_size=(7, 7), stride=(2, 2), padding=(3, 3), bias=False)"
+    assert from_torch(text, 224).costs() == {"weights": 9408, "biases": 0, "multiply_adds": 118013952}
+    assert from_torch(text.replace("False", "True"), 224).costs()["biases"] == 64
+    assert from_torch("nn.ConvTranspose1d(4, 2, 3, bias=False)", 5).costs()["biases"] == 0
+    result = CliRunner().invoke(cli, ["info", "torch", text, "--i", "224"])
+    assert "weights:          9,408\nwith bias:        9,408\n" in result.output
+
+
+COPIED = [  # what users paste, and the call it stands for
+    ("(conv1): Conv2d(64, 64, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1), bias=False)",
+     "nn.Conv2d(64, 64, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1), bias=False)"),
+    ("(0-1): 2 x Conv2d(8, 8, kernel_size=(3, 3), stride=(1, 1))", "nn.Conv2d(8, 8, kernel_size=(3, 3), stride=(1, 1))"),
+    ("Conv2d(8, 8, kernel_size=(3, 3), stride=(1, 1), padding=same)", "nn.Conv2d(8, 8, 3, padding='same')"),
+    ("Conv2d(8, 8, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1), padding_mode=reflect)",
+     "nn.Conv2d(8, 8, 3, padding=1, padding_mode='reflect')"),
+    ("Conv1d(8, 8, kernel_size=(3,), stride=(1,), padding=valid)", "nn.Conv1d(8, 8, 3)"),
+    ("self.conv1 = nn.Conv2d(3, 64, kernel_size=7, stride=2, padding=3, bias=False)",
+     "nn.Conv2d(3, 64, 7, 2, 3, bias=False)"),
+    ("conv: nn.Module = nn.Conv2d(3, 8, 3)", "nn.Conv2d(3, 8, 3)"),
+    ("    nn.Conv2d(3, 8, 3, padding=1),", "nn.Conv2d(3, 8, 3, padding=1)"),
+    ("nn.Conv2d(3, 8, 3, dtype=torch.float32, device=torch.device('cuda:0'))", "nn.Conv2d(3, 8, 3)"),
+    ("(pool): MaxPool2d(kernel_size=3, stride=2, padding=1, dilation=1, ceil_mode=False)", "nn.MaxPool2d(3, 2, 1)"),
+]
+
+
+@pytest.mark.parametrize("text, meaning", COPIED)
+def test_layer_texts_read_as_users_copy_them(text, meaning):
+    assert from_torch(text, 9) == from_torch(meaning, 9)
+
+
+@pytest.mark.parametrize("text, message", [
+    ("Conv2d(8, 8, 3, padding=middle)", "layer: nn.Conv2d: padding=middle is not a literal"),
+    ("Conv2d(8, 8, 3, padding_mode=same)", "layer: nn.Conv2d: padding_mode=same is not a literal"),
+    ("a = b = nn.Conv2d(8, 8, 3)", "is not a layer call like"),
+    ("nn.Conv2d(8, 8, 3), nn.ReLU()", "is not a layer call like"),
+])
+def test_only_the_forms_pytorch_writes_are_read(text, message):
+    with pytest.raises(SpecError, match=message):
+        from_torch(text)
+
+
+@needs_torch
+def test_every_layer_printed_by_pytorch_reads_back_as_itself():
+    layers_ = [torch.nn.Conv2d(3, 8, 3, padding="same", padding_mode="reflect", bias=False),
+               torch.nn.Conv1d(2, 4, 5, stride=2, padding="valid", dilation=2, groups=2),
+               torch.nn.ConvTranspose2d(16, 8, 4, stride=2, padding=1, output_padding=1),
+               torch.nn.MaxPool2d(3, 2, 1, ceil_mode=True), torch.nn.AvgPool2d(2, 1, 1),  # (its print omits count_include_pad)
+               torch.nn.AvgPool1d(3, 2, 1)]
+    for module in layers_:
+        size = 9 if isinstance(module, (torch.nn.Conv1d, torch.nn.AvgPool1d)) else (9, 9)
+        assert from_torch(f"(layer): {module!r}", size) == from_torch(module, size), repr(module)
+
+
+def test_values_of_a_strip_from_a_file_set_its_length(tmp_path):
+    np.save(tmp_path / "x.npy", np.arange(20.0).reshape(1, 20))
+    np.save(tmp_path / "l.npy", np.arange(8.0))
+    out = str(tmp_path / "a.png")
+    result = CliRunner().invoke(cli, ["torch", "nn.Conv1d(1, 4, 10, stride=5)", "--i", "20", "--input-values",
+                                      str(tmp_path / "x.npy"), "-o", out])
+    assert result.exit_code == 0, result.output
+    result = CliRunner().invoke(cli, ["conv1d", "--input-values", str(tmp_path / "l.npy"), "--dump",
+                                      str(tmp_path / "d.json"), "-o", out])
+    assert result.exit_code == 0, result.output
+    result = CliRunner().invoke(cli, ["torch", "nn.Conv1d(1, 4, 10, stride=5)", "--i", "21", "--input-values",
+                                      str(tmp_path / "x.npy"), "-o", out])
+    assert result.exit_code == 2 and "the size says 21 but the values are 20" in result.output
+
+
+PRINTED = """ResNetish(
+  (conv1): Conv2d(3, 8, kernel_size=(7, 7), stride=(2, 2), padding=(3, 3), bias=False)
+  (bn1): BatchNorm2d(8, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)
+  (relu): ReLU(inplace=True)
+  (maxpool): MaxPool2d(kernel_size=3, stride=2, padding=1, dilation=1, ceil_mode=False)
+  (layer1): Sequential(
+    (0-1): 2 x Block(
+      (conv): Conv2d(8, 8, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1), bias=False)
+      (drop): Dropout(p=0.5, inplace=False)
+    )
+  )
+  (avgpool): AdaptiveAvgPool2d(output_size=(1, 1))
+  (fc): Linear(in_features=8, out_features=10, bias=True)
+)"""
+
+
+def test_a_printed_model_reads_as_its_layers_and_a_list_passes_shape_keeping_layers_through():
+    from convanim import layers
+    from convanim.ops.network import read_model
+
+    assert [name for name, _ in read_model(PRINTED)][:6] == ["conv1", "bn1", "relu", "maxpool", "layer1.0.conv",
+                                                            "layer1.0.drop"]
+    rows = layers(PRINTED, (3, 32, 32))
+    assert [r["name"] for r in rows] == ["conv1", "maxpool", "layer1.0.conv", "layer1.1.conv"]
+    assert [r["output_shape"] for r in rows] == [[8, 16, 16], [8, 8, 8], [8, 8, 8], [8, 8, 8]]
+    assert [r["receptive_field"] for r in rows] == [[7, 7], [11, 11], [19, 19], [27, 27]]
+    assert rows[0]["weights"] == 3 * 8 * 49
+    listed = layers(["nn.Conv2d(3, 8, 3)", "nn.BatchNorm2d(8)", "nn.ReLU()", "nn.Dropout(0.1)", "nn.MaxPool2d(2)",
+                     "nn.Flatten()", "nn.Linear(8, 2)"], (3, 10, 10))
+    assert [r["layer"] for r in listed] == ["Conv2d", "MaxPool2d"]
+    big = PRINTED.replace("(fc)", "(fc0): Identity()\n  (fc)") + "\n" * 200 + " " * 4000  # well past one layer's 2,000
+    assert len(layers(big, (3, 32, 32))) == 4
+    with pytest.raises(SpecError, match="model: layer maxpool|layer1.0.conv: nn.Conv2d expects 8 channels, gets 3"):
+        layers(PRINTED.replace("(3, 8, kernel_size=(7", "(3, 3, kernel_size=(7"), (3, 32, 32))
+    with pytest.raises(SpecError, match="layer: convanim does not draw nn.Upsample: the layers it draws are"):
+        layers(["nn.Conv2d(3, 8, 3)", "nn.Upsample(scale_factor=2)"], (3, 10, 10))

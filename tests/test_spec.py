@@ -188,7 +188,7 @@ def test_a_window_computes_what_its_convolution_does(spec):
 
 def test_parameters_spell_the_window_out_as_the_spec_reports_it():
     assert list(parameters(Conv2d(5, 3, 2, 1))) == ["input_size", "kernel_size", "stride", "padding", "dilation",
-                                                   "in_channels", "out_channels", "groups", "padding_mode"]
+                                                   "in_channels", "out_channels", "groups", "padding_mode", "bias"]
     given_ = parameters(ConvTranspose2d(3, 3, 2, (1, 0), output_padding=1))
     assert given_["padding"] == (1, 0) and list(given_)[4:6] == ["dilation", "output_padding"]
 

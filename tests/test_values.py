@@ -162,7 +162,9 @@ def test_load_values_errors(tmp_path, name, content, message):
 
 def test_load_values_rejects_wrong_dimensions_and_objects(tmp_path):
     np.save(tmp_path / "v.npy", np.arange(3))
-    with pytest.raises(ValueError, match=r"expected a 2-D array \(3-D, 4-D with channels\), got 1-D with shape \(3,\)"):
+    assert load_values(tmp_path / "v.npy").tolist() == [0, 1, 2]  # a strip's L values, or a bias
+    np.save(tmp_path / "v.npy", np.zeros((1, 1, 1, 1, 3)))
+    with pytest.raises(ValueError, match=r"expected a 1-D to 4-D array \(L, H×W, C×H×W, O×C×kh×kw\), got 5-D"):
         load_values(tmp_path / "v.npy")
     np.save(tmp_path / "o.npy", np.array([["a"]]))
     with pytest.raises(ValueError, match="expected numbers"):
@@ -177,7 +179,7 @@ def test_record_is_the_documented_schema():
                           "frames"]
     assert data["op"] == "transposed"
     assert data["spec"] == {"input_size": [2, 2], "kernel_size": [2, 2], "stride": [2, 2], "padding": [0, 0],
-                            "dilation": [1, 1], "output_padding": [0, 0]}
+                            "dilation": [1, 1], "output_padding": [0, 0], "bias": True}
     assert data["grid"]["shape"] == [5, 5]
     assert data["grid"]["kernel"] == [[2, 0], [0, 1]]  # rotated by 180°
     assert data["output"] == [[1, 0, 2, 0], [0, 2, 0, 4], [3, 0, 4, 0], [0, 6, 0, 8]]

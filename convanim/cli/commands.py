@@ -59,7 +59,8 @@ def prepare(op: Operation, params: dict, ctx: click.Context) -> Job:
     input_values, kernel_values = settings.get("input_values"), settings.get("kernel_values")
     params.pop("quiet", None)  # how the command reports, not what it draws
     params = sized_by_values(op, params, ctx, input_values, kernel_values)
-    show = settings.get("numbers", False) or input_values is not None or kernel_values is not None
+    bias_values = settings.get("bias_values")
+    show = settings.get("numbers", False) or any(v is not None for v in (input_values, kernel_values, bias_values))
     delay = delay_ms(settings["delay"], settings["fps"])
     look = drawn_as(settings)
     from ..animation import Animation  # here: --help and info draw nothing
@@ -69,7 +70,7 @@ def prepare(op: Operation, params: dict, ctx: click.Context) -> Job:
     anim.check_limits(numbers=bool(show or settings.get("dump")))  # before the numbers are made, and grow the cells
     values = None
     if show or settings.get("dump"):
-        values = Numbers.of(spec, input_values, kernel_values, settings.get("seed"))
+        values = Numbers.of(spec, input_values, kernel_values, settings.get("seed"), bias_values)
     if show:
         anim = replace(anim, numbers=values)
         anim.check_limits()  # numbers grow the cells that must hold them

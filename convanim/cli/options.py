@@ -65,8 +65,8 @@ OUTPUT = [*options_of("output"), *LOOK, *LIMITS, *options_of("timing"), QUIET]
 
 
 def numbers_options(kernel: bool) -> List[Callable]:
-    """--numbers and its company; --kernel-values only for an operation with weights."""
-    return [setting_option(s) for s in group("numbers") if kernel or s.name != "kernel_values"]
+    """--numbers and its company; --kernel-values and --bias-values only for an operation with weights."""
+    return [setting_option(s) for s in group("numbers") if kernel or s.name not in ("kernel_values", "bias_values")]
 
 
 def delay_ms(delay: Optional[int], fps: Optional[float]) -> int:

@@ -208,7 +208,7 @@ class ThemeFile(FileType):
 
 
 class ValuesFile(FileType):
-    """A .npy, .csv or .txt file holding a 2-D array of finite numbers."""
+    """A .npy, .csv or .txt file holding an array of finite numbers."""
 
     name = "file"
 

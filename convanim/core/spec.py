@@ -175,6 +175,7 @@ class Layer(Spec, Protocol):
     input_size: Pair
     output_size: Pair
     kernel_size: Pair
+    bias: bool  # whether it adds a bias per output channel (a weighted layer's, as PyTorch's bias=True)
 
     @property
     def has_channels(self) -> bool: ...

@@ -35,9 +35,10 @@ class Numbers:
     spec: Any
     input: np.ndarray  # spec.input_shape, as given
     kernel: Optional[np.ndarray]  # spec.weight_shape; None for pooling
+    bias: Optional[np.ndarray] = None  # (O,): added to each output channel, where given
 
     def __getstate__(self) -> dict:  # the operands only; the rest is recomputed on demand
-        return {"spec": self.spec, "input": self.input, "kernel": self.kernel}
+        return {"spec": self.spec, "input": self.input, "kernel": self.kernel, "bias": self.bias}
 
     def __setstate__(self, state: dict) -> None:
         for name, value in state.items():
@@ -45,16 +46,18 @@ class Numbers:
 
     @classmethod
     def of(cls, spec, input: Optional[np.ndarray] = None, kernel: Optional[np.ndarray] = None,
-           seed: Optional[int] = None) -> "Numbers":
-        """Operands for ``spec``: the given arrays, or random integers (input 0..3, kernel 0..2).
+           seed: Optional[int] = None, bias: Optional[np.ndarray] = None) -> "Numbers":
+        """Operands for ``spec``: the given arrays, or random integers (input 0..3, kernel 0..2);
+        a bias only where given (one value per output channel, as ``layer.bias`` holds it).
 
         The default seed is the paper's, so the default numbers are those of its figures. A
         chain (``SeparableConv2d``, ``SpatialSeparableConv2d``) gets its :class:`StagedNumbers`.
         """
         stages = spec.stages()
         if len(stages) > 1:
-            if kernel is not None:
-                raise SpecError("kernel_values", "a chained operation draws its own kernels, one per stage")
+            if kernel is not None or bias is not None:
+                raise SpecError("kernel_values" if bias is None else "bias_values",
+                                "a chained operation draws its own kernels, one per stage")
             return StagedNumbers.of(spec, input, seed)  # type: ignore[return-value]
         if not stages:
             raise SpecError("numbers", f"a {type(spec).__name__} has no numbers to show")
@@ -70,7 +73,7 @@ class Numbers:
             raise SpecError("kernel_values", "pooling has no kernel weights")
         input = _checked("input_values", input, spec.input_shape)
         kernel = _checked("kernel_values", kernel, spec.weight_shape) if kernel is not None else None
-        return cls(spec, input, kernel)
+        return cls(spec, input, kernel, _bias(spec, bias) if bias is not None else None)
 
     @cached_property
     def sweep(self):
@@ -121,7 +124,8 @@ class Numbers:
         if not self.reducer.weighted:
             return self.reducer.reduce(g, axis=2)
         kernels = self.drawn_kernels.astype(float).reshape(self.spec.out_channels, -1, g.shape[2])
-        return np.stack([self._weighted(g, kernels[o], self.reads(o)) for o in range(len(kernels))])
+        sums = np.stack([self._weighted(g, kernels[o], self.reads(o)) for o in range(len(kernels))])
+        return sums if self.bias is None else sums + self.bias.astype(float)[:, None]
 
     @staticmethod
     def _weighted(gathered: np.ndarray, slices: np.ndarray, reads: Tuple[Read, ...]) -> np.ndarray:
@@ -188,6 +192,16 @@ def _without_leading_ones(shape: tuple) -> tuple:
     while len(shape) > 2 and shape[0] == 1:
         shape = shape[1:]
     return shape
+
+
+def _bias(spec, bias) -> np.ndarray:
+    """A bias as ``layer.bias`` holds it, (O,), for a spec that adds one."""
+    if not spec.reducer.weighted:
+        raise SpecError("bias_values", "pooling has no bias")
+    if not spec.bias:
+        raise SpecError("bias_values", "the layer has bias=False")
+    values = _checked("bias_values", bias, (spec.out_channels,))
+    return values
 
 
 def _checked(name: str, values: np.ndarray, shape) -> np.ndarray:

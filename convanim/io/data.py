@@ -53,7 +53,7 @@ def _npy(p: Path) -> np.ndarray:
 
 
 def load_values(path: str | os.PathLike) -> np.ndarray:
-    """A 2-D array of finite numbers from ``.npy``, ``.csv`` or ``.txt``; ValueError says what is wrong."""
+    """An array of finite numbers (1-D to 4-D) from ``.npy``, ``.csv`` or ``.txt``; ValueError says what is wrong."""
     p = Path(path)
     suffix = p.suffix.lower()
     try:
@@ -85,8 +85,8 @@ def load_values(path: str | os.PathLike) -> np.ndarray:
         array = array.astype(np.float64)
     if array.dtype.kind not in "iufb":
         raise ValueError(f"expected numbers, got dtype {array.dtype}")
-    if not 2 <= array.ndim <= 4:
-        raise ValueError(f"expected a 2-D array (3-D, 4-D with channels), got {array.ndim}-D with shape {array.shape}")
+    if not 1 <= array.ndim <= 4:
+        raise ValueError(f"expected a 1-D to 4-D array (L, H×W, C×H×W, O×C×kh×kw), got {array.ndim}-D with shape {array.shape}")
     if array.size == 0:
         raise ValueError("the array is empty")
     if array.dtype.kind == "f":
@@ -183,6 +183,7 @@ def record(numbers: Union[Numbers, StagedNumbers]) -> dict:
         "output_size": list(spec.output_size),
         "input": _json_array(numbers.input),
         "kernel": _json_array(numbers.kernel) if numbers.kernel is not None else None,
+        **({"bias": _json_array(numbers.bias)} if numbers.bias is not None else {}),
         "grid": {
             "shape": list(sweep.source.shape),
             "kinds": [[Cell(k).name.lower() for k in row] for row in sweep.source.kinds],

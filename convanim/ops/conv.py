@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import List, Optional, Tuple
 
+import numpy as np
+
 from ..core.errors import Pair, PairLike, SpecError, as_pair
 from ..core.geometry import PADDING_MODES, PaddingLike, Quad, padding_copies, size_text
 from ..core.spec import SUM, Reducer, Window
@@ -28,6 +30,7 @@ class Conv2d(Windowed, OneSweep):
     out_channels: int = 1
     groups: int = 1
     padding_mode: str = "zeros"
+    bias: bool = True  # a bias per output channel (PyTorch's default); counted in the costs, drawn with --bias-values
 
     op = "conv"
 
@@ -42,6 +45,7 @@ class Conv2d(Windowed, OneSweep):
         out_channels: int = 1,
         groups: int = 1,
         padding_mode: str = "zeros",
+        bias: bool = True,
     ):
         object.__setattr__(self, "input_size", as_pair("input_size", input_size, 1))
         object.__setattr__(self, "window", Window.of(kernel_size, stride, padding, dilation))
@@ -49,6 +53,7 @@ class Conv2d(Windowed, OneSweep):
         self.window.check_fits(self.input_size)
         padding_copies(self.input_size, self.padding, padding_mode)  # checks the mode and what it can copy
         object.__setattr__(self, "padding_mode", padding_mode)
+        object.__setattr__(self, "bias", has_bias(bias))
 
     @property
     def reducer(self) -> Reducer:
@@ -104,13 +109,20 @@ class Conv2d(Windowed, OneSweep):
         per_output = (self.in_channels // self.groups) * kh * kw
         return {
             "weights": self.out_channels * per_output,
-            "biases": self.out_channels,
+            "biases": self.out_channels if self.bias else 0,
             "multiply_adds": self.out_channels * oh * ow * per_output,
         }
 
     def receptive_field(self) -> Pair:
         """How many input cells (h, w) one output cell can depend on."""
         return self.kernel_extent
+
+
+def has_bias(bias) -> bool:
+    """A layer's ``bias`` argument as PyTorch reads it: True or False."""
+    if not isinstance(bias, (bool, np.bool_)):
+        raise SpecError("bias", f"must be true or false, got {bias!r}")
+    return bool(bias)
 
 
 def padding_text(padding: Quad) -> str:

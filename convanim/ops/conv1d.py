@@ -82,10 +82,11 @@ class Conv1d(Strip, Conv2d):
     op = "conv1d"
 
     def __init__(self, input_size: int, kernel_size: int, stride: int = 1, padding: Padding1d = 0, dilation: int = 1,
-                 in_channels: int = 1, out_channels: int = 1, groups: int = 1, padding_mode: str = "zeros"):
+                 in_channels: int = 1, out_channels: int = 1, groups: int = 1, padding_mode: str = "zeros",
+                 bias: bool = True):
         k, s, d = (_length(n, v) for n, v in (("kernel_size", kernel_size), ("stride", stride), ("dilation", dilation)))
         super().__init__((1, _length("input_size", input_size)), (1, k), (1, s), strip_padding(padding, k, d, s), (1, d),
-                         in_channels, out_channels, groups, padding_mode)
+                         in_channels, out_channels, groups, padding_mode, bias)
 
     @property
     def slug(self) -> str:
@@ -125,11 +126,13 @@ class ConvTranspose1d(Strip, ConvTranspose2d):
     op = "transposed1d"
 
     def __init__(self, input_size: int, kernel_size: int, stride: int = 1, padding: int = 0, dilation: int = 1,
-                 output_padding: int = 0, in_channels: int = 1, out_channels: int = 1, groups: int = 1):
+                 output_padding: int = 0, in_channels: int = 1, out_channels: int = 1, groups: int = 1,
+                 bias: bool = True):
         values = [_length(n, v) for n, v in (("input_size", input_size), ("kernel_size", kernel_size), ("stride", stride),
                                              ("padding", padding), ("dilation", dilation),
                                              ("output_padding", output_padding))]
-        super().__init__(*((0 if n in (3, 5) else 1, v) for n, v in enumerate(values)), in_channels, out_channels, groups)
+        super().__init__(*((0 if n in (3, 5) else 1, v) for n, v in enumerate(values)), in_channels, out_channels, groups,
+                         bias)
 
     @property
     def weight_shape(self) -> Tuple[int, ...]:

@@ -70,6 +70,7 @@ class Pool2d(Windowed, OneSweep, OneChannel):
     divisor_override: Optional[int] = None
 
     op = "pool"
+    bias = False  # pooling adds none
 
     def __init__(
         self,

@@ -16,7 +16,7 @@ from ..core.values import full_canvas
 from ..scene.views import scatter_scene, transposed_scene
 from .base import GATHER, OneSweep, Operation, Param, View, Windowed, channel_params, channels_slug, matrix_view, \
     one_channel, set_channels, stage_shapes, view_param
-from .conv import Conv2d, caption_extras
+from .conv import Conv2d, caption_extras, has_bias
 
 
 @dataclass(frozen=True, init=False)
@@ -34,6 +34,7 @@ class ConvTranspose2d(Windowed, OneSweep):
     in_channels: int = 1
     out_channels: int = 1
     groups: int = 1
+    bias: bool = True  # a bias per output channel (PyTorch's default); counted in the costs
 
     op = "transposed"
 
@@ -48,8 +49,10 @@ class ConvTranspose2d(Windowed, OneSweep):
         in_channels: int = 1,
         out_channels: int = 1,
         groups: int = 1,
+        bias: bool = True,
     ):
         set_channels(self, in_channels, out_channels, groups)
+        object.__setattr__(self, "bias", has_bias(bias))
         object.__setattr__(self, "input_size", as_pair("input_size", input_size, 1))
         kernel, stride = as_pair("kernel_size", kernel_size, 1), as_pair("stride", stride, 1)
         object.__setattr__(self, "window", Window.of(kernel, stride, as_pair("padding", padding, 0), dilation))
@@ -149,7 +152,7 @@ class ConvTranspose2d(Windowed, OneSweep):
         """Every input cell of every input channel stamps its slices onto its group's outputs."""
         (kh, kw), (ih, iw) = self.kernel_size, self.input_size
         per_input = (self.out_channels // self.groups) * kh * kw
-        return {"weights": self.in_channels * per_input, "biases": self.out_channels,
+        return {"weights": self.in_channels * per_input, "biases": self.out_channels if self.bias else 0,
                 "multiply_adds": self.in_channels * ih * iw * per_input}
 
     def receptive_field(self) -> Pair:

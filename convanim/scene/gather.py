@@ -457,18 +457,19 @@ def _equation(st: Sweeping, out: int, spatial: int, reads: Sequence[Read], forma
                       if kinds[y, x] != Cell.OUTSIDE)  # past the padded input: not part of the window's sum
         return Equation(head, terms, result, reducer.joiner, reducer.open, reducer.close.format(n=reducer.divisor(spatial, len(terms))))
     kernels = numbers.drawn_kernels.reshape(numbers.spec.out_channels, -1, gathered.shape[1])
+    bias = () if numbers.bias is None else (Term(f"bias {result_fmt(float(numbers.bias[out]))}"),)  # last, as it is added
     if len(reads) > 1 and gathered.shape[1] == 1:  # 1×1: one product per channel
         terms = [Term(product(fmt(gathered[r.channel, 0]), weight(kernels[out, r.slice, 0])), t) for r, t in zip(reads, tints)]
-        return Equation(head, tuple(terms), result)
+        return Equation(head, (*terms, *bias), result)
     if len(reads) > 1:  # the sum over input channels, each channel's share in its hue
         shares = [float(np.dot(gathered[r.channel], kernels[out, r.slice])) for r in reads]
-        return Equation(head, tuple(Term(result_fmt(v), tint) for v, tint in zip(shares, tints)), result)
+        return Equation(head, (*(Term(result_fmt(v), tint) for v, tint in zip(shares, tints)), *bias), result)
     ci, piece = reads[0].channel, reads[0].slice
     kinds = numbers.sweep.source.kinds
     taps = numbers.sweep.taps(spatial)
     keep = [k for k, (y, x) in enumerate(taps) if not (numbers.sweep.flipped and kinds[y, x] != Cell.DATA)]
     terms = tuple(Term(product(fmt(gathered[ci, k]), weight(kernels[out, piece, k])), tints[0]) for k in keep)
-    return Equation(head, terms or (Term("0"),), result)
+    return Equation(head, (*(terms or (Term("0"),)), *bias), result)
 
 
 def gather_scene(
