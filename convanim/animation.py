@@ -21,18 +21,17 @@ from .core.limits import (MAX_CELLS, MAX_DELAY_MS, MAX_FRAMES, MAX_SIZE_PX, MAX_
 from .core.values import Numbers, StagedNumbers
 from .draw.layout import STYLES
 from .draw.fit import MIN_CELL_PX, Geometry
-from .draw.render import Renderer, solid_colours
+from .draw.render import Renderer, scene_palette
 from .draw.page import page_data
 from .draw.theme import PAPER, Theme
 from .io.data import write_text
 from .io.files import Target, alone, apart, check_writable
 from .io.formats import FORMATS, STILLS, listed
+from .io.notebook import mimebundle, notebook_html, png_bytes, still_html
 from .io.page import figure_html, write_page
 from .io.writers import check_storyboard, write_animation, write_storyboard, write_vector
 from .ops import Operation, check_view, operation_for
 from .scene.model import Scene
-
-NOTEBOOK_MAX_BYTES = 2 * 2**20  # a notebook's interactive player up to this size; past it, the GIF
 
 
 @dataclass(frozen=True)
@@ -151,41 +150,16 @@ class Animation:
 
     def poster_png(self) -> bytes:
         """The poster frame (the last, as ``save_poster``'s default) as PNG bytes."""
-        import io
-
-        from PIL import Image
-
-        buffer = io.BytesIO()
-        Image.fromarray(self.renderer().frame(len(self) - 1)).save(buffer, format="PNG", optimize=True)
-        return buffer.getvalue()
+        return png_bytes(self.renderer().frame(len(self) - 1))
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
-        """In a notebook: the player, with the poster frame inside it until its script runs, and
-        the poster as a PNG beside it, so that a viewer that runs no scripts (GitHub, an
-        untrusted notebook) still shows the figure."""
-        import base64
-
         png = self.poster_png()
-        return {"text/html": self._repr_html_(png), "image/png": base64.b64encode(png).decode("ascii"),
-                "text/plain": self.title}
+        return mimebundle(self._repr_html_(png), png, self.title)
 
     def _repr_html_(self, png: Optional[bytes] = None) -> str:
-        """In a notebook: the interactive player, showing the poster frame until its script draws;
-        past ``NOTEBOOK_MAX_BYTES``, an inline GIF."""
-        import base64
-        import html
-        import tempfile
-
         png = self.poster_png() if png is None else png
-        still = (f'<img src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}" '
-                 f'alt="{html.escape(self.title)}" width="{self.geometry.width}" height="{self.geometry.height}"/>')
-        player = self.page(still)
-        if len(player.encode("utf-8")) <= NOTEBOOK_MAX_BYTES:
-            return player
-        with tempfile.TemporaryDirectory() as folder:
-            [path] = self.save(Path(folder) / "animation.gif")
-            data = base64.b64encode(path.read_bytes()).decode("ascii")
-        return f'<img src="data:image/gif;base64,{data}" alt="{self.spec.op} animation"/>'
+        player = self.page(still_html(png, self.title, self.geometry.width, self.geometry.height))
+        return notebook_html(player, lambda: _gif_bytes(self), f"{self.spec.op} animation")
 
     def __getstate__(self) -> dict:  # only the fields: caches (figures, closures) stay behind
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -228,14 +202,8 @@ class Animation:
         return bool(self.crisp)
 
     def palette(self, crisp: bool = False) -> np.ndarray:
-        """The theme's palette for this animation's indexed frames: the flat colours its scene can
-        hold (a channel's hue included), without the text's or a heatmap's colours where it draws
-        none (each colour more is one more level of every edge)."""
-        planes = self.scene.planes
-        text = self.numbers is not None or bool(self.geometry.annotations) or bool(self.geometry.phases) or any(
-            plane.text is not None for plane in planes)
-        heat = any(plane.levels is not None for plane in planes)
-        return self.theme.palette(crisp=crisp, text=text, heat=heat, solids=solid_colours(self.scene, self.theme))
+        """The theme's palette for this animation's indexed frames (see :func:`scene_palette`)."""
+        return scene_palette(self.scene, self.theme, self.geometry, self.numbers is not None, crisp)
 
     def renderer(self, crisp: Optional[bool] = None) -> Renderer:
         """A renderer of this animation, crisp as ``crisp`` says (default: as ``self.crisp``, else not)."""
@@ -312,6 +280,14 @@ class Animation:
         snippet = (f"% convanim: {self.scene.caption or self.spec.slug}; needs \\usepackage{{animate}}\n"
                    f"\\animategraphics[loop,controls,width=\\linewidth]{{{fps:g}}}{{{stem.as_posix()}}}{{}}{{}}\n")
         return written + [write_text(target.path.with_suffix(".tex"), snippet)]
+
+
+def _gif_bytes(anim: Animation) -> bytes:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        [path] = anim.save(Path(folder) / "animation.gif")
+        return path.read_bytes()
 
 
 def refuse(param: str, refusal: str) -> None:

@@ -215,7 +215,7 @@ def test_batch_entries_choose_crisp_or_antialias(here, keys, crisp):
 
 
 def test_notebooks_show_a_large_animation_as_an_inline_gif(monkeypatch):
-    import convanim.animation as module
+    import convanim.io.notebook as module
 
     monkeypatch.setattr(module, "NOTEBOOK_MAX_BYTES", 0)  # past the player's cap (tests/test_page.py: under it)
     html = Animation(Conv2d(4, 3))._repr_html_()

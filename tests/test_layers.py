@@ -13,7 +13,7 @@ ROOT = Path(convanim.__file__).parent
 LAYERS = [
     {"core", "scene", "draw", "io", "core.errors", "core.limits", "io.formats"},  # the packages' docstrings; what a bad spec is; the guards; the output formats
     {"core.geometry", "core.formats", "draw.theme", "io.files"},  # sizes and taps; number text; colours; files
-    {"core.sweep", "io.gif"},  # one sweep; the GIF encoder
+    {"core.sweep", "io.gif", "io.notebook"},  # one sweep; the GIF encoder; a figure in a notebook
     {"core.spec"},  # what core and scene ask of a spec; the window
     {"core.matrix"},  # the operation as a matrix
     {"core.values", "io.writers"},  # the NumPy reference; animations to files
@@ -132,3 +132,20 @@ def test_no_module_imports_another_modules_private_names():
                 private += [f"{name}: {node.module}.{alias.name}" for alias in node.names
                             if alias.name.startswith("_") and not alias.name.startswith("__")]
     assert private == []
+
+
+MAX_FUNCTION_LINES = 80
+MAX_CLASS_LINES = 250
+
+
+def test_no_function_or_class_outgrows_a_screen_or_two():
+    """A function a reader can hold at once; a class that does one thing."""
+    large = []
+    for name, path in _modules().items():
+        for node in ast.walk(ast.parse(path.read_text())):
+            lines = getattr(node, "end_lineno", 0) - getattr(node, "lineno", 0) + 1
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and lines > MAX_FUNCTION_LINES:
+                large.append(f"{name}.{node.name}: {lines} lines")
+            if isinstance(node, ast.ClassDef) and lines > MAX_CLASS_LINES:
+                large.append(f"{name}.{node.name}: {lines} lines")
+    assert large == []

@@ -92,7 +92,7 @@ def test_a_notebook_shows_the_player_and_falls_back_to_the_gif_when_large(monkey
     animation = Animation(Conv2d(4, 3))
     shown = animation._repr_html_()
     assert shown.startswith('<figure class="convanim" data-convanim tabindex="0"')  # not the page's only figure
-    import convanim.animation as module
+    import convanim.io.notebook as module
 
     monkeypatch.setattr(module, "NOTEBOOK_MAX_BYTES", 1000)
     assert animation._repr_html_().startswith('<img src="data:image/gif;base64,')

@@ -46,117 +46,12 @@ class _Palette:
 def page_data(renderer: Renderer, delay_ms: int, title: str, caption: str) -> dict:
     """Everything the page draws, as plain data (JSON): the planes, the static texts, and per
     step its highlights, marks, links, texts, reveals, heading and equation."""
-    scene, geometry, theme, layout = renderer.scene, renderer.geometry, renderer.theme, renderer.layout
-    colour = _Palette()
+    page = _PageBuilder(renderer)
+    planes = [page.plane(k) for k in range(len(renderer.scene.planes))]
+    steps = page.steps()
+    geometry, theme, digit = renderer.geometry, renderer.theme, page.digit
     scale = renderer.cell_px / 29.6  # strokes relative to the paper's
-
-    painter = renderer.painter
-    screen_px = painter.pixels
-
-    planes = []
-    for k, (plane, placement) in enumerate(zip(scene.planes, layout.placements)):
-        origin, right, down = renderer.pixels(k, [[0, 0], [1, 0], [0, 1]])
-        kinds = plane.grid.kinds
-        h, w = kinds.shape
-        cells = np.argwhere(np.ones((h, w), dtype=bool))
-        fills = [colour(c) for c in painter.cell_colours(k, [tuple(cell) for cell in cells])]
-        blank = (kinds == Cell.PADDING) | (kinds == Cell.ZERO) | (kinds == Cell.OUTSIDE)
-        if plane.levels is not None:
-            blank = np.zeros_like(blank)
-        zeros = plane.distinct_zeros and plane.levels is None and bool((kinds == Cell.ZERO).any())
-        if zeros:
-            fills = [colour(theme.heat(ZERO_TINT)) if kinds[r, c] == Cell.ZERO else f for (r, c), f in zip(cells, fills)]
-        grid = plane.grid
-        row_of = col_of = None  # the array index of each drawn row and column, where they differ
-        if not np.array_equal(grid.rows, np.arange(h)) or not np.array_equal(grid.cols, np.arange(w)):
-            row_of, col_of = [-1] * h, [-1] * w
-            for i, r in enumerate(grid.rows):
-                if 0 <= r < h:
-                    row_of[int(r)] = i
-            for j, c in enumerate(grid.cols):
-                if 0 <= c < w:
-                    col_of[int(c)] = j
-        planes.append({
-            "name": plane.name,
-            "rowOf": row_of, "colOf": col_of,
-            "role": plane.role, "volume": plane.volume, "beside": plane.beside,
-            "weight": bool((kinds == Cell.WEIGHT).all()) and plane.levels is None,
-            "shape": [h, w],
-            "at": _round([*(right - origin), *(down - origin), *origin]),
-            "fill": fills,
-            "blank": [int(v) for v in blank.ravel()],
-            "dotted": [int(v) for v in (kinds == Cell.ZERO).ravel()] if zeros else None,
-            "outside": [int(v) for v in (kinds == Cell.OUTSIDE).ravel()] if (kinds == Cell.OUTSIDE).any() else None,
-            "text": None if plane.text is None else [str(t) for t in plane.text.ravel()],
-            "written": bool(((kinds == Cell.RESULT) | (kinds == Cell.PENDING)).any()) and plane.levels is None,
-            "weights": plane.weights,
-        })
-
-    def placed(outline) -> list:
-        x, y = screen_px(outline.origin)[0]
-        return [outline.text, round(float(x), 2), round(float(y), 2), round(outline.em * renderer.cell_px, 2)]
-
-    digit = digit_height(theme.font)
-    em = CAPTION_EM * geometry.text_scale
-    xmin, _, xmax, _ = geometry.bounds
-
-    def equation(step: Step) -> list:
-        if step.equation is None or geometry.equation_line is None:
-            return []
-        runs = equation_runs(step.equation, xmax - xmin, em, theme)
-        if not runs:
-            return []
-        left = (xmin + xmax) / 2 - runs[-1][2] / 2
-        out = []
-        for text, x0, _, tint, strong in runs:
-            ink = theme.mark if strong else theme.tinted_link(tint) if tint >= 0 else theme.text
-            x, y = screen_px([left + x0, geometry.equation_line - digit / 2 * em])[0]
-            text = text.replace(" ", "\u00a0")  # a page collapses the spaces around the joiners
-            out.append([text, round(float(x), 2), round(float(y), 2), colour(ink), int(strong)])
-        return out
-
-    def cells_of(highlights: Sequence[np.ndarray]) -> list:
-        out = []
-        for k, cells in enumerate(highlights):
-            cells = np.asarray(cells).reshape(-1, 2)
-            if len(cells):
-                width = scene.planes[k].grid.shape[1]
-                out.append([k, [int(r) * width + int(c) for r, c in cells]])
-        return out
-
-    def texts(labels: Sequence[Label]) -> list:
-        out = []
-        for label in labels:
-            width = scene.planes[label.plane].grid.shape[1]
-            cell = int(label.cell[0]) * width + int(label.cell[1])
-            if label.kind == "fill":
-                out.append([label.plane, cell, "", "fill", colour(painter.fill_colour(label))])
-            else:
-                out.append([label.plane, cell, label.text, label.kind])
-        return out
-
-    steps = []
-    revealed: Dict[tuple, np.ndarray] = {}  # the box of each value written so far (links are cut around them)
-    for step in scene:
-        shown = [label for label in (*step.labels, *step.reveals) if label.kind != "fill"]
-        baked = np.array(list(revealed.values())).reshape(-1, 4)
-        links = [[*_round(screen_px(piece)), colour(ink), link.source, link.target, int(link.wire)]
-                 for link, pieces, ink in painter.link_pieces(step, shown, baked=baked) for piece in pieces]
-        steps.append({
-            "highlights": cells_of(step.highlights),
-            "marks": cells_of(step.marks),
-            "links": links,
-            "labels": texts(step.labels),
-            "reveals": texts(step.reveals),
-            "phase": step.phase,
-            "equation": equation(step),
-        })
-        written = [label for label in step.reveals if label.kind != "fill"]
-        for label, box in zip(written, painter.text_boxes(written)):
-            revealed.pop((label.plane, label.cell, label.kind), None)
-            revealed[(label.plane, label.cell, label.kind)] = box
-
-    palette = sorted(colour.colours, key=colour.colours.get)
+    palette = sorted(page.colour.colours, key=page.colour.colours.get)
     ink: RGB = theme.text
     return {
         "title": title,
@@ -165,7 +60,7 @@ def page_data(renderer: Renderer, delay_ms: int, title: str, caption: str) -> di
         "height": renderer.height,
         "delay": delay_ms,
         "transparent": renderer.transparent,
-        "equationSize": round(em * renderer.cell_px, 2),
+        "equationSize": round(page.em * renderer.cell_px, 2),
         "font": theme.font,
         "colours": palette,
         "theme": {
@@ -179,7 +74,129 @@ def page_data(renderer: Renderer, delay_ms: int, title: str, caption: str) -> di
                  "digit": round(digit, 4), "valueAt": list(VALUE_BY_WEIGHT_AT), "weightAt": list(WEIGHT_AT),
                  "chipPad": WEIGHT_PAD_PX},
         "planes": planes,
-        "annotations": [placed(outline) for outline in geometry.annotations],
-        "phases": [placed(outline) for outline in geometry.phases],
+        "annotations": [page.placed(outline) for outline in geometry.annotations],
+        "phases": [page.placed(outline) for outline in geometry.phases],
         "steps": steps,
     }
+
+
+class _PageBuilder:
+    """One figure's page data, built from its renderer: the planes, then the steps; colours are
+    collected once into a palette that cells and texts refer to by index."""
+
+    def __init__(self, renderer: Renderer) -> None:
+        self.renderer = renderer
+        self.scene, self.theme, self.painter = renderer.scene, renderer.theme, renderer.painter
+        self.colour = _Palette()
+        self.digit = digit_height(self.theme.font)
+        self.em = CAPTION_EM * renderer.geometry.text_scale
+
+    def plane(self, k: int) -> dict:
+        plane, theme, colour = self.scene.planes[k], self.theme, self.colour
+        origin, right, down = self.renderer.pixels(k, [[0, 0], [1, 0], [0, 1]])
+        kinds = plane.grid.kinds
+        h, w = kinds.shape
+        cells = np.argwhere(np.ones((h, w), dtype=bool))
+        fills = [colour(c) for c in self.painter.cell_colours(k, [tuple(cell) for cell in cells])]
+        blank = (kinds == Cell.PADDING) | (kinds == Cell.ZERO) | (kinds == Cell.OUTSIDE)
+        if plane.levels is not None:
+            blank = np.zeros_like(blank)
+        zeros = plane.distinct_zeros and plane.levels is None and bool((kinds == Cell.ZERO).any())
+        if zeros:
+            fills = [colour(theme.heat(ZERO_TINT)) if kinds[r, c] == Cell.ZERO else f for (r, c), f in zip(cells, fills)]
+        row_of, col_of = _drawn_indices(plane.grid, h, w)
+        return {
+            "name": plane.name,
+            "rowOf": row_of, "colOf": col_of,
+            "role": plane.role, "volume": plane.volume, "beside": plane.beside,
+            "weight": bool((kinds == Cell.WEIGHT).all()) and plane.levels is None,
+            "shape": [h, w],
+            "at": _round([*(right - origin), *(down - origin), *origin]),
+            "fill": fills,
+            "blank": [int(v) for v in blank.ravel()],
+            "dotted": [int(v) for v in (kinds == Cell.ZERO).ravel()] if zeros else None,
+            "outside": [int(v) for v in (kinds == Cell.OUTSIDE).ravel()] if (kinds == Cell.OUTSIDE).any() else None,
+            "text": None if plane.text is None else [str(t) for t in plane.text.ravel()],
+            "written": bool(((kinds == Cell.RESULT) | (kinds == Cell.PENDING)).any()) and plane.levels is None,
+            "weights": plane.weights,
+        }
+
+    def placed(self, outline) -> list:
+        x, y = self.painter.pixels(outline.origin)[0]
+        return [outline.text, round(float(x), 2), round(float(y), 2), round(outline.em * self.renderer.cell_px, 2)]
+
+    def equation(self, step: Step) -> list:
+        geometry, theme = self.renderer.geometry, self.theme
+        if step.equation is None or geometry.equation_line is None:
+            return []
+        xmin, _, xmax, _ = geometry.bounds
+        runs = equation_runs(step.equation, xmax - xmin, self.em, theme)
+        if not runs:
+            return []
+        left = (xmin + xmax) / 2 - runs[-1][2] / 2
+        out = []
+        for text, x0, _, tint, strong in runs:
+            ink = theme.mark if strong else theme.tinted_link(tint) if tint >= 0 else theme.text
+            x, y = self.painter.pixels([left + x0, geometry.equation_line - self.digit / 2 * self.em])[0]
+            text = text.replace(" ", "\u00a0")  # a page collapses the spaces around the joiners
+            out.append([text, round(float(x), 2), round(float(y), 2), self.colour(ink), int(strong)])
+        return out
+
+    def cells_of(self, highlights: Sequence[np.ndarray]) -> list:
+        out = []
+        for k, cells in enumerate(highlights):
+            cells = np.asarray(cells).reshape(-1, 2)
+            if len(cells):
+                width = self.scene.planes[k].grid.shape[1]
+                out.append([k, [int(r) * width + int(c) for r, c in cells]])
+        return out
+
+    def texts(self, labels: Sequence[Label]) -> list:
+        out = []
+        for label in labels:
+            width = self.scene.planes[label.plane].grid.shape[1]
+            cell = int(label.cell[0]) * width + int(label.cell[1])
+            if label.kind == "fill":
+                out.append([label.plane, cell, "", "fill", self.colour(self.painter.fill_colour(label))])
+            else:
+                out.append([label.plane, cell, label.text, label.kind])
+        return out
+
+    def steps(self) -> list:
+        """Each step's data; links are cut around the values written in earlier steps too."""
+        painter, colour = self.painter, self.colour
+        steps = []
+        revealed: Dict[tuple, np.ndarray] = {}
+        for step in self.scene:
+            shown = [label for label in (*step.labels, *step.reveals) if label.kind != "fill"]
+            baked = np.array(list(revealed.values())).reshape(-1, 4)
+            links = [[*_round(painter.pixels(piece)), colour(ink), link.source, link.target, int(link.wire)]
+                     for link, pieces, ink in painter.link_pieces(step, shown, baked=baked) for piece in pieces]
+            steps.append({
+                "highlights": self.cells_of(step.highlights),
+                "marks": self.cells_of(step.marks),
+                "links": links,
+                "labels": self.texts(step.labels),
+                "reveals": self.texts(step.reveals),
+                "phase": step.phase,
+                "equation": self.equation(step),
+            })
+            written = [label for label in step.reveals if label.kind != "fill"]
+            for label, box in zip(written, painter.text_boxes(written)):
+                revealed.pop((label.plane, label.cell, label.kind), None)
+                revealed[(label.plane, label.cell, label.kind)] = box
+        return steps
+
+
+def _drawn_indices(grid, h: int, w: int):
+    """The array index of each drawn row and column, where they differ from the drawn order."""
+    if np.array_equal(grid.rows, np.arange(h)) and np.array_equal(grid.cols, np.arange(w)):
+        return None, None
+    row_of, col_of = [-1] * h, [-1] * w
+    for i, r in enumerate(grid.rows):
+        if 0 <= r < h:
+            row_of[int(r)] = i
+    for j, c in enumerate(grid.cols):
+        if 0 <= c < w:
+            col_of[int(c)] = j
+    return row_of, col_of

@@ -461,3 +461,13 @@ class Renderer:
         for step in self.scene:
             buffer = self._draw(step)
             yield buffer.copy() if rgba else buffer[:, :, :3].copy()
+
+
+def scene_palette(scene: Scene, theme: Theme, geometry: Geometry, numbers: bool, crisp: bool = False) -> np.ndarray:
+    """The theme's palette for a scene's indexed frames: the flat colours the scene can hold (a
+    channel's hue included), without the text's or a heatmap's colours where it draws none (each
+    colour more is one more level of every edge)."""
+    text = numbers or bool(geometry.annotations) or bool(geometry.phases) or any(
+        plane.text is not None for plane in scene.planes)
+    heat = any(plane.levels is not None for plane in scene.planes)
+    return theme.palette(crisp=crisp, text=text, heat=heat, solids=solid_colours(scene, theme))
