@@ -378,3 +378,22 @@ def test_storyboards_number_their_frames_and_caption_once(tmp_path):
     assert rows[0] < 0.1 * page.shape[0]  # the first frame's number, above it
     bottom = ink[-int(0.08 * page.shape[0]):]
     assert bottom.any() and not bottom[:, : page.shape[1] // 5].any()  # the caption, once, centred under the grid
+
+
+def test_a_gallery_entry_takes_the_gallery_commands_options(here):
+    """Its keys are the gallery command's own options: a look, a timing, a limit, as on the command line."""
+    (here / "figs.toml").write_text('[g]\ncommand = "gallery"\nonly = "dilation"\ntheme = "dark"\ndelay = 500\n'
+                                    'width = 200\n')
+    result = _invoke("batch", "figs.toml")
+    assert (result.exit_code, result.stdout) == (0, "dilation.gif\n"), result.stderr
+    with Image.open(here / "dilation.gif") as im:
+        assert im.width == 200 and im.info["duration"] == 500
+        assert DARK.background in pixel_colours(np.asarray(im.convert("RGB")))
+    for text, message in [
+        ('themes = "dark"', "Error: bad.toml [g]: No such option '--themes'. Did you mean '--theme'?\n"),
+        ('jobs = 2', "Error: bad.toml [g]: jobs = …: a batch's own --jobs says that\n"),
+        ('theme = "neon"', "Error: bad.toml [g]: Invalid value for '--theme': 'neon' is not one of"),
+    ]:
+        (here / "bad.toml").write_text(f'[g]\ncommand = "gallery"\nonly = "dilation"\n{text}\n')
+        result = _invoke("batch", "bad.toml")
+        assert result.exit_code == 2 and result.stderr.startswith(message), result.stderr

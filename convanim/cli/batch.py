@@ -16,7 +16,7 @@ from ..io.files import MAX_TOML_BYTES, Target, Unreadable, check_writable, read_
 from ..job import Job, files_for
 from ..ops import BY_NAME, Operation, check_view
 from .app import bad_spec, cli, say_path
-from .commands import JOBS, Progress, gallery_names, incomplete, prepare, sized_by_values
+from .commands import JOBS, Progress, gallery_items, gallery_names, incomplete, prepare, sized_by_values
 from .options import QUIET
 
 PATH_KEYS = ("dump", "storyboard")  # files of an entry, beside its output
@@ -94,17 +94,23 @@ class Entry:
 
 
 def _gallery_entry(name: str, entry: dict, folder: Path) -> Entry:
+    """A ``command = "gallery"`` entry: its keys are the gallery command's options, as any
+    command's are (``only`` a name or a list of names, ``output`` a folder inside the batch's)."""
     only = entry.pop("only", list(GALLERY))
-    names = gallery_names([only] if isinstance(only, str) else [",".join(only)])
+    names = gallery_names([only] if isinstance(only, str) else [",".join(map(str, only))])
     sub = _inside(folder, "output", entry.pop("output", ""), empty=True)
-    look = {"crisp": _crisp_key(entry), "transparent": bool(entry.pop("transparent", False))}
-    style = entry.pop("style", None)
-    if entry:
-        raise click.UsageError(
-            f"unknown key {sorted(entry)[0]!r} for gallery: use only, output, style, crisp, antialias, transparent"
-        )
+    crisp = _crisp_key(entry)
+    for key in ("jobs", "j", "quiet", "q"):
+        if key in entry:
+            raise click.UsageError(f"{key} = …: a batch's own --{'jobs' if key[0] == 'j' else 'quiet'} says that")
+    command = cli.commands["gallery"]
+    values = _values(command, entry)
+    if crisp is not None:
+        values["crisp"] = crisp
+    settings = command.make_context("gallery", [], parent=click.get_current_context(), default_map=values).params
+    settings = {key: value for key, value in settings.items() if key not in ("folder", "only", "jobs", "quiet")}
     return Entry(name, [sub / f"{n}.gif" for n in names], lambda: [
-        Job(replace(GALLERY[n].animation(style), **look), Target(sub / f"{n}.gif", "gif")) for n in names])
+        Job(anim, Target(path, "gif")) for anim, path in gallery_items(names, sub, settings)])
 
 
 def _planned_files(op: Operation, params: dict, ctx: click.Context) -> List[Path]:

@@ -9,7 +9,7 @@ import sys
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import Callable, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import click
 import numpy as np
@@ -176,6 +176,16 @@ JOBS = click.option("--jobs", "-j", type=click.IntRange(1, 256), default=os.cpu_
                     help="Animations rendered in parallel processes.")
 
 
+def gallery_items(names: List[str], folder: Path, settings: Dict[str, Any]) -> List[Tuple[Any, Path]]:
+    """The named gallery figures as (animation, file) pairs, drawn as the gallery command's
+    look, limit and timing options say (a batch entry's keys are the same options)."""
+    settings = dict(settings)
+    ms = delay_ms(settings.pop("delay"), settings.pop("fps"))
+    style = settings.pop("style")
+    look = {**into(settings, "animation"), **drawn_as(settings)}
+    return [(replace(GALLERY[name].animation(style, ms), **look), folder / f"{name}.gif") for name in names]
+
+
 @cli.command()
 @apply([
     click.option("-o", "--output", "folder", type=click.Path(file_okay=False), default="output", show_default=True,
@@ -193,10 +203,7 @@ JOBS = click.option("--jobs", "-j", type=click.IntRange(1, 256), default=os.cpu_
 def gallery(folder, only, jobs, quiet, **settings):
     """The paper's 15 arithmetic and 4 numerical animations, named as its GIF files."""
     names = gallery_names(only)
-    ms = delay_ms(settings.pop("delay"), settings.pop("fps"))
-    style = settings.pop("style")
-    look = {**into(settings, "animation"), **drawn_as(settings)}
-    items = [(replace(GALLERY[name].animation(style, ms), **look), Path(folder) / f"{name}.gif") for name in names]
+    items = gallery_items(names, Path(folder), settings)
     total = sum(len(anim) for anim, _ in items)
     check_writable(Path(folder), folder=True)
     from ..animation import save_many
