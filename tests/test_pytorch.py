@@ -368,7 +368,7 @@ def test_weights_and_bias_as_the_layer_holds_them_give_its_forward(tmp_path, tex
     size = [] if len(shape) == 3 else ["--i", str(shape[-1])]  # a strip's --i with its values: the same length
     result = CliRunner().invoke(cli, ["torch", text, *size, "--input-values", str(tmp_path / "x.npy"), "--kernel-values",
                                       str(tmp_path / "w.npy"), "--bias-values", str(tmp_path / "b.npy"),
-                                      "--dump", str(tmp_path / "d.json"), "-o", str(tmp_path / "a.png")])
+                                      "--dump", str(tmp_path / "d.json"), "--poster", "1", "-o", str(tmp_path / "a.png")])
     assert result.exit_code == 0, result.output
     dump = json.loads((tmp_path / "d.json").read_text())
     np.testing.assert_allclose(np.array(dump["output"]).reshape(expected.shape), expected, rtol=1e-5, atol=1e-5)
