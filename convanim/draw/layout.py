@@ -288,13 +288,18 @@ def _columns(planes: Sequence[Plane], matrix: np.ndarray, name_room: float, text
         y -= name_room
         centres[k] = y - height / 2
         cursor[plane.volume] = y - height
+    def root(k: int) -> int:  # the plane a chain of alignments ends at, which its column places
+        while planes[k].align >= 0:
+            k = planes[k].align
+        return k
+
     for k, plane in enumerate(planes):
         if plane.align >= 0:
-            centres[k] = centres[plane.align]
+            centres[k] = centres[root(k)]
     shift = {v: -bottom / 2 for v, bottom in cursor.items()}  # centre each column on y = 0
-    for plane in planes:
+    for k, plane in enumerate(planes):
         if plane.align >= 0:
-            shift.setdefault(plane.volume, shift[planes[plane.align].volume])
+            shift.setdefault(plane.volume, shift[planes[root(k)].volume])
     placements: List[Placement] = [None] * len(planes)  # type: ignore[list-item]
     x = 0.0
     for volume in sorted({p.volume for p in planes}):

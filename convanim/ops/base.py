@@ -134,11 +134,14 @@ def stage_shapes(spec) -> List[Pair]:
     return [st.spec.drawn_size for st in spec.stages()]
 
 
-def stages_view(order: Optional[Sequence] = None, level: Optional[Dict[int, int]] = None) -> View:
-    """The paper's view of an operation's stages; ``order`` and ``level`` arrange a chain's volumes."""
+def stages_view(order: Optional[Sequence] = None, level: Optional[Dict[int, int]] = None,
+                kernels: Sequence[str] = (), symbols: Optional[Dict[int, str]] = None) -> View:
+    """The paper's view of an operation's stages; ``order`` and ``level`` arrange a chain's volumes,
+    ``kernels`` names each stage's kernel, drawn as a plane of its own, ``symbols`` what the
+    equations call a volume (written after its name)."""
 
     def scene(spec, numbers=None, precision: int = 1, labels: bool = False, caption: str = "") -> Scene:
-        return stages_scene(spec, numbers, precision, labels, caption, order, level)
+        return stages_scene(spec, numbers, precision, labels, caption, order, level, kernels, symbols)
 
     return View("gather", scene, stage_frames, stage_shapes)
 

@@ -73,11 +73,9 @@ class SpatialSeparableConv2d(OneChannel):
 
 
 def caption(spec: SpatialSeparableConv2d) -> str:
-    """The spec, and what the third pass's equations call f: the output by the full kernel,
-    column ⊗ row (its weights show on the input's footprint)."""
-    k = len(spec.column)
+    """The spec: the two kernels and the output's size (each plane says what its equations call it)."""
     return (f"i={size_text(spec.input_size)}, column {numbers_text(spec.column)} · row {numbers_text(spec.row)}"
-            f" → o={size_text(spec.output_size)}; f: by the full {k}x{k} kernel, column ⊗ row")
+            f" → o={size_text(spec.output_size)}")
 
 
 def describe(spec: SpatialSeparableConv2d, bottleneck: Optional[int] = None) -> dict:
@@ -92,7 +90,8 @@ def describe(spec: SpatialSeparableConv2d, bottleneck: Optional[int] = None) -> 
 # Columns left to right (a tuple stacks volumes in one column), so that no stage's links pass
 # over a volume it does not touch: the two passes run along the top, the full kernel's output
 # sits below the column pass, and the output level with the column pass.
-VIEW = stages_view(order=(0, (1, 3), 2), level={2: 1})
+VIEW = stages_view(order=(0, (1, 3), 2), level={2: 1}, kernels=("column", "row", "column ⊗ row"),
+                   symbols={1: "c", 2: "o", 3: "f"})
 
 SPATIAL_SEPARABLE = Operation(
     "spatial-separable", "A k×1 pass, then a 1×k pass, and the full k×k kernel giving the same result.",

@@ -39,6 +39,8 @@ def build_scene(
     caption: str = "",
     order: Optional[Sequence] = None,
     level: Optional[Dict[int, int]] = None,
+    kernels: Sequence[str] = (),
+    symbols: Optional[Dict[int, str]] = None,
 ) -> Scene:
     """Lay the volumes out as planes (:class:`PlanePlanner`) and the stages' steps out as frames
     (:class:`StepBuilder`).
@@ -52,16 +54,19 @@ def build_scene(
     in the footprint's corners. Channels and chains are drawn as columns, volume after volume
     (``order`` says which first): each input channel in its own hue (or its group's), the
     kernel's slices in a column of their own beside the channels they multiply, and the
-    output filling in as it is computed.
+    output filling in as it is computed. ``kernels`` names each stage's kernel, which then has
+    a column of its own even for one channel (a chain whose kernels are the point); ``symbols``
+    what the equations call a volume (default: o for the output, else its name's initial), then
+    written after its name.
     """
     numbered = [st.numbers for st in stages if st.numbers is not None]
     fmt = _formats(stages, precision)
-    plan = PlanePlanner(volumes, stages, fmt, order, level).plan()
+    plan = PlanePlanner(volumes, stages, fmt, order, level, kernels, symbols).plan()
     beside = _kernel_beside(stages, fmt) if show_kernel and not plan.columns else None
     planes = plan.planes + ((beside,) if beside is not None else ())
     if beside is not None and stages[0].sweep.flipped and caption:
         caption += "; the sweep uses the kernel rotated 180°"
-    steps = StepBuilder(volumes, stages, plan, planes, fmt)
+    steps = StepBuilder(volumes, stages, plan, planes, fmt, symbols)
     return Scene(planes, len(steps), steps.step, caption, steps.phases if len(steps.phases) > 1 else (),
                  equations=bool(numbered), columns=plan.columns, widest=steps.widest(beside) if numbered else None)
 
@@ -90,10 +95,14 @@ class PlanePlanner:
     the window it reads."""
 
     def __init__(self, volumes: Sequence[str], stages: Sequence[Sweeping], fmt: Formats,
-                 order: Optional[Sequence] = None, level: Optional[Dict[int, int]] = None):
+                 order: Optional[Sequence] = None, level: Optional[Dict[int, int]] = None,
+                 kernels: Sequence[str] = (), symbols: Optional[Dict[int, str]] = None):
         self.volumes, self.stages, self.fmt = volumes, stages, fmt
+        numbered = any(st.numbers is not None for st in stages)
+        self.symbols = dict(symbols or {}) if numbered else {}  # named only where equations use them
         self.columns = len(stages) > 1 or any(_channelled(st) for st in stages)
-        self.kernel_stage = tuple(self.columns and _channelled(st) for st in stages)
+        self.kernel_names = tuple(kernels)
+        self.kernel_stage = tuple(self.columns and (_channelled(st) or bool(kernels)) for st in stages)
         self.order = list(order) if order is not None else list(range(len(volumes)))
         self.level = dict(level or {})  # volume -> the volume whose planes it sits level with
         self.written = {st.target for st in stages}
@@ -109,15 +118,29 @@ class PlanePlanner:
             group = tuple(v for v in (group if isinstance(group, tuple) else (group,)) if v in self.grids)
             if not group:
                 continue
-            for j, st in enumerate(self.stages):
-                if st.target in group and self.kernel_stage[j]:
-                    self._kernel_slices(j, column)
-                    column += 1
+            kernels = [j for j, st in enumerate(self.stages) if st.target in group and self.kernel_stage[j]]
+            for j in kernels:
+                self._kernel_slices(j, column)
+                column += 0 if self.kernel_names else 1
+            column += 1 if kernels and self.kernel_names else 0
             for volume in group:
                 self._volume(volume, column)
             column += 1
+        self._kernels_level_with_outputs()
         return Plan(tuple(self._strips_shifted()), self.plane_of, self.slot_of, self.tint_of, self.kernel_stage,
                     self.columns)
+
+    def _kernels_level_with_outputs(self) -> None:
+        """Named kernels of one channel share their group's column, each level with the plane it
+        writes: a chain's lanes read left to right (input, kernel, what it makes)."""
+        if not self.kernel_names:
+            return
+        for j, st in enumerate(self.stages):
+            if (j, 0) in self.slot_of and not _channelled(st):
+                k = self.slot_of[(j, 0)]
+                kernel = st.numbers.drawn_kernels if st.numbers is not None else None  # one channel: one set of weights
+                text = None if kernel is None else strings(kernel.reshape(st.sweep.kernel_size), self.fmt["weight"])
+                self.planes[k] = replace(self.planes[k], align=self.plane_of[(st.target, 0)], text=text)
 
     def _kernel_slices(self, j: int, column: int) -> None:
         """Stage j's kernel slices, one beside each input channel drawn, in its hue."""
@@ -127,7 +150,8 @@ class PlanePlanner:
                 continue
             self.slot_of[(j, c)] = len(self.planes)
             grid = Grid.dense(st.sweep.kernel_size, Cell.WEIGHT)
-            name = "kernel" if not any(key[0] == j for key in self.slot_of if key != (j, c)) else ""
+            first = not any(key[0] == j for key in self.slot_of if key != (j, c))
+            name = "" if not first else self.kernel_names[j] if j < len(self.kernel_names) else "kernel"
             self.planes.append(Plane(name, grid, volume=column, tint=self.planes[k].tint, align=k))
 
     def _volume(self, volume: int, column: int) -> None:
@@ -144,7 +168,8 @@ class PlanePlanner:
             self.plane_of[(volume, channel)] = len(self.planes)
             text = static[channel] if static is not None else None
             align = self.plane_of.get((self.level[volume], channel), -1) if volume in self.level else -1
-            self.planes.append(Plane(name_of(self.volumes[volume], channel, count), grid, text,
+            name = name_of(self.volumes[volume], channel, count)
+            self.planes.append(Plane(f"{name} {self.symbols[volume]}" if volume in self.symbols else name, grid, text,
                                      volume=column if self.columns else volume, elided=elided,
                                      tint=self.tint_of.get((volume, channel), -1), weights=carries, align=align))
 
@@ -225,7 +250,7 @@ def _headings(volumes: Sequence[str], stages: Sequence[Sweeping], kernel_stage: 
     heading_of: Dict[Tuple[int, int], int] = {}
     for j, st in enumerate(stages):
         for out, _ in shown_channels(st.out_channels):
-            text = _heading(st, out, len(stages) > 1, kernel_stage[j], volumes[st.target], volumes[st.source])
+            text = _heading(st, out, len(stages) > 1, kernel_stage[j] and _channelled(st), volumes[st.target], volumes[st.source])
             if text not in headings:
                 headings.append(text)
             heading_of[(j, out)] = headings.index(text)
@@ -240,8 +265,9 @@ class StepBuilder:
     EMPTY = np.empty((0, 2), dtype=int)
 
     def __init__(self, volumes: Sequence[str], stages: Sequence[Sweeping], plan: Plan, planes: Tuple[Plane, ...],
-                 fmt: Formats):
+                 fmt: Formats, symbols: Optional[Dict[int, str]] = None):
         self.volumes, self.stages, self.plan, self.planes, self.fmt = volumes, stages, plan, planes, fmt
+        self.symbols = dict(symbols or {})
         self.shown_out = [[c for c, _ in shown_channels(st.out_channels)] for st in stages]
         self.starts = np.cumsum([0] + [sweep_frames(st.sweep.output_size, st.out_channels) for st in stages])
         self.phases, self.heading_of = _headings(volumes, stages, plan.kernel_stage)
@@ -282,7 +308,7 @@ class StepBuilder:
             marks = tuple(taps[st.numbers.winners[spatial]][None, :] if k == kept else self.EMPTY
                           for k in range(len(self.planes)))
         reveals.append(Label(target, (r, c), self.texts(j)[2][out, spatial]))
-        symbol = "o" if self.volumes[st.target] == "output" else self.volumes[st.target][0]
+        symbol = self.symbols.get(st.target) or ("o" if self.volumes[st.target] == "output" else self.volumes[st.target][0])
         every = st.reads(out)  # the sum runs over every channel read, drawn or left out
         tints = [plan.tint_of.get((st.source, read.channel), -1) for read in every]
         equation = _equation(st, out, spatial, every, self.fmt, tints, out if st.out_channels > 1 else None, symbol)
@@ -342,8 +368,9 @@ class StepBuilder:
                 continue
             local = weights[out, read.slice]
             if plan.kernel_stage[j]:
-                kw = st.sweep.kernel_size[1]
-                labels += [Label(plan.slot_of[(j, ci)], divmod(t, kw), w) for t, w in enumerate(local)]
+                kw, slot = st.sweep.kernel_size[1], plan.slot_of[(j, ci)]
+                if self.planes[slot].text is None:  # else its weights stand written
+                    labels += [Label(slot, divmod(t, kw), w) for t, w in enumerate(local)]
             else:
                 labels += [Label(plane, cell, w, "weight") for cell, w in zip(cells, local)]
         return labels
@@ -488,7 +515,8 @@ def gather_scene(
 
 
 def stages_scene(spec, numbers=None, precision: int = 1, labels: bool = False, caption: str = "",
-                 order: Optional[Sequence] = None, level: Optional[Dict[int, int]] = None) -> Scene:
+                 order: Optional[Sequence] = None, level: Optional[Dict[int, int]] = None,
+                 kernels: Sequence[str] = (), symbols: Optional[Dict[int, str]] = None) -> Scene:
     """Any operation as its stages declare it (``spec.stages()``, ``spec.volumes``), the paper's way."""
     stages = spec.stages()
     values = numbers.stages if numbers is not None and len(stages) > 1 else (numbers,) * len(stages)  # a chain's: one a stage
@@ -496,4 +524,5 @@ def stages_scene(spec, numbers=None, precision: int = 1, labels: bool = False, c
         Sweeping(st.name, st.spec.sweep(), st.source, st.target, n, st.spec)
         for st, n in zip(stages, values)
     ]
-    return build_scene(spec.volumes, sweepings, precision, show_kernel=labels, caption=caption, order=order, level=level)
+    return build_scene(spec.volumes, sweepings, precision, show_kernel=labels, caption=caption, order=order, level=level,
+                       kernels=kernels, symbols=symbols)
