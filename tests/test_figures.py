@@ -6,7 +6,7 @@ import re
 import numpy as np
 import pytest
 
-from convanim import Animation, SpatialSeparableConv2d
+from convanim import Animation, Conv2d, ConvTranspose2d, Pool2d, SpatialSeparableConv2d
 from convanim.core.sweep import Cell
 from convanim.draw.layout import _crossing
 
@@ -69,3 +69,50 @@ def test_every_symbol_an_equation_uses_is_written_on_its_plane():
     assert "f:" not in caption  # no legend far from the plane it explains
     bare = Animation(SOBEL, style="flat", labels=True).scene  # no equations: no symbols to explain
     assert {p.name for p in bare.planes} >= {"column pass", "output", "full kernel's output"}
+
+
+def _ink(vertices, codes):
+    """The box of a text's ink (a path's vertices also hold its pen's returns)."""
+    from matplotlib.path import Path
+
+    e = Path(vertices, codes).get_extents()
+    return np.array([[e.x0, e.y0], [e.x1, e.y0], [e.x1, e.y1], [e.x0, e.y1]])
+
+
+def _clearance_px(renderer, label) -> float:
+    """How far the ink of a cell's number stays inside its cell's outline (from the line's middle), px."""
+    from convanim.draw.fit import _cross
+
+    ink = _ink(*renderer.painter.label_outline(label))
+    cell = renderer.layout.placements[label.plane].cells(np.array([label.cell]))[0]
+    edges = np.roll(cell, -1, axis=0) - cell
+    orient = np.sign(_cross(edges[0], edges[1]))
+    return min((orient * _cross(e, ink - p) / np.linalg.norm(e)).min() for p, e in zip(cell, edges)) * renderer.cell_px
+
+
+NUMBERED = {
+    "avg_ceil": (Pool2d(5, 2, 2, mode="avg", ceil_mode=True), "gather"),
+    "avg": (Pool2d(5, 3, mode="avg"), "gather"),
+    "conv_numbers": (Conv2d(5, 3, 2, 1), "gather"),
+    "transposed": (ConvTranspose2d(3, 3, 2, 1), "gather"),
+}
+
+
+@pytest.mark.parametrize("style", ["paper", "flat"])
+@pytest.mark.parametrize("name", sorted(NUMBERED))
+def test_every_number_keeps_clear_of_its_cells_outline(name, style):
+    """Cells are fitted to the widest ink among the numbers they hold (a "0.0" is wider than the
+    "1.5" a count of characters picks), so no digit comes within EDGE_GAP_PX of a grid line."""
+    from convanim.draw.text import EDGE_GAP_PX
+
+    spec, view = NUMBERED[name]
+    renderer = Animation(spec, style=style, numbers=True, labels=True, view=view).renderer()
+    scene = renderer.scene
+    labels = list(renderer.painter.static_labels)
+    for step in scene:
+        labels += [label for label in (*step.labels, *step.reveals) if label.kind == "value" and label.text]
+    seen = {}
+    for label in labels:
+        seen[(label.plane, label.cell, label.text)] = label
+    worst = min(_clearance_px(renderer, label) for label in seen.values())
+    assert worst >= EDGE_GAP_PX - 0.05, worst

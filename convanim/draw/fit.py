@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Optional, Tuple
+from typing import Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -84,13 +84,18 @@ def numbers_fit(matrix: np.ndarray, cell_px: float, value: str, weight: str, fon
     return True
 
 
+def _drawn_widest(texts: Sequence[str], font: str) -> str:
+    """Of ``texts``, the one whose ink is widest in ``font``."""
+    return max(texts, key=lambda t: glyphs(t, font)[2][2] - glyphs(t, font)[2][0], default="")
+
+
 def _widest(scene: Scene, font: str) -> Tuple[str, str]:
-    """The widest value and weight the scene writes in its cells."""
+    """The widest value and weight the scene writes in its cells (of the candidates it names)."""
     if scene.widest is not None:
-        return scene.widest
+        value, weight = ((t,) if isinstance(t, str) else t for t in scene.widest)
+        return _drawn_widest(value, font), _drawn_widest(weight, font)
     texts = [t for p in scene.planes if p.text is not None for t in p.text.ravel() if t]
-    wide = max(texts, key=lambda t: glyphs(t, font)[2][2] - glyphs(t, font)[2][0], default="")
-    return wide, ""
+    return _drawn_widest(texts, font), ""
 
 
 @dataclass(frozen=True, eq=False)

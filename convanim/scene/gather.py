@@ -426,9 +426,11 @@ def _copied(sweep: Sweep, taps: np.ndarray) -> Optional[np.ndarray]:
     return np.unique(cells, axis=0)
 
 
-def widest(texts: Sequence[str]) -> str:
-    """The longest string; among equally long ones, one with a minus sign (the widest glyph)."""
-    return max(texts, key=lambda t: (len(t), "−" in t), default="")
+def widest(texts: Sequence[str]) -> Tuple[str, ...]:
+    """The texts that may be the widest drawn: every distinct one of the longest length or one
+    less (a font decides among them: "0.0" is wider than "1.5", "−1" may be wider than "10")."""
+    longest = max((len(t) for t in texts), default=0)
+    return tuple(sorted({t for t in texts if t and len(t) >= longest - 1})) or ("",)
 
 
 def index_text(spec, row: int, col: int) -> str:

@@ -116,7 +116,7 @@ class Scene:
     phases: Tuple[str, ...] = ()  # headings (stage, output channel) shown with their frames
     equations: bool = False  # whether steps write out an equation (the figure keeps room for it)
     columns: bool = False  # volumes side by side, channels in columns (channel figures)
-    widest: Optional[Tuple[str, str]] = None  # the widest value and weight written in a cell (None: read the planes)
+    widest: Optional[Tuple[Tuple[str, ...], Tuple[str, ...]]] = None  # the values and weights written in a cell that may be widest (None: read the planes)
     flat: bool = False  # drawn flat whatever the style: a matrix is a table, not a plane in space
 
     def __len__(self) -> int:
