@@ -116,3 +116,83 @@ def test_every_number_keeps_clear_of_its_cells_outline(name, style):
         seen[(label.plane, label.cell, label.text)] = label
     worst = min(_clearance_px(renderer, label) for label in seen.values())
     assert worst >= EDGE_GAP_PX - 0.05, worst
+
+
+MATRICES = {
+    "transposed_matrix": (ConvTranspose2d(2, 3), "matrix"),
+    "im2col": (Conv2d(5, 3, 2, 1), "im2col"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MATRICES))
+def test_a_blank_boxed_in_by_filled_cells_keeps_its_dashed_outline(name):
+    """Each side of each blank cell of a matrix is dashed, drawn over the solid outlines of the
+    filled cells around it (which would otherwise make it a white cell of a solid grid)."""
+    from matplotlib.collections import LineCollection, PolyCollection
+
+    spec, view = MATRICES[name]
+    renderer = Animation(spec, numbers=True, labels=True, view=view).renderer()
+    k = next(i for i, p in enumerate(renderer.scene.planes) if p.role == "matrix")
+    kinds = renderer.scene.planes[k].grid.kinds
+    placement = renderer.layout.placements[k]
+    blank = (kinds == Cell.PADDING) | (kinds == Cell.ZERO) | (kinds == Cell.OUTSIDE)
+    filled = np.pad(~blank, 1)
+    boxed = [(r, c) for r, c in np.argwhere(blank) if filled[r, c + 1] and filled[r + 2, c + 1] and filled[r + 1, c]
+             and filled[r + 1, c + 2]]
+    assert boxed  # the figure has blanks with filled cells all round
+    first_filled = placement.cells(np.argwhere(~blank)[:1])[0]
+    artists = renderer.axes.collections
+    solid = max(i for i, a in enumerate(artists) if isinstance(a, PolyCollection) and len(a.get_paths())
+                and np.allclose(a.get_paths()[0].vertices[:4], first_filled))
+    dashed = [a for a in artists[solid + 1:] if isinstance(a, LineCollection) and a.get_linestyle()[0][1] is not None]
+    assert dashed, "no dashed lines over the filled cells"
+    drawn = {tuple(np.round(seg, 6).ravel()) for a in dashed for seg in a.get_segments()}
+    for r, c in np.argwhere(blank):
+        for side in ([[c, r], [c + 1, r]], [[c, r + 1], [c + 1, r + 1]], [[c, r], [c, r + 1]], [[c + 1, r], [c + 1, r + 1]]):
+            assert tuple(np.round(placement.to_screen(np.array(side, dtype=float)), 6).ravel()) in drawn, (r, c, side)
+    # the page draws the same edges
+    from convanim.draw.page import page_data
+    from convanim.draw.paint import blank_edges
+
+    plane = page_data(renderer, 1000, "", "")["planes"][k]
+    edges = np.array(plane["blankEdges"]).reshape(-1, 2, 2)
+    assert {tuple(np.round(e, 2).ravel()) for e in edges} == {tuple(np.round(e, 2).ravel()) for e in blank_edges(kinds)}
+
+
+def test_im2col_lights_a_rows_copies_of_the_input_and_leaves_its_padding_blank():
+    scene = Animation(Conv2d(5, 3, 2, 1), numbers=True, labels=True, view="im2col").scene
+    k = next(i for i, p in enumerate(scene.planes) if p.role == "matrix")
+    kinds = scene.planes[k].grid.kinds
+    for step in scene:
+        lit = step.highlights[k]
+        assert (lit[:, 0] == step.index).all()
+        assert {int(c) for c in lit[:, 1]} == {int(c) for c in np.flatnonzero(kinds[step.index] == Cell.DATA)}
+
+
+ISOMETRIC = {
+    "conv_numbers": Conv2d(5, 3, 2, 1),
+    "conv": Conv2d(5, 3),
+    "transposed": ConvTranspose2d(3, 3, 2, 1),
+    "avg_ceil": Pool2d(5, 2, 2, mode="avg", ceil_mode=True),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ISOMETRIC))
+def test_every_digit_of_an_isometric_figure_is_at_least_11_px(name):
+    """In the paper's sheared cells a weight is written as large as a value's legible minimum
+    (it was 9 px, a speck beside the value); the cells grow to hold both."""
+    from convanim.draw.text import VALUE_PX, digit_height
+
+    renderer = Animation(ISOMETRIC[name], numbers=True, labels=True).renderer()
+    digit = digit_height(renderer.theme.font)
+    scene = renderer.scene
+    for step in (scene.step(0), scene.step(len(scene) - 1)):
+        for label in (*renderer.painter.static_labels, *step.labels, *step.reveals):
+            if label.kind == "fill" or not label.text:
+                continue
+            ink = _ink(*renderer.painter.label_outline(label))
+            from convanim.draw.text import glyphs
+
+            _, y0, _, y1 = glyphs(label.text, renderer.theme.font)[2]
+            px = (ink[:, 1].max() - ink[:, 1].min()) / (y1 - y0) * digit * renderer.cell_px  # its digits' height
+            assert px >= VALUE_PX - 0.05, (label, px)

@@ -177,7 +177,7 @@ def test_a_long_sum_is_laid_out_in_linear_time(tmp_path, monkeypatch):
     real, calls = text._advance, []
     monkeypatch.setattr(text, "_advance", lambda *a, **k: calls.append(a) or real(*a, **k))
     result = CliRunner().invoke(cli, ["conv", "--i", "60", "--k", "60", "--numbers"])
-    assert result.exit_code == 2 and result.stderr.startswith("Error: --max-size: the image would be 9,109x")
+    assert result.exit_code == 2 and result.stderr.startswith("Error: --max-size: the image would be 10,298x")
     assert len(calls) < 100_000  # laid out shorter and shorter: about 13 million
 
 

@@ -12,8 +12,8 @@ import numpy as np
 from ..core.errors import SpecError
 from ..scene.model import Scene
 from .layout import Layout, layout
-from .text import (CAPTION_EM, EDGE_GAP_PX, NAME_EM, TEXT_GAP_PX, VALUE_BY_WEIGHT_AT, VALUE_PX, WEIGHT_AT,
-                   WEIGHT_PAD_PX, WEIGHT_PX, digit_height, digits_px, equation_runs, glyphs, screen_text,
+from .text import (CAPTION_EM, EDGE_GAP_PX, NAME_EM, SHEARED_WEIGHT_PX, TEXT_GAP_PX, VALUE_BY_WEIGHT_AT, VALUE_PX,
+                   WEIGHT_AT, WEIGHT_PAD_PX, WEIGHT_PX, digit_height, digits_px, equation_runs, glyphs, screen_text,
                    text_box, text_width)
 from .theme import PAPER, Theme
 
@@ -59,10 +59,21 @@ def _inside(box: np.ndarray, polygon: np.ndarray, margin: float) -> bool:
     return True
 
 
+def legible_px(matrix: np.ndarray) -> Tuple[float, float]:
+    """The smallest digits of a value and of a weight in a cell drawn through ``matrix``: in an
+    isometric (sheared) cell, a weight as large as a value."""
+    sheared = not np.allclose(matrix, np.diag([1.0, -1.0]))
+    return VALUE_PX, SHEARED_WEIGHT_PX if sheared else WEIGHT_PX
+
+
 def numbers_fit(matrix: np.ndarray, cell_px: float, value: str, weight: str, font: str,
-                value_px: float = VALUE_PX, weight_px: float = WEIGHT_PX) -> bool:
+                value_px: Optional[float] = None, weight_px: Optional[float] = None) -> bool:
     """Whether the widest ``value`` (centred) and ``weight`` (in the corner) fit one cell drawn
-    through ``matrix`` at ``cell_px``, their digits so many pixels high, apart and clear of its edges."""
+    through ``matrix`` at ``cell_px``, their digits so many pixels high (default: legible),
+    apart and clear of its edges."""
+    floors = legible_px(matrix)
+    value_px = floors[0] if value_px is None else value_px
+    weight_px = floors[1] if weight_px is None else weight_px
     square = np.array([[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0]])
     polygon = square @ matrix.T
     digit = digit_height(font)
@@ -134,6 +145,7 @@ class Geometry:
         forced = width is not None or cell_px is not None
         for _ in range(6):
             lay, annotations, phases, (xmin, ymin, xmax, ymax), line = _arrangement(scene, style, theme, labels, text_scale)
+            matrix = lay.placements[0].matrix  # as the cells are drawn: strips stand upright in either style
             margins = 2 * MARGIN_PX / PAPER_CELL_PX  # margins scale with the cells, in cell units
             if width is not None:
                 size = max(MIN_CELL_PX, width / (xmax - xmin + margins))
@@ -156,9 +168,9 @@ class Geometry:
             legible = _legible_cell(matrix, size, value, weight, theme.font)  # the width that is: at this cell size
             fitting = cls.of(scene, style, theme, legible, labels)
             _refuse_width(width, size, (fitting.width, fitting.height), bool(weight), max_size)
-        value_px, weight_px = digits_px(size)  # as large as the cell allows; no smaller than legible...
+        value_px, weight_px = (float(v) for v in np.maximum(digits_px(size), legible_px(matrix)))  # as large as the cell allows...
         if (value or weight) and not numbers_fit(matrix, size, value, weight, theme.font, value_px, weight_px):
-            floors = (0.0, 0.0) if forced else (VALUE_PX, WEIGHT_PX)  # ...unless the size was forced
+            floors = (0.0, 0.0) if forced else legible_px(matrix)  # ...no smaller than legible, unless the size was forced
 
             def sized(t: float) -> Tuple[float, float]:
                 return max(floors[0], t * value_px), max(floors[1], t * weight_px)

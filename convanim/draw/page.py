@@ -15,7 +15,7 @@ import numpy as np
 
 from ..core.sweep import Cell
 from ..scene.model import Label, Step
-from .paint import ZERO_TINT, rgba
+from .paint import ZERO_TINT, blank_edges, rgba
 from .render import Renderer
 from .text import CAPTION_EM, VALUE_BY_WEIGHT_AT, WEIGHT_AT, WEIGHT_PAD_PX, digit_height, equation_runs
 from .theme import RGB
@@ -116,6 +116,7 @@ class _PageBuilder:
             "blank": [int(v) for v in blank.ravel()],
             "dotted": [int(v) for v in (kinds == Cell.ZERO).ravel()] if zeros else None,
             "outside": [int(v) for v in (kinds == Cell.OUTSIDE).ravel()] if (kinds == Cell.OUTSIDE).any() else None,
+            "blankEdges": _round(blank_edges(kinds)) if plane.role == "matrix" and blank.any() else None,
             "text": None if plane.text is None else [str(t) for t in plane.text.ravel()],
             "written": bool(((kinds == Cell.RESULT) | (kinds == Cell.PENDING)).any()) and plane.levels is None,
             "weights": plane.weights,

@@ -63,6 +63,17 @@ def solid_colours(scene: Scene, theme: Theme) -> Tuple[RGB, ...]:
     return tuple(dict.fromkeys(tuple(int(v) for v in c) for c in colours))
 
 
+def blank_edges(kinds: np.ndarray) -> np.ndarray:
+    """Every cell side (n, 2, 2) that touches a blank cell (padding, an inserted zero, a cell
+    outside), once each and from its lower end, in plane coordinates (column, row): where a
+    matrix draws its blanks dashed over the solid outlines of the filled cells that box them in."""
+    blank = np.pad((kinds == Cell.PADDING) | (kinds == Cell.ZERO) | (kinds == Cell.OUTSIDE), 1)
+    across = np.argwhere(blank[:-1, 1:-1] | blank[1:, 1:-1])  # (r, c): the line at row r, under column c
+    down = np.argwhere(blank[1:-1, :-1] | blank[1:-1, 1:])  # (r, c): the line at column c, beside row r
+    edges = [[[c, r], [c + 1, r]] for r, c in across] + [[[c, r], [c, r + 1]] for r, c in down]
+    return np.array(edges, dtype=float).reshape(-1, 2, 2)
+
+
 @dataclass
 class Paint:
     """One frame's moving parts. ``highlights`` and ``marks`` hold one (n, 4, 2) array of cell

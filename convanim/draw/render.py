@@ -26,7 +26,7 @@ from ..core.sweep import Cell
 from ..scene.model import Label, Plane, Scene, Step
 from .fit import PAPER_CELL_PX, Geometry
 from .layout import Placement
-from .paint import ZERO_TINT, Outline, Paint, Painter, kind_colours, rgba, solid_colours
+from .paint import ZERO_TINT, Outline, Paint, Painter, blank_edges, kind_colours, rgba, solid_colours
 from .theme import PAPER, RGB, Theme
 
 __all__ = ["Renderer", "ZERO_TINT", "solid_colours"]
@@ -114,6 +114,20 @@ def draw_plane(ax: _Sheet, plane: Plane, placement: Placement, theme: Theme, str
                     joinstyle="miter",
                 )
             )
+    if plane.role == "matrix" and len(blank):
+        _dash_blanks(ax, kinds, placement, theme, stroke)
+
+
+def _dash_blanks(ax: _Sheet, kinds: np.ndarray, placement: Placement, theme: Theme,
+                 stroke: Callable[[float], float]) -> None:
+    """A matrix's blanks (structural zeros, padding) boxed in by filled cells keep their dashed
+    outline: the solid edges they share are wiped in the blank's colour and dashed again."""
+    edges = [placement.to_screen(edge) for edge in blank_edges(kinds)]
+    lw = stroke(theme.line_px)
+    dash = stroke(theme.dash_px) / lw
+    ax.add_collection(LineCollection(edges, colors=[rgba(theme.padding)], linewidths=lw, capstyle="butt"))
+    ax.add_collection(LineCollection(edges, colors=[rgba(theme.line)], linewidths=lw, linestyles=[(0, (dash, dash))],
+                                     capstyle="butt"))
 
 def _draw_zeros_apart(ax: _Sheet, kinds: np.ndarray, placement: Placement, theme: Theme,
                       stroke: Callable[[float], float]) -> None:

@@ -23,6 +23,9 @@ NAME_EM, CAPTION_EM = 0.55, 0.5
 VALUE_PX, WEIGHT_PX = 11.0, 9.0
 
 
+SHEARED_WEIGHT_PX = 11.0  # a weight in an isometric (sheared) cell: no smaller than a value, or it reads as a speck
+
+
 VALUE_SHARE, WEIGHT_SHARE = 0.38, 0.22  # ...or these shares of a larger cell
 
 

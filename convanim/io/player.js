@@ -84,6 +84,14 @@
                     "stroke-dasharray": strokes.dash + " " + strokes.dash, "pointer-events": "none"}, g);
       }
       for (k = 0; k < h * w; k++) if (!plane.blank[k]) cell(k);
+      if (plane.blankEdges) {  // a matrix's blanks boxed in by filled cells: their shared edges wiped and dashed again
+        var e = plane.blankEdges, edges = "";
+        for (var i = 0; i < e.length; i += 4) edges += "M" + point(p, e[i], e[i + 1]).join(",") + "L" + point(p, e[i + 2], e[i + 3]).join(",");
+        var wipe = colours[plane.fill[plane.blank.indexOf(1)]];
+        el("path", {d: edges, fill: "none", stroke: wipe, "stroke-width": strokes.line, "pointer-events": "none"}, g);
+        el("path", {d: edges, fill: "none", stroke: theme.line, "stroke-width": strokes.line,
+                    "stroke-dasharray": strokes.dash + " " + strokes.dash, "pointer-events": "none"}, g);
+      }
       if (plane.text) plane.text.forEach(function (s, k) { if (s) cellText(layer.statics, p, k, s, "value"); });
     });
     data.annotations.forEach(function (a) { text(layer.texts, a[0], a[1], a[2], a[3]); });

@@ -25,6 +25,7 @@ from ..core.values import Numbers
 from .gather import COPIES_NOTE, product, strings, widest
 from .model import Equation, Label, Pattern, Plane, Scene, Step, Term
 
+BLANK = (Cell.PADDING, Cell.ZERO, Cell.OUTSIDE)  # kinds drawn blank: none of the input's cells
 MAX_MATRIX_SIDE = 400  # rows or columns a matrix figure draws (its cells shrink down to a few pixels)
 
 
@@ -163,7 +164,8 @@ def im2col_scene(spec, numbers: Optional[Numbers] = None, precision: int = 1, ca
 
     def make_step(index: int) -> Step:
         out = divmod(index, ow)
-        highlights = (taps_all[index], np.stack([np.full(count, index), whole_row], axis=1),
+        copied = np.flatnonzero(~np.isin(kinds[index], BLANK))  # the row's padding stays blank: it reads as padding
+        highlights = (taps_all[index], np.stack([np.full(len(copied), index), copied], axis=1),
                       np.stack([np.zeros(count, dtype=int), whole_row], axis=1), np.array([[index, 0]]), np.array([out]))
         reveals: List[Label] = [Label(3, (index, 0), "", "fill"), Label(4, out, "", "fill")]
         if numbers is None:
