@@ -127,7 +127,7 @@ def test_numbers_too_small_for_the_width_are_refused_with_the_width_that_fits(si
 
 def test_a_width_that_holds_the_numbers_and_one_without_numbers_are_drawn_as_asked():
     assert Animation(Conv2d(8, 3), width=300).geometry.width == 300
-    assert Animation(Conv2d(4, 3), numbers=True, width=900).geometry.width == 900
+    assert Animation(Conv2d(4, 3), numbers=True, width=1000).geometry.width == 1000
 
 
 def test_the_command_refuses_and_writes_nothing(tmp_path):
