@@ -307,3 +307,55 @@ def test_a_notebook_output_shows_a_figure_with_or_without_scripts(browser, tmp_p
         image = page.locator(".convanim-figure img")
         assert image.count() == 1 and image.evaluate("i => i.complete && i.naturalWidth") == animation.geometry.width
     context.close()
+
+
+def _texts_and_grounds(page) -> list:
+    """Every cell's text as the page draws it: [text, its fill, the cell's fill, whether a highlight
+    covers the cell, its font size]."""
+    return page.evaluate("""() => {
+        const base = {}, filled = {}, lit = new Set();
+        document.querySelectorAll('.convanim-planes polygon[data-c]').forEach(p => {
+            base[p.dataset.p + ':' + p.dataset.c] = [p.getAttribute('points'), p.getAttribute('fill')]; });
+        document.querySelectorAll('.convanim-fills polygon').forEach(p => { filled[p.getAttribute('points')] = p.getAttribute('fill'); });
+        document.querySelectorAll('.convanim-first polygon, .convanim-rest polygon').forEach(p => lit.add(p.getAttribute('points')));
+        return [...document.querySelectorAll('text[data-cell]')].map(t => {
+            const [points, fill] = base[t.dataset.cell];
+            return [t.textContent, t.getAttribute('fill'), filled[points] || fill, lit.has(points), +t.getAttribute('font-size')];
+        });
+    }""")
+
+
+def _rgb(css: str) -> tuple:
+    return tuple(int(css[i:i + 2], 16) for i in (1, 3, 5))
+
+
+def _check_inks(page, theme):
+    """Each cell's text reads at 4.5:1 on what the page draws under it: its cell's fill, under the
+    highlight where one covers the cell; a weight (the smaller text) on its chip."""
+    from convanim.draw.theme import MIN_CONTRAST, contrast
+
+    texts = _texts_and_grounds(page)
+    value_size = max(size for *_, size in texts)
+    for text, fill, under, lit, size in texts:
+        ground = theme.kernel_fill if size < value_size else theme.over(_rgb(under)) if lit else _rgb(under)
+        assert contrast(_rgb(fill), ground) >= MIN_CONTRAST, (text, fill, under, lit)
+    assert texts
+
+
+@pytest.mark.parametrize("theme", ["paper", "dark"])
+def test_every_cell_text_takes_the_ink_of_what_lies_under_it_in_frames_and_previews(open_page, theme):
+    """The page draws each text above the highlight, in the ink the paint model chose for the
+    cell's fill as drawn (under the highlight or not): in a frame, and in a hover's preview."""
+    from convanim.draw.theme import THEMES
+
+    animation = Animation(Conv2d(6, 3, in_channels=3, out_channels=2), style="flat", numbers=True, labels=True,
+                          theme=THEMES[theme])
+    page = open_page(animation, "#frame=6")
+    _check_inks(page, animation.theme)
+    page.hover(".convanim-planes [data-p='0'][data-c='14']")  # an input cell read by several frames
+    assert "frames" in page.text_content(".convanim-status")
+    _check_inks(page, animation.theme)
+    output = next(k for k, p in enumerate(animation.scene.planes) if p.name.startswith("output"))
+    page.hover(f".convanim-planes [data-p='{output}'][data-c='10']")  # another frame's output cell: its preview
+    assert "preview" in page.text_content(".convanim-counter")
+    _check_inks(page, animation.theme)

@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 
 from convanim.draw.fit import PAPER_CELL_PX
+from convanim.draw.paint import lit_cells
 from convanim.draw.render import Renderer
 from convanim.scene.gather import gather_scene
 from convanim import Conv2d, ConvTranspose2d
@@ -124,11 +125,16 @@ def test_output_values_fill_in_as_the_kernel_reaches_them(style):
     r = Renderer(scene, style)
     for step in (0, 4, 8, 3):  # out of order too: the background is rebuilt
         frame = r.frame(step)
+        lit = lit_cells(scene.step(step))
+
+        def ink(plane, cell, fill):  # the ink for the cell's fill, under the highlight where it lies
+            return r.theme.ink_on(r.theme.over(fill) if (plane, cell) in lit else fill)
+
         for k, cell in enumerate(np.ndindex(3, 3)):
-            written = _ink(frame, r, 1, cell) > 3
+            written = _ink(frame, r, 1, cell, ink(1, cell, r.theme.output)) > 3
             assert written == (k <= step), (step, cell)
         for cell in np.ndindex(7, 7):
-            assert _ink(frame, r, 0, cell) > 3, (step, cell)
+            assert _ink(frame, r, 0, cell, ink(0, cell, r.painter.cell_colour(0, cell))) > 3, (step, cell)
 
 
 def test_frames_with_numbers_repeat_exactly_in_any_order():

@@ -17,7 +17,7 @@ from ..core.sweep import Cell
 from ..scene.model import Label, Step
 from .paint import ZERO_TINT, blank_edges, rgba
 from .render import Renderer
-from .text import CAPTION_EM, VALUE_BY_WEIGHT_AT, WEIGHT_AT, WEIGHT_PAD_PX, digit_height, equation_runs
+from .text import CAPTION_EM, VALUE_BY_WEIGHT_AT, WEIGHT_AT, WEIGHT_PAD_PX, digit_height
 from .theme import RGB
 
 
@@ -118,27 +118,28 @@ class _PageBuilder:
             "outside": [int(v) for v in (kinds == Cell.OUTSIDE).ravel()] if (kinds == Cell.OUTSIDE).any() else None,
             "blankEdges": _round(blank_edges(kinds)) if plane.role == "matrix" and blank.any() else None,
             "text": None if plane.text is None else [str(t) for t in plane.text.ravel()],
+            "ink": None if plane.text is None else [self.inks(Label(k, (int(r), int(c)), str(plane.text[r, c])), {})
+                                                    for r, c in cells],
             "written": bool(((kinds == Cell.RESULT) | (kinds == Cell.PENDING)).any()) and plane.levels is None,
             "weights": plane.weights,
         }
+
+    def inks(self, label: Label, filled: dict) -> list:
+        """The ink of a cell's text as it stands and under the highlight: the paint model's choice
+        for each (``filled``: the fill each cell has so far)."""
+        painter, cell = self.painter, (label.plane, tuple(label.cell))
+        grounds = [*painter.grounds([label], filled), *painter.grounds([label], filled, frozenset([cell]))]
+        return [self.colour(ink) for ink in painter.inks(grounds)]
 
     def placed(self, outline) -> list:
         x, y = self.painter.pixels(outline.origin)[0]
         return [outline.text, round(float(x), 2), round(float(y), 2), round(outline.em * self.renderer.cell_px, 2)]
 
     def equation(self, step: Step) -> list:
-        geometry, theme = self.renderer.geometry, self.theme
-        if step.equation is None or geometry.equation_line is None:
-            return []
-        xmin, _, xmax, _ = geometry.bounds
-        runs = equation_runs(step.equation, xmax - xmin, self.em, theme)
-        if not runs:
-            return []
-        left = (xmin + xmax) / 2 - runs[-1][2] / 2
+        """The painter's equation runs, each at its pen's origin on the baseline, in its ink."""
         out = []
-        for text, x0, _, tint, strong in runs:
-            ink = theme.mark if strong else theme.tinted_link(tint) if tint >= 0 else theme.text
-            x, y = self.painter.pixels([left + x0, geometry.equation_line - self.digit / 2 * self.em])[0]
+        for text, _, _, origin, _, ink, strong in self.painter.equation(step.equation):
+            x, y = self.painter.pixels(origin)[0]
             text = text.replace(" ", "\u00a0")  # a page collapses the spaces around the joiners
             out.append([text, round(float(x), 2), round(float(y), 2), self.colour(ink), int(strong)])
         return out
@@ -152,7 +153,7 @@ class _PageBuilder:
                 out.append([k, [int(r) * width + int(c) for r, c in cells]])
         return out
 
-    def texts(self, labels: Sequence[Label]) -> list:
+    def texts(self, labels: Sequence[Label], filled: dict) -> list:
         out = []
         for label in labels:
             width = self.scene.planes[label.plane].grid.shape[1]
@@ -160,7 +161,7 @@ class _PageBuilder:
             if label.kind == "fill":
                 out.append([label.plane, cell, "", "fill", self.colour(self.painter.fill_colour(label))])
             else:
-                out.append([label.plane, cell, label.text, label.kind])
+                out.append([label.plane, cell, label.text, label.kind, self.inks(label, filled)])
         return out
 
     def steps(self) -> list:
@@ -168,7 +169,9 @@ class _PageBuilder:
         painter, colour = self.painter, self.colour
         steps = []
         revealed: Dict[tuple, np.ndarray] = {}
+        filled: dict = {}  # the fill each cell has so far
         for step in self.scene:
+            filled.update(painter.filled(step.reveals))
             shown = [label for label in (*step.labels, *step.reveals) if label.kind != "fill"]
             baked = np.array(list(revealed.values())).reshape(-1, 4)
             links = [[*_round(painter.pixels(piece)), colour(ink), link.source, link.target, int(link.wire)]
@@ -177,8 +180,8 @@ class _PageBuilder:
                 "highlights": self.cells_of(step.highlights),
                 "marks": self.cells_of(step.marks),
                 "links": links,
-                "labels": self.texts(step.labels),
-                "reveals": self.texts(step.reveals),
+                "labels": self.texts(step.labels, filled),
+                "reveals": self.texts(step.reveals, filled),
                 "phase": step.phase,
                 "equation": self.equation(step),
             })

@@ -22,7 +22,7 @@ from ..scene.model import Label, Link, Plane, Scene, Step
 from .fit import MARGIN_PX, PAPER_CELL_PX, Geometry
 from .text import (CAPTION_EM, LINK_GAP_PX, VALUE_BY_WEIGHT_AT, WEIGHT_AT, WEIGHT_PAD_PX, chip, cut_segments,
                    digit_height, equation_runs, glyphs)
-from .theme import RGB, Theme
+from .theme import RGB, Theme, contrast
 
 ZERO_TINT = 0.25  # inserted zeros, where told apart from padding: this far from the background to the input colour
 
@@ -74,11 +74,28 @@ def blank_edges(kinds: np.ndarray) -> np.ndarray:
     return np.array(edges, dtype=float).reshape(-1, 2, 2)
 
 
+@dataclass(frozen=True)
+class Written:
+    """A text as a frame shows it: its outline, its ink, and the colour it sits on (after any
+    translucent highlight); ``label`` is the cell label it writes, if any."""
+
+    outline: Outline
+    ink: RGB
+    ground: RGB
+    label: Optional[Label] = None
+
+    @property
+    def contrast(self) -> float:
+        return contrast(self.ink, self.ground)
+
+
 @dataclass
 class Paint:
     """One frame's moving parts. ``highlights`` and ``marks`` hold one (n, 4, 2) array of cell
     polygons per plane; ``links`` each link with its drawn pieces and colour; ``texts`` the
-    outlines of the step's numbers, its phase and its equation, each with its ink in ``inks``."""
+    outlines of the step's numbers (and of the values standing in its highlighted cells, drawn
+    again above the highlight over ``erasers`` that clear them), its phase and its equation, each
+    with its ink in ``inks`` and the colour under it in ``grounds``."""
 
     highlights: List[np.ndarray]
     marks: List[np.ndarray]
@@ -88,6 +105,7 @@ class Paint:
     chips: List[np.ndarray]
     texts: List[Outline]
     inks: List[tuple] = field(default_factory=list)
+    grounds: List[RGB] = field(default_factory=list)
 
     @property
     def segments(self) -> Tuple[List[np.ndarray], List[tuple]]:
@@ -128,19 +146,51 @@ class Painter:
 
     # ---- colours ----------------------------------------------------------------------
 
-    def cell_colours(self, plane: int, cells: Sequence[Tuple[int, int]]) -> List[tuple]:
-        """The colour each cell is drawn in, before any highlight."""
+    def cell_colour(self, plane: int, cell: Tuple[int, int]) -> RGB:
+        """The colour a cell is drawn in, before any highlight or fill."""
         p = self.scene.planes[plane]
         if p.levels is not None:
-            return [rgba(self.theme.heat(p.levels[cell])) for cell in cells]
-        by_kind = kind_colours(self.theme, p)
-        return [rgba(by_kind.get(Cell(p.grid.kinds[cell]), self.theme.padding)) for cell in cells]
+            return self.theme.heat(p.levels[cell])
+        kind = Cell(p.grid.kinds[cell])
+        if kind == Cell.ZERO and p.distinct_zeros:
+            return self.theme.heat(ZERO_TINT)
+        return kind_colours(self.theme, p).get(kind, self.theme.padding)
 
-    def fill_colour(self, label: Label) -> tuple:
+    def cell_colours(self, plane: int, cells: Sequence[Tuple[int, int]]) -> List[tuple]:
+        """The colour each cell is drawn in, before any highlight."""
+        return [rgba(self.cell_colour(plane, tuple(cell))) for cell in cells]
+
+    def fill_rgb(self, label: Label) -> RGB:
         """The colour a ``fill`` reveal paints its cell: a heatmap level, or the plane's result colour."""
         if label.level is not None:
-            return rgba(self.theme.heat(label.level))
-        return rgba(kind_colours(self.theme, self.scene.planes[label.plane])[Cell.RESULT])
+            return self.theme.heat(label.level)
+        return kind_colours(self.theme, self.scene.planes[label.plane])[Cell.RESULT]
+
+    def fill_colour(self, label: Label) -> tuple:
+        """:meth:`fill_rgb` as matplotlib's RGBA."""
+        return rgba(self.fill_rgb(label))
+
+    def grounds(self, labels: Sequence[Label], filled: Optional[dict] = None, lit: frozenset = frozenset()) -> List[RGB]:
+        """The colour under each label: a weight's chip, else its cell's colour (or the fill a
+        reveal gave it, ``filled`` by (plane, cell)), under the highlight where (plane, cell) is ``lit``."""
+        filled = filled or {}
+        out = []
+        for label in labels:
+            key = (label.plane, tuple(label.cell))
+            if label.kind == "weight":
+                out.append(self.theme.kernel_fill)
+                continue
+            colour = filled.get(key) or self.cell_colour(label.plane, key[1])
+            out.append(self.theme.over(colour) if key in lit else colour)
+        return out
+
+    def filled(self, labels: Sequence[Label]) -> dict:
+        """The fill each cell has after ``labels`` (reveals, in order), by (plane, cell)."""
+        return {(label.plane, tuple(label.cell)): self.fill_rgb(label) for label in labels if label.kind == "fill"}
+
+    def inks(self, grounds: Sequence[RGB]) -> List[tuple]:
+        """The ink for a text on each ground, as matplotlib's RGBA."""
+        return [rgba(self.theme.ink_on(ground)) for ground in grounds]
 
     # ---- text -------------------------------------------------------------------------
 
@@ -191,7 +241,7 @@ class Painter:
         out = []
         for text, x0, _, tint, strong in runs:
             vertices, codes, _ = glyphs(text, self.theme.font, strong)
-            ink = self.theme.mark if strong else self.theme.tinted_link(tint) if tint >= 0 else self.theme.text
+            ink = self.theme.legible(self.theme.mark if strong else self.theme.tinted_link(tint) if tint >= 0 else self.theme.text)
             origin = np.array([left + x0, self.geometry.equation_line - middle * em])
             out.append((text, vertices, codes, origin, em, rgba(ink), strong))
         return out
@@ -219,9 +269,10 @@ class Painter:
         polygons = [self.layout.placements[label.plane].cells(np.array([label.cell]))[0] for label in fills]
         return polygons, [self.fill_colour(label) for label in fills]
 
-    def eraser_shapes(self, labels: Sequence[Label]) -> Shapes:
-        """Cell interiors, in the cells' own colours, under the values that replace earlier ones."""
-        replaced = [label for label in labels if label.replace]
+    def eraser_shapes(self, labels: Sequence[Label], colours: Optional[Sequence[RGB]] = None) -> Shapes:
+        """Cell interiors, in the cells' own colours (or ``colours``), under the values that
+        replace earlier ones."""
+        replaced = [label for label in labels if label.replace] if colours is None else list(labels)
         if not replaced:
             return [], []
         inset = (self.theme.line_px * self.stroke_scale / 2 + 1.0) / self.cell_px
@@ -230,8 +281,22 @@ class Painter:
             r, c = label.cell
             square = np.array([[c + inset, r + inset], [c + 1 - inset, r + inset], [c + 1 - inset, r + 1 - inset], [c + inset, r + 1 - inset]])
             polygons.append(self.layout.placements[label.plane].to_screen(square))
-        colours = [colour for label in replaced for colour in self.cell_colours(label.plane, [label.cell])]
-        return polygons, colours
+        if colours is None:
+            return polygons, [colour for label in replaced for colour in self.cell_colours(label.plane, [label.cell])]
+        return polygons, [rgba(colour) for colour in colours]
+
+    def standing(self, step: Step, revealed: Sequence[Label] = ()) -> Tuple[List[Label], List[Label]]:
+        """The values standing in the frame of ``step`` (on the planes, or revealed before it),
+        split into those resting in the background and those under the step's highlight, which
+        the step draws again above it (a text always sits above a translucent highlight)."""
+        lit = lit_cells(step)
+        own = {(label.plane, tuple(label.cell), label.kind) for label in (*step.labels, *step.reveals)}
+        resting, raised = [], []
+        for label in (*self.static_labels, *(label for label in revealed if label.kind != "fill")):
+            if (label.plane, tuple(label.cell), label.kind) in own:
+                continue
+            (raised if label.kind == "value" and (label.plane, tuple(label.cell)) in lit else resting).append(label)
+        return resting, raised
 
     def marks(self, step: Step) -> List[np.ndarray]:
         """Per plane, the step's marked cells as inset squares, inside the cells' outlines."""
@@ -245,20 +310,60 @@ class Painter:
             out.append(polygons)
         return out
 
-    def paint(self, step: Step, baked: Optional[np.ndarray] = None) -> Paint:
-        """The step's moving parts (``baked``: the boxes of the values revealed before it)."""
-        texts = [label for label in (*step.labels, *step.reveals) if label.kind != "fill"]
+    def paint(self, step: Step, baked: Optional[np.ndarray] = None, revealed: Sequence[Label] = ()) -> Paint:
+        """The step's moving parts (``baked``: the boxes of the values revealed before it, if not
+        those of ``revealed``, the labels revealed before it, in order)."""
+        if baked is None and revealed:
+            baked = self.text_boxes([label for label in revealed if label.kind != "fill"])
+        _, raised = self.standing(step, revealed)
+        texts = paint_labels(step, raised)
+        own = len(texts) - len(raised)
         outlines = [self.label_outline(label) for label in texts]  # once: for the cuts and for the ink
-        links = self.link_pieces(step, texts, outlines, baked)
+        links = self.link_pieces(step, texts[:own], outlines[:own], baked)
         chips = [chip(v, WEIGHT_PAD_PX / self.cell_px) for (v, _), label in zip(outlines, texts) if label.kind == "weight"]
-        ink = rgba(self.theme.text)
-        inks = [ink] * len(outlines)
+        filled = self.filled((*revealed, *step.reveals))
+        grounds = self.grounds(texts, filled, lit_cells(step))
+        inks = self.inks(grounds)
         if self.geometry.phases:
             outlines.append(self.geometry.phases[step.phase])
-            inks.append(ink)
+            inks.append(rgba(self.theme.text))
+            grounds.append(self.theme.background)
         for vertices, codes, colour in self.equation_outlines(step.equation):
             outlines.append((vertices, codes))
             inks.append(colour)
+            grounds.append(self.theme.background)
+        erasers = self.eraser_shapes(step.reveals)
+        cleared = self.eraser_shapes(raised, self.grounds(raised, self.filled(revealed)))
         highlights = [placement.cells(cells) for cells, placement in zip(step.highlights, self.layout.placements)]
-        return Paint(highlights, self.marks(step), links, self.eraser_shapes(step.reveals),
-                     self.fill_shapes(step.reveals), chips, outlines, inks)
+        return Paint(highlights, self.marks(step), links, (erasers[0] + cleared[0], erasers[1] + cleared[1]),
+                     self.fill_shapes(step.reveals), chips, outlines, inks, grounds)
+
+
+def lit_cells(step: Step) -> frozenset:
+    """The (plane, (row, col)) pairs under the step's highlight."""
+    return frozenset((k, (int(r), int(c))) for k, cells in enumerate(step.highlights)
+                     for r, c in np.asarray(cells).reshape(-1, 2))
+
+
+def written(painter: "Painter", step: Step, revealed: Sequence[Label] = ()) -> List[Written]:
+    """Every text of the frame of ``step`` with its ink and the colour under it: the names and
+    caption, the values standing in the background, and what the step itself draws
+    (``revealed``: the labels revealed before it, in order). What a contrast check reads."""
+    theme = painter.theme
+    resting, raised = painter.standing(step, revealed)
+    grounds = painter.grounds(resting, painter.filled(revealed))
+    out = [Written(painter.label_outline(label), theme.ink_on(ground), ground, label)
+           for label, ground in zip(resting, grounds)]
+    out += [Written(outline, theme.text, theme.background) for outline in painter.geometry.annotations]
+    paint = painter.paint(step, revealed=revealed)
+    labels = paint_labels(step, raised)
+    for k, (outline, ink, ground) in enumerate(zip(paint.texts, paint.inks, paint.grounds)):
+        rgb = tuple(int(round(v * 255)) for v in ink[:3])
+        out.append(Written(outline, rgb, ground, labels[k] if k < len(labels) else None))  # type: ignore[arg-type]
+    return out
+
+
+def paint_labels(step: Step, raised: Sequence[Label]) -> List[Label]:
+    """The labels a step's paint writes, in its order: the step's own texts, then the standing
+    values it draws again above its highlight."""
+    return [label for label in (*step.labels, *step.reveals) if label.kind != "fill"] + list(raised)

@@ -164,10 +164,12 @@ def _draw_zeros_apart(ax: _Sheet, kinds: np.ndarray, placement: Placement, theme
 
 
 
-def text_collection(outlines: Iterable[Outline], theme: Theme, transform, animated: bool = False) -> PathCollection:
-    """Glyph outlines in the text colour, drawn through ``transform`` (screen units to pixels)."""
+def text_collection(outlines: Iterable[Outline], theme: Theme, transform, animated: bool = False,
+                    inks: Optional[Sequence[tuple]] = None) -> PathCollection:
+    """Glyph outlines in their ``inks`` (default: the text colour), drawn through ``transform``
+    (screen units to pixels)."""
     paths = [Path(v, c) for v, c in outlines]
-    collection = PathCollection(paths, facecolors=[rgba(theme.text)], linewidths=0, animated=animated)
+    collection = PathCollection(paths, facecolors=list(inks or []) or [rgba(theme.text)], linewidths=0, animated=animated)
     collection.set_antialiased(True)
     collection.set_snap(False)  # Agg snaps rectilinear paths to whole pixels: a "+" would lose its bar
     collection.set_transform(transform)
@@ -336,11 +338,14 @@ class Renderer:
         labels = [label for label in labels if label.kind != "fill"]
         if labels:
             outlines = map(self.painter.label_outline, labels)
-            self.axes.add_collection(text_collection(outlines, self.theme, self.axes.transData), autolim=False)
+            inks = self.painter.inks(self.painter.grounds(labels))
+            self.axes.add_collection(text_collection(outlines, self.theme, self.axes.transData, inks=inks), autolim=False)
 
-    def _revealed_artists(self, reveals: Sequence[Label], animated: bool) -> List[object]:
+    def _revealed_artists(self, reveals: Sequence[Label], animated: bool,
+                          context: Optional[Sequence[Label]] = None) -> List[object]:
         """What values revealed earlier add to the figure, bottom to top: the erasers under the
-        values that replace others, the cells filled in, and the values' text."""
+        values that replace others, the cells filled in, and the values' text, each in the ink
+        for its cell's fill (``context``: every label revealed so far; default, those baked)."""
         artists = []
         erase, colours = self.painter.eraser_shapes(reveals)
         if erase:
@@ -353,7 +358,9 @@ class Renderer:
             artists.append(fill)
         texts = [label for label in reveals if label.kind != "fill"]
         if texts or animated:
-            text = text_collection(map(self.painter.label_outline, texts), self.theme, self.axes.transData, animated)
+            context = list(self._revealed.values()) if context is None else context
+            inks = self.painter.inks(self.painter.grounds(texts, self.painter.filled(context)))
+            text = text_collection(map(self.painter.label_outline, texts), self.theme, self.axes.transData, animated, inks)
             text.set_zorder(2.5)
             artists.append(text)
         return artists
@@ -418,7 +425,8 @@ class Renderer:
         if not isinstance(step, Step):
             step = self.scene.step(int(step or 0))
         rebaked = self._bake_until(step.index)
-        box = self._pixel_box(self._moving.show(self.painter.paint(step, self._baked_boxes)))
+        paint = self.painter.paint(step, self._baked_boxes, list(self._revealed.values()))
+        box = self._pixel_box(self._moving.show(paint))
         if self._last is None or rebaked:
             changed = (0, 0, self.width, self.height)
         else:
@@ -450,8 +458,8 @@ class Renderer:
     @contextmanager
     def _vector_state(self, step: Step, revealed: List[Label]) -> Iterator[None]:
         self._baked_boxes = self.painter.text_boxes(revealed)
-        self._moving.show(self.painter.paint(step, self._baked_boxes))
-        extra = self._revealed_artists(revealed, animated=False)
+        self._moving.show(self.painter.paint(step, self._baked_boxes, revealed))
+        extra = self._revealed_artists(revealed, animated=False, context=revealed)
         for artist in extra:
             self.axes.add_collection(artist, autolim=False)
         for artist in self._moving.artists:
@@ -484,4 +492,5 @@ def scene_palette(scene: Scene, theme: Theme, geometry: Geometry, numbers: bool,
     text = numbers or bool(geometry.annotations) or bool(geometry.phases) or any(
         plane.text is not None for plane in scene.planes)
     heat = any(plane.levels is not None for plane in scene.planes)
-    return theme.palette(crisp=crisp, text=text, heat=heat, solids=solid_colours(scene, theme))
+    cells = numbers or any(plane.text is not None for plane in scene.planes)  # values take either ink
+    return theme.palette(crisp=crisp, text=text, heat=heat, solids=solid_colours(scene, theme), alt_ink=cells)

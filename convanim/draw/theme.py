@@ -22,7 +22,8 @@ class Theme:
     highlight: RGB = (7, 54, 66)  # base02, laid over the footprint and the current output cell
     highlight_alpha: float = 0.4
     link: RGB = (0, 43, 54)  # the connector lines, in the lines' colour
-    text: RGB = (0, 0, 0)
+    text: RGB = (0, 0, 0)  # the ink of names, captions and equations, on the background
+    alt_text: RGB = (255, 255, 255)  # the other ink, for a value on a fill ``text`` reads poorly on
     mark: RGB = (203, 75, 22)  # Solarized orange: the cell a max pooling keeps
     # Channel figures: input channel c (or group c) takes hue c, the first being ``input``.
     hues: Tuple[RGB, ...] = ((211, 54, 130), (181, 137, 0), (108, 113, 196), (133, 153, 0), (220, 50, 47))
@@ -66,6 +67,21 @@ class Theme:
         """A kernel drawn on its own has the footprint's shade over a blank cell."""
         return self.over(self.padding)
 
+    def ink_on(self, ground: RGB) -> RGB:
+        """The ink a text takes on ``ground``: ``text`` or ``alt_text``, whichever contrasts more."""
+        return max((self.text, self.alt_text), key=lambda ink: contrast(ink, ground))
+
+    def legible(self, colour: RGB, ground: Optional[RGB] = None) -> RGB:
+        """``colour`` as a text's ink on ``ground`` (the background): itself where it reads at
+        ``MIN_CONTRAST``, else moved towards the ink that reads best until it does, keeping its hue."""
+        ground = self.background if ground is None else ground
+        target = self.ink_on(ground)
+        for t in np.linspace(0.0, 1.0, 21):
+            ink = _mix(colour, target, float(t))
+            if contrast(ink, ground) >= MIN_CONTRAST:
+                return ink
+        return target
+
     def over(self, base: RGB) -> RGB:
         """The highlight composited over ``base``."""
         a = self.highlight_alpha
@@ -79,7 +95,7 @@ class Theme:
         return tuple(dict.fromkeys(colours))
 
     def palette(self, size: int = 255, crisp: bool = False, text: bool = True, heat: bool = True,
-                solids: Optional[Sequence[RGB]] = None) -> np.ndarray:
+                solids: Optional[Sequence[RGB]] = None, alt_ink: bool = False) -> np.ndarray:
         """A fixed palette (n, 3) for indexed formats, the solid colours first; one palette serves
         every frame of an animation in this theme (a GIF orders it by use, see GifStream).
 
@@ -93,6 +109,8 @@ class Theme:
         A ``crisp`` drawing blends only its text: its palette holds the solid colours, the grid
         lines under the highlight, a heatmap's ramp, and ramps from the ink to each solid colour.
 
+        ``alt_ink``: the text also takes ``alt_text`` (values on fills ``text`` reads poorly on).
+
         ``solids``: the flat colours to blend, if not the theme's ``solid_colours``. Where there
         are too many for ``size`` entries, text and then shapes get fewer blends.
         """
@@ -100,6 +118,8 @@ class Theme:
         lines_under_highlight = [np.array(self.over(self.line), dtype=float)]
         heats = [np.array(self.heat(t), dtype=float) for t in np.linspace(0, 1, HEAT_STEPS)] if heat else []
         inks = [np.array(self.text, dtype=float), np.array(self.over(self.text), dtype=float)]
+        if text and alt_ink:
+            inks.append(np.array(self.alt_text, dtype=float))
         if crisp:
             pairs = [(ink, solid) for ink in inks for solid in solids if not np.array_equal(ink, solid)]
             return _with_ramps(solids + lines_under_highlight + heats + inks, pairs, size)
@@ -119,6 +139,22 @@ class Theme:
             if len(colours) <= size:
                 break
         return np.array(colours[:size], dtype=np.uint8)
+
+
+MIN_CONTRAST = 4.5  # WCAG AA for text: every text on its fill, in every theme
+
+
+def luminance(colour: RGB) -> float:
+    """WCAG's relative luminance of a 0–255 sRGB colour."""
+    c = np.asarray(colour[:3], dtype=float) / 255
+    c = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    return float(c @ np.array([0.2126, 0.7152, 0.0722]))
+
+
+def contrast(a: RGB, b: RGB) -> float:
+    """WCAG's contrast ratio of two colours, 1 to 21."""
+    low, high = sorted((luminance(a), luminance(b)))
+    return (high + 0.05) / (low + 0.05)
 
 
 def _mix(a: RGB, b: RGB, t: float) -> RGB:
@@ -152,12 +188,13 @@ DARK = Theme(
     background=(0, 43, 54),  # Solarized base03
     input=(38, 139, 210),
     output=(42, 161, 152),
-    padding=(7, 54, 66),  # base02
+    padding=(39, 76, 86),  # base02 two fifths towards base01: padding apart from the background (1.6:1)
     line=(147, 161, 161),  # base1
-    highlight=(0, 16, 20),  # darker than base03: it deepens what it covers, so light text keeps its contrast
-    highlight_alpha=0.45,
+    highlight=(0, 16, 20),  # darker than base03: it deepens what it covers (1.6:1 over padding, 2.7:1 over input)
+    highlight_alpha=0.55,
     link=(147, 161, 161),
-    text=(253, 246, 227),
+    text=(255, 252, 242),  # base3, a shade lighter: with black, one of the two reads at 4.5:1 on any fill
+    alt_text=(0, 0, 0),  # on the hues, where the light ink reads at under 4.5:1
     mark=(203, 75, 22),
 )
 

@@ -37,7 +37,8 @@
     if (!data.transparent) el("rect", {width: data.width, height: data.height, fill: theme.background}, svg);
     else root.style.setProperty("--convanim-bg", "transparent");
     var layer = {};
-    ["planes", "statics", "fills", "first", "links", "rest", "marks", "revealed", "chips", "labels", "texts",
+    // every text above the highlight, in the ink the paint model chose for what lies under it
+    ["planes", "fills", "first", "links", "rest", "marks", "statics", "revealed", "chips", "labels", "texts",
      "inspect"].forEach(function (name) {  // the cells take the pointer; what lies over them lets it through
       layer[name] = el("g", {"class": "convanim-" + name, "pointer-events": name === "planes" ? null : "none"}, svg);
     });
@@ -57,11 +58,24 @@
       node.textContent = string;
       return node;
     }
-    function cellText(parent, p, cell, string, kind) {
+    var lit = {};  // the cells under the highlight drawn now, by "plane:cell"
+    function cellText(parent, p, cell, string, kind, inks) {
       var w = planes[p].shape[1], r = Math.floor(cell / w), c = cell % w, t = data.text;
       var at = kind === "weight" ? t.weightAt : planes[p].weights ? t.valueAt : [0.5, 0.5];
       var size = kind === "weight" ? t.weight : t.value, q = point(p, c + at[0], r + at[1]);
-      return text(parent, string, q[0].toFixed(2), (q[1] + size * t.digit / 2).toFixed(2), size.toFixed(2), null, "middle");
+      var node = text(parent, string, q[0].toFixed(2), (q[1] + size * t.digit / 2).toFixed(2), size.toFixed(2),
+                      colours[inks[0]], "middle");
+      node.setAttribute("data-cell", p + ":" + cell);
+      node.setAttribute("data-ink", inks.join(","));
+      return node;
+    }
+    function ink() {  // each cell's text in its ink as it stands, or under the highlight: both chosen by Python
+      [layer.statics, layer.revealed, layer.labels].forEach(function (g) {
+        for (var node = g.firstChild; node; node = node.nextSibling) {
+          var inks = node.getAttribute("data-ink").split(",");
+          node.setAttribute("fill", colours[inks[lit[node.getAttribute("data-cell")] ? 1 : 0]]);
+        }
+      });
     }
 
     // the static figure: each plane's cells, dashed where blank, and the values that stand
@@ -92,7 +106,7 @@
         el("path", {d: edges, fill: "none", stroke: theme.line, "stroke-width": strokes.line,
                     "stroke-dasharray": strokes.dash + " " + strokes.dash, "pointer-events": "none"}, g);
       }
-      if (plane.text) plane.text.forEach(function (s, k) { if (s) cellText(layer.statics, p, k, s, "value"); });
+      if (plane.text) plane.text.forEach(function (s, k) { if (s) cellText(layer.statics, p, k, s, "value", plane.ink[k]); });
     });
     data.annotations.forEach(function (a) { text(layer.texts, a[0], a[1], a[2], a[3]); });
     var phase = text(layer.texts, "", 0, 0, 0);
@@ -155,7 +169,7 @@
     function drawLabels(g, labels) {
       labels.forEach(function (l) {
         if (l[3] === "fill") return;
-        var node = cellText(g, l[0], l[1], l[2], l[3]);
+        var node = cellText(g, l[0], l[1], l[2], l[3], l[4]);
         if (l[3] === "weight") {
           var box = node.getBBox(), pad = data.text.chipPad, size = data.text.weight * data.text.digit;
           var chip = el("rect", {x: (box.x - pad).toFixed(2), y: (parseFloat(node.getAttribute("y")) - size - pad).toFixed(2),
@@ -166,6 +180,7 @@
       });
     }
     function drawStep(step, highlights) {
+      highlights.forEach(function (h) { h[1].forEach(function (c) { lit[h[0] + ":" + c] = true; }); });
       var first = highlights.filter(function (h) { return h[0] === 0; });
       var rest = highlights.filter(function (h) { return h[0] !== 0; });
       drawCells(layer.first, first, theme.highlight, theme.line, strokes.line);
@@ -187,6 +202,7 @@
       counter.textContent = (preview ? "preview: frame " + (index + 1) : "frame " + (frame + 1)) + " / " + count;
       root.classList.toggle("convanim-preview", !!preview);
       ["fills", "revealed", "first", "links", "rest", "marks", "chips", "labels", "inspect"].forEach(function (n) { clear(layer[n]); });
+      lit = {};
       var revealed = revealedUntil(index);
       revealed.forEach(function (r) {
         if (r[3] === "fill") el("polygon", {points: square(r[0], r[1]), fill: colours[r[4]], stroke: theme.line,
@@ -196,8 +212,9 @@
       var step = steps[index], p = data.phases[step.phase];
       phase.textContent = p ? p[0] : "";
       if (p) { phase.setAttribute("x", p[1]); phase.setAttribute("y", p[2]); phase.setAttribute("font-size", p[3]); }
-      if (!inspected) { drawStep(step, step.highlights); return; }
-      inspected.draw();
+      if (!inspected) drawStep(step, step.highlights);
+      else inspected.draw();
+      ink();
     }
     function show(index) {
       var next = Math.max(0, Math.min(count - 1, index));
