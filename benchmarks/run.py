@@ -183,6 +183,33 @@ def start_up(tmp: Path, runs: int = 5) -> tuple:
     return best([*convanim, "--help"]), best([*convanim, "info", "conv"]), best([sys.executable, "-c", "import matplotlib.pyplot"])
 
 
+REFUSALS = {  # oversized work under the default limits: each is refused, from a shell, in under a second
+    "conv --i 60 --k 60 --numbers": ["conv", "--i", "60", "--k", "60", "--numbers"],
+    "conv 4096→4096 channels --numbers": ["conv", "--in-channels", "4096", "--out-channels", "4096", "--numbers",
+                                          "--i", "2", "--k", "1"],
+    "separable 4096→4096 channels --numbers": ["separable", "--in-channels", "4096", "--out-channels", "4096",
+                                               "--numbers"],
+    "storyboard of 1,444 frames, --max-size 100000": ["conv", "--storyboard", "sb.png", "--i", "40", "--max-size",
+                                                      "100000"],
+    "conv --i 5000": ["conv", "--i", "5000"],
+    "conv --i 500 --k 500": ["conv", "--i", "500", "--k", "500"],
+}
+
+
+def refusals(tmp: Path, runs: int = 3) -> list:
+    """The best of ``runs`` wall times of each refusal in :data:`REFUSALS` (exit status 2, nothing drawn)."""
+    out = []
+    for what, args in REFUSALS.items():
+        times = []
+        for _ in range(runs):
+            start = time.perf_counter()
+            done = subprocess.run([sys.executable, "-m", "convanim", *args], cwd=tmp, capture_output=True)
+            times.append(time.perf_counter() - start)
+            assert done.returncode == 2, (what, done.stderr)
+        out.append((what, min(times)))
+    return out
+
+
 def versions() -> str:
     """The libraries that draw and encode: bytes and memory move with them, not only timings."""
     from importlib.metadata import version
@@ -207,6 +234,7 @@ def main() -> None:
         wall40, rss40, bytes40 = scale_40(tmp)
         help_s, info_s, pyplot_s = start_up(tmp)
         noop, entries = noop_batch(tmp)
+        refused = refusals(tmp)
         rows += [
             ("gallery, cold (19 animations, fresh interpreter)", f"{cold:.2f} s with --jobs {jobs}; {cold1:.2f} s with --jobs 1"),
             ("gallery, warm (in-process, one by one)", f"{warm:.2f} s for {frames} frames = {frames / warm:.0f} frames/s"),
@@ -224,6 +252,8 @@ def main() -> None:
                      f"{help_s:.2f} s, {info_s:.2f} s / {pyplot_s:.2f} s = {max(help_s, info_s) / pyplot_s:.2f}"))
         rows.append(("`batch examples/figures.toml`, everything up to date (held to under 0.6 s)",
                      f"{noop:.2f} s for {entries} entries"))
+        rows.append(("refusals of oversized work, from a shell (held to under 1 s each)",
+                     "; ".join(f"{what}: {seconds:.2f} s" for what, seconds in refused)))
         if not args.quick:
             base, base_frames = baseline(tmp)
             rows.append(("baseline: a figure per frame + savefig + imageio (15 animations)",

@@ -11,27 +11,26 @@ from dataclasses import dataclass, field, fields, replace
 from functools import cached_property
 from itertools import islice
 from pathlib import Path
-from typing import Any, Callable, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Any, Callable, Iterator, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
 from .core.errors import Interrupted, SaveIncomplete, SpecError, raise_interrupted
-from .core.limits import (MAX_CELLS, MAX_DELAY_MS, MAX_FRAMES, MAX_SIZE_PX, MAX_VALUES, MIN_DELAY_MS, cells_refusal,
-                          memory_refusal, values_refusal)
+from .core.limits import (MAX_CELLS, MAX_DELAY_MS, MAX_FRAMES, MAX_PIXELS, MAX_SIZE_PX, MAX_VALUES, MIN_DELAY_MS,
+                          cells_refusal, out_of_memory, pixels_refusal, values_refusal)
 from .core.values import Numbers, StagedNumbers
 from .draw.layout import STYLES
 from .draw.fit import MIN_CELL_PX, Geometry
-from .draw.render import Renderer, scene_palette
-from .draw.page import page_data
 from .draw.theme import PAPER, Theme
 from .io.data import write_text
 from .io.files import Target, alone, apart, check_writable
 from .io.formats import FORMATS, STILLS, listed
 from .io.notebook import mimebundle, notebook_html, png_bytes, still_html
-from .io.page import figure_html, write_page
-from .io.writers import check_storyboard, write_animation, write_storyboard, write_vector
 from .ops import Operation, check_view, operation_for
 from .scene.model import Scene
+
+if TYPE_CHECKING:
+    from .draw.render import Renderer
 
 
 @dataclass(frozen=True)
@@ -59,6 +58,7 @@ class Animation:
     max_size: int = MAX_SIZE_PX
     max_values: int = MAX_VALUES  # what the figure holds (see :func:`convanim.core.limits.values_held`)
     max_cells: int = MAX_CELLS  # cells drawn in one frame
+    max_pixels: int = MAX_PIXELS  # an image's or a storyboard page's, whatever this machine's memory
 
     def __post_init__(self) -> None:
         if self.style not in STYLES:
@@ -83,53 +83,44 @@ class Animation:
         if self.width is not None and not 16 <= self.width <= 100_000:
             raise SpecError("width", f"must be between 16 and 100,000 px, got {self.width}")
 
-    def check_limits(self, numbers: Optional[bool] = None) -> None:
+    def check_limits(self, numbers: Optional[bool] = None, laid_out: bool = True) -> None:
         """Refuse, before anything is drawn, an animation with too many frames, values or cells, or
-        too large an image; ``numbers``: count the values as if it had them (before they are made)."""
-        frames = self.operation.frame_count(self.spec, self.view)
-        if frames > self.max_frames:
-            raise SpecError(
-                "max_frames", f"the spec makes {frames:,} frames, more than the limit of {self.max_frames:,};"
-                f" raise the limit to {frames:,} to draw them"
-            )
-        refuse("max_values", values_refusal(self.spec, self.numbers is not None if numbers is None else numbers,
-                                            self.max_values))
-        rows = max(shape[0] for shape in self._drawn_shapes())
-        cols = max(shape[1] for shape in self._drawn_shapes())
-        if self.width is not None and self.width > self.max_size:
-            raise SpecError("max_size", f"a {self.width:,} px wide image is more than {self.max_size:,} px on a side;"
-                                        f" raise the limit to {self.width:,} to draw it")
-        smallest = max(self.cell_px or MIN_CELL_PX, MIN_CELL_PX)  # px a cell, however far it shrinks
-        if max(rows, cols) * smallest > self.max_size:
-            raise SpecError(
-                "max_size",
-                f"the drawn grid is {rows:,}x{cols:,} cells, too large for {self.max_size:,} px on a side"
-                f" at {smallest:g} px a cell; raise the limit to {math.ceil(max(rows, cols) * smallest):,} to draw it",
-            )
-        size = self.geometry
-        if max(size.width, size.height) > self.max_size:
-            raise SpecError(
-                "max_size",
-                f"the image would be {size.width:,}x{size.height:,} px, more than {self.max_size:,} px on a side;"
-                f" raise the limit to {max(size.width, size.height):,}, or draw it smaller (width, dpi)",
-            )
-        refusal = memory_refusal(size.width, size.height)
-        if refusal:
-            raise SpecError("max_size", refusal)
-        refuse("max_cells", cells_refusal(self.scene.planes, self.max_cells))
+        too large an image; ``numbers``: count the values as if it had them (before they are made);
+        ``laid_out=False``: only what arithmetic decides, without laying out its text."""
+        check_limits(self, numbers, laid_out)
 
-    def save_storyboard(self, path: str | os.PathLike, columns: Optional[int] = None) -> Path:
-        """Every frame in a grid on one ``.png`` or ``.pdf`` page, for documents that cannot animate."""
-        check_writable(Path(path))
+    def check_storyboard(self, columns: Optional[int] = None) -> Geometry:
+        """Refuse, before a frame is drawn, a storyboard page of more pixels than ``max_pixels``;
+        the geometry of its frames."""
+        from .io.writers import check_storyboard
+
         self.check_limits()
         scene = replace(self.scene, caption="")  # the caption goes under the grid, once
         geometry = Geometry.of(scene, self.style, self.theme, self.cell_px, self.labels, max_size=self.max_size,
                                width=self.width)
-        check_storyboard((geometry.height, geometry.width), len(self), self.max_size, columns, bool(self.scene.caption))
-        renderer = Renderer(scene, self.style, self.theme, geometry=geometry, antialias=not self.crisp,
-                            transparent=self.transparent)
-        return write_storyboard(_rgb(renderer.stream()), len(self), Path(path), self.theme.background, self.max_size,
-                                columns, self.scene.caption, self.theme.text, self.theme.font)
+        check_storyboard((geometry.height, geometry.width), len(self), self.max_size, self.max_pixels, columns,
+                         bool(self.scene.caption))
+        return geometry
+
+    def save_storyboard(self, path: str | os.PathLike, columns: Optional[int] = None,
+                        on_frame: Optional[Callable[[int], None]] = None) -> Path:
+        """Every frame in a grid on one ``.png`` or ``.pdf`` page, for documents that cannot animate."""
+        from .draw.render import Renderer
+        from .io.writers import storyboard_page, write_storyboard
+
+        check_writable(Path(path))
+        geometry = self.check_storyboard(columns)
+        renderer = Renderer(replace(self.scene, caption=""), self.style, self.theme, geometry=geometry,
+                            antialias=not self.crisp, transparent=self.transparent)
+        frames = _rgb(renderer.stream())
+        try:
+            return write_storyboard(frames if on_frame is None else _report(frames, on_frame), len(self), Path(path),
+                                    self.theme.background, self.max_size, columns, self.scene.caption, self.theme.text,
+                                    self.theme.font)
+        except MemoryError:
+            page_w, page_h, _ = storyboard_page((geometry.height, geometry.width), len(self), self.max_size, columns,
+                                                bool(self.scene.caption))
+            raise SpecError("storyboard", out_of_memory(page_w, page_h, "the storyboard")) from None
 
     @property
     def description(self) -> str:
@@ -145,6 +136,9 @@ class Animation:
     def page(self, still: str = "") -> str:
         """The interactive player as an HTML fragment (what a notebook shows); ``still``, HTML
         that stands where the figure goes until the script draws it."""
+        from .draw.page import page_data
+        from .io.page import figure_html
+
         data = page_data(self.renderer(), self.delay_ms, self.title, "" if self.scene.caption else self.description)
         return figure_html(data, still=still)
 
@@ -179,9 +173,6 @@ class Animation:
         """What the spec is: its views, its frames, its caption (:mod:`convanim.ops`)."""
         return operation_for(self.spec)
 
-    def _drawn_shapes(self) -> List[Tuple[int, int]]:
-        return self.operation.drawn_shapes(self.spec, self.view)
-
     @cached_property
     def scene(self) -> Scene:
         return self.operation.scene(self.spec, self.numbers, self.precision, self.labels, self.view)
@@ -203,10 +194,14 @@ class Animation:
 
     def palette(self, crisp: bool = False) -> np.ndarray:
         """The theme's palette for this animation's indexed frames (see :func:`scene_palette`)."""
+        from .draw.render import scene_palette
+
         return scene_palette(self.scene, self.theme, self.geometry, self.numbers is not None, crisp)
 
-    def renderer(self, crisp: Optional[bool] = None) -> Renderer:
+    def renderer(self, crisp: Optional[bool] = None) -> "Renderer":
         """A renderer of this animation, crisp as ``crisp`` says (default: as ``self.crisp``, else not)."""
+        from .draw.render import Renderer
+
         self.check_limits()
         crisp = bool(self.crisp) if crisp is None else crisp
         return Renderer(self.scene, self.style, self.theme, geometry=self.geometry, antialias=not crisp,
@@ -221,7 +216,7 @@ class Animation:
         return self._shared_renderer.frame(index)
 
     @cached_property
-    def _shared_renderer(self) -> Renderer:
+    def _shared_renderer(self) -> "Renderer":
         return self.renderer()
 
     def save(
@@ -237,19 +232,32 @@ class Animation:
 
     def _write(self, target: Target, frames: range, on_frame: Optional[Callable[[int], None]], force: bool
                ) -> List[Path]:
+        """Frames ``frames`` into ``target``; memory that runs out (limits lifted) is said as the image's size."""
+        try:
+            return self._draw_into(target, frames, on_frame, force)
+        except MemoryError:
+            raise SpecError("max_pixels", out_of_memory(self.geometry.width, self.geometry.height)) from None
+
+    def _draw_into(self, target: Target, frames: range, on_frame: Optional[Callable[[int], None]], force: bool
+                   ) -> List[Path]:
         """Frames ``frames`` into ``target``, drawn as its format's kind asks: pixels, vector states or the page."""
         crisp = self.crisp_for(target.format)
         renderer = self.renderer(crisp)
         kind = FORMATS[target.format].kind
         if kind == "page":
+            from .draw.page import page_data
+            from .io.page import write_page
+
             page = page_data(renderer, self.delay_ms, self.title, "" if self.scene.caption else self.description)
             if on_frame is not None:
                 on_frame(len(self) - 1)
             return [write_page(page, target.path)]
-        drawn: Iterator = renderer.vector_states() if kind == "vector" else renderer.stream()
-        drawn = islice(drawn, frames.start, frames.stop)
-        if on_frame is not None:
+        drawn: Iterator = islice(renderer.vector_states() if kind == "vector" else renderer.stream(), frames.stop)
+        if on_frame is not None:  # every frame drawn counts, those before a poster's too
             drawn = _report(drawn, on_frame)
+        drawn = islice(drawn, frames.start, None)
+        from .io.writers import write_animation, write_vector
+
         if kind == "vector":
             return write_vector(renderer.figure, drawn, target, len(frames), force)
         palette = self.palette(crisp)
@@ -263,18 +271,20 @@ class Animation:
             raise SpecError("poster", f"frames are numbered 1 to {len(self):,} (or last), got {frame!r}")
         return frame - 1
 
-    def save_poster(self, path: str | os.PathLike, frame: Union[int, str] = "last", force: bool = False) -> List[Path]:
+    def save_poster(self, path: str | os.PathLike, frame: Union[int, str] = "last", force: bool = False,
+                    on_frame: Optional[Callable[[int], None]] = None) -> List[Path]:
         """One frame (1-based, or ``"last"``) as a still: ``.png``, ``.svg`` or ``.pdf``, for print,
         for a GIF's fallback image, for a slide's static version."""
         target = check_still(path if isinstance(path, Target) else Target.parse(path))
         index = self.frame_index(frame)
-        return self._write(target, range(index, index + 1), None, force)
+        return self._write(target, range(index, index + 1), on_frame, force)
 
-    def save_beamer(self, path: str | os.PathLike, force: bool = False) -> List[Path]:
+    def save_beamer(self, path: str | os.PathLike, force: bool = False,
+                    on_frame: Optional[Callable[[int], None]] = None) -> List[Path]:
         """The PDF, one page a frame, and beside it a ``.tex`` snippet that plays it in a Beamer
         frame with the ``animate`` package: ``\\input{fig.tex}``."""
         target = check_beamer(path if isinstance(path, Target) else Target.parse(path))
-        written = self.save(target, force=force)
+        written = self.save(target, on_frame=on_frame, force=force)
         stem = target.path.with_suffix("")
         fps = 1000 / self.delay_ms
         snippet = (f"% convanim: {self.scene.caption or self.spec.slug}; needs \\usepackage{{animate}}\n"
@@ -288,6 +298,42 @@ def _gif_bytes(anim: Animation) -> bytes:
     with tempfile.TemporaryDirectory() as folder:
         [path] = anim.save(Path(folder) / "animation.gif")
         return path.read_bytes()
+
+
+def check_limits(anim: "Animation", numbers: Optional[bool] = None, laid_out: bool = True) -> None:
+    """Refuse, before anything is drawn, an animation with too many frames, values, cells or pixels, or
+    too large an image: from arithmetic and the figure's layout, nothing drawn, nothing allocated."""
+    frames = anim.operation.frame_count(anim.spec, anim.view)
+    if frames > anim.max_frames:
+        raise SpecError(
+            "max_frames", f"the spec makes {frames:,} frames, more than the limit of {anim.max_frames:,};"
+            f" raise the limit to {frames:,} to draw them"
+        )
+    refuse("max_values", values_refusal(anim.spec, anim.numbers is not None if numbers is None else numbers,
+                                        anim.max_values))
+    shapes = anim.operation.drawn_shapes(anim.spec, anim.view)
+    rows, cols = max(shape[0] for shape in shapes), max(shape[1] for shape in shapes)
+    if anim.width is not None and anim.width > anim.max_size:
+        raise SpecError("max_size", f"a {anim.width:,} px wide image is more than {anim.max_size:,} px on a side;"
+                                    f" raise the limit to {anim.width:,} to draw it")
+    smallest = max(anim.cell_px or MIN_CELL_PX, MIN_CELL_PX)  # px a cell, however far it shrinks
+    if max(rows, cols) * smallest > anim.max_size:
+        raise SpecError(
+            "max_size",
+            f"the drawn grid is {rows:,}x{cols:,} cells, too large for {anim.max_size:,} px on a side"
+            f" at {smallest:g} px a cell; raise the limit to {math.ceil(max(rows, cols) * smallest):,} to draw it",
+        )
+    refuse("max_cells", cells_refusal(anim.scene.planes, anim.max_cells))
+    if not laid_out:
+        return
+    size = anim.geometry  # the layout: text measured, nothing drawn
+    if max(size.width, size.height) > anim.max_size:
+        raise SpecError(
+            "max_size",
+            f"the image would be {size.width:,}x{size.height:,} px, more than {anim.max_size:,} px on a side;"
+            f" raise the limit to {max(size.width, size.height):,}, or draw it smaller (width, dpi)",
+        )
+    refuse("max_pixels", pixels_refusal(size.width, size.height, anim.max_pixels))
 
 
 def refuse(param: str, refusal: str) -> None:
@@ -353,6 +399,9 @@ def save_many(
     If one fails or the run is interrupted, the finished files stay and :class:`SaveIncomplete`
     says which items were not written.
     """
+    from .draw import render  # noqa: F401  here, once: workers fork with it imported, not each on its own
+    from .io import writers  # noqa: F401
+
     results: dict = {}
     try:
         if jobs <= 1 or len(items) <= 1:
@@ -381,7 +430,7 @@ def save_many(
                         if future.done() and not future.cancelled() and future.exception() is None:
                             results[i] = future.result()
                     raise
-    except (KeyboardInterrupt, OSError, SpecError) as e:
+    except (KeyboardInterrupt, OSError, SpecError, MemoryError) as e:
         written = [p for i in sorted(results) for p in results[i]]
         raise SaveIncomplete(e, written, [i for i in range(len(items)) if i not in results]) from e
     return [p for i in range(len(items)) for p in results[i]]

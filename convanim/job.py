@@ -43,27 +43,42 @@ class Job:
         frames = len(self.anim) if self.target is not None else 0
         return files_for(self.target, frames, self.poster, self.beamer, self.storyboard, self.dump)
 
+    def frames(self) -> int:
+        """Frames the job draws, what its progress counts: the animation's (up to its poster), then
+        the storyboard's."""
+        main = 0
+        if self.target is not None:
+            main = self.anim.frame_index(self.poster) + 1 if self.poster is not None else len(self.anim)
+        return main + (len(self.anim) if self.storyboard is not None else 0)
+
+    def writing(self) -> str:
+        """The files the job writes, as its progress names them at the end (a folder of frames as the folder)."""
+        return ", ".join(str(p) for p in (getattr(self.target, "path", None), self.storyboard, self.dump) if p is not None)
+
     def save(self, on_frame: Optional[Callable[[int], None]] = None) -> List[Path]:
         """The main file: the animation, its poster, or the animation and its Beamer snippet;
         ``on_frame(i)`` as each frame of the animation is drawn."""
         if self.target is None:
             return []
         if self.poster is not None:
-            return self.anim.save_poster(self.target, self.poster, force=self.force)
+            return self.anim.save_poster(self.target, self.poster, force=self.force, on_frame=on_frame)
         if self.beamer:
-            return self.anim.save_beamer(self.target, force=self.force)
+            return self.anim.save_beamer(self.target, force=self.force, on_frame=on_frame)
         return [*self.anim.save(self.target, on_frame=on_frame, force=self.force)]
 
     def write(self, on_frame: Optional[Callable[[int], None]] = None) -> List[Path]:
-        """Every file, renamed into place together once all are written: or, if one fails, none."""
+        """Every file, renamed into place together once all are written: or, if one fails, none;
+        ``on_frame(i)`` as the job's frame i of :meth:`frames` is drawn."""
+        main = self.frames() - (len(self.anim) if self.storyboard is not None else 0)
+        later = None if on_frame is None else (lambda i: on_frame(main + i))
         with together():
-            return self.save(on_frame) + self.finish()
+            return self.save(on_frame) + self.finish(later)
 
-    def finish(self) -> List[Path]:
+    def finish(self, on_frame: Optional[Callable[[int], None]] = None) -> List[Path]:
         """What comes after the animation is saved: the storyboard and the dump."""
         written = []
         if self.storyboard is not None:
-            written.append(self.anim.save_storyboard(self.storyboard))
+            written.append(self.anim.save_storyboard(self.storyboard, on_frame=on_frame))
         if self.dump is not None:
             written.append(write_json(self.dump, record(self.values)))
         return written

@@ -17,7 +17,7 @@ import numpy as np
 
 from .core.errors import SpecError
 from .core.geometry import shape_text
-from .core.limits import MAX_CELLS, MAX_DELAY_MS, MAX_FRAMES, MAX_SIZE_PX, MAX_VALUES, MIN_DELAY_MS
+from .core.limits import MAX_CELLS, MAX_DELAY_MS, MAX_FRAMES, MAX_PIXELS, MAX_SIZE_PX, MAX_VALUES, MIN_DELAY_MS
 from .core.values import PAPER_SEED
 from .draw.layout import STYLES
 from .draw.theme import THEMES
@@ -98,6 +98,8 @@ SETTINGS: Tuple[Setting, ...] = (
             show_default=True, bounds=(1, None), into="animation"),
     Setting("max_size", "int", "Refuse images larger than this many pixels on a side.", "limits", default=MAX_SIZE_PX,
             show_default=True, bounds=(16, None), into="animation"),
+    Setting("max_pixels", "int", "Refuse an image or a storyboard page of more pixels than this (16 bytes of memory"
+            " each).", "limits", default=MAX_PIXELS, show_default=True, bounds=(1, None), into="animation"),
     Setting("max_values", "int", "Refuse figures that hold more values than this (weights; with --numbers, every value"
             " computed).", "limits", default=MAX_VALUES, show_default=True, bounds=(1, None), into="animation"),
     Setting("max_cells", "int", "Refuse frames that draw more cells than this.", "limits", default=MAX_CELLS,

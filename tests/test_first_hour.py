@@ -208,3 +208,17 @@ def test_a_mistyped_batch_key_gets_the_closest_option(tmp_path, monkeypatch):
     (tmp_path / "figs.toml").write_text('[a]\ncommand = "conv"\nstrid = 2\n')
     result = _run("batch", "figs.toml")
     assert (result.exit_code, result.stderr) == (2, "Error: figs.toml [a]: No such option '--strid'. Did you mean '--stride'?\n")
+
+
+@pytest.mark.parametrize("args, frames, writing", [
+    (["--storyboard", "sb.png"], "4/4", "sb.png"),  # the storyboard alone: its frames
+    (["-o", "a.gif", "--storyboard", "sb.pdf"], "8/8", "a.gif, sb.pdf"),  # the animation's, then the storyboard's
+    (["-o", "a.pdf", "--beamer"], "4/4", "a.pdf"),
+    (["-o", "p.png", "--poster", "3"], "3/3", "p.png"),  # a poster draws the frames before it
+])
+def test_every_long_path_shows_its_progress_on_a_terminal_and_not_on_a_pipe(tmp_path, args, frames, writing):
+    shown = _stderr_of(["conv", "--i", "5", "--s", "2", *args], "terminal", tmp_path)
+    assert "conv" in shown and frames in shown
+    assert shown.rstrip().endswith(f"conv: writing {writing}")
+    assert _stderr_of(["conv", "--i", "5", "--s", "2", *args], "pipe", tmp_path) == ""
+    assert _stderr_of(["conv", "--i", "5", "--s", "2", *args, "--quiet"], "terminal", tmp_path) == ""

@@ -205,18 +205,47 @@ def test_the_library_refuses_too_many_values_before_making_them(monkeypatch):
         Animation(spec, numbers=True)
 
 
-def test_a_storyboard_too_large_for_memory_is_refused_before_a_frame_is_drawn(tmp_path, monkeypatch):
-    import convanim.core.limits as limits
+def test_a_storyboard_page_past_the_pixel_limit_is_refused_before_a_frame_is_drawn(tmp_path, monkeypatch):
+    """Decided from the page's size alone, the same on every machine, naming the flag that lifts it."""
+    import convanim.core.values as values
     import convanim.draw.render as render
 
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(limits, "free_memory", lambda: 16 * 2**30)
     monkeypatch.setattr(render.Renderer, "stream", lambda *a, **k: pytest.fail("a frame was drawn"))
+    monkeypatch.setattr(values.Numbers, "of", lambda *a, **k: pytest.fail("numbers made before the refusal"))
     result = CliRunner().invoke(cli, ["conv", "--storyboard", "sb.png", "--i", "40", "--max-frames", "2000",
-                                      "--max-size", "100000"])
+                                      "--max-size", "100000", "-o", "a.gif"])
     assert result.exit_code == 2
-    assert re.fullmatch(r"Error: --storyboard: the storyboard would be 3\d,\d{3}x41,518 px, needing about 2\d\.\d GB of"
-                        r" memory and 16\.0 GB is free; draw it smaller\n", result.stderr)
+    assert re.fullmatch(r"Error: --max-pixels: the storyboard would be (3\d,\d{3})x41,518 px, ([\d,]+) pixels \(about"
+                        r" 2\d\.\d GB of memory\), more than the limit of 67,108,864; raise the limit to \2 to draw it,"
+                        r" or draw it smaller\n", result.stderr)
+    width = int(re.search(r"be (\S+)x", result.stderr)[1].replace(",", ""))
+    assert re.search(r"px, ([\d,]+) pixels", result.stderr)[1] == f"{width * 41_518:,}"
+    assert list(tmp_path.iterdir()) == []  # refused before the animation too
+
+
+def test_a_lifted_pixel_limit_draws_the_storyboard(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    args = ["conv", "--i", "4", "--storyboard", "sb.png"]
+    result = CliRunner().invoke(cli, [*args, "--max-pixels", "100000"])  # the animation's 84,942 fit, not the page
+    assert result.exit_code == 2 and result.stderr.startswith("Error: --max-pixels: the storyboard would be ")
+    assert " MB of memory), more than the limit of 100,000; raise the limit to " in result.stderr
+    needed = re.search(r"raise the limit to ([\d,]+)", result.stderr)[1].replace(",", "")
+    result = CliRunner().invoke(cli, [*args, "--max-pixels", needed])
+    assert (result.exit_code, result.stdout) == (0, "sb.png\n")
+    from PIL import Image
+
+    with Image.open(tmp_path / "sb.png") as page:
+        assert page.size[0] * page.size[1] == int(needed)
+
+
+def test_an_image_past_the_pixel_limit_is_refused_whatever_the_free_memory(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["conv", "--max-size", "200000", "--width", "100000"])
+    assert (result.exit_code, result.stderr) == (
+        2, "Error: --max-pixels: the image would be 100,000x100,689 px, 10,068,900,000 pixels (about 150.0 GB of"
+           " memory), more than the limit of 67,108,864; raise the limit to 10,068,900,000 to draw it, or draw it"
+           " smaller\n")
     assert list(tmp_path.iterdir()) == []
 
 
@@ -236,7 +265,8 @@ def test_a_storyboard_that_memory_cannot_hold_after_all_is_a_clean_error(tmp_pat
     monkeypatch.setattr(writers.np, "empty", empty)
     result = CliRunner().invoke(cli, ["conv", "--i", "12", "--k", "1", "--max-size", "5000", "--storyboard", "s.png"])
     assert result.exit_code == 2
-    assert result.stderr.startswith("Error: --storyboard: the storyboard would be ")
+    assert re.fullmatch(r"Error: --storyboard: the storyboard would be [\d,]+x[\d,]+ px, more than this machine's"
+                        r" memory holds now; draw it smaller\n", result.stderr)
     assert result.stderr.endswith(" px, more than this machine's memory holds now; draw it smaller\n")
     assert list(tmp_path.iterdir()) == []
 
@@ -263,3 +293,78 @@ def test_a_theme_font_is_used_as_installed(tmp_path, monkeypatch):
     (tmp_path / "t.toml").write_text('font = "dejavu sans"\n')
     result = CliRunner().invoke(cli, ["conv", "--i", "3", "--theme-file", "t.toml", "-o", "a.gif"])
     assert (result.exit_code, result.stderr) == (0, "")
+
+
+def test_memory_that_runs_out_while_drawing_names_the_image(tmp_path, monkeypatch):
+    """Limits lifted past what the machine holds: the image's size, in one line, nothing left behind."""
+    import convanim.draw.render as render
+
+    def stream(*args, **kwargs):
+        raise MemoryError
+        yield
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(render.Renderer, "stream", stream)
+    result = CliRunner().invoke(cli, ["conv", "--i", "4", "--width", "300", "-o", "a.gif"])
+    assert result.exit_code == 2
+    assert re.fullmatch(r"Error: --max-pixels: the image would be 300x\d+ px, more than this machine's memory holds"
+                        r" now; draw it smaller\n", result.stderr)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_memory_that_runs_out_anywhere_else_is_one_line_not_an_internal_error(tmp_path, monkeypatch):
+    import convanim.core.values as values
+
+    def of(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(values.Numbers, "of", of)
+    result = CliRunner().invoke(cli, ["conv", "--i", "4", "--numbers", "-o", "a.gif"])
+    assert (result.exit_code, result.stderr) == (
+        1, "Error: out of memory: this machine cannot hold what was asked; draw it smaller or with fewer channels\n")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_memory_that_runs_out_in_a_gallery_says_what_was_not_written(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+
+    def save(self, *args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(convanim.animation.Animation, "save", save)
+    result = CliRunner().invoke(cli, ["gallery", "-j", "1", "--only", "dilation"])
+    assert (result.exit_code, result.stderr) == (
+        1, "Error: out of memory: this machine cannot hold what was asked; draw it smaller or with fewer channels;"
+           " not written: dilation\n")
+
+
+def _failing_ffmpeg(message: str):
+    """What ffmpeg does on a full disk: reads every frame, says why on stderr, exits 1."""
+    script = f"import sys; sys.stdin.buffer.read(); sys.stderr.write({message!r}); sys.exit(1)"
+    return lambda *args: [sys.executable, "-c", script]
+
+
+def test_an_mp4_on_a_full_disk_fails_naming_the_file_and_leaves_nothing(tmp_path, monkeypatch):
+    """ffmpeg's own failure (it could not write the file's end) is the command's, not exit 0 and a truncated file."""
+    pytest.importorskip("imageio_ffmpeg", reason="the mp4 writer is the video extra: pip install imageio-ffmpeg")
+    import convanim.io.writers as writers
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(writers, "_ffmpeg_command", _failing_ffmpeg(
+        "[out#0/mp4] Error writing trailer: No space left on device\n"))
+    result = CliRunner().invoke(cli, ["conv", "--i", "4", "-o", "sub/a.mp4"])
+    assert (result.exit_code, result.stderr) == (1, "Error: cannot write sub/a.mp4: No space left on device\n")
+    assert list(tmp_path.iterdir()) == []
+    monkeypatch.setattr(writers, "_ffmpeg_command", _failing_ffmpeg("Unknown encoder 'libx264'\n"))
+    result = CliRunner().invoke(cli, ["conv", "--i", "4", "-o", "a.mp4"])
+    assert (result.exit_code, result.stderr) == (1, "Error: cannot write a.mp4: ffmpeg failed: Unknown encoder 'libx264'\n")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_mp4_on_a_real_full_disk_fails_naming_the_file(full_disk, monkeypatch):
+    pytest.importorskip("imageio_ffmpeg", reason="the mp4 writer is the video extra: pip install imageio-ffmpeg")
+    monkeypatch.chdir(full_disk.parent)
+    result = CliRunner().invoke(cli, ["conv", "--i", "7", "-o", "full/a.mp4"])
+    assert (result.exit_code, result.stderr) == (1, "Error: cannot write full/a.mp4: No space left on device\n")
+    assert list(full_disk.iterdir()) == []

@@ -335,7 +335,7 @@ def test_the_same_command_twice_gives_byte_identical_files(tmp_path, monkeypatch
         (["conv", "--i", "1200", "--k", "1200"],
          "Error: --max-size: the drawn grid is 1,200x1,200 cells, too large for 4,096 px on a side at 4 px a cell;"
          " raise the limit to 4,800 to draw it"),
-        (["conv", "--i", "700", "--k", "700"],
+        (["conv", "--i", "700", "--k", "700", "--max-cells", "490001"],  # cells, counted first, lifted
          "Error: --max-size: the image would be 4,821x3,254 px, more than 4,096 px on a side;"
          " raise the limit to 4,821, or draw it smaller (width, dpi)"),
     ],
@@ -499,16 +499,12 @@ def test_hostile_files_and_values_are_refused_in_one_line(tmp_path, monkeypatch,
     assert list(tmp_path.iterdir()) == []
 
 
-def test_lifted_guards_still_refuse_what_memory_cannot_hold(tmp_path, monkeypatch):
-    import convanim.core.limits as limits
-
+def test_lifted_guards_still_refuse_past_the_pixel_limit(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(limits, "free_memory", lambda: 2**30)
     result = CliRunner().invoke(cli, ["conv", "--max-size", "200000", "--width", "100000"])
-    assert (result.exit_code, result.stderr) == (2, "Error: --max-size: the image would be 100,000x100,689 px, needing about"
-                                                    " 150.0 GB of memory and 1.0 GB is free; draw it smaller\n")
+    assert result.exit_code == 2 and result.stderr.startswith("Error: --max-pixels: the image would be 100,000x")
     result = CliRunner().invoke(cli, ["conv", "--i", "12", "--k", "1", "--max-size", "100000", "--storyboard", "s.png"])
-    assert result.exit_code == 2 and result.stderr.startswith("Error: --storyboard: the storyboard would be ")
+    assert result.exit_code == 2 and result.stderr.startswith("Error: --max-pixels: the storyboard would be ")
     assert list(tmp_path.iterdir()) == []
 
 

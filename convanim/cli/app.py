@@ -201,6 +201,9 @@ def _reserve_closed_streams() -> Optional[_Discarding]:
     return sys.stdout
 
 
+OUT_OF_MEMORY = "out of memory: this machine cannot hold what was asked; draw it smaller or with fewer channels"
+
+
 class ConvanimGroup(click.Group):
     """Turns every failure into one ``Error: …`` line and an exit status, never a traceback."""
 
@@ -233,6 +236,9 @@ class ConvanimGroup(click.Group):
         except click.Abort:
             say_error("interrupted")
             code = 130
+        except MemoryError:  # where no limit saw it coming: still one line, and what to do
+            say_error(OUT_OF_MEMORY)
+            code = 1
         except OSError as e:
             where = f" {e.filename}" if e.filename else ""
             say_error(f"cannot write{where}: {e.strerror or e}")

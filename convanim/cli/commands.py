@@ -23,7 +23,7 @@ from ..job import Job, default_name
 from ..ops import OPERATIONS, Operation
 from ..ops.base import Param
 from ..settings import BY_SETTING, into, sizes_from_values, take
-from .app import Command, Incomplete, Stopped, bad_spec, cli, flags_of, info, say_path
+from .app import OUT_OF_MEMORY, Command, Incomplete, Stopped, bad_spec, cli, flags_of, info, say_path
 from .options import (LOOK, OUTPUT, QUIET, apply, delay_ms, delay_option, drawn_as, fps_option, labels_option,
                       numbers_options, setting_option)
 from .types import param_type
@@ -67,13 +67,16 @@ def prepare(op: Operation, params: dict, ctx: click.Context) -> Job:
 
     spec = op.make(**params)
     anim = Animation(spec, delay_ms=delay, view=view, **look, **into(settings, "animation"))
-    anim.check_limits(numbers=bool(show or settings.get("dump")))  # before the numbers are made, and grow the cells
+    # Before the numbers are made; laid out here only if no numbers will grow its cells.
+    anim.check_limits(numbers=bool(show or settings.get("dump")), laid_out=not show)
     values = None
     if show or settings.get("dump"):
         values = Numbers.of(spec, input_values, kernel_values, settings.get("seed"), bias_values)
     if show:
         anim = replace(anim, numbers=values)
         anim.check_limits()  # numbers grow the cells that must hold them
+    if settings.get("storyboard") is not None:
+        anim.check_storyboard()  # its page, before the animation is drawn
     target = _target(op, anim, settings)
     return Job(anim, target, values=values, report=op.report(spec) if op.report else None, **into(settings, "job"))
 
@@ -111,9 +114,8 @@ def _render(op: Operation) -> Callable:
             job = prepare(op, params, ctx)
         except SpecError as e:
             raise bad_spec(ctx.command, e) from None
-        frames = len(job.anim) if job.target is not None and job.plain else 0
         try:
-            with Progress(frames, op.name, after=PROGRESS_AFTER_S, quiet=quiet, writing=job.target) as bar:
+            with Progress(job.frames(), op.name, after=PROGRESS_AFTER_S, quiet=quiet, writing=job.writing()) as bar:
                 written = job.write(on_frame=bar.drawn)
         except SpecError as e:
             raise bad_spec(ctx.command, e) from None
@@ -285,4 +287,6 @@ def incomplete(e: SaveIncomplete, missing: List[str]) -> Incomplete:
     if isinstance(e.cause, OSError):
         where = f" {e.cause.filename}" if e.cause.filename else ""
         return Incomplete(f"cannot write{where}: {e.cause.strerror or e.cause}{left}", 1)
+    if isinstance(e.cause, MemoryError):
+        return Incomplete(f"{OUT_OF_MEMORY}{left}", 1)
     return Incomplete(f"{e.cause}{left}", 1)

@@ -8,35 +8,29 @@ MAX_SIZE_PX = 4096
 MAX_VALUES = 1_000_000  # what one figure holds: seconds and about 200 MB with numbers
 MAX_CELLS = 100_000  # cells drawn in one frame, every plane's: about 2 s a frame
 
+MAX_PIXELS = 8192 * 8192  # an image's or a storyboard page's pixels: about 1 GB of memory
 BYTES_PER_PIXEL = 4 * 4  # RGBA, held about four times over: the canvas, its background, a frame, the encoder's
 
 
-def free_memory() -> int:
-    """Bytes this machine could give now: Linux's MemAvailable, else its physical memory."""
-    try:
-        with open("/proc/meminfo") as fp:
-            for line in fp:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    try:
-        import os
-
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (ValueError, OSError, AttributeError):
-        return 2**62
-
-
-def memory_refusal(width: int, height: int, what: str = "the image") -> str:
-    """Why an image of this size cannot be drawn here ("" if it can)."""
-    need = width * height * BYTES_PER_PIXEL
-    free = free_memory()
-    if need <= free:
+def pixels_refusal(width: int, height: int, limit: int, what: str = "the image") -> str:
+    """Why an image of this size is not drawn ("" if it is): its pixels, known before any is
+    allocated, against a fixed limit (the same on every machine, whatever its free memory)."""
+    pixels = width * height
+    if pixels <= limit:
         return ""
-    return (f"{what} would be {width:,}x{height:,} px, needing about {need / 2**30:,.1f} GB of memory"
-            f" and {free / 2**30:,.1f} GB is free; draw it smaller")
+    return (f"{what} would be {width:,}x{height:,} px, {pixels:,} pixels (about {_memory(pixels * BYTES_PER_PIXEL)}"
+            f" of memory), more than the limit of {limit:,}; raise the limit to {pixels:,} to draw it, or draw it"
+            " smaller")
 
+
+def _memory(size: int) -> str:
+    return f"{size / 2**30:,.1f} GB" if size >= 2**30 else f"{max(1, round(size / 2**20)):,} MB"
+
+
+def out_of_memory(width: int, height: int, what: str = "the image") -> str:
+    """What a refusal says when the pixels were within the limit but this machine could not hold them."""
+    return (f"{what} would be {width:,}x{height:,} px, more than this machine's memory holds now;"
+            " draw it smaller")
 
 
 def _count(shape) -> int:

@@ -7,9 +7,6 @@ from functools import lru_cache
 from typing import List, Tuple
 
 import numpy as np
-from matplotlib.font_manager import FontProperties
-from matplotlib.path import Path
-from matplotlib.textpath import TextPath
 
 from .layout import uncovered
 from .theme import Theme
@@ -29,6 +26,7 @@ SHEARED_WEIGHT_PX = 11.0  # a weight in an isometric (sheared) cell: no smaller 
 VALUE_SHARE, WEIGHT_SHARE = 0.38, 0.22  # ...or these shares of a larger cell
 
 
+MOVETO = 1  # matplotlib's Path.MOVETO: a path's first code
 WEIGHT_AT = (0.72, 0.74)  # a weight's centre in its cell (column, row fractions)...
 
 
@@ -82,7 +80,10 @@ def cut_segments(segments: np.ndarray, boxes: np.ndarray) -> List[np.ndarray]:
 def glyphs(text: str, font: str, bold: bool = False) -> Tuple[np.ndarray, np.ndarray, Tuple[float, float, float, float]]:
     """Outline of ``text`` at 1 em, baseline at y=0, y up: (vertices, codes, (x0, y0, x1, y1))."""
     if not text.strip():
-        return np.zeros((1, 2)), np.array([Path.MOVETO], dtype=np.uint8), (0.0, 0.0, 0.0, 0.0)
+        return np.zeros((1, 2)), np.array([MOVETO], dtype=np.uint8), (0.0, 0.0, 0.0, 0.0)
+    from matplotlib.font_manager import FontProperties  # here: limits are checked before text is laid out
+    from matplotlib.textpath import TextPath
+
     path = TextPath((0, 0), text, size=1.0, prop=FontProperties(family=font, weight="bold" if bold else "normal"))
     vertices = np.asarray(path.vertices, dtype=float)
     extents = path.get_extents()
@@ -189,6 +190,7 @@ def equation_runs(equation, width: float, em: float, theme: Theme):
 @lru_cache(maxsize=4096)
 def _advance(text: str, font: str, bold: bool = False) -> float:
     """How far ``text`` moves the pen, in em (spaces included)."""
+    from matplotlib.font_manager import FontProperties
     from matplotlib.textpath import TextToPath
 
     width, _, _ = TextToPath().get_text_width_height_descent(

@@ -6,8 +6,13 @@ Pillow, MP4 by ffmpeg, a PNG or SVG sequence one file a frame, vectors from the 
 
 from __future__ import annotations
 
+import errno
 import math
+import os
+import subprocess
+import tempfile
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 from typing import Callable, Dict, Iterable, List, Optional, Tuple
 
@@ -16,7 +21,7 @@ from PIL import Image, ImageDraw, ImageFont
 from PIL.PngImagePlugin import PngInfo
 
 from ..core.errors import SpecError
-from ..core.limits import memory_refusal
+from ..core.limits import out_of_memory, pixels_refusal
 from .files import MARK, OutputError, Target, replacing, write_sequence
 from .formats import FORMATS, STORYBOARDS
 from .gif import Frames, with_boxes, write_gif
@@ -104,29 +109,63 @@ def _png_mark() -> PngInfo:
 
 
 def _write_mp4(frames: Frames, path: Path, delay_ms: int) -> Path:
-    """H.264 MP4 through imageio-ffmpeg (the ``video`` extra), frames streamed to ffmpeg."""
+    """H.264 MP4 by ffmpeg (imageio-ffmpeg's, the ``video`` extra), frames streamed to it; an
+    ffmpeg that fails (a full disk as it writes the trailer) fails the write, naming the file."""
     try:
-        import imageio_ffmpeg  # noqa: F401
+        import imageio_ffmpeg
     except ImportError:
         raise OutputError("writing .mp4 needs imageio-ffmpeg, the video extra: pip install 'convanim[video]'"
                           " (from a checkout: pip install '.[video]')") from None
-    import imageio.v2 as imageio_v2
 
     with replacing(path, suffix=".part.mp4") as fp:
         fp.close()
-        writer = imageio_v2.get_writer(
-            fp.name, format="FFMPEG", mode="I", fps=1000.0 / delay_ms, codec="libx264", pixelformat="yuv420p",
-            macro_block_size=2, ffmpeg_log_level="error",
-            output_params=["-threads", "1", "-fflags", "+bitexact", "-map_metadata", "-1", "-flags:v", "+bitexact"],
-        )
-        try:
-            for frame, _ in with_boxes(frames):
-                rgb = frame[:, :, :3]
-                h, w = rgb.shape[:2]  # H.264 in yuv420p wants even sides: repeat the last row/column
-                writer.append_data(np.pad(rgb, ((0, h % 2), (0, w % 2), (0, 0)), mode="edge"))
-        finally:
-            writer.close()
+        ffmpeg = None
+        with tempfile.TemporaryFile() as log:
+            try:
+                for frame, _ in with_boxes(frames):
+                    rgb = frame[:, :, :3]
+                    h, w = rgb.shape[:2]  # H.264 in yuv420p wants even sides: repeat the last row/column
+                    if ffmpeg is None:
+                        ffmpeg = subprocess.Popen(_ffmpeg_command(imageio_ffmpeg.get_ffmpeg_exe(), w + w % 2, h + h % 2,
+                                                                  delay_ms, fp.name),
+                                                  stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=log)
+                    ffmpeg.stdin.write(np.ascontiguousarray(np.pad(rgb, ((0, h % 2), (0, w % 2), (0, 0)), mode="edge")))
+            except BrokenPipeError:  # ffmpeg stopped: its exit status and words say why
+                pass
+            except BaseException:
+                if ffmpeg is not None:
+                    ffmpeg.kill()
+                    ffmpeg.wait()
+                raise
+            if ffmpeg is None:
+                raise ValueError("an animation needs at least one frame")
+            _ffmpeg_done(ffmpeg, log)
     return path
+
+
+def _ffmpeg_command(exe: str, width: int, height: int, delay_ms: int, path: str) -> List[str]:
+    """What imageio-ffmpeg's writer runs, with the options that make the file the same every run."""
+    fps = str(Fraction(1000, delay_ms))
+    return [exe, "-y", "-f", "rawvideo", "-vcodec", "rawvideo", "-s", f"{width}x{height}", "-pix_fmt", "rgb24",
+            "-r", fps, "-i", "-", "-an", "-vcodec", "libx264", "-pix_fmt", "yuv420p", "-v", "error",
+            "-threads", "1", "-fflags", "+bitexact", "-map_metadata", "-1", "-flags:v", "+bitexact", path]
+
+
+def _ffmpeg_done(ffmpeg: subprocess.Popen, log) -> None:
+    """ffmpeg's end: nothing if it wrote the file, else an OSError with its reason (ENOSPC for a full disk)."""
+    try:
+        ffmpeg.stdin.close()
+    except BrokenPipeError:
+        pass
+    if ffmpeg.wait() == 0:
+        return
+    log.seek(0)
+    said = [line.strip() for line in log.read().decode("utf-8", "replace").splitlines() if line.strip()]
+    full = any(os.strerror(errno.ENOSPC) in line for line in said)
+    if full:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    reason = said[-1] if said else f"exit status {ffmpeg.returncode}"
+    raise OSError(errno.EIO, f"ffmpeg failed: {reason}")
 
 
 STORYBOARD_FORMATS = tuple(FORMATS[name].extension for name in STORYBOARDS)
@@ -158,26 +197,22 @@ def storyboard_page(frame: Tuple[int, int], count: int, max_size: int, columns: 
     return page_w, page_h, (columns, w, h, gap, text_px, pitch, scale)
 
 
-def check_storyboard(frame: Tuple[int, int], count: int, max_size: int, columns: Optional[int] = None,
+def check_storyboard(frame: Tuple[int, int], count: int, max_size: int, max_pixels: int, columns: Optional[int] = None,
                      caption: bool = False) -> None:
-    """Refuse, before a frame is drawn, a storyboard page this machine cannot hold."""
+    """Refuse, before a frame is drawn, a storyboard page of more pixels than ``max_pixels``."""
     page_w, page_h, _ = storyboard_page(frame, count, max_size, columns, caption)
-    refusal = memory_refusal(page_w, page_h, "the storyboard")
+    refusal = pixels_refusal(page_w, page_h, max_pixels, "the storyboard")
     if refusal:
-        raise SpecError("storyboard", refusal)
+        raise SpecError("max_pixels", refusal)
 
 
 def _blank_page(width: int, height: int, background) -> np.ndarray:
-    """The storyboard's page, refused (naming its size) if this machine cannot hold it."""
-    refusal = memory_refusal(width, height, "the storyboard")
-    if refusal:
-        raise SpecError("storyboard", refusal)
+    """The storyboard's page, or a SpecError naming its size if this machine cannot hold it."""
     try:
         grid = np.empty((height, width, 3), np.uint8)
         grid[...] = background
     except MemoryError:
-        raise SpecError("storyboard", f"the storyboard would be {width:,}x{height:,} px, more than this machine's"
-                                      " memory holds now; draw it smaller") from None
+        raise SpecError("storyboard", out_of_memory(width, height, "the storyboard")) from None
     return grid
 
 
