@@ -32,6 +32,7 @@ class Job:
     report: Optional[str] = None
     poster: Union[None, int, str] = None  # one frame as a still, instead of the animation
     beamer: bool = False  # a .tex snippet beside the PDF
+    channels: Optional[dict] = None  # which of a layer's channels are drawn, if not all: said in the dump
 
     @property
     def plain(self) -> bool:
@@ -80,7 +81,8 @@ class Job:
         if self.storyboard is not None:
             written.append(self.anim.save_storyboard(self.storyboard, on_frame=on_frame))
         if self.dump is not None:
-            written.append(write_json(self.dump, record(self.values)))
+            data = record(self.values)
+            written.append(write_json(self.dump, {**data, "channels": self.channels} if self.channels else data))
         return written
 
 

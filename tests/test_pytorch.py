@@ -501,3 +501,79 @@ def test_a_printed_model_reads_as_its_layers_and_a_list_passes_shape_keeping_lay
         layers(PRINTED.replace("(3, 8, kernel_size=(7", "(3, 3, kernel_size=(7"), (3, 32, 32))
     with pytest.raises(SpecError, match="layer: convanim does not draw nn.Upsample: the layers it draws are"):
         layers(["nn.Conv2d(3, 8, 3)", "nn.Upsample(scale_factor=2)"], (3, 10, 10))
+
+
+# ---- a pasted layer with many channels: the channels a student needs, and how to draw all ------------
+
+BIG_TRANSPOSED = "ConvTranspose2d(16, 8, kernel_size=(4, 4), stride=(2, 2), padding=(1, 1))"
+
+
+def test_a_pasted_layer_with_many_channels_draws_three_inputs_and_two_outputs_and_says_so(tmp_path):
+    import json
+
+    out = tmp_path / "t.gif"
+    result = CliRunner().invoke(cli, ["torch", BIG_TRANSPOSED, "--numbers", "--dump", str(tmp_path / "d.json"),
+                                      "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    drawn = from_torch(BIG_TRANSPOSED, all_channels=False)
+    assert (drawn.in_channels, drawn.out_channels, drawn.input_size, drawn.output_size) == (3, 2, (2, 2), (4, 4))
+    frames = len(Animation(drawn))
+    assert frames == 2 * 4 * 4 and frames < 45  # plays in 32 s at a second a frame
+    assert result.stderr == (f"drawn: input channels 0, 1, 2 of 16 and output channels 0, 1 of 8 (PyTorch's numbering),"
+                             f" {frames} frames; 13 input and 6 output channels not drawn: --all-channels draws them all\n")
+    from PIL import Image
+
+    with Image.open(out) as gif:
+        assert gif.n_frames == frames
+    dump = json.loads((tmp_path / "d.json").read_text())
+    assert dump["channels"] == {"input": [0, 1, 2], "output": [0, 1], "groups": 1,
+                                "of": {"in_channels": 16, "out_channels": 8, "groups": 1}}
+    assert (dump["spec"]["in_channels"], dump["spec"]["out_channels"]) == (3, 2)
+    whole = from_torch(BIG_TRANSPOSED, all_channels=True)
+    assert (whole.in_channels, whole.out_channels) == (16, 8) and len(Animation(whole)) == 8 * 4 * 4
+
+
+@needs_torch
+def test_the_drawn_channels_compute_exactly_what_pytorch_does_for_them(tmp_path):
+    """The figure's layer is the pasted one cut to the drawn channels: its output is PyTorch's for them."""
+    import json
+
+    result = CliRunner().invoke(cli, ["torch", BIG_TRANSPOSED, "--dump", str(tmp_path / "d.json"), "-o",
+                                      str(tmp_path / "a.png"), "--poster", "1"])
+    assert result.exit_code == 0, result.output
+    dump = json.loads((tmp_path / "d.json").read_text())
+    layer = torch.nn.ConvTranspose2d(3, 2, 4, stride=2, padding=1, bias=False)
+    with torch.no_grad():
+        layer.weight.copy_(torch.tensor(dump["kernel"], dtype=torch.float64).float())
+        expected = layer(torch.tensor([dump["input"]], dtype=torch.float32))[0].numpy()
+    np.testing.assert_allclose(np.array(dump["output"]), expected, rtol=1e-5)
+
+
+@pytest.mark.parametrize("text, ins, outs, groups", [
+    ("nn.Conv2d(3, 8, 3)", [0, 1, 2], [0, 1], 1),
+    ("nn.Conv2d(16, 32, 3, groups=4)", [0, 1, 2], [0, 1], 1),  # 8 outputs a group: two of the first group's
+    ("nn.Conv2d(8, 8, 3, groups=8)", [0, 1], [0, 1], 2),  # depthwise: two groups of one
+    ("nn.Conv1d(8, 2, 3, groups=2)", [0, 1, 2, 4, 5, 6], [0, 1], 2),  # one output a group, the first three inputs of each
+])
+def test_the_channels_drawn_are_a_layer_of_their_own(text, ins, outs, groups):
+    from convanim.ops.pytorch import channels_drawn
+
+    drawn = channels_drawn(text)
+    assert (drawn["input"], drawn["output"], drawn["groups"]) == (ins, outs, groups)
+    spec = from_torch(text, all_channels=False)
+    assert (spec.in_channels, spec.out_channels, spec.groups) == (len(ins), len(outs), groups)
+
+
+def test_a_small_layer_or_values_given_draw_every_channel(tmp_path):
+    from convanim.ops.pytorch import channels_drawn
+
+    assert channels_drawn("nn.Conv2d(3, 2, 3)") == {} and channels_drawn("nn.MaxPool2d(2)") == {}
+    assert channels_drawn("nn.Conv2d(16, 8, 3)", all_channels=True) == {}
+    np.save(tmp_path / "w.npy", np.ones((4, 5, 1, 1)))
+    result = CliRunner().invoke(cli, ["torch", "nn.Conv2d(5, 4, 1)", "--i", "2", "--kernel-values",
+                                      str(tmp_path / "w.npy"), "-o", str(tmp_path / "a.gif")])
+    assert (result.exit_code, result.stderr) == (0, "")  # the user's weights are the whole layer's: all drawn
+    from PIL import Image
+
+    with Image.open(tmp_path / "a.gif") as gif:
+        assert gif.n_frames == len(Animation(from_torch("nn.Conv2d(5, 4, 1)", 2)))

@@ -117,7 +117,7 @@ def _planned_files(op: Operation, params: dict, ctx: click.Context) -> List[Path
     """The files a command's parameters write, from its spec and frame count alone: what deciding
     whether it is up to date costs (no numbers, no layout, no drawing)."""
     params = sized_by_values(op, params, ctx, params.pop("input_values", None), params.pop("kernel_values", None))
-    spec = op.make(**{p.name: params[p.name] for p in op.params if not p.render_only})
+    spec = op.make(**{p.name: params[p.name] for p in op.params if p.name != "view"})  # drawn channels too
     view = params.get("view", "gather")
     frames = check_view(spec, view).frame_count(spec, view)
     return files_for(params["output"], frames, params.get("poster"), params.get("beamer", False),

@@ -65,7 +65,10 @@ def prepare(op: Operation, params: dict, ctx: click.Context) -> Job:
     look = drawn_as(settings)
     from ..animation import Animation  # here: --help and info draw nothing
 
+    if any(v is not None for v in (input_values, kernel_values, bias_values)) and "all_channels" in params:
+        params["all_channels"] = True  # the user's values are the whole layer's
     spec = op.make(**params)
+    channels = op.drawn(**params) if op.drawn is not None else {}
     anim = Animation(spec, delay_ms=delay, view=view, **look, **into(settings, "animation"))
     # Before the numbers are made; laid out here only if no numbers will grow its cells.
     anim.check_limits(numbers=bool(show or settings.get("dump")), laid_out=not show)
@@ -78,7 +81,20 @@ def prepare(op: Operation, params: dict, ctx: click.Context) -> Job:
     if settings.get("storyboard") is not None:
         anim.check_storyboard()  # its page, before the animation is drawn
     target = _target(op, anim, settings)
-    return Job(anim, target, values=values, report=op.report(spec) if op.report else None, **into(settings, "job"))
+    report = "\n".join(line for line in (channels_note(anim, channels), op.report(spec) if op.report else "") if line)
+    return Job(anim, target, values=values, report=report or None, channels=channels or None, **into(settings, "job"))
+
+
+def channels_note(anim, channels: dict) -> str:
+    """What a figure of some of a layer's channels says on stderr: which, and how to draw all."""
+    if not channels:
+        return ""
+    whole = channels["of"]
+    listed = lambda numbers: ", ".join(map(str, numbers))  # noqa: E731
+    return (f"drawn: input channels {listed(channels['input'])} of {whole['in_channels']} and output channels"
+            f" {listed(channels['output'])} of {whole['out_channels']} (PyTorch's numbering), {len(anim):,} frames;"
+            f" {whole['in_channels'] - len(channels['input'])} input and {whole['out_channels'] - len(channels['output'])}"
+            " output channels not drawn: --all-channels draws them all")
 
 
 def _target(op: Operation, anim, settings: dict) -> Optional[Target]:

@@ -280,6 +280,7 @@ class Operation:
     numbers: bool = True  # takes --numbers, --input-values, --dump
     kernel_values: bool = True  # takes --kernel-values
     report: Optional[Callable[[Any], str]] = None  # a line printed after the files
+    drawn: Optional[Callable[..., dict]] = None  # the parameters -> which channels are drawn, if not all ({} if all)
     info_params: Tuple[Param, ...] = ()  # parameters of `info` only
     noun: str = ""  # in messages: "the scatter view is for transposed convolutions"
     title: str = ""  # what `info NAME` describes: "a direct convolution"

@@ -150,25 +150,63 @@ def parse_layer(text: str) -> Tuple[str, Dict[str, Any]]:
     return read_layer(read_call(text))
 
 
-def _default_size(extent: int, stride: int, dims: int) -> int:
-    """An input the layer fits with room for a few steps: 5 (8 along a strip), or more."""
-    return max(5 if dims == 2 else 8, extent + stride)
+def _default_size(layer: Layer, params: Dict[str, Any]) -> int:
+    """An input the layer fits with room for a few steps: 5 (8 along a strip), or more; a 2-D
+    transposed layer's, the smallest whose output is 4 a side, as the paper's 2x2 (it grows)."""
+    first = lambda v: v if isinstance(v, int) else v[0]  # noqa: E731
+    extent = first(params["dilation"]) * (first(params["kernel_size"]) - 1) + 1
+    stride = first(params["stride"])
+    if layer.operation is TRANSPOSED:
+        grown = extent - 2 * first(params["padding"]) + first(params["output_padding"])  # o = (i-1)·s + grown
+        return max(2, -(-(4 - grown) // stride) + 1)
+    return max(5 if layer.dims == 2 else 8, extent + stride)
 
 
-def spec_from_args(name: str, args: Dict[str, Any], input_size=None):
+MOST_DRAWN = (3, 2)  # a pasted layer's input and output channels drawn by default: a sum over inputs, two kernels
+
+
+def drawn_channels(in_channels: int, out_channels: int, groups: int) -> Tuple[Tuple[int, ...], Tuple[int, ...], int]:
+    """The input and output channels of a layer drawn by default, and the groups among them: the
+    first two output channels (of the first group, or one of each of the first two groups) and the
+    first three input channels each group of them reads; a smaller layer whose computation is
+    exactly the drawn channels'."""
+    per_in, per_out = in_channels // groups, out_channels // groups
+    kept = 1 if per_out >= MOST_DRAWN[1] else min(groups, MOST_DRAWN[1])
+    ins = tuple(g * per_in + c for g in range(kept) for c in range(min(per_in, MOST_DRAWN[0])))
+    outs = tuple(g * per_out + c for g in range(kept) for c in range(min(per_out, MOST_DRAWN[1] // kept)))
+    return ins, outs, kept
+
+
+def spec_from_args(name: str, args: Dict[str, Any], input_size=None, all_channels: bool = True):
     """The spec of a layer given by its PyTorch arguments, on an input of ``input_size``: made by
-    the operation that draws it."""
+    the operation that draws it; without ``all_channels``, the channels of :func:`drawn_channels`."""
     layer = layer_named(name)
     params = layer.params(layer, args)
     if input_size is None:
-        first = lambda v: v if isinstance(v, int) else v[0]  # noqa: E731
-        extent = first(params["dilation"]) * (first(params["kernel_size"]) - 1) + 1
-        input_size = _default_size(extent, first(params["stride"]), layer.dims)
+        input_size = _default_size(layer, params)
     if layer.dims == 1 and isinstance(input_size, tuple):
         if input_size[0] != input_size[-1] and len(input_size) == 2:
             raise SpecError("input_size", f"a 1-D layer takes a length L, got {input_size[0]}x{input_size[1]}")
         input_size = input_size[-1]
+    if not all_channels and "in_channels" in params:
+        ins, outs, groups = drawn_channels(params["in_channels"], params["out_channels"], params["groups"])
+        params = {**params, "in_channels": len(ins), "out_channels": len(outs), "groups": groups}
     return layer.operation.make(input_size=input_size, **params)
+
+
+def channels_drawn(layer, all_channels: bool = False, **_) -> Dict[str, Any]:
+    """Which channels of a pasted layer are drawn, when not all: ``{}`` if all are (what ``--dump``
+    and the command say, so that a reader knows the channels are PyTorch's 0, 1, 2 of 16)."""
+    name, args = parse_layer(layer)
+    if all_channels or not layer_named(name).weighted:
+        return {}
+    params = layer_named(name).params(layer_named(name), args)
+    ins, outs, groups = drawn_channels(params["in_channels"], params["out_channels"], params["groups"])
+    if (len(ins), len(outs)) == (params["in_channels"], params["out_channels"]):
+        return {}
+    return {"input": list(ins), "output": list(outs), "groups": groups,
+            "of": {"in_channels": params["in_channels"], "out_channels": params["out_channels"],
+                   "groups": params["groups"]}}
 
 
 def module_args(module) -> Tuple[str, Dict[str, Any]]:
@@ -180,14 +218,15 @@ def module_args(module) -> Tuple[str, Dict[str, Any]]:
     return layer.name, {k: (tuple(v) if isinstance(v, list) else v) for k, v in args.items()}
 
 
-def from_torch(layer, input_size=None):
+def from_torch(layer, input_size=None, all_channels: bool = True):
     """The spec of a PyTorch layer: its text as a model's source writes it, or (with PyTorch
-    installed) the ``nn.Module`` itself; ``input_size`` is the input's H×W (or L), as in ``--i``."""
+    installed) the ``nn.Module`` itself; ``input_size`` is the input's H×W (or L), as in ``--i``;
+    without ``all_channels``, only the channels a student needs (:func:`drawn_channels`)."""
     if isinstance(layer, str):
         name, args = parse_layer(layer)
     else:
         name, args = module_args(layer)
-    return spec_from_args(name, args, input_size)
+    return spec_from_args(name, args, input_size, all_channels)
 
 
 def _drawn_by(spec) -> Operation:
@@ -215,14 +254,16 @@ _ALL_VIEWS = {name: _view(name) for name in dict.fromkeys(v for op in DRAWN_BY f
 
 TORCH = Operation(
     "torch", "A PyTorch layer, pasted as a model writes it: convanim torch \"nn.Conv2d(16, 32, 3, stride=2, padding=1)\".",
-    lambda layer, input_size=None, **_: from_torch(layer, input_size),
+    lambda layer, input_size=None, all_channels=True, **_: from_torch(layer, input_size, all_channels),  # info: all
     (Param("layer", "text", None, "The layer: nn.Conv1d/2d, nn.ConvTranspose1d/2d, nn.MaxPool1d/2d, nn.AvgPool1d/2d.",
            argument=True),
      Param("input_size", "size", None, "Input size H×W (or L for a 1-D layer); default: 5 (8), or what the kernel needs.",
            ("--i", "--input-size"), show_default=False),
+     Param("all_channels", "flag", False, f"Draw every channel of the layer: by default at most {MOST_DRAWN[0]} input and"
+           f" {MOST_DRAWN[1]} output channels, those PyTorch numbers first.", render_only=True),
      Param("view", "choice", "gather", "gather, or another view the layer's operation has: " + ", ".join(_ALL_VIEWS) + ".",
            choices=tuple(_ALL_VIEWS), render_only=True)),
     (), rank=20, title="a PyTorch layer", caption=lambda spec: _drawn_by(spec).caption(spec),
     describe=lambda spec, bottleneck=None: _drawn_by(spec).describe(spec, bottleneck), info_text=stages_text,
-    views=_ALL_VIEWS, dims=lambda params: layer_named(parse_layer(params["layer"])[0]).dims,
+    views=_ALL_VIEWS, drawn=channels_drawn, dims=lambda params: layer_named(parse_layer(params["layer"])[0]).dims,
 )
