@@ -52,6 +52,11 @@ class Job:
             main = self.anim.frame_index(self.poster) + 1 if self.poster is not None else len(self.anim)
         return main + (len(self.anim) if self.storyboard is not None else 0)
 
+    def frames_beside(self) -> int:
+        """Of :meth:`frames`, those not drawn by saving the animation as it is (a poster's, a Beamer
+        PDF's, a storyboard's): what a batch draws itself, beside the animations its workers save."""
+        return self.frames() - (len(self.anim) if self.target is not None and self.plain else 0)
+
     def writing(self) -> str:
         """The files the job writes, as its progress names them at the end (a folder of frames as the folder)."""
         return ", ".join(str(p) for p in (getattr(self.target, "path", None), self.storyboard, self.dump) if p is not None)

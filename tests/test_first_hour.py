@@ -222,3 +222,12 @@ def test_every_long_path_shows_its_progress_on_a_terminal_and_not_on_a_pipe(tmp_
     assert shown.rstrip().endswith(f"conv: writing {writing}")
     assert _stderr_of(["conv", "--i", "5", "--s", "2", *args], "pipe", tmp_path) == ""
     assert _stderr_of(["conv", "--i", "5", "--s", "2", *args, "--quiet"], "terminal", tmp_path) == ""
+
+
+def test_a_batch_counts_the_frames_of_its_stills_and_storyboards_in_its_progress(tmp_path):
+    (tmp_path / "b.toml").write_text('[s]\ncommand = "conv"\ni = 5\ns = 2\nstoryboard = "sb.png"\n'
+                                     '[p]\ncommand = "conv"\ni = 5\ns = 2\nposter = 2\noutput = "p.png"\n')
+    shown = _stderr_of(["batch", "b.toml", "-j", "1"], "terminal", tmp_path)
+    assert "batch" in shown and "10/10" in shown  # s: 4 frames and its storyboard's 4; p: the 2 up to its poster
+    (tmp_path / "b.toml").touch()
+    assert _stderr_of(["batch", "b.toml", "-j", "1"], "pipe", tmp_path) == ""

@@ -226,10 +226,10 @@ def batch(file, folder, jobs, always, quiet):
     try:
         # Each entry's other files (stills, dumps, storyboards) are staged first and renamed in
         # only once every animation is written: an entry whose animation fails leaves none.
-        with together():
-            extras = [p for _, job in todo for p in ([] if job.plain else job.save()) + job.finish()]
-            with Progress(sum(len(anim) for anim, _ in items), "batch", quiet=quiet) as bar:
-                written = save_many(items, jobs, force=any(job.force for _, job in todo), **bar.callbacks(items, jobs))
+        total = sum(len(anim) for anim, _ in items) + sum(job.frames_beside() for _, job in todo)
+        with together(), Progress(total, "batch", quiet=quiet) as bar:
+            extras = [p for _, job in todo for p in ([] if job.plain else job.save(bar.step)) + job.finish(bar.step)]
+            written = save_many(items, jobs, force=any(job.force for _, job in todo), **bar.callbacks(items, jobs))
     except SaveIncomplete as e:
         for p in e.written:
             say_path(p)

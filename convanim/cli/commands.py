@@ -285,6 +285,11 @@ class Progress:
             self.__exit__(None, None, None)
             click.echo(f"{self.label}: writing {getattr(self.writing, 'path', self.writing)}", err=True)
 
+    def step(self, _index: int = 0) -> None:
+        """One more frame drawn, of whatever is being drawn (a batch's stills and storyboards)."""
+        if self.bar is not None:
+            self.bar.update(1)
+
     def callbacks(self, items, jobs: int) -> dict:
         """``save_many``'s: a frame at a time in one process, an animation at a time in several."""
         if self.bar is None:
