@@ -92,35 +92,12 @@ class Animation:
     def check_storyboard(self, columns: Optional[int] = None) -> Geometry:
         """Refuse, before a frame is drawn, a storyboard page of more pixels than ``max_pixels``;
         the geometry of its frames."""
-        from .io.writers import check_storyboard
-
-        self.check_limits()
-        scene = replace(self.scene, caption="")  # the caption goes under the grid, once
-        geometry = Geometry.of(scene, self.style, self.theme, self.cell_px, self.labels, max_size=self.max_size,
-                               width=self.width)
-        check_storyboard((geometry.height, geometry.width), len(self), self.max_size, self.max_pixels, columns,
-                         bool(self.scene.caption))
-        return geometry
+        return storyboard_geometry(self, columns)
 
     def save_storyboard(self, path: str | os.PathLike, columns: Optional[int] = None,
                         on_frame: Optional[Callable[[int], None]] = None) -> Path:
         """Every frame in a grid on one ``.png`` or ``.pdf`` page, for documents that cannot animate."""
-        from .draw.render import Renderer
-        from .io.writers import storyboard_page, write_storyboard
-
-        check_writable(Path(path))
-        geometry = self.check_storyboard(columns)
-        renderer = Renderer(replace(self.scene, caption=""), self.style, self.theme, geometry=geometry,
-                            antialias=not self.crisp, transparent=self.transparent)
-        frames = _rgb(renderer.stream())
-        try:
-            return write_storyboard(frames if on_frame is None else _report(frames, on_frame), len(self), Path(path),
-                                    self.theme.background, self.max_size, columns, self.scene.caption, self.theme.text,
-                                    self.theme.font)
-        except MemoryError:
-            page_w, page_h, _ = storyboard_page((geometry.height, geometry.width), len(self), self.max_size, columns,
-                                                bool(self.scene.caption))
-            raise SpecError("storyboard", out_of_memory(page_w, page_h, "the storyboard")) from None
+        return save_storyboard(self, Path(path), columns, on_frame)
 
     @property
     def description(self) -> str:
@@ -334,6 +311,40 @@ def check_limits(anim: "Animation", numbers: Optional[bool] = None, laid_out: bo
             f" raise the limit to {max(size.width, size.height):,}, or draw it smaller (width, dpi)",
         )
     refuse("max_pixels", pixels_refusal(size.width, size.height, anim.max_pixels))
+
+
+def storyboard_geometry(anim: Animation, columns: Optional[int] = None) -> Geometry:
+    """A storyboard's frames' geometry, its page refused first if past ``max_pixels`` (nothing drawn)."""
+    from .io.writers import check_storyboard
+
+    anim.check_limits()
+    scene = replace(anim.scene, caption="")  # the caption goes under the grid, once
+    geometry = Geometry.of(scene, anim.style, anim.theme, anim.cell_px, anim.labels, max_size=anim.max_size,
+                           width=anim.width)
+    check_storyboard((geometry.height, geometry.width), len(anim), anim.max_size, anim.max_pixels, columns,
+                     bool(anim.scene.caption))
+    return geometry
+
+
+def save_storyboard(anim: Animation, path: Path, columns: Optional[int] = None,
+                    on_frame: Optional[Callable[[int], None]] = None) -> Path:
+    """:meth:`Animation.save_storyboard`; memory that runs out is said as the page's size."""
+    from .draw.render import Renderer
+    from .io.writers import storyboard_page, write_storyboard
+
+    check_writable(path)
+    geometry = storyboard_geometry(anim, columns)
+    renderer = Renderer(replace(anim.scene, caption=""), anim.style, anim.theme, geometry=geometry,
+                        antialias=not anim.crisp, transparent=anim.transparent)
+    frames = _rgb(renderer.stream())
+    try:
+        return write_storyboard(frames if on_frame is None else _report(frames, on_frame), len(anim), path,
+                                anim.theme.background, anim.max_size, columns, anim.scene.caption, anim.theme.text,
+                                anim.theme.font)
+    except MemoryError:
+        page_w, page_h, _ = storyboard_page((geometry.height, geometry.width), len(anim), anim.max_size, columns,
+                                            bool(anim.scene.caption))
+        raise SpecError("storyboard", out_of_memory(page_w, page_h, "the storyboard")) from None
 
 
 def refuse(param: str, refusal: str) -> None:
