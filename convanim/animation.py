@@ -70,8 +70,12 @@ class Animation:
         check_view(self.spec, self.view)
         if self.numbers is True:  # the values are made here: not past the limit
             refuse("max_values", values_refusal(self.spec, True, self.max_values))
+        backward = self.operation.views[self.view].backward
         if isinstance(self.numbers, bool):  # numbers=True: the paper's seeded integers
-            object.__setattr__(self, "numbers", Numbers.of(self.spec) if self.numbers else None)
+            object.__setattr__(self, "numbers", Numbers.of(self.spec, grad=backward or None) if self.numbers else None)
+        if backward and self.numbers is not None and self.numbers.grad is None:
+            raise SpecError("grad_values", f"the {self.view} view draws the backward pass: its numbers need ∂L/∂y"
+                            " (Numbers.of(spec, x, w, grad=dy), or grad=True for random ones)")
         if self.numbers is not None and self.numbers.spec != self.spec:
             raise SpecError("numbers", "were computed for another spec")
         if self.view != "gather" and getattr(self.numbers, "bias", None) is not None:

@@ -113,7 +113,7 @@ def _digest(*arrays: np.ndarray) -> str:
 
 
 def default_name(command: str, anim: Animation, seed: Optional[int], input_values: Optional[np.ndarray],
-                 kernel_values: Optional[np.ndarray], dpi: Optional[int]) -> str:
+                 kernel_values: Optional[np.ndarray], dpi: Optional[int], grad_values: Optional[np.ndarray] = None) -> str:
     """The file a command writes without -o: the operation and its spec, then whatever else the
     picture depends on (only what differs from the defaults), so that commands that draw different
     things never overwrite each other: ``conv_i5_k3_s1_p0_d1_numbers-seed7_flat.gif``."""
@@ -129,6 +129,8 @@ def default_name(command: str, anim: Animation, seed: Optional[int], input_value
         bias = getattr(anim.numbers, "bias", None)  # a chain's numbers have none
         if bias is not None:
             numbers += f"-b{_digest(bias)}"
+        if grad_values is not None:
+            numbers += f"-g{_digest(grad_values)}"
         if seed is not None:
             numbers += f"-seed{seed}"
         parts.append(numbers)

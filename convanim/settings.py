@@ -68,6 +68,8 @@ SETTINGS: Tuple[Setting, ...] = (
             "numbers"),
     Setting("bias_values", "values", "A bias per output channel (.npy, .csv or .txt), added to each output.",
             "numbers"),
+    Setting("grad_values", "values", "∂L/∂y, the output's gradient (.npy, .csv or .txt), for the backward pass"
+            " (--view grad-input, grad-weight).  [default: random integers −2..2 by --seed]", "numbers"),
     Setting("precision", "int", "Decimals for values that are not whole numbers.", "numbers", default=1,
             show_default=True, bounds=(0, 6), into="animation"),
     Setting("labels", "switch", "Name the planes and caption the parameters and output size.", "numbers",

@@ -17,6 +17,7 @@ LAYERS = [
     {"core.spec"},  # what core and scene ask of a spec; the window
     {"core.matrix"},  # the operation as a matrix
     {"core.values", "io.writers"},  # the NumPy reference; animations to files
+    {"core.backward"},  # the backward pass, off the same sweeps
     {"io.data", "scene.model"},  # arrays in, the dump out; what a frame is made of
     {"scene.gather"},  # the paper's arrangement of any operation
     {"scene.matrix"},  # the matrix figures
@@ -26,6 +27,7 @@ LAYERS = [
     {"draw.paint"},  # what a frame shows, as shapes and colours
     {"draw.render", "ops.base"},  # drawing; what an operation declares
     {"draw.page", "io.page"},  # a figure as the page's data; the page
+    {"ops.gradient"},  # the backward pass's views and the registry of what each layer's gradient is
     {"ops.conv"},
     {"ops.transposed", "ops.dilated", "ops.pool", "ops.pointwise", "ops.depthwise", "ops.separable",
      "ops.spatial_separable", "ops.receptive_field"},

@@ -19,7 +19,7 @@ NAMES = ["conv", "dilated", "transposed", "pool", "pointwise", "depthwise", "sep
 
 def test_the_registry_holds_every_operation_once_in_order():
     assert [op.name for op in OPERATIONS] == NAMES
-    assert VIEWS == ("gather", "matrix", "im2col", "scatter")
+    assert VIEWS == ("gather", "matrix", "im2col", "grad-input", "grad-input-scatter", "grad-weight", "scatter")
 
 
 def test_every_operation_is_a_command_and_an_info_command_with_its_declared_options():
@@ -62,7 +62,7 @@ def test_views_are_checked_against_the_operations_that_have_them():
     with pytest.raises(SpecError) as e:
         Animation(Conv2d(5, 3), view="scatter")
     assert e.value.reason == "the scatter view is for transposed convolutions"
-    with pytest.raises(SpecError, match="unknown view 'sideways': use one of gather, matrix, im2col, scatter"):
+    with pytest.raises(SpecError, match="unknown view 'sideways': use one of gather, matrix, im2col, grad-input, grad-input-scatter, grad-weight, scatter"):
         Animation(Conv2d(5, 3), view="sideways")
 
 

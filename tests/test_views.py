@@ -326,7 +326,7 @@ def test_bad_view_specs(make, params, reason):
          "Error: --k/--kernel-size, --s/--stride: at most 6 maps side by side, got 8"),
         (["checkerboard", "--k", "3,"], "Error: Invalid value for '--k' / '--kernel-size': '' is not a size: use N or HxW,"
                                         " e.g. 5 or 6x5; a list is N,N…, e.g. 3,4"),
-        (["conv", "--view", "scatter"], "Error: Invalid value for '--view': 'scatter' is not one of 'gather', 'matrix', 'im2col'."),
+        (["conv", "--view", "scatter"], "Error: Invalid value for '--view': 'scatter' is not one of 'gather', 'matrix', 'im2col', 'grad-input', 'grad-input-scatter', 'grad-weight'."),
     ],
 )
 def test_bad_view_flags(tmp_path, monkeypatch, args, message):

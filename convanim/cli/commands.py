@@ -59,8 +59,9 @@ def prepare(op: Operation, params: dict, ctx: click.Context) -> Job:
     input_values, kernel_values = settings.get("input_values"), settings.get("kernel_values")
     params.pop("quiet", None)  # how the command reports, not what it draws
     params = sized_by_values(op, params, ctx, input_values, kernel_values)
-    bias_values = settings.get("bias_values")
-    show = settings.get("numbers", False) or any(v is not None for v in (input_values, kernel_values, bias_values))
+    bias_values, grad_values = settings.get("bias_values"), settings.get("grad_values")
+    show = settings.get("numbers", False) or any(v is not None for v in (input_values, kernel_values, bias_values,
+                                                                        grad_values))
     delay = delay_ms(settings["delay"], settings["fps"])
     look = drawn_as(settings)
     from ..animation import Animation  # here: --help and info draw nothing
@@ -74,7 +75,9 @@ def prepare(op: Operation, params: dict, ctx: click.Context) -> Job:
     anim.check_limits(numbers=bool(show or settings.get("dump")), laid_out=not show)
     values = None
     if show or settings.get("dump"):
-        values = Numbers.of(spec, input_values, kernel_values, settings.get("seed"), bias_values)
+        backward = op.views[view].backward if view in op.views else False
+        grad = grad_values if grad_values is not None else (True if backward else None)
+        values = Numbers.of(spec, input_values, kernel_values, settings.get("seed"), bias_values, grad)
     if show:
         anim = replace(anim, numbers=values)
         anim.check_limits()  # numbers grow the cells that must hold them
@@ -106,7 +109,7 @@ def _target(op: Operation, anim, settings: dict) -> Optional[Target]:
     target = None
     if output is not None or settings["storyboard"] is None or poster is not None or beamer:
         name = default_name(op.name, anim, settings.get("seed"), settings.get("input_values"),
-                            settings.get("kernel_values"), settings["dpi"])
+                            settings.get("kernel_values"), settings["dpi"], settings.get("grad_values"))
         if poster is not None:
             name = f"{name[:-len('.gif')]}_frame{poster}.png"
         elif anim.operation.frame_count(anim.spec, anim.view) == 1:  # one frame is a still: a PNG

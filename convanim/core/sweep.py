@@ -89,7 +89,8 @@ class Sweep:
     """A kernel sliding over ``source`` with ``stride``, one step per output cell, row-major.
 
     ``flipped`` says that the drawn kernel is the real one rotated by 180°, as in the direct
-    convolution that is equivalent to a transposed one.
+    convolution that is equivalent to a transposed one. ``steps`` stops it short of the grid's
+    end (a weight gradient takes one step per weight, however far the grid reaches).
     """
 
     source: Grid
@@ -97,10 +98,12 @@ class Sweep:
     stride: Pair
     dilation: Pair
     flipped: bool = False
+    steps: Optional[Pair] = None
 
     @cached_property
     def output_size(self) -> Pair:
-        return sweep_size(self.source.shape, self.kernel_size, self.stride, self.dilation)
+        fits = sweep_size(self.source.shape, self.kernel_size, self.stride, self.dilation)
+        return fits if self.steps is None else tuple(min(a, b) for a, b in zip(fits, self.steps))  # type: ignore[return-value]
 
     @cached_property
     def target(self) -> Grid:
@@ -137,14 +140,14 @@ class Sweep:
 
 
 def direct_sweep(input_size: Pair, padding: Quad, kernel: Pair, stride: Pair, dilation: Pair,
-                 padding_mode: str = "zeros", outside: Pair = (0, 0)) -> Sweep:
+                 padding_mode: str = "zeros", outside: Pair = (0, 0), steps: Optional[Pair] = None) -> Sweep:
     """A direct convolution's sweep, over its input padded as the paper draws it (with zeros, or
     with copies of the input's cells), and ``outside`` rows and columns past it (ceil mode)."""
     t, b, l, r = padding
     shape = padded_size(input_size, (t, b + outside[0], l, r + outside[1]))
     source = Grid(shape, t + np.arange(input_size[0]), l + np.arange(input_size[1]),
                   copies=padding_copies(input_size, padding, padding_mode), outside=outside)
-    return Sweep(source, kernel, stride, dilation)
+    return Sweep(source, kernel, stride, dilation, steps=steps)
 
 
 def transposed_sweep(input_size: Pair, kernel: Pair, stride: Pair, padding: Pair, dilation: Pair,

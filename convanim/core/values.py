@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, Optional, Tuple
+from typing import Any, Optional, Tuple, Union
 
 import numpy as np
 
@@ -36,9 +36,10 @@ class Numbers:
     input: np.ndarray  # spec.input_shape, as given
     kernel: Optional[np.ndarray]  # spec.weight_shape; None for pooling
     bias: Optional[np.ndarray] = None  # (O,): added to each output channel, where given
+    grad: Optional[np.ndarray] = None  # spec.output_shape: ∂L/∂y, for the backward pass, where asked for
 
     def __getstate__(self) -> dict:  # the operands only; the rest is recomputed on demand
-        return {"spec": self.spec, "input": self.input, "kernel": self.kernel, "bias": self.bias}
+        return {"spec": self.spec, "input": self.input, "kernel": self.kernel, "bias": self.bias, "grad": self.grad}
 
     def __setstate__(self, state: dict) -> None:
         for name, value in state.items():
@@ -46,15 +47,20 @@ class Numbers:
 
     @classmethod
     def of(cls, spec, input: Optional[np.ndarray] = None, kernel: Optional[np.ndarray] = None,
-           seed: Optional[int] = None, bias: Optional[np.ndarray] = None) -> "Numbers":
+           seed: Optional[int] = None, bias: Optional[np.ndarray] = None,
+           grad: Union[None, bool, np.ndarray] = None) -> "Numbers":
         """Operands for ``spec``: the given arrays, or random integers (input 0..3, kernel 0..2);
-        a bias only where given (one value per output channel, as ``layer.bias`` holds it).
+        a bias only where given (one value per output channel, as ``layer.bias`` holds it);
+        ``grad`` (∂L/∂y, for the backward pass) given, or True for random integers −2..2 drawn
+        after the operands.
 
         The default seed is the paper's, so the default numbers are those of its figures. A
         chain (``SeparableConv2d``, ``SpatialSeparableConv2d``) gets its :class:`StagedNumbers`.
         """
         stages = spec.stages()
         if len(stages) > 1:
+            if grad is not None:
+                raise SpecError("grad_values", "the backward pass is drawn for one layer, not a chain of them")
             if kernel is not None or bias is not None:
                 raise SpecError("kernel_values" if bias is None else "bias_values",
                                 "a chained operation draws its own kernels, one per stage")
@@ -73,7 +79,12 @@ class Numbers:
             raise SpecError("kernel_values", "pooling has no kernel weights")
         input = _checked("input_values", input, spec.input_shape)
         kernel = _checked("kernel_values", kernel, spec.weight_shape) if kernel is not None else None
-        return cls(spec, input, kernel, _bias(spec, bias) if bias is not None else None)
+        if grad is True:
+            grad = rng.randint(-2, 3, size=spec.output_shape)
+            while not grad.any():
+                grad = rng.randint(-2, 3, size=spec.output_shape)
+        grad = _checked("grad_values", grad, spec.output_shape) if grad is not None and grad is not False else None
+        return cls(spec, input, kernel, _bias(spec, bias) if bias is not None else None, grad)
 
     @cached_property
     def sweep(self):

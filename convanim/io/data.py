@@ -12,6 +12,7 @@ from typing import Union
 
 import numpy as np
 
+from ..core.backward import Gradients
 from ..core.matrix import MAX_MATRIX_ENTRIES, matrix_shape, unrolled
 from ..core.spec import parameters
 from ..core.sweep import Cell
@@ -196,6 +197,18 @@ def record(numbers: Union[Numbers, StagedNumbers]) -> dict:
         "matrix_shape": list(matrix_shape(spec)),
         "matrix": _json_array(unrolled(numbers)) if math.prod(matrix_shape(spec)) <= MAX_MATRIX_ENTRIES else None,
         "frames": frames,
+        **(_gradients(numbers) if numbers.grad is not None else {}),
+    }
+
+
+def _gradients(numbers: Numbers) -> dict:
+    """The backward pass: ∂L/∂y as given, and what it gives the input, the weights and the bias."""
+    grads = Gradients(numbers)
+    return {
+        "grad_output": _json_array(numbers.grad),
+        "grad_input": _json_array(grads.input),
+        "grad_weight": None if grads.weight is None else _json_array(grads.weight),
+        **({"grad_bias": _json_array(grads.bias)} if grads.bias is not None else {}),
     }
 
 

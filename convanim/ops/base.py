@@ -13,6 +13,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
+from ..core.backward import backward_costs
 from ..core.errors import Pair, SpecError, whole_in
 from ..core.geometry import shape_text, sweep_frames
 from ..core.matrix import matrix_shape
@@ -107,6 +108,11 @@ class View:
     shapes: Callable[[Any], List[Pair]]  # spec -> the sizes of the grids drawn, in cells
     check: Optional[Callable[[Any], None]] = None  # spec -> raise SpecError if this view cannot draw it
 
+    @property
+    def backward(self) -> bool:
+        """Whether it draws the backward pass: its numbers need ∂L/∂y."""
+        return self.name.startswith("grad-")
+
 
 def one_channel(view: str) -> Callable[[Any], None]:
     """A view's check: it draws one channel."""
@@ -181,6 +187,9 @@ VIEW_HELP = {
     "scatter": "scatter: input cells stamp the kernel",
     "matrix": "matrix: the sparse matrix C, y = C·x, a row a frame",
     "im2col": "im2col: the patches matrix times the flattened kernel",
+    "grad-input": "grad-input: ∂L/∂x from ∂L/∂y (--grad-values), the transposed sweep",
+    "grad-input-scatter": "grad-input-scatter: each ∂L/∂y cell stamps the kernel back onto ∂L/∂x",
+    "grad-weight": "grad-weight: ∂L/∂w, a frame per weight",
 }
 
 
@@ -205,6 +214,7 @@ def describe_stages(spec, counted: Optional[int] = None) -> dict:
             "output_shape": list(stage.spec.output_shape),
             "output_size": stage.spec.size_formula(),
             **stage.spec.costs(),
+            "backward_multiply_adds": backward_costs(stage.spec),
         })
     totals = parts[:counted]
     weights = sum(p["weights"] for p in totals)
@@ -215,6 +225,7 @@ def describe_stages(spec, counted: Optional[int] = None) -> dict:
         "weights": weights,
         "parameters_with_bias": weights + sum(p["biases"] for p in totals),
         "multiply_adds": sum(p["multiply_adds"] for p in totals),
+        "backward_multiply_adds": {part: sum(p["backward_multiply_adds"][part] for p in totals) for part in ("input", "weight")},
         "receptive_field": list(spec.receptive_field()),
         "stages": parts,
     }
@@ -248,6 +259,7 @@ def stages_text(info: dict) -> str:
         f"weights:          {n(info['weights'])}",
         *([f"with bias:        {n(info['parameters_with_bias'])}"] if info["weights"] else []),
         f"multiply-adds:    {n(info['multiply_adds'])}",
+        *_backward_text(info),
         f"receptive field:  {shape_text(info['receptive_field'])}",
     ]
     if "full_kernel_weights" in info:
@@ -260,6 +272,14 @@ def stages_text(info: dict) -> str:
         lines.append(f"with a 1x1 bottleneck to {b['channels']}: {n(b['pointwise_weights'])} + {n(b['conv_weights'])}"
                      f" = {n(b['weights'])} weights, {n(b['multiply_adds'])} multiply-adds")
     return "\n".join(lines)
+
+
+def _backward_text(info: dict) -> List[str]:
+    back = info.get("backward_multiply_adds")
+    if back is None:
+        return []
+    weight = f" + ∂L/∂w {back['weight']:,}" if back["weight"] else ""
+    return [f"backward:         ∂L/∂x {back['input']:,}{weight} = {back['input'] + back['weight']:,} multiply-adds"]
 
 
 @dataclass(frozen=True)

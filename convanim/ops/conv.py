@@ -12,6 +12,7 @@ from ..core.geometry import PADDING_MODES, PaddingLike, Quad, padding_copies, si
 from ..core.spec import SUM, Reducer, Window
 from ..core.sweep import Sweep, direct_sweep
 from ..scene.gather import COPIES_NOTE
+from .gradient import GRAD_VIEWS
 from .base import GATHER, IM2COL, OneSweep, Operation, Param, Windowed, channel_params, channels_slug, \
     describe_stages, geometry_params, matrix_view, set_channels, stages_text, view_param
 
@@ -180,7 +181,7 @@ def _bottleneck(spec: Conv2d, channels: int) -> dict:
     }
 
 
-VIEWS = {"gather": GATHER, "matrix": matrix_view(), "im2col": IM2COL}
+VIEWS = {"gather": GATHER, "matrix": matrix_view(), "im2col": IM2COL, **GRAD_VIEWS}
 
 PADDING_MODE = Param("padding_mode", "choice", "zeros", "What padding holds: zeros, or copies of the input's cells"
                      " (reflect, replicate, circular), as PyTorch's padding_mode.", choices=PADDING_MODES)

@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from typing import List, Optional, Tuple, Union
 
 from ..core.errors import SpecError, whole
-from ..core.geometry import PADDING_WORDS, Quad, resolve_padding
+from ..core.geometry import PADDING_WORDS, Quad, resolve_padding, sweep_leftover
 from .base import GATHER, IM2COL, Operation, Param, View, channel_params, channels_slug, describe_pooling, matrix_view, one_channel, stage_shapes, view_param
 from .conv import PADDING_MODE, Conv2d, caption_extras
 from .pool import POOL_MODES, POOL_PARAMS, Pool2d, pooling_note
-from .transposed import ConvTranspose2d
+from .gradient import GRAD_VIEWS, GRADIENTS, Gradient
+from .transposed import ConvTranspose2d, conv_of
 from ..core.values import full_canvas
 from ..scene.views import scatter_scene
 
@@ -182,7 +183,7 @@ def strip_params(i: str, padding: bool = True) -> Tuple[Param, ...]:
     return tuple(params)
 
 
-CONV_VIEWS = {"gather": GATHER, "matrix": matrix_view(), "im2col": IM2COL}
+CONV_VIEWS = {"gather": GATHER, "matrix": matrix_view(), "im2col": IM2COL, **GRAD_VIEWS}
 
 CONV1D = Operation(
     "conv1d", "A 1-D convolution (PyTorch's conv1d), with channels and groups, drawn as strips: a frame per output cell.",
@@ -208,7 +209,31 @@ TRANSPOSED1D_VIEWS = {
                     lambda spec: spec.input_size[1], lambda spec: stage_shapes(spec) + [full_canvas(spec)],
                     one_channel("scatter")),
     "matrix": matrix_view("Cᵀ"),
+    "grad-input": GRAD_VIEWS["grad-input"],
+    "grad-weight": GRAD_VIEWS["grad-weight"],
 }
+
+
+def transposed_of(conv: Conv1d) -> ConvTranspose1d:
+    """The transposed 1-D convolution that is a 1-D convolution's input gradient (the same weight tensor)."""
+    _, _, left, right = conv.padding
+    if left != right:
+        raise SpecError(("view", "padding"), "only a symmetric padding has a transposed convolution in PyTorch:"
+                        " its input gradient is drawn for those")
+    leftover = sweep_leftover(conv.padded_size, conv.kernel_size, conv.stride, conv.dilation)[1]
+    return ConvTranspose1d(conv.output_size[1], conv.kernel_size[1], conv.stride[1], left, conv.dilation[1], leftover,
+                           conv.out_channels, conv.in_channels, conv.groups, bias=False)
+
+
+def conv1d_of(spec: ConvTranspose1d) -> Conv1d:
+    """The 1-D convolution that is a transposed 1-D convolution's input gradient."""
+    conv = conv_of(spec)
+    return Conv1d(spec.output_size[1], spec.kernel_size[1], spec.stride[1], spec.padding[1], spec.dilation[1],
+                  conv.in_channels, conv.out_channels, conv.groups, bias=False)
+
+
+GRADIENTS[Conv1d] = Gradient(transposed_of, TRANSPOSED1D_VIEWS["gather"], scatter=True)
+GRADIENTS[ConvTranspose1d] = Gradient(conv1d_of, CONV_VIEWS["gather"], grad_of="∂L/∂y")
 
 TRANSPOSED1D = Operation(
     "transposed1d", "A transposed 1-D convolution, drawn as strips: as the paper does, as stamps (--view scatter), or as Cᵀ.",

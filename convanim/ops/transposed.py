@@ -16,7 +16,9 @@ from ..core.values import full_canvas
 from ..scene.views import scatter_scene, transposed_scene
 from .base import GATHER, OneSweep, Operation, Param, View, Windowed, channel_params, channels_slug, matrix_view, \
     one_channel, set_channels, stage_shapes, view_param
+from .conv import VIEWS as CONV_VIEWS
 from .conv import Conv2d, caption_extras, has_bias
+from .gradient import GRAD_VIEWS, GRADIENTS, Gradient
 
 
 @dataclass(frozen=True, init=False)
@@ -77,7 +79,8 @@ class ConvTranspose2d(Windowed, OneSweep):
         (its channels the other way round, and the same weight tensor)."""
         t, b, l, r = conv.padding
         if (t, l) != (b, r):
-            raise SpecError("padding", "only a symmetric padding has a transposed convolution in PyTorch")
+            raise SpecError("padding", "only a symmetric padding has a transposed convolution in PyTorch"
+                            " (nor a gradient view drawn as one)")
         leftover = sweep_leftover(conv.padded_size, conv.kernel_size, conv.stride, conv.dilation)
         return cls(conv.output_size, conv.kernel_size, conv.stride, (t, l), conv.dilation, leftover,
                    conv.out_channels, conv.in_channels, conv.groups)
@@ -189,7 +192,24 @@ VIEWS = {
     "scatter": View("scatter", _scatter, lambda spec: spec.input_size[0] * spec.input_size[1],
                     lambda spec: stage_shapes(spec) + [full_canvas(spec)], one_channel("scatter")),
     "matrix": matrix_view("Cᵀ"),
+    "grad-input": GRAD_VIEWS["grad-input"],
+    "grad-weight": GRAD_VIEWS["grad-weight"],
 }
+
+
+def conv_of(spec: ConvTranspose2d) -> Conv2d:
+    """The direct convolution that is a transposed convolution's input gradient: ∂L/∂y back to
+    ∂L/∂x, the weight tensor the same (its channels the other way round)."""
+    too_far = [a for a, s in zip(spec.output_padding, spec.stride) if a >= s]
+    if too_far:
+        raise SpecError(("view", "output_padding"), f"an output padding of {too_far[0]}, not less than the stride,"
+                        " leaves ∂L/∂y longer than one direct convolution reads back: draw it with a smaller one")
+    return Conv2d(spec.output_size, spec.kernel_size, spec.stride, spec.padding, spec.dilation,
+                  spec.out_channels, spec.in_channels, spec.groups, bias=False)
+
+
+GRADIENTS[Conv2d] = Gradient(ConvTranspose2d.of, VIEWS["gather"], scatter=True)
+GRADIENTS[ConvTranspose2d] = Gradient(conv_of, CONV_VIEWS["gather"], grad_of="∂L/∂y")
 
 PARAMS = (
     Param("input_size", "size", "2", "Input size of the transposed convolution, N or HxW.", ("--i", "--input-size")),

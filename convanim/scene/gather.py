@@ -308,7 +308,7 @@ class StepBuilder:
             marks = tuple(taps[st.numbers.winners[spatial]][None, :] if k == kept else self.EMPTY
                           for k in range(len(self.planes)))
         reveals.append(Label(target, (r, c), self.texts(j)[2][out, spatial]))
-        symbol = self.symbols.get(st.target) or ("o" if self.volumes[st.target] == "output" else self.volumes[st.target][0])
+        symbol = self.symbols.get(st.target) or symbol_of(self.volumes[st.target])
         every = st.reads(out)  # the sum runs over every channel read, drawn or left out
         tints = [plan.tint_of.get((st.source, read.channel), -1) for read in every]
         equation = _equation(st, out, spatial, every, self.fmt, tints, out if st.out_channels > 1 else None, symbol)
@@ -436,6 +436,11 @@ def widest(texts: Sequence[str]) -> Tuple[str, ...]:
 def index_text(spec, row: int, col: int) -> str:
     """A cell's index as the operation's arrays are indexed: ``1,2``, or ``2`` along a strip."""
     return str(col) if spec.dims == 1 else f"{row},{col}"
+
+
+def symbol_of(volume: str) -> str:
+    """A volume's name in an equation: ``o`` for the output, a gradient (``∂L/∂w``) whole, else its initial."""
+    return "o" if volume == "output" else volume if volume.startswith("∂") else volume[0]
 
 
 def name_of(volume: str, channel: int, count: int) -> str:

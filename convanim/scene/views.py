@@ -13,7 +13,7 @@ new sequence of steps over the same primitives; none draws anything itself.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Optional
+from typing import Optional, Tuple
 
 import numpy as np
 
@@ -85,13 +85,15 @@ def _spread_heading(spec) -> str:
     return "; ".join(parts)
 
 
-def scatter_scene(spec, numbers: Optional[Numbers] = None, precision: int = 1, caption: str = "") -> Scene:
+def scatter_scene(spec, numbers: Optional[Numbers] = None, precision: int = 1, caption: str = "",
+                  names: Tuple[str, str] = ("x", "o")) -> Scene:
     """One frame per input cell: it stamps the kernel, scaled by its value, onto the output.
 
     The output is drawn whole, before the padding crops it (the cropped border dashed); each of
     its cells is coloured by how many stamps it has received so far, as the legend beside the
     input ("stamps") reads. With numbers, the stamped cells keep running sums, and each frame
-    writes out the sums it updates: ``stamping x[0,1] = 2: o[0,2] = 3 + 2·1 = 5; …``.
+    writes out the sums it updates: ``stamping x[0,1] = 2: o[0,2] = 3 + 2·1 = 5; …``. ``names``
+    calls the input and the output otherwise (the backward pass stamps ∂L/∂y onto ∂L/∂x).
     """
     canvas = full_canvas(spec)
     (ph, pw), (oh, ow) = spec.padding, spec.output_size
@@ -114,11 +116,12 @@ def scatter_scene(spec, numbers: Optional[Numbers] = None, precision: int = 1, c
     kh, kw = spec.kernel_size
     kernel = Plane("kernel", Grid.dense((kh, kw), Cell.WEIGHT),
                    None if weights is None else np.array(weights, dtype=object).reshape(kh, kw), beside=True)
-    planes = (Plane("input", source, inputs), Plane("output", output, volume=1, weights=True), legend, kernel)
+    planes = (Plane("input" if names[0] == "x" else names[0], source, inputs),
+              Plane("output" if names[1] == "o" else names[1], output, volume=1, weights=True), legend, kernel)
     width = spec.input_size[1]
     empty = np.empty((0, 2), dtype=int)
     values = None if numbers is None else numbers.input.astype(float).reshape(spec.input_size)
-    phases = tuple(_landing(spec, *divmod(n, width), None if values is None else values[divmod(n, width)])
+    phases = tuple(_landing(spec, *divmod(n, width), None if values is None else values[divmod(n, width)], names)
                    for n in range(spec.input_size[0] * width))
 
     def make_step(index: int) -> Step:
@@ -144,7 +147,7 @@ def scatter_scene(spec, numbers: Optional[Numbers] = None, precision: int = 1, c
         for t, cell in enumerate(cells):
             if not kept[cell]:
                 continue  # cropped: not a cell of o
-            name = f"o[{index_text(spec, cell[0] - ph, cell[1] - pw)}]"
+            name = f"{names[1]}[{index_text(spec, cell[0] - ph, cell[1] - pw)}]"
             times = product(inputs[r, c], weights[t])
             new = scatter.sums[index][t]
             if counts.sums[index][t] > 1:
@@ -152,7 +155,7 @@ def scatter_scene(spec, numbers: Optional[Numbers] = None, precision: int = 1, c
                 terms.append(Term(f"{name} = {fmt(old)} + {times} = {fmt(new)}", strong=True))
             else:
                 terms.append(Term(f"{name} = {times} = {fmt(new)}"))
-        return Equation(f"stamping x[{index_text(spec, r, c)}] = {inputs[r, c]}:", tuple(terms) or (Term("every cell it reaches is cropped"),),
+        return Equation(f"stamping {names[0]}[{index_text(spec, r, c)}] = {inputs[r, c]}:", tuple(terms) or (Term("every cell it reaches is cropped"),),
                         joiner="; ")
 
     largest = None
@@ -163,16 +166,16 @@ def scatter_scene(spec, numbers: Optional[Numbers] = None, precision: int = 1, c
                  equations=numbers is not None, widest=largest)
 
 
-def _landing(spec, r: int, c: int, value: Optional[float]) -> str:
+def _landing(spec, r: int, c: int, value: Optional[float], names: Tuple[str, str] = ("x", "o")) -> str:
     """Where input cell (r, c) puts the kernel: its first weight on o[s·(r, c) − p]; and, for a
     zero, that the stamp changes no sum (only the count of stamps)."""
     (sh, sw), (ph, pw) = spec.stride, spec.padding
     part = lambda s, i, p: f"{s}·{i}" + (f" − {p}" if p else "")  # noqa: E731
     parts = part(sw, c, pw) if spec.dims == 1 else f"{part(sh, r, ph)}, {part(sw, c, pw)}"
     at = index_text(spec, sh * r - ph, sw * c - pw).replace("-", "−")
-    text = f"x[{index_text(spec, r, c)}] stamps the kernel at o[{at}] = s·i − p = ({parts})"
+    text = f"{names[0]}[{index_text(spec, r, c)}] stamps the kernel at {names[1]}[{at}] = s·i − p = ({parts})"
     if value == 0:
-        text += "; x = 0: every sum stays"
+        text += f"; {names[0]} = 0: every sum stays"
     return text
 
 
