@@ -134,7 +134,7 @@ def test_grad_input_is_the_transposed_sweep_and_says_which_cells_no_window_touch
     assert [p.name for p in scene.planes[:2]] == ["∂L/∂y 3x3, spread out", "∂L/∂x"]
     first, skipped = scene.step(0), scene.step(1)
     assert first.equation.head == "∂L/∂x[0,0] =" and first.equation.result == "= 1"
-    assert "no window of the forward pass read this cell" in _phase(scene, 1)
+    assert "no window read this cell" in _phase(scene, 1)
     assert "no window" not in _phase(scene, 0)
     assert skipped.equation.result == "= 0"
     assert [_phase(scene, i).startswith("no window") for i in range(5)] == [False, True, False, True, False]
@@ -169,7 +169,7 @@ def test_the_gradient_of_a_transposed_convolution_is_a_direct_one():
     spec = ConvTranspose2d(3, 3, 2, 1)
     numbers = Numbers.of(spec, grad=True)
     scene = Animation(spec, view="grad-input", numbers=numbers, labels=True).scene
-    assert len(scene) == 9 and scene.caption.startswith("∂L/∂x = the convolution of ∂L/∂y with the same weights")
+    assert len(scene) == 9 and scene.caption.startswith("∂L/∂x = conv of ∂L/∂y, same weights")
     values = [float(s.equation.result[2:].replace("−", "-")) for s in scene]
     np.testing.assert_allclose(values, Gradients(numbers).input.ravel())
 

@@ -167,7 +167,7 @@ def relabelled(scene: Scene, words, symbol: Tuple[str, str], heading: str,
         return step
 
     if phase is not None:
-        extra.append(f"no window of the forward pass read this cell: its gradient is 0, as in PyTorch")
+        extra.append(f"no window read this cell: {symbol[1]} = 0 here, as in PyTorch")
     return replace(scene, planes=planes, phases=phases + tuple(extra), make_step=make_step)
 
 
@@ -178,19 +178,19 @@ def _input_numbers(layer, numbers: Optional[Numbers]) -> Optional[Numbers]:
 def _grad_input(spec, numbers=None, precision: int = 1, labels: bool = False, caption: str = "") -> Scene:
     entry = gradient_of(spec)
     layer = entry.layer(spec)
-    what = "transposed convolution" if entry.grad_of == "x" else "convolution"
-    text = f"{DX} = the {what} of {DY} with the same weights" + (f" ({caption})" if caption else "")
+    what = "transposed conv" if entry.grad_of == "x" else "conv"
+    text = f"{DX} = {what} of {DY}, same weights" + (f": {caption}" if caption else "")
     scene = entry.view.scene(layer, _input_numbers(layer, numbers), precision, labels, text if labels else "")
     skipped = untouched(spec).reshape(-1, layer.output_size[0] * layer.output_size[1]).any(axis=0)
     cells = len(skipped)
     note = (lambda index: "untouched" if skipped[index % cells] else None) if skipped.any() else None
-    return relabelled(scene, _WORDS, ("o", DX), f"{DY} spread out by the stride, swept by the kernel rotated 180°"
-                      if entry.grad_of == "x" else f"{DY} swept by the kernel as the forward pass stamps it", note)
+    return relabelled(scene, _WORDS, ("o", DX), f"{DY} spread by the stride, kernel rotated 180°"
+                      if entry.grad_of == "x" else f"{DY} swept by the kernel", note)
 
 
 def _grad_scatter(spec, numbers=None, precision: int = 1, labels: bool = False, caption: str = "") -> Scene:
     layer = gradient_of(spec).layer(spec)
-    text = f"each {DY} cell stamps the kernel back onto {DX}" + (f" ({caption})" if caption else "")
+    text = f"{DY} stamps the kernel back onto {DX}" + (f": {caption}" if caption else "")
     return scatter_scene(layer, _input_numbers(layer, numbers), precision, text if labels else "", (DY, DX))
 
 
@@ -201,11 +201,37 @@ def _grad_weight(spec, numbers=None, precision: int = 1, labels: bool = False, c
         a, b = (numbers.input, numbers.grad) if layer.volumes[0] == "x" else (numbers.grad, numbers.input)
         values = Numbers.of(layer, a, b)
     other = DY if layer.volumes[0] == "x" else "x"
-    text = (f"{DW} = {layer.volumes[0]} correlated with {other} dilated by the stride: one frame per weight"
-            + (f" ({caption})" if caption else ""))
+    text = f"{DW} = {layer.volumes[0]} correlated with {other} dilated by s" + (f": {caption}" if caption else "")
     scene = stages_scene(layer, values, precision, labels, text if labels else "")
+    if layer.has_channels:
+        scene = _weight_indexed(scene, layer, other)
     return relabelled(scene, ((r"^kernel\b", other),), (DW, DW),
-                      f"each weight meets one {layer.volumes[0]} cell in every window: {DW} sums them times {other}")
+                      f"a weight's {layer.volumes[0]} cell in every window, times {other}")
+
+
+def _weight_indexed(scene: Scene, layer: WeightGradient, other: str) -> Scene:
+    """A channel figure's weight slices named by their place in the weight, [out, in/groups],
+    as PyTorch indexes it, and each heading by the channels it multiplies."""
+    per = layer.in_channels // layer.groups
+    slot = lambda m: f"{int(m) // per},{int(m) % per}"  # noqa: E731
+    digits = str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789")
+
+    def heading(match) -> str:
+        m, c = int(match.group(1)), match.group(2)
+        return f"{DW}[{slot(m)}] = {layer.volumes[0]} {c} ∗ {other} {m // per}"
+
+    planes = tuple(replace(p, name=re.sub(rf"^{DW} (\d+)$", lambda h: f"{DW}[{slot(h.group(1))}]", p.name))
+                   for p in scene.planes)
+    phases = tuple(re.sub(rf"^{DW} (\d+) = \S+ (\d+) ∗ kernel \d+$", heading, p) for p in scene.phases)
+
+    def make_step(index: int):
+        step = scene.make_step(index)
+        if step.equation is None:
+            return step
+        head = re.sub(rf"^{DW}([₀-₉]+)\[", lambda h: f"{DW}[{slot(h.group(1).translate(digits))},", step.equation.head)
+        return replace(step, equation=replace(step.equation, head=head))
+
+    return replace(scene, planes=planes, phases=phases, make_step=make_step)
 
 
 def _check_input(spec) -> None:
