@@ -75,7 +75,7 @@ def test_every_gradient_and_every_gradient_view_equals_autograd(case, seed):
         drawn = weight_gradient(spec)
         a, b = (numbers.input, g) if drawn.volumes[0] == "x" else (g, numbers.input)
         np.testing.assert_allclose(Numbers.of(drawn, a, b).output, dw.reshape(spec.weight_shape), atol=1e-9)
-    if _drawable(spec, "grad-input"):
+    if spec.reducer.weighted and _drawable(spec, "grad-input"):
         back = gradient_of(spec).layer(spec)
         np.testing.assert_allclose(Numbers.of(back, g, w).output.reshape(spec.input_shape), dx.reshape(spec.input_shape),
                                    atol=1e-9)
@@ -212,3 +212,21 @@ def test_info_gives_the_backward_multiply_adds():
     assert info["backward_multiply_adds"] == {"input": info["multiply_adds"], "weight": info["multiply_adds"]}
     pooled = json.loads(CliRunner().invoke(cli, ["info", "pool", "--mode", "avg", "--json"]).stdout)
     assert pooled["backward_multiply_adds"] == {"input": 9 * 9, "weight": 0}
+
+
+@pytest.mark.parametrize("mode", ["max", "avg"])
+def test_pooling_routes_each_output_gradient_back_to_its_window(mode):
+    spec = Pool2d(5, 3, 2, 1, mode=mode)
+    x = np.random.default_rng(1).permutation(25).reshape(5, 5)
+    numbers = Numbers.of(spec, x, grad=np.arange(9).reshape(3, 3) - 4)
+    scene = Animation(spec, view="grad-input", numbers=numbers, labels=True).scene
+    assert len(scene) == 9 and [p.name for p in scene.planes] == ["∂L/∂y", "∂L/∂x"]
+    final = {}
+    for step in scene:
+        final.update({label.cell: label.text for label in step.reveals if label.text})
+        if mode == "max":  # all of it to the one cell kept, marked
+            assert len([label for label in step.reveals if label.text]) == 1
+            assert step.marks[1].tolist() == [list(next(label.cell for label in step.reveals if label.text))]
+    expected = Gradients(numbers).input
+    shown = np.array([[float(final.get((r + 1, c + 1), "0").replace("−", "-")) for c in range(5)] for r in range(5)])
+    np.testing.assert_allclose(shown, expected, atol=0.051)

@@ -21,7 +21,7 @@ LAYERS = [
     {"io.data", "scene.model"},  # arrays in, the dump out; what a frame is made of
     {"scene.gather"},  # the paper's arrangement of any operation
     {"scene.matrix"},  # the matrix figures
-    {"scene.views", "draw.layout"},  # the other arrangements; where planes go
+    {"scene.views", "scene.routes", "draw.layout"},  # the other arrangements; where planes go
     {"draw.text"},  # glyph outlines, their boxes, the equation's runs
     {"draw.fit"},  # how large a figure is drawn
     {"draw.paint"},  # what a frame shows, as shapes and colours

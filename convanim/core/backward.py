@@ -41,23 +41,29 @@ class Gradients:
     @cached_property
     def drawn_input(self) -> np.ndarray:
         """(C, H, W): the gradient of every drawn cell, padding and inserted zeros included."""
-        n, g = self.numbers, self.output
+        n = self.numbers
         taps = n.sweep.all_taps()  # (S, T, 2)
         drawn = np.zeros(n.drawn_inputs.shape)
-        reducer = n.reducer
         for o in range(n.spec.out_channels):
             for read in n.reads(o):
-                if reducer.weighted:
-                    share = g[o][:, None] * n.drawn_kernels[o, read.slice].ravel().astype(float)[None, :]
-                elif reducer.pick is not None:  # max: all of it to the tap kept
-                    share = np.zeros(taps.shape[:2])
-                    kept = reducer.pick(n.gathered[read.channel], axis=1)
-                    share[np.arange(len(kept)), kept] = g[o]
-                else:  # an average: a share per tap of its divisor
-                    divisors = np.array([reducer.divisor(s, taps.shape[1]) for s in range(taps.shape[0])], dtype=float)
-                    share = np.repeat((g[o] / divisors)[:, None], taps.shape[1], axis=1)
-                np.add.at(drawn[read.channel], (taps[..., 0], taps[..., 1]), share)
+                np.add.at(drawn[read.channel], (taps[..., 0], taps[..., 1]), self.shares(o, read))
         return drawn
+
+    def shares(self, out_channel: int, read) -> np.ndarray:
+        """(steps, taps): what each step of ``out_channel`` sends back to each drawn cell it read
+        on ``read``'s plane: its gradient times the tap's weight, all of it to the tap a max
+        kept, or an average's share (the gradient over its divisor) to every tap."""
+        n, reducer = self.numbers, self.numbers.reducer
+        g = self.output[out_channel]
+        steps, taps = len(g), n.sweep.all_taps().shape[1]
+        if reducer.weighted:
+            return g[:, None] * n.drawn_kernels[out_channel, read.slice].ravel().astype(float)[None, :]
+        if reducer.pick is not None:
+            share = np.zeros((steps, taps))
+            share[np.arange(steps), reducer.pick(n.gathered[read.channel], axis=1)] = g
+            return share
+        divisors = np.array([reducer.divisor(s, taps) for s in range(steps)], dtype=float)
+        return np.repeat((g / divisors)[:, None], taps, axis=1)
 
     @cached_property
     def input(self) -> np.ndarray:

@@ -16,7 +16,7 @@ from ..core.geometry import PADDING_WORDS, Quad, resolve_padding, sweep_leftover
 from .base import GATHER, IM2COL, Operation, Param, View, channel_params, channels_slug, describe_pooling, matrix_view, one_channel, stage_shapes, view_param
 from .conv import PADDING_MODE, Conv2d, caption_extras
 from .pool import POOL_MODES, POOL_PARAMS, Pool2d, pooling_note
-from .gradient import GRAD_VIEWS, GRADIENTS, Gradient
+from .gradient import GRAD_ROUTE, GRAD_VIEWS, GRADIENTS, Gradient
 from .transposed import ConvTranspose2d, conv_of
 from ..core.values import full_canvas
 from ..scene.views import scatter_scene
@@ -191,7 +191,7 @@ CONV1D = Operation(
     caption=caption, views=CONV_VIEWS, dims=1,
 )
 
-POOL1D_VIEWS = {"gather": GATHER, "matrix": matrix_view()}
+POOL1D_VIEWS = {"gather": GATHER, "matrix": matrix_view(), "grad-input": GRAD_ROUTE}
 
 POOL1D = Operation(
     "pool1d", "1-D max or average pooling, drawn as strips.",

@@ -25,6 +25,7 @@ from ..core.sweep import Sweep, direct_sweep
 from ..core.values import Numbers
 from ..scene.gather import stages_scene
 from ..scene.model import Scene
+from ..scene.routes import route_scene
 from ..scene.views import scatter_scene
 from .base import View, Windowed, one_channel, stage_frames, stage_shapes
 
@@ -49,7 +50,7 @@ GRADIENTS: Dict[type, Gradient] = {}  # a spec class -> its gradient, registered
 def gradient_of(spec) -> Gradient:
     """The registered gradient of ``spec``'s class."""
     if type(spec) not in GRADIENTS:
-        raise SpecError("view", f"the gradient views are for convolutions and transposed convolutions")
+        raise SpecError("view", "the gradient views are for convolutions and transposed convolutions")
     return GRADIENTS[type(spec)]
 
 
@@ -273,4 +274,11 @@ GRAD_INPUT = View("grad-input", _grad_input, _input_frames, _input_shapes, _chec
 GRAD_INPUT_SCATTER = View("grad-input-scatter", _grad_scatter, _scatter_frames, _scatter_shapes, _check_scatter)
 GRAD_WEIGHT = View("grad-weight", _grad_weight, lambda spec: stage_frames(weight_gradient(spec)),
                    lambda spec: stage_shapes(weight_gradient(spec)), gradient_of)
+def _grad_route(spec, numbers=None, precision: int = 1, labels: bool = False, caption: str = "") -> Scene:
+    text = f"{DX}, {caption}" if caption else ""
+    return route_scene(spec, numbers, precision, text if labels else "", (DY, DX))
+
+
+GRAD_ROUTE = View("grad-input", _grad_route, lambda spec: spec.output_size[0] * spec.output_size[1],
+                  lambda spec: [spec.output_size, spec.drawn_size])
 GRAD_VIEWS = {"grad-input": GRAD_INPUT, "grad-input-scatter": GRAD_INPUT_SCATTER, "grad-weight": GRAD_WEIGHT}

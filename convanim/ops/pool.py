@@ -15,6 +15,7 @@ from ..core.spec import Reducer, Window
 from .base import GATHER, OneChannel, OneSweep, Operation, Param, Windowed, describe_pooling, geometry_params, \
     matrix_view, reworded, view_param
 from .conv import caption as conv_caption
+from .gradient import GRAD_ROUTE
 
 # As in PyTorch, max pooling pads with −∞ and average pooling counts the zero padding.
 MAX = Reducer("max", np.max, -np.inf, np.argmax, "max(", ", ", ")")
@@ -221,7 +222,7 @@ def pooling_note(spec: Pool2d) -> str:
     return "".join(f"; {note}" for note in notes)
 
 
-VIEWS = {"gather": GATHER, "matrix": matrix_view()}
+VIEWS = {"gather": GATHER, "matrix": matrix_view(), "grad-input": GRAD_ROUTE}
 
 POOL_PARAMS = (
     Param("ceil_mode", "flag", False, "Round the output size up: a last window may hang past the padded input."),
