@@ -94,12 +94,13 @@ def test_either_ink_reads_on_every_fill_a_theme_can_paint(theme):
 
 @pytest.mark.parametrize("theme", sorted(THEMES))
 def test_meaningful_fills_are_told_apart(theme):
-    """Padding, input, footprint over each, output and the current output cell: neighbours
-    differ by 1.5:1 (the paper's palette keeps its own: padding is told from the background by its
-    dashed outline, as in the paper)."""
+    """Padding, input, footprint over each, output and the current output cell, a kernel (or a
+    matrix's weights) and its lit cells: neighbours differ by 1.5:1 (the paper's palette keeps its
+    own: padding is told from the background by its dashed outline, as in the paper)."""
     t = THEMES[theme]
     pairs = [(t.padding, t.over(t.padding)), (t.input, t.over(t.input)), (t.output, t.over(t.output)),
-             (t.input, t.padding), (t.output, t.padding), (t.over(t.padding), t.over(t.input))]
+             (t.input, t.padding), (t.output, t.padding), (t.over(t.padding), t.over(t.input)),
+             (t.kernel_fill, t.over(t.kernel_fill)), (t.kernel_fill, t.background), (t.kernel_fill, t.padding)]
     for a, b in pairs:
         assert contrast(a, b) >= 1.5, (theme, a, b, contrast(a, b))
 

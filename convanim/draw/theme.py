@@ -27,6 +27,7 @@ class Theme:
     mark: RGB = (203, 75, 22)  # Solarized orange: the cell a max pooling keeps
     # Channel figures: input channel c (or group c) takes hue c, the first being ``input``.
     hues: Tuple[RGB, ...] = ((211, 54, 130), (181, 137, 0), (108, 113, 196), (133, 153, 0), (220, 50, 47))
+    kernel: Optional[RGB] = None  # a kernel drawn on its own, and the chips under weights (None: the footprint's shade)
     font: str = "DejaVu Serif"
     # Strokes in pixels at the paper's scale (TikZ "thick" and default lines at 0.5 cm per cell);
     # link_px as measured on the paper's GIFs: 0.93 px of ink across a connector line.
@@ -64,8 +65,9 @@ class Theme:
 
     @property
     def kernel_fill(self) -> RGB:
-        """A kernel drawn on its own has the footprint's shade over a blank cell."""
-        return self.over(self.padding)
+        """A kernel drawn on its own has the footprint's shade over a blank cell, as in the paper
+        (unless the theme says otherwise: on a dark ground that shade is darker than padding)."""
+        return self.over(self.padding) if self.kernel is None else self.kernel
 
     def ink_on(self, ground: RGB) -> RGB:
         """The ink a text takes on ``ground``: ``text`` or ``alt_text``, whichever contrasts more."""
@@ -195,6 +197,7 @@ DARK = Theme(
     link=(147, 161, 161),
     text=(255, 252, 242),  # base3, a shade lighter: with black, one of the two reads at 4.5:1 on any fill
     alt_text=(0, 0, 0),  # on the hues, where the light ink reads at under 4.5:1
+    kernel=(88, 110, 117),  # base01: the kernel lighter than padding, and the footprint darker over it (2.2:1)
     mark=(203, 75, 22),
 )
 
@@ -268,7 +271,7 @@ def theme_from_toml(text: str) -> Theme:
             if not isinstance(value, list) or not value:
                 raise ValueError(f"hues = {value!r}: use a list of colours")
             changes[key] = tuple(_colour(key, v) for v in value)
-        elif isinstance(current, tuple):
+        elif isinstance(current, tuple) or key == "kernel":
             changes[key] = _colour(key, value)
         elif isinstance(current, str):
             if not isinstance(value, str):
