@@ -196,3 +196,21 @@ def test_every_digit_of_an_isometric_figure_is_at_least_11_px(name):
             _, y0, _, y1 = glyphs(label.text, renderer.theme.font)[2]
             px = (ink[:, 1].max() - ink[:, 1].min()) / (y1 - y0) * digit * renderer.cell_px  # its digits' height
             assert px >= VALUE_PX - 0.05, (label, px)
+
+
+def test_the_seeded_kernels_show_the_order_of_their_weights():
+    """A one-channel kernel drawn at random is never the same turned 180° (the scatter of
+    transposed1d --i 4 --k 3 stamped [1,1,1]) nor a lone weight among zeros; the paper's own
+    numbers are what they were."""
+    from convanim import ConvTranspose1d, Conv1d
+    from convanim.core.values import Numbers
+
+    for spec in (ConvTranspose1d(4, 3), ConvTranspose1d(4, 3, 2), ConvTranspose2d(3, 3, 2), Conv1d(8, 3), Conv2d(5, 3)):
+        for seed in (None, *range(20)):
+            kernel = np.squeeze(Numbers.of(spec, seed=seed).kernel)
+            assert not np.array_equal(kernel, np.flip(kernel)), (spec, seed, kernel)
+            assert np.count_nonzero(kernel) >= 2, (spec, seed, kernel)
+    np.testing.assert_array_equal(Numbers.of(Conv2d(5, 3)).kernel.ravel(), [0, 1, 2, 2, 2, 0, 0, 1, 2])  # the paper's
+    scene = Animation(ConvTranspose1d(4, 3), numbers=True, labels=True, view="scatter").scene
+    kernel = next(p for p in scene.planes if p.name == "kernel")
+    assert len(set(kernel.text.ravel())) > 1

@@ -73,8 +73,8 @@ class Numbers:
         has_kernel = spec.reducer.weighted
         if kernel is None and has_kernel:
             kernel = rng.randint(0, 3, size=spec.weight_shape)
-            while not kernel.any():  # all zeros would teach nothing: draw again (the paper's figures never do)
-                kernel = rng.randint(0, 3, size=spec.weight_shape)
+            while not kernel.any() or _teaches_little(spec, kernel):  # draw again: it would teach nothing
+                kernel = rng.randint(0, 3, size=spec.weight_shape)  # (the paper's figures never do)
         if kernel is not None and not has_kernel:
             raise SpecError("kernel_values", "pooling has no kernel weights")
         input = _checked("input_values", input, spec.input_shape)
@@ -194,6 +194,16 @@ class StagedNumbers:
         """The chain's result: what its "output" volume holds."""
         target = self.spec.volumes.index("output")
         return next(n.output for n, st in zip(self.stages, self.spec.stages()) if st.target == target)
+
+
+def _teaches_little(spec, kernel: np.ndarray) -> bool:
+    """Whether a one-channel kernel of several weights equals itself turned 180° ([1,1,1],
+    [1,2,1]: the order of its weights, which a transposed convolution turns and a scatter stamps,
+    could not be seen), or has one weight that is not zero (it only shifts: [0,0,2])."""
+    weights = np.squeeze(kernel)
+    if getattr(spec, "has_channels", False) or weights.size < 2:
+        return False
+    return bool(np.array_equal(weights, np.flip(weights))) or np.count_nonzero(weights) < 2
 
 
 MAX_MAGNITUDE = 1e100  # far from overflow however many products a step sums
