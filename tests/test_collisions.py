@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from convanim import Animation, Conv2d, ConvTranspose2d, SeparableConv2d, SpatialSeparableConv2d, SpecError
+from convanim import (Animation, Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d, SeparableConv2d,
+                      SpatialSeparableConv2d, SpecError)
 from convanim.cli import cli
 from convanim.draw.fit import numbers_fit
 from convanim.draw.text import VALUE_PX, WEIGHT_PX
@@ -24,6 +25,8 @@ FIGURES = {
     "sobel_paper": (SpatialSeparableConv2d(6, (1, 2, 1), (1, 0, -1)), "paper", True),
     "scatter": (ConvTranspose2d(3, 3, 2), "flat", True, "scatter"),
     "scatter_paper": (ConvTranspose2d(3, 3, 2, 1), "paper", True, "scatter"),
+    "scatter1d_flat": (ConvTranspose1d(4, 3), "flat", True, "scatter"),  # a strip's links rise past the name above it
+    "conv1d_flat": (Conv1d(8, 3, 1, 2), "flat", True),
 }
 
 

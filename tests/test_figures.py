@@ -214,3 +214,30 @@ def test_the_seeded_kernels_show_the_order_of_their_weights():
     scene = Animation(ConvTranspose1d(4, 3), numbers=True, labels=True, view="scatter").scene
     kernel = next(p for p in scene.planes if p.name == "kernel")
     assert len(set(kernel.text.ravel())) > 1
+
+
+@pytest.mark.parametrize("spec", [ConvTranspose2d(3, 3, 2), ConvTranspose2d(3, 3, 2, 1), ConvTranspose2d((2, 3), (2, 3), (1, 2))],
+                         ids=lambda s: s.slug)
+def test_a_scatter_draws_an_arrow_from_the_input_cell_to_where_its_stamp_starts(spec):
+    """Flat, where planes get no connector lines, each stamp still gets an arrow: from the input
+    cell's middle to the first corner of its stamp, at s·i on the output canvas, ending in a
+    head, over no plane but the two it joins."""
+    renderer = Animation(spec, style="flat", numbers=True, labels=True, view="scatter").renderer()
+    scene, lay, painter = renderer.scene, renderer.layout, renderer.painter
+    names = [p.name for p in scene.planes]
+    source, target = names.index("input"), names.index("output")
+    width = spec.input_size[1]
+    sh, sw = spec.stride
+    for step in scene:
+        r, c = divmod(step.index, width)
+        [(link, pieces, _)] = painter.paint(step).links
+        assert (link.source, link.target) == (source, target)
+        route = lay.link_segments(link.source, link.source_box, link.target, link.target_box, wire=True, corner=True)
+        start, tip = route[0][0], route[-1][1]
+        np.testing.assert_allclose(lay.placements[source].to_plane(start), [c + 0.5, r + 0.5])
+        np.testing.assert_allclose(lay.placements[target].to_plane(tip), [sw * c, sh * r], atol=1e-9)  # the stamp's corner
+        heads = [p for p in pieces if np.allclose(p[0], tip)]
+        assert len(heads) == 2  # two strokes back from the tip
+        others = [p for k, p in enumerate(lay.placements) if k not in (source, target)]
+        for p, q in route:
+            assert not any(_crossing(o, p, q) for o in others), (step.index, p, q)

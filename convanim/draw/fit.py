@@ -248,7 +248,8 @@ def _annotations(scene: Scene, lay: Layout, style: str, theme: Theme, labels: bo
     """Static texts (plane names and caption if ``labels``; ellipses always), the headings, and
     the line for equations, ``scale`` times their size, placed where they touch nothing."""
     name_em, caption_em = NAME_EM * scale, CAPTION_EM * scale
-    above = style == "flat" or scene.columns  # names above their planes, notes in the gaps
+    # names above their planes, notes in the gaps; a strip's names to its left (its links rise through the gap above it)
+    above = (style == "flat" and not lay.strips) or scene.columns
     out = []
     for k, (plane, placement) in enumerate(zip(scene.planes, lay.placements)):
         corners = placement.corners()

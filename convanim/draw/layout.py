@@ -81,9 +81,12 @@ class Layout:
         pts = np.concatenate([p.corners() for p in self.placements])
         return (*pts.min(axis=0), *pts.max(axis=0))  # type: ignore[return-value]
 
-    def link_segments(self, source: int, source_box: Box, target: int, target_box: Box, wire: bool = False) -> np.ndarray:
+    def link_segments(self, source: int, source_box: Box, target: int, target_box: Box, wire: bool = False,
+                      corner: bool = False) -> np.ndarray:
         """Segments (n, 2, 2) joining the boxes' matching corners, as far as they are seen; or with
-        ``wire`` one line from the source plane to the target plane across the gap between columns.
+        ``wire`` one line from the source plane to the target plane across the gap between columns
+        (with ``corner``, from the source box's middle to the target box's first corner: an arrow to
+        where a stamp starts).
 
         A link rises from the source plane's level to the target's. Where it is still below a
         higher plane's level (the target's, one stacked in between, or one above), and that
@@ -100,7 +103,7 @@ class Layout:
             top, bottom = top[np.argsort(top[:, 0])], bottom[np.argsort(bottom[:, 0])]
             return np.stack([np.stack([top[0], bottom[0]]), np.stack([top[1], bottom[1]])])
         if wire:
-            return self._wire(source, source_box, target, target_box)
+            return self._wire(source, source_box, target, target_box, corner)
         low, high = self.placements[source].level, self.placements[target].level
         rise = high - low if abs(high - low) > 1e-9 else 1.0
         hiders = [p for k, p in enumerate(self.placements) if k != source and p.level > low + 1e-9]
@@ -116,7 +119,7 @@ class Layout:
         return np.array(pieces).reshape(-1, 2, 2)
 
 
-    def _wire(self, source: int, source_box: Box, target: int, target_box: Box) -> np.ndarray:
+    def _wire(self, source: int, source_box: Box, target: int, target_box: Box, corner: bool = False) -> np.ndarray:
         """A wire from the source box's right side to the target box: to its left side (a kernel
         slice), or into a single cell's middle, the last run coming in from below-left over the
         cells not computed yet (the wires of a sum meet where it enters the plane). Straight where
@@ -125,9 +128,11 @@ class Layout:
         src, dst = self.placements[source], self.placements[target]
         # one cell of a bigger plane (not a kernel slice, whose wire comes to its side)
         cell = target_box[2] - target_box[0] == 1 and target_box[3] - target_box[1] == 1 and tuple(dst.shape) != (1, 1)
-        b = dst.to_screen(box_corners(target_box)).mean(axis=0) if cell else _side(dst, target_box, right=False)
+        cell = cell and not corner
+        b = (dst.to_screen(box_corners(target_box)[0]) if corner else dst.to_screen(box_corners(target_box)).mean(axis=0)
+             if cell else _side(dst, target_box, right=False))
         entry = _entry(dst, target_box) if cell else b
-        a = _side(src, source_box, right=True, toward=entry[1])
+        a = src.to_screen(box_corners(source_box)).mean(axis=0) if corner else _side(src, source_box, right=True, toward=entry[1])
         out_x = _column_edge(self.placements, source, right=True) + WIRE_CLEARANCE
         into_x = min(_column_edge(self.placements, target, right=False) - WIRE_CLEARANCE, entry[0])
         knee_a = _knee(a, entry, max(out_x, a[0]), src)
@@ -138,8 +143,11 @@ class Layout:
         left = corners[np.lexsort((corners[:, 1], corners[:, 0]))[0]] - [WIRE_CLEARANCE, 0.0]  # by its leftmost corner
         others = [p for k, p in enumerate(self.placements) if k not in (source, target)] + list(self.names)
         blocked = others + ([dst] if cell else [])  # only the last run, into the cell, may cross its plane
+        floor = min(p.corners()[:, 1].min() for p in (src, *others)) - WIRE_CLEARANCE  # under every plane it passes
+        low = [a, np.array([a[0], floor]), np.array([min(into_x, under[0]), floor]), entry]
         routes = ([a, entry], [a, knee_b, entry], [a, knee_a, entry], [a, knee_a, knee_b, entry],
-                  [a, left, entry], [a, knee_a, left, entry], [a, beside, under, entry], [a, knee_a, beside, under, entry])
+                  [a, left, entry], [a, knee_a, left, entry], [a, beside, under, entry], [a, knee_a, beside, under, entry],
+                  low)
         best = min(routes, key=lambda route: (_hits(route, blocked), len(route)))
         path = best + [b] if cell else best
         return np.array([[p, q] for p, q in zip(path, path[1:]) if np.hypot(*(q - p)) > 1e-9])

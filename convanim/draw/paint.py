@@ -24,6 +24,7 @@ from .text import (CAPTION_EM, LINK_GAP_PX, VALUE_BY_WEIGHT_AT, WEIGHT_AT, WEIGH
                    digit_height, equation_runs, glyphs)
 from .theme import RGB, Theme, contrast
 
+ARROW_PX, ARROW_ANGLE = 8.0, np.radians(25)  # an arrowhead's strokes: their length, and their angle off the wire
 ZERO_TINT = 0.25  # inserted zeros, where told apart from padding: this far from the background to the input colour
 
 Outline = Tuple[np.ndarray, np.ndarray]  # (vertices, codes) of a text, in screen units
@@ -253,15 +254,26 @@ class Painter:
         """Each of the step's links with its drawn pieces and colour: hidden where they pass below a
         plane, and cut where they would cross a number (the static ones, ``baked``: the boxes of
         the values revealed so far, and ``texts``: the step's own, with their ``outlines``)."""
-        if not step.links or not self.layout.draws_links:
+        links = [link for link in step.links if self.layout.draws_links or link.arrow]
+        if not links:
             return []
         baked = np.empty((0, 4)) if baked is None else baked
         boxes = np.concatenate([self.static_boxes, baked, self.text_boxes(texts, outlines)])
         out = []
-        for link in step.links:
-            pieces = self.layout.link_segments(link.source, link.source_box, link.target, link.target_box, link.wire)
-            out.append((link, cut_segments(pieces, boxes), rgba(self.theme.tinted_link(link.tint))))
+        for link in links:
+            wire = link.wire or not self.layout.draws_links
+            pieces = self.layout.link_segments(link.source, link.source_box, link.target, link.target_box, wire,
+                                               corner=link.arrow and wire)
+            head = self.arrowhead(pieces[-1]) if wire and link.arrow and len(pieces) else []
+            out.append((link, cut_segments(pieces, boxes) + head, rgba(self.theme.tinted_link(link.tint))))
         return out
+
+    def arrowhead(self, last: np.ndarray) -> List[np.ndarray]:
+        """Two strokes back from the end of a wire's last run, ARROW_PX long, ARROW_ANGLE off it."""
+        a, b = last
+        back = (a - b) / max(float(np.hypot(*(a - b))), 1e-12) * ARROW_PX / self.cell_px
+        turn = lambda t: np.array([[np.cos(t), -np.sin(t)], [np.sin(t), np.cos(t)]])  # noqa: E731
+        return [np.stack([b, b + turn(angle) @ back]) for angle in (ARROW_ANGLE, -ARROW_ANGLE)]
 
     def fill_shapes(self, labels: Sequence[Label]) -> Shapes:
         """The cells that ``fill`` reveals paint, and their colours."""

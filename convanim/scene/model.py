@@ -56,6 +56,7 @@ class Link:
     target_box: Box
     tint: int = -1  # a channel hue, or -1 for the theme's link colour
     wire: bool = False
+    arrow: bool = False  # drawn in every layout: where a layout draws no links, as a wire ending in an arrowhead
 
 
 @dataclass(frozen=True)

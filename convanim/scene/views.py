@@ -128,7 +128,7 @@ def scatter_scene(spec, numbers: Optional[Numbers] = None, precision: int = 1, c
         r, c = divmod(index, width)
         at = stamps(spec, r, c)
         box = (int(at[:, 0].min()), int(at[:, 1].min()), int(at[:, 0].max()) + 1, int(at[:, 1].max()) + 1)
-        link = Link(0, (r, c, r + 1, c + 1), 1, box)
+        link = Link(0, (r, c, r + 1, c + 1), 1, box, arrow=True)  # from the input cell to its stamp
         highlights = (np.array([[r, c]]), at, empty, empty)
         cells = [(int(y), int(x)) for y, x in at]
         fills = tuple(Label(1, cell, "", "fill", level=n / most)
