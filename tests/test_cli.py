@@ -358,3 +358,39 @@ def test_a_value_that_looks_like_a_short_option_is_left_alone(run, tmp_path):
     np.save(tmp_path / "-i.npy", np.arange(16).reshape(4, 4))
     result = run("conv", "--input-values", "-i.npy", "-k", "3", "-o", "a.gif")
     assert (result.exit_code, result.stdout) == (0, "a.gif\n")
+
+
+PRINTED_NET = """Net(
+  (conv1): Conv2d(3, 8, kernel_size=(7, 7), stride=(2, 2), padding=(3, 3), bias=False)
+  (bn1): BatchNorm2d(8, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)
+  (relu): ReLU(inplace=True)
+  (maxpool): MaxPool2d(kernel_size=3, stride=2, padding=1, dilation=1, ceil_mode=False)
+  (up): Upsample(scale_factor=2.0, mode='nearest')
+  (avgpool): AdaptiveAvgPool2d(output_size=(1, 1))
+  (fc): Linear(in_features=8, out_features=10, bias=True)
+)
+"""
+
+
+def test_layers_reads_a_printed_model_from_a_file_or_standard_input(tmp_path):
+    import json as json_
+
+    (tmp_path / "net.txt").write_text(PRINTED_NET)
+    table = CliRunner().invoke(cli, ["layers", str(tmp_path / "net.txt"), "--input", "3x64x64"])
+    assert table.exit_code == 0, table.output
+    lines = table.stdout.splitlines()
+    assert lines[0].split() == ["name", "layer", "input", "output", "weights", "field", "jump", "centre"]
+    assert lines[1].split() == ["conv1", "Conv2d", "3x64x64", "8x32x32", "1,176", "7x7", "2x2", "0,0"]
+    assert [line.split()[0] for line in lines[1:]] == ["conv1", "maxpool", "up"]  # to the head
+    listing = "nn.Sequential(\n  nn.Conv2d(1, 4, 3),  \n  # pooled\n  nn.MaxPool2d(2),\n)\n"
+    piped = CliRunner().invoke(cli, ["layers", "-", "--input", "1x16x16", "--json"], input=listing)
+    rows = json_.loads(piped.stdout)
+    assert [(r["layer"], r["output_shape"], r["receptive_field"]) for r in rows] == [
+        ("Conv2d", [4, 14, 14], [3, 3]), ("MaxPool2d", [4, 7, 7], [4, 4])]
+    for args, message in ((["-", "--input", "1x16"], "model: layer 0: nn.Conv2d takes a 2-D input, got 1-D"),
+                          ([str(tmp_path / "none.txt"), "--input", "1x8x8"], "none.txt: cannot read it"),
+                          (["-", "--input", "big"], "'big' is not an input shape")):
+        bad = CliRunner().invoke(cli, ["layers", *args], input=listing)
+        assert bad.exit_code == 2 and message in bad.stderr and bad.stderr.count("\n") == 1, bad.stderr
+    evil = CliRunner().invoke(cli, ["layers", "-", "--input", "1x8x8"], input="__import__('os').system('echo hi')\n")
+    assert evil.exit_code == 2 and "is not a layer" in evil.stderr

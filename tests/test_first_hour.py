@@ -150,8 +150,10 @@ def test_separable_and_depthwise_default_to_convs_input_size():
 
 @pytest.mark.parametrize("args, message", [
     (["conv", "--strid", "2"], "Error: No such option '--strid'. Did you mean '--stride'?\n"),
-    (["conv", "--mode", "max"], "Error: No such option '--mode' for conv: it is an option of pool, pool1d.\n"),
-    (["info", "conv", "--mode", "max"], "Error: No such option '--mode' for conv: it is an option of pool, pool1d.\n"),
+    (["conv", "--mode", "max"], "Error: No such option '--mode' for conv: it is an option of pool, pool1d,"
+     " adaptive-pool, adaptive-pool1d, upsample.\n"),
+    (["info", "conv", "--mode", "max"], "Error: No such option '--mode' for conv: it is an option of pool, pool1d,"
+     " adaptive-pool, adaptive-pool1d, upsample.\n"),
     (["pool", "--groups", "2"], "Error: No such option '--groups' for pool: it is an option of conv, dilated, transposed,"
                                 " pointwise, conv1d, transposed1d.\n"),
     (["conv", "--xyzzy"], "Error: No such option '--xyzzy'.\n"),

@@ -31,9 +31,11 @@ LAYERS = [
     {"ops.conv"},
     {"ops.transposed", "ops.dilated", "ops.pool", "ops.pointwise", "ops.depthwise", "ops.separable",
      "ops.spatial_separable", "ops.receptive_field"},
-    {"ops.checkerboard", "ops.conv1d"},
-    {"ops.layer_text"},  # a layer's text read, never evaluated
+    {"ops.conv1d", "ops.resample", "ops.pixel_shuffle"},
+    {"ops.checkerboard"},  # transposed convolutions against resize-convolutions
+    {"ops.layer_text", "ops.graph"},  # a layer's text read, never evaluated; fields through a graph
     {"ops.pytorch", "ops.causal_stack"},
+    {"ops.traced"},  # a real model traced into a graph
     {"ops.network"},  # a network's layers: texts, a printed model, a traced module
     {"ops"},  # the registry
     {"settings"},  # an animation's options; a spec sized by its values

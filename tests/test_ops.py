@@ -14,7 +14,8 @@ from convanim.ops import BY_NAME, OPERATIONS, VIEWS, check_view, describe, opera
 from convanim.ops.base import Param
 
 NAMES = ["conv", "dilated", "transposed", "pool", "pointwise", "depthwise", "separable", "spatial-separable",
-         "checkerboard", "receptive-field", "conv1d", "transposed1d", "pool1d", "causal-stack", "torch"]
+         "checkerboard", "receptive-field", "conv1d", "transposed1d", "pool1d", "causal-stack", "adaptive-pool", "adaptive-pool1d", "upsample",
+         "pixel-shuffle", "torch"]
 
 
 def test_the_registry_holds_every_operation_once_in_order():

@@ -472,8 +472,8 @@ def test_a_printed_model_reads_as_its_layers_and_a_list_passes_shape_keeping_lay
     assert len(layers(big, (3, 32, 32))) == 4
     with pytest.raises(SpecError, match="model: layer maxpool|layer1.0.conv: nn.Conv2d expects 8 channels, gets 3"):
         layers(PRINTED.replace("(3, 8, kernel_size=(7", "(3, 3, kernel_size=(7"), (3, 32, 32))
-    with pytest.raises(SpecError, match="layer: convanim does not draw nn.Upsample: the layers it draws are"):
-        layers(["nn.Conv2d(3, 8, 3)", "nn.Upsample(scale_factor=2)"], (3, 10, 10))
+    with pytest.raises(SpecError, match="layer: convanim does not draw nn.Unfold: the layers it draws are .*PixelShuffle"):
+        layers(["nn.Conv2d(3, 8, 3)", "nn.Unfold(2)"], (3, 10, 10))
 
 
 # ---- a pasted layer with many channels: the channels a student needs, and how to draw all ------------

@@ -6,7 +6,10 @@ import re
 import numpy as np
 import pytest
 
-from convanim import Animation, Checkerboard, ConvTranspose1d, ConvTranspose2d
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from convanim import Animation, Checkerboard, ConvTranspose1d, ConvTranspose2d, SpecError
 from convanim.core.values import Numbers, ScatterNumbers
 from convanim.scene.views import scatter_scene
 
@@ -63,3 +66,36 @@ def test_a_checkerboard_is_a_flat_map_in_either_style():
         for placement in geometry.layout.placements:
             np.testing.assert_allclose(placement.matrix, np.diag([1.0, -1.0]))  # upright, not sheared
     assert Animation(Checkerboard(5, 3, 2, layers=2), labels=True).geometry.width <= 1000
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 5), st.integers(1, 4), st.integers(1, 3), st.integers(1, 2))
+def test_a_resize_convolution_sums_k_squared_products_everywhere_inside(k, s, i, d):
+    from convanim.core.values import interior_overlaps, overlap_counts
+
+    board = Checkerboard(i, k, s, dilation=d, resize=True)
+    counts = overlap_counts(board)
+    n = i * s
+    extent = d * (k - 1) + 1
+    before = (extent - 1) // 2  # PyTorch's 'same': the odd cell after
+    naive = np.zeros((n, n), dtype=int)
+    for y in range(n):
+        for x in range(n):
+            rows = sum(0 <= y - before + d * t < n for t in range(k))
+            cols = sum(0 <= x - before + d * t < n for t in range(k))
+            naive[y, x] = rows * cols
+    np.testing.assert_array_equal(counts, naive)
+    inside = interior_overlaps(board)
+    assert inside is None or inside == (k * k,)
+
+
+def test_both_ways_to_upsample_side_by_side():
+    from convanim.ops.checkerboard import checkerboards
+
+    both = checkerboards(5, [3], [2], 0, 1, 0, 1, "both")
+    assert [b.resize for b in both.boards] == [False, True]
+    scene = Animation(both, labels=True).scene
+    assert [p.name for p in scene.planes] == ["k=3, s=2: uneven", "nearest ×2, then k=3: even", "products"]
+    assert "products each output cell sums" in scene.caption
+    with pytest.raises(SpecError, match="padding: a resize-convolution pads to keep its size"):
+        Checkerboard(5, 3, 2, padding=1, resize=True)

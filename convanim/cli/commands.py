@@ -18,7 +18,7 @@ from click.core import ParameterSource
 from ..core.errors import SaveIncomplete, SpecError
 from ..core.values import Numbers
 from ..gallery import GALLERY
-from ..io.files import Target, check_writable
+from ..io.files import Target, Unreadable, check_writable, read_text
 from ..job import Job, default_name
 from ..ops import OPERATIONS, Operation
 from ..ops.base import Param
@@ -238,6 +238,57 @@ def gallery(folder, only, jobs, quiet, **settings):
             raise incomplete(e, [names[i] for i in e.missing]) from None
     for path in written:
         say_path(path)
+
+
+def _shape(text: str) -> tuple:
+    parts = text.lower().split("x")
+    if not 2 <= len(parts) <= 3 or not all(p.strip().isascii() and p.strip().isdigit() for p in parts):
+        raise click.BadParameter(f"{text!r} is not an input shape: use CxHxW (3x224x224) or CxL", param_hint="--input")
+    return tuple(int(p) for p in parts)
+
+
+def _model_text(source: str) -> str:
+    """A printed model from a file, or from standard input (``-``), bounded as the parser bounds it."""
+    from ..ops.network import MAX_MODEL_TEXT
+
+    if source == "-":
+        text = sys.stdin.read(MAX_MODEL_TEXT + 1)
+    else:
+        try:
+            text = read_text(Path(source), 4 * MAX_MODEL_TEXT)
+        except (OSError, Unreadable) as e:
+            raise click.BadParameter(f"{source}: {getattr(e, 'strerror', None) or e}", param_hint="MODEL") from None
+    return text
+
+
+def layers_text(rows: List[dict]) -> str:
+    """The layers as a table: name, layer, shapes, weights, receptive field, jump and centre."""
+    cell = lambda values, by="x": by.join(f"{v:g}" if isinstance(v, float) else str(v) for v in values)  # noqa: E731
+    table = [("name", "layer", "input", "output", "weights", "field", "jump", "centre")]
+    table += [(r["name"], r["layer"], cell(r["input_shape"]), cell(r["output_shape"]), f"{r['weights']:,}",
+               cell(r["receptive_field"]), cell(r["jump"]), cell(r["centre"], ",")) for r in rows]
+    widths = [max(len(row[n]) for row in table) for n in range(len(table[0]))]
+    right = (False, False, True, True, True, True, True, True)
+    return "\n".join("  ".join(v.rjust(w) if r else v.ljust(w) for v, w, r in zip(row, widths, right)).rstrip()
+                     for row in table)
+
+
+@cli.command("layers")
+@click.argument("model", metavar="MODEL")
+@click.option("--input", "shape", required=True, metavar="CxHxW", help="The input's shape, no batch: 3x224x224 (CxL for 1-D).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def layers_command(model: str, shape: str, as_json: bool) -> None:
+    """A model's convolution, pooling and upsampling layers with their shapes, weights and receptive
+    field: MODEL is a file (or - for standard input) holding print(model)'s text, or layer texts one a
+    line. The text is parsed, never run; the layers are chained, one reading the one before."""
+    from ..ops.network import layers, read_listing
+
+    size = _shape(shape)
+    try:
+        rows = layers(read_listing(_model_text(model)), size)
+    except SpecError as e:
+        raise bad_spec(click.get_current_context().command, e) from None
+    click.echo(json.dumps(rows, indent=2) if as_json else layers_text(rows))
 
 
 def on_terminal() -> bool:

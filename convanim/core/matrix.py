@@ -28,11 +28,12 @@ def matrix_shape(spec) -> Tuple[int, int]:
 
 def columns(sweep, input_size) -> np.ndarray:
     """(steps, taps): the input cell (flattened, row-major) each tap of each step reads; −1 where
-    it reads padding, an inserted zero, or a cell cropped away."""
+    it reads padding, an inserted zero, a cell cropped away, or pads a window shorter than others."""
     h, w = input_size
     index = sweep.source.place(np.arange(h * w).reshape(h, w), background=-1)
     taps = sweep.all_taps()
-    return index[taps[..., 0], taps[..., 1]]
+    read = index[taps[..., 0], taps[..., 1]]
+    return read if sweep.tap_mask is None else np.where(sweep.tap_mask, read, -1)
 
 
 def tap_factors(numbers) -> np.ndarray:

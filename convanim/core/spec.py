@@ -33,6 +33,7 @@ class Reducer:
     joiner: str = " + "
     close: str = ")"
     divisors: Optional[Tuple[int, ...]] = None  # an average's divisor at each step, where it is not the taps' count
+    copies: bool = False  # one tap, copied: a step is written as the cell it reads (o[2,3] = x[1,1] = 5)
 
     def divisor(self, step: int, taps: int) -> int:
         return self.divisors[step] if self.divisors is not None else taps

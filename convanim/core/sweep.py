@@ -138,6 +138,63 @@ class Sweep:
     def __iter__(self) -> Iterator[np.ndarray]:
         return (self.taps(i) for i in range(len(self)))
 
+    @property
+    def tap_mask(self) -> Optional[np.ndarray]:
+        """(steps, taps): which of :meth:`all_taps` a step really reads; None where every one does."""
+        return None
+
+
+@dataclass(frozen=True, eq=False)
+class RangeSweep(Sweep):
+    """A sweep whose windows are given, a [start, end) range of source rows per output row and of
+    source columns per output column: adaptive pooling's windows of varying size, nearest
+    upsampling's one source cell. ``kernel_size`` is the largest window; :meth:`all_taps` pads
+    each smaller window to it by repeating its last tap, which :attr:`tap_mask` leaves out."""
+
+    row_ranges: Tuple[Pair, ...] = ()
+    col_ranges: Tuple[Pair, ...] = ()
+
+    @classmethod
+    def of(cls, input_size: Pair, row_ranges: Tuple[Pair, ...], col_ranges: Tuple[Pair, ...]) -> "RangeSweep":
+        kernel = (max(b - a for a, b in row_ranges), max(b - a for a, b in col_ranges))
+        return cls(Grid.dense(input_size, Cell.DATA), kernel, (1, 1), (1, 1), row_ranges=row_ranges,
+                   col_ranges=col_ranges)
+
+    @cached_property
+    def output_size(self) -> Pair:
+        return (len(self.row_ranges), len(self.col_ranges))
+
+    def taps(self, step: int) -> np.ndarray:
+        (r0, c0, r1, c1) = self.footprint(step)
+        return every_cell((r1 - r0, c1 - c0)) + np.array([r0, c0])
+
+    def footprint(self, step: int) -> Box:
+        r, c = self.out_cell(step)
+        (r0, r1), (c0, c1) = self.row_ranges[r], self.col_ranges[c]
+        return (r0, c0, r1, c1)
+
+    def taps_of(self, cells: np.ndarray) -> np.ndarray:
+        width = self.output_size[1]
+        return self.all_taps()[[int(r) * width + int(c) for r, c in np.asarray(cells).reshape(-1, 2)]]
+
+    @cached_property
+    def _padded(self) -> Tuple[np.ndarray, np.ndarray]:
+        count = self.kernel_size[0] * self.kernel_size[1]
+        taps = np.zeros((len(self), count, 2), dtype=int)
+        mask = np.zeros((len(self), count), dtype=bool)
+        for step in range(len(self)):
+            real = self.taps(step)
+            taps[step, : len(real)], taps[step, len(real):] = real, real[-1]
+            mask[step, : len(real)] = True
+        return taps, mask
+
+    def all_taps(self) -> np.ndarray:
+        return self._padded[0]
+
+    @property
+    def tap_mask(self) -> Optional[np.ndarray]:
+        return self._padded[1]
+
 
 def direct_sweep(input_size: Pair, padding: Quad, kernel: Pair, stride: Pair, dilation: Pair,
                  padding_mode: str = "zeros", outside: Pair = (0, 0), steps: Optional[Pair] = None) -> Sweep:

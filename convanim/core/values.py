@@ -68,6 +68,10 @@ class Numbers:
         if not stages:
             raise SpecError("numbers", f"a {type(spec).__name__} has no numbers to show")
         rng = np.random.RandomState(PAPER_SEED if seed is None else seed)
+        if stages[0].kernel is not None and stages[0].spec is spec:  # the operation fixes its weights
+            if kernel is not None:
+                raise SpecError("kernel_values", f"a {spec.op} fixes its own weights")
+            kernel = np.array(stages[0].kernel, dtype=float).reshape(spec.weight_shape)
         if input is None:
             input = rng.randint(0, 4, size=spec.input_shape)
         has_kernel = spec.reducer.weighted
@@ -309,10 +313,12 @@ def legend_counts(low: int, high: int, most: int = 9) -> Tuple[int, ...]:
 
 def overlap_counts(spec) -> np.ndarray:
     """How many kernel stamps land on each output cell, after ``spec.layers`` transposed
-    convolutions with all-ones kernels (the checkerboard's heights)."""
+    convolutions with all-ones kernels (the checkerboard's heights); or for a resize-convolution
+    (nearest upsampling, then a convolution), how many products each output cell sums."""
     counts = None
     for layer in spec.specs():
-        counts = Numbers.of(layer, np.ones(layer.input_size) if counts is None else counts, np.ones(layer.kernel_size)).output
+        kernel = np.ones(layer.kernel_size) if layer.reducer.weighted else None  # an upsampling copies: no kernel
+        counts = Numbers.of(layer, np.ones(layer.input_size) if counts is None else counts, kernel).output
     return counts
 
 
@@ -332,16 +338,10 @@ def interior_overlaps(spec) -> Optional[Tuple[int, ...]]:
     """The distinct stamp counts away from the borders, or None if the output is too small to
     have an inside. One value: the overlap is even.
 
-    A border is as wide as the uneven edge can reach: one kernel's extent less one for a layer
-    (and ``output_padding`` more at the bottom and right, cells no stamp reaches); through
-    stacked layers it grows, as each layer spreads the uneven edge of its input by its stride
-    and adds its own. (Cropping by ``padding`` would narrow it; leaving it wider is safe.)
+    The border is the spec's (``borders()``): as wide as the uneven edge can reach.
     """
     counts = overlap_counts(spec)
-    low, high = np.zeros(2, dtype=int), np.zeros(2, dtype=int)
-    for layer in spec.specs():
-        stride, reach, extra = np.array(layer.stride), np.array(layer.kernel_extent) - 1, np.array(layer.output_padding)
-        low, high = low * stride + reach, high * stride + reach + extra
+    low, high = spec.borders()
     inner = counts[low[0] : counts.shape[0] - high[0], low[1] : counts.shape[1] - high[1]]
     return tuple(sorted({int(v) for v in inner.ravel()})) if inner.size else None
 

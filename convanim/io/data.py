@@ -167,7 +167,9 @@ def record(numbers: Union[Numbers, StagedNumbers]) -> dict:
     params = {name: value for name, value in parameters(spec).items()
               if spec.has_channels or name not in CHANNEL_FIELDS}  # a spec's parameters, in its order
     frames = []
-    taps = sweep.all_taps()
+    taps, mask = sweep.all_taps(), sweep.tap_mask
+    if mask is not None:  # windows of varying size: each step's own taps
+        taps = [t[m] for t, m in zip(taps, mask)]
     for index, value in enumerate(numbers.steps):
         channel, spatial = divmod(index, len(sweep))
         frame = {"index": index}

@@ -9,6 +9,7 @@ command line, batch files, `info`, the API and the error-to-flag mapping are all
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from fractions import Fraction
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
@@ -356,6 +357,16 @@ class Windowed:
     @property
     def padded_size(self) -> Pair:
         return self.window.padded(self.input_size)
+
+    def field_span(self, axis: int, first: int, last: int) -> Optional[Tuple[int, int]]:
+        """The input cells (first, last, padding included) that output cells ``first``..``last`` read on ``axis``."""
+        s, d, k = self.stride[axis], self.dilation[axis], self.kernel_size[axis]
+        before = self.window.padding[2 * axis]
+        return (first * s - before, last * s - before + d * (k - 1))
+
+    def field_jump(self, axis: int) -> Fraction:
+        """Input cells between neighbouring output cells' windows: the stride."""
+        return Fraction(self.stride[axis])
 
 
 class OneSweep:

@@ -152,8 +152,9 @@ def literal(layer: str, name: str, node: ast.AST) -> Any:
         raise SpecError("layer", f"nn.{layer}: {text} is not a literal (a number, string or tuple)") from None
     if isinstance(value, (list, tuple)):
         value = tuple(value)
-        if not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
-            raise SpecError("layer", f"nn.{layer}: {text} must hold whole numbers")
+        kinds = (int, float) if name == "scale_factor" else int  # an upsampling's factors may be fractions
+        if not all(isinstance(v, kinds) and not isinstance(v, bool) for v in value):
+            raise SpecError("layer", f"nn.{layer}: {text} must hold {'numbers' if kinds != int else 'whole numbers'}")
     elif not (value is None or isinstance(value, (int, float, str, bool))):
         raise SpecError("layer", f"nn.{layer}: {text} is not a number, string or tuple")
     numbers = value if isinstance(value, tuple) else (value,)

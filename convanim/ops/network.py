@@ -1,5 +1,6 @@
-"""A network's convolution and pooling layers: from layer texts (no PyTorch needed), from a model
-as ``print(model)`` writes it, or from a real ``nn.Module`` run once on zeros.
+"""A network's convolution, pooling and upsampling layers: from layer texts (no PyTorch needed),
+from a model as ``print(model)`` writes it (both a chain), or from a real ``nn.Module`` traced
+with ``torch.fx`` (its real dataflow).
 
 Layers that keep the shape (activations, normalisation, dropout) pass through; the listing ends
 at the head (the first ``Flatten``, ``Linear`` or adaptive pooling), past which nothing is spatial.
@@ -11,17 +12,12 @@ import re
 from typing import Any, List, Sequence, Tuple
 
 from ..core.errors import SpecError
+from .graph import Graph, Node
 from .layer_text import MAX_TEXT, read_call, shown
-from .pytorch import LAYERS, module_args, read_layer, spec_from_args
+from .pytorch import HEAD, LAYERS, SHAPE_KEEPING, module_args, read_layer, spec_from_args, with_channels
+from .traced import traced_graph
 
 MAX_MODEL_TEXT = 200_000  # a printed model: resnet18's is 4,871 characters, resnet152's about 33,000
-SHAPE_KEEPING = frozenset((
-    "ReLU", "ReLU6", "LeakyReLU", "PReLU", "ELU", "SELU", "CELU", "GELU", "SiLU", "Mish", "Sigmoid", "Tanh", "Hardtanh",
-    "Hardswish", "Hardsigmoid", "Softplus", "Identity", "Dropout", "Dropout1d", "Dropout2d", "AlphaDropout",
-    "BatchNorm1d", "BatchNorm2d", "GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "LocalResponseNorm", "LayerNorm",
-))
-HEAD = frozenset(("Flatten", "Linear", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d",
-                  "Softmax", "LogSoftmax"))
 _LINE = re.compile(r"\((?P<name>[\w-]+)\):\s*(?:(?P<times>\d+) x )?(?P<call>.*)$")
 
 
@@ -37,6 +33,21 @@ def read_model(text: str) -> List[Tuple[str, str]]:
         lines = lines[1:-1]  # the model's own "ResNet(" … ")"
     found, _ = _block(lines, 0, "")
     return found
+
+
+def read_listing(text: str) -> List[Tuple[str, str]]:
+    """A model as a user pastes it: ``print(model)``'s lines, or layer texts one a line (as an
+    ``nn.Sequential(…)`` lists them, trailing commas and ``#`` comments allowed), as (name, text)."""
+    if not isinstance(text, str) or not text.strip():
+        raise SpecError("model", "give a model as print(model) writes it, or its layers one a line")
+    if len(text) > MAX_MODEL_TEXT:
+        raise SpecError("model", f"the model's text is {len(text):,} characters, more than {MAX_MODEL_TEXT:,}")
+    lines = [line.strip() for line in text.splitlines() if line.strip() and not line.strip().startswith("#")]
+    if len(lines) > 1 and lines[0].endswith("(") and lines[-1] == ")":
+        lines = lines[1:-1]  # the model's own "ResNet(" … ")", or "nn.Sequential(" … ")"
+    if any(_LINE.match(line) for line in lines):
+        return read_model(text)
+    return [(str(n), line) for n, line in enumerate(lines)]
 
 
 def _block(lines: Sequence[str], at: int, prefix: str) -> Tuple[List[Tuple[str, str]], int]:
@@ -64,29 +75,43 @@ def _block(lines: Sequence[str], at: int, prefix: str) -> Tuple[List[Tuple[str, 
 
 
 def layers(model: Any, input_size: Sequence[int]) -> List[dict]:
-    """A network's convolution and pooling layers in the order they run on an input of
+    """A network's convolution, pooling and upsampling layers in the order they run on an input of
     ``input_size`` (C×H×W or C×L, no batch axis): each one's name, the layer, its input and output
-    shapes, weights, and the receptive field of the network up to it. ``model`` is a sequence of
-    layer texts (or modules), or a printed model (one string), run one after another, which needs
-    no PyTorch; or a real ``nn.Module``, run once on zeros to see the order and shapes. No weight is read."""
+    shapes, weights, and the network's receptive field up to it (its size, the jump between
+    neighbouring cells' fields, and where output cell 0's field is centred). ``model`` is a
+    sequence of layer texts (or modules), or a printed model (one string), run one after another,
+    which needs no PyTorch; or a real ``nn.Module``, traced (``torch.fx``) so that the field follows
+    its real dataflow, the largest over all paths. No weight is read."""
+    shape = tuple(input_size)
     if isinstance(model, str):
-        seen = _stacked(read_model(model), tuple(input_size))
+        graph, seen = _chain(read_model(model), shape)
     elif isinstance(model, (list, tuple)):
-        seen = _stacked([(str(n), item) for n, item in enumerate(model)], tuple(input_size))
+        named = [item if isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str) else (str(n), item)
+                 for n, item in enumerate(model)]  # a listing's (name, text) pairs keep their names
+        graph, seen = _chain(named, shape)
     else:
-        seen = _traced(model, tuple(input_size))
-    out, field, jump = [], None, None
-    for name, layer, spec, shape_in, shape_out in seen:
-        dims = len(shape_in) - 1
-        extent, stride = list(spec.kernel_extent[-dims:]), list(spec.stride[-dims:])
-        if field is None:
-            field, jump = [1] * dims, [1] * dims
-        if not layer.startswith("ConvTranspose"):  # a transposed layer spreads, it does not widen the field
-            field = [f + (e - 1) * j for f, e, j in zip(field, extent, jump)]
-            jump = [j * s for j, s in zip(jump, stride)]
+        graph, seen = traced_graph(model, shape)
+    out = []
+    for node, name, layer, spec, shape_in, shape_out in seen:
+        field = graph.field(node)
         out.append({"name": name, "layer": layer, "input_shape": list(shape_in), "output_shape": list(shape_out),
-                    "weights": spec.costs().get("weights", 0), "receptive_field": list(field)})
+                    "weights": spec.costs().get("weights", 0), "receptive_field": list(field.size),
+                    "jump": [_number(j) for j in field.jump], "centre": [_number(c) for c in field.centre]})
     return out
+
+
+def _number(value) -> Any:
+    """A whole number as an int; else a float (a jump of 1/2 after an upsampling, a centre at 1.5)."""
+    return int(value) if value == int(value) else float(value)
+
+
+def _chain(items: Sequence[Tuple[str, Any]], shape: Tuple[int, ...]) -> Tuple[Graph, List[tuple]]:
+    """Layers one after another as a graph, each reading the one before."""
+    seen = _stacked(items, shape)
+    nodes = [Node("", (), shape[1:])]
+    for name, layer, spec, shape_in, shape_out in seen:
+        nodes.append(Node(name, (nodes[-1].name,), tuple(shape_out[1:]), spec))
+    return Graph(nodes), [(entry[0], *entry) for entry in seen]
 
 
 def _read(item: Any) -> Tuple[str, Any]:
@@ -115,36 +140,10 @@ def _stacked(items: Sequence[Tuple[str, Any]], shape: Tuple[int, ...]) -> List[t
         if LAYERS[layer].weighted and args.get("in_channels") != shape[0]:
             raise SpecError("model", f"layer {name}: nn.{layer} expects {args.get('in_channels')} channels, gets {shape[0]}"
                             " (a list of layers runs one after another: a branching model needs the nn.Module)")
+        args = with_channels(layer, args, shape[0], name)
         spec = spec_from_args(layer, args, spatial[0] if len(spatial) == 1 else spatial)
         size = spec.output_size[-len(spatial):]
-        out = (args["out_channels"] if LAYERS[layer].weighted else shape[0], *size)
+        out = (args.get("out_channels", shape[0]), *size)
         seen.append((name, layer, spec, shape, out))
         shape = out
-    return seen
-
-
-def _traced(model, shape: Tuple[int, ...]) -> List[tuple]:
-    """A real model run once on zeros: its layers in the order they ran, with their shapes."""
-    try:
-        import torch
-    except ImportError:  # pragma: no cover - the message is the point
-        raise SpecError("model", "layers() runs the model: install PyTorch (pip install 'convanim[torch]')") from None
-    ran: List[tuple] = []
-    hooks = []
-    for name, module in model.named_modules():
-        if type(module).__name__ in LAYERS:
-            hooks.append(module.register_forward_hook(
-                lambda m, inputs, output, name=name: ran.append((name, m, tuple(inputs[0].shape[1:]), tuple(output.shape[1:])))))
-    try:
-        with torch.no_grad():
-            model(torch.zeros((1, *shape)))
-    finally:
-        for hook in hooks:
-            hook.remove()
-    seen = []
-    for name, module, shape_in, shape_out in ran:
-        spatial = shape_in[1:]
-        layer, args = module_args(module)
-        seen.append((name, layer, spec_from_args(layer, args, spatial[0] if len(spatial) == 1 else tuple(spatial)),
-                     shape_in, shape_out))
     return seen

@@ -10,7 +10,7 @@ nothing drawn (``device``, ``dtype``) are skipped, those convanim cannot draw ar
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, Tuple
+from typing import Any, Callable, Dict, Optional, Tuple
 
 from ..core.errors import SpecError
 from ..core.geometry import PADDING_MODES
@@ -18,7 +18,9 @@ from .base import Operation, Param, View, stages_text
 from .conv import CONV
 from .conv1d import CONV1D, POOL1D, TRANSPOSED1D
 from .layer_text import LayerCall, bind, read_call
+from .pixel_shuffle import PIXEL_SHUFFLE
 from .pool import POOL
+from .resample import ADAPTIVE_POOL, ADAPTIVE_POOL1D, UPSAMPLE
 from .transposed import TRANSPOSED
 
 CONV_ARGS = ("in_channels", "out_channels", "kernel_size", "stride", "padding", "dilation", "groups", "bias",
@@ -30,7 +32,7 @@ AVG1D_ARGS = ("kernel_size", "stride", "padding", "ceil_mode", "count_include_pa
 AVG2D_ARGS = (*AVG1D_ARGS, "divisor_override")
 CONV_NEEDS = ("in_channels", "out_channels", "kernel_size")
 IGNORED = ("device", "dtype", "return_indices")  # nothing drawn changes, and nothing is read of them
-WORDS = {"padding": ("same", "valid"), "padding_mode": PADDING_MODES}  # unquoted, as print(model) writes them
+WORDS = {"padding": ("same", "valid"), "padding_mode": PADDING_MODES, "mode": ("nearest",)}  # unquoted, as print(model) writes them
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,7 @@ class Layer:
     operation: Operation  # the registered operation that draws it
     dims: int
     params: Callable[["Layer", Dict[str, Any]], Dict[str, Any]]  # PyTorch's arguments -> the operation's parameters
+    default_size: Optional[int] = None  # the input drawn without --i, for a layer with no kernel to fit
 
     @property
     def weighted(self) -> bool:
@@ -113,6 +116,33 @@ def _pool(mode: str) -> Callable[[Layer, Dict[str, Any]], Dict[str, Any]]:
     return params
 
 
+def _adaptive(mode: str) -> Callable[[Layer, Dict[str, Any]], Dict[str, Any]]:
+    def params(layer: Layer, args: Dict[str, Any]) -> Dict[str, Any]:
+        return {"output_size": _axes(layer, "output_size", args["output_size"]), "mode": mode}
+
+    return params
+
+
+def _upsample(layer: Layer, args: Dict[str, Any]) -> Dict[str, Any]:
+    mode = args.get("mode", "nearest")
+    if mode not in ("nearest", "nearest-exact"):
+        raise SpecError("layer", f"nn.{layer.name}: mode={mode!r} is not drawn: convanim draws nearest and"
+                        " nearest-exact upsampling")
+    if args.get("align_corners") or args.get("recompute_scale_factor"):
+        name = "align_corners" if args.get("align_corners") else "recompute_scale_factor"
+        raise SpecError("layer", f"nn.{layer.name}: {name}=True is not drawn")
+    size, factor = args.get("size"), args.get("scale_factor")
+    if (size is None) == (factor is None):
+        raise SpecError("layer", f"nn.{layer.name} needs either size or scale_factor")
+    return {"size": None if size is None else _axes(layer, "size", size), "scale_factor": factor, "mode": mode}
+
+
+def _pixel_shuffle(layer: Layer, args: Dict[str, Any]) -> Dict[str, Any]:
+    return {"upscale_factor": args["upscale_factor"], "out_channels": args.get("out_channels", 1)}
+
+
+UPSAMPLE_ARGS = ("size", "scale_factor", "mode", "align_corners", "recompute_scale_factor")
+
 LAYERS: Dict[str, Layer] = {layer.name: layer for layer in (
     Layer("Conv1d", CONV_ARGS, CONV_NEEDS, CONV1D, 1, _conv),
     Layer("Conv2d", CONV_ARGS, CONV_NEEDS, CONV, 2, _conv),
@@ -122,10 +152,35 @@ LAYERS: Dict[str, Layer] = {layer.name: layer for layer in (
     Layer("MaxPool2d", MAX_ARGS, ("kernel_size",), POOL, 2, _pool("max")),
     Layer("AvgPool1d", AVG1D_ARGS, ("kernel_size",), POOL1D, 1, _pool("avg")),
     Layer("AvgPool2d", AVG2D_ARGS, ("kernel_size",), POOL, 2, _pool("avg")),
+    Layer("AdaptiveAvgPool1d", ("output_size",), ("output_size",), ADAPTIVE_POOL1D, 1, _adaptive("avg"), 8),
+    Layer("AdaptiveAvgPool2d", ("output_size",), ("output_size",), ADAPTIVE_POOL, 2, _adaptive("avg"), 5),
+    Layer("AdaptiveMaxPool1d", ("output_size", "return_indices"), ("output_size",), ADAPTIVE_POOL1D, 1,
+          _adaptive("max"), 8),
+    Layer("AdaptiveMaxPool2d", ("output_size", "return_indices"), ("output_size",), ADAPTIVE_POOL, 2, _adaptive("max"), 5),
+    Layer("Upsample", UPSAMPLE_ARGS, (), UPSAMPLE, 2, _upsample, 3),
+    Layer("UpsamplingNearest2d", ("size", "scale_factor"), (), UPSAMPLE, 2, _upsample, 3),
+    Layer("PixelShuffle", ("upscale_factor",), ("upscale_factor",), PIXEL_SHUFFLE, 2, _pixel_shuffle, 2),
 )}
 SUPPORTED = ", ".join(LAYERS)
 DRAWN_BY = tuple(sorted({layer.operation.name: layer.operation for layer in LAYERS.values()}.values(),
                         key=lambda op: (op.rank, op.name)))  # the operations the layers name, in the registry's order
+
+
+SHAPE_KEEPING = frozenset((
+    "ReLU", "ReLU6", "LeakyReLU", "PReLU", "ELU", "SELU", "CELU", "GELU", "SiLU", "Mish", "Sigmoid", "Tanh", "Hardtanh",
+    "Hardswish", "Hardsigmoid", "Softplus", "Identity", "Dropout", "Dropout1d", "Dropout2d", "AlphaDropout",
+    "BatchNorm1d", "BatchNorm2d", "GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "LocalResponseNorm", "LayerNorm",
+))
+HEAD = frozenset(("Flatten", "Linear", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d",
+                  "Softmax", "LogSoftmax"))
+def with_channels(layer: str, args: dict, channels: int, name: str) -> dict:
+    """A layer's arguments with what its input's channels decide: a pixel shuffle's output channels."""
+    if layer != "PixelShuffle":
+        return args
+    r = args["upscale_factor"]
+    if isinstance(r, int) and r > 0 and channels % (r * r):
+        raise SpecError("model", f"layer {name}: nn.PixelShuffle({r}) needs channels divisible by {r * r}, gets {channels}")
+    return {**args, "out_channels": channels // (r * r) if isinstance(r, int) and r > 0 else 1}
 
 
 def layer_named(name: str) -> Layer:
@@ -182,6 +237,8 @@ def spec_from_args(name: str, args: Dict[str, Any], input_size=None, all_channel
     the operation that draws it; without ``all_channels``, the channels of :func:`drawn_channels`."""
     layer = layer_named(name)
     params = layer.params(layer, args)
+    if input_size is None and layer.default_size is not None:
+        input_size = layer.default_size
     if input_size is None:
         input_size = _default_size(layer, params)
     if layer.dims == 1 and isinstance(input_size, tuple):
@@ -255,7 +312,9 @@ _ALL_VIEWS = {name: _view(name) for name in dict.fromkeys(v for op in DRAWN_BY f
 TORCH = Operation(
     "torch", "A PyTorch layer, pasted as a model writes it: convanim torch \"nn.Conv2d(16, 32, 3, stride=2, padding=1)\".",
     lambda layer, input_size=None, all_channels=True, **_: from_torch(layer, input_size, all_channels),  # info: all
-    (Param("layer", "text", None, "The layer: nn.Conv1d/2d, nn.ConvTranspose1d/2d, nn.MaxPool1d/2d, nn.AvgPool1d/2d.",
+    (Param("layer", "text", None, "The layer: nn.Conv1d/2d, nn.ConvTranspose1d/2d, nn.MaxPool1d/2d, nn.AvgPool1d/2d,"
+                                  " nn.AdaptiveAvgPool1d/2d, nn.AdaptiveMaxPool1d/2d, nn.Upsample (nearest),"
+                                  " nn.PixelShuffle.",
            argument=True),
      Param("input_size", "size", None, "Input size H×W (or L for a 1-D layer); default: 5 (8), or what the kernel needs.",
            ("--i", "--input-size"), show_default=False),

@@ -4,7 +4,8 @@ equivalent direct convolution), or as each input cell stamping the kernel (the s
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import List, Tuple
+from fractions import Fraction
+from typing import List, Optional, Tuple
 
 import numpy as np
 
@@ -157,6 +158,16 @@ class ConvTranspose2d(Windowed, OneSweep):
         per_input = (self.out_channels // self.groups) * kh * kw
         return {"weights": self.in_channels * per_input, "biases": self.out_channels if self.bias else 0,
                 "multiply_adds": self.in_channels * ih * iw * per_input}
+
+    def field_span(self, axis: int, first: int, last: int) -> Optional[Tuple[int, int]]:
+        """The input cells that output cells ``first``..``last`` receive stamps from: input i stamps
+        outputs i·s − p + t·d for t < k (None if none does, as between the stamps of a 1×1 kernel)."""
+        s, d, k, p = self.stride[axis], self.dilation[axis], self.kernel_size[axis], self.padding[axis]
+        low, high = -(-(first + p - d * (k - 1)) // s), (last + p) // s
+        return (low, high) if low <= high else None
+
+    def field_jump(self, axis: int) -> Fraction:
+        return Fraction(1, self.stride[axis])
 
     def receptive_field(self) -> Pair:
         """Its taps land on every s-th drawn cell: ⌈extent / s⌉ inputs on each axis."""

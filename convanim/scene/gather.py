@@ -487,6 +487,9 @@ def _equation(st: Sweeping, out: int, spatial: int, reads: Sequence[Read], forma
         winner = int(numbers.winners[spatial]) if numbers.winners is not None else -1
         kinds = numbers.sweep.source.kinds
         taps = numbers.sweep.taps(spatial)
+        if reducer.copies:
+            (y, x), = taps
+            return Equation(head, (Term(f"x[{index_text(numbers.spec, int(y), int(x))}]"),), result)
         terms = tuple(Term(fmt(v), strong=k == winner) for k, (v, (y, x)) in enumerate(zip(gathered[0], taps))
                       if kinds[y, x] != Cell.OUTSIDE)  # past the padded input: not part of the window's sum
         return Equation(head, terms, result, reducer.joiner, reducer.open, reducer.close.format(n=reducer.divisor(spatial, len(terms))))

@@ -193,13 +193,17 @@ def checkerboard_scene(spec, labels: bool = True) -> Scene:
         text = np.array([[format_value(v) for v in row] for row in c], dtype=object)
         planes.append(Plane(_setting(board), Grid.dense(c.shape), text, beside=n > 0, levels=c / top))
     shown = legend_counts(low, high)
-    planes.append(Plane("stamps", Grid.dense((1, len(shown))), np.array([[str(v) for v in shown]], dtype=object),
+    legend = "products" if any(b.resize for b in boards) else "stamps"
+    planes.append(Plane(legend, Grid.dense((1, len(shown))), np.array([[str(v) for v in shown]], dtype=object),
                         beside=True, levels=np.array([shown], dtype=float) / top))
     note = ""
     if labels:
         t = boards[0].transposed
         layers = f", {boards[0].layers} layers" if boards[0].layers > 1 else ""
         note = f"i={_pair(t.input_size)}{layers}: how many kernel stamps each output cell receives"
+        if any(b.resize for b in boards):  # a resize-convolution's cells receive no stamps: they sum products
+            note = (f"i={_pair(t.input_size)}{layers}: how many weight×input products each output cell sums"
+                    " (a transposed convolution's stamps)")
         if len(boards) == 1:
             note += f", {low} to {high}"
     empty = np.empty((0, 2), dtype=int)
@@ -217,6 +221,8 @@ def _setting(board) -> str:
     parts = [f"k={_pair(t.kernel_size)}", f"s={_pair(t.stride)}"]
     parts += [f"{name}={_pair(v)}" for name, v, default in
               (("p", t.padding, (0, 0)), ("d", t.dilation, (1, 1)), ("a", t.output_padding, (0, 0))) if v != default]
+    if board.resize:
+        return f"nearest ×{_pair(t.stride)}, then k={_pair(t.kernel_size)}: {_overlap(board)}"
     return f"{', '.join(parts)}: {_overlap(board)}"
 
 

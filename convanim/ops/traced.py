@@ -1,0 +1,126 @@
+"""A real ``nn.Module`` as a :class:`~.graph.Graph`: traced with ``torch.fx`` (so additions,
+concatenations and functional calls are seen as the model wires them), its shapes found by one
+run on zeros. PyTorch is imported here only, and only when a model is given."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Tuple
+
+from ..core.errors import SpecError
+from .graph import Graph, Node
+from .pytorch import HEAD, LAYERS, SHAPE_KEEPING, module_args, spec_from_args, with_channels
+
+# functional calls that act as a layer: (the layer, its arguments after the input, in order)
+FUNCTIONAL = {
+    "max_pool1d": ("MaxPool1d", ("kernel_size", "stride", "padding", "dilation", "ceil_mode", "return_indices")),
+    "max_pool2d": ("MaxPool2d", ("kernel_size", "stride", "padding", "dilation", "ceil_mode", "return_indices")),
+    "avg_pool1d": ("AvgPool1d", ("kernel_size", "stride", "padding", "ceil_mode", "count_include_pad")),
+    "avg_pool2d": ("AvgPool2d", ("kernel_size", "stride", "padding", "ceil_mode", "count_include_pad", "divisor_override")),
+    "interpolate": ("Upsample", ("size", "scale_factor", "mode", "align_corners", "recompute_scale_factor")),
+    "upsample": ("Upsample", ("size", "scale_factor", "mode", "align_corners")),
+    "pixel_shuffle": ("PixelShuffle", ("upscale_factor",)),
+}
+ADAPTIVE = ("adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d")
+MIXING = ("roll", "flip", "fliplr", "flipud", "rot90", "conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d",
+          "unfold", "fold", "grid_sample", "affine_grid")  # move cells about but keep the shape: not followed
+
+
+def _callee(node) -> str:
+    target = node.target
+    return target if isinstance(target, str) else getattr(target, "__name__", str(target))
+
+
+def _literal(value: Any) -> Any:
+    if isinstance(value, list):
+        return tuple(value)
+    return value
+
+
+def _functional_layer(node, spatial: Tuple[int, ...]) -> Optional[Tuple[str, Any]]:
+    """A functional pooling, interpolation or pixel shuffle as the layer it acts as (its spec)."""
+    name = _callee(node)
+    if name not in FUNCTIONAL:
+        return None
+    layer, names = FUNCTIONAL[name]
+    args = {n: _literal(v) for n, v in zip(names, node.args[1:])}
+    args.update({n: _literal(v) for n, v in node.kwargs.items() if n in names})
+    args = {n: v for n, v in args.items() if v is not None and n not in ("return_indices",)}
+    if any(hasattr(v, "op") for v in args.values()):
+        raise SpecError("model", f"{node.name}: {name} takes arguments computed in the model; convanim reads literals")
+    return layer, spec_from_args(layer, args, spatial[0] if len(spatial) == 1 else spatial)
+
+
+def _shapes(model, shape: Tuple[int, ...]):
+    """The traced graph module, every node's output shape found on zeros (the model left as it was)."""
+    import torch
+    import torch.fx
+    from torch.fx.passes.shape_prop import ShapeProp
+
+    try:
+        traced = torch.fx.symbolic_trace(model)
+    except Exception as error:  # noqa: BLE001 - fx raises many kinds; the message names the cause
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise SpecError("model", f"torch.fx cannot trace {type(model).__name__}: {first[:200]}") from None
+    was = model.training
+    model.eval()  # one zero input through batch norm in training mode would be refused
+    try:
+        with torch.no_grad():
+            ShapeProp(traced).propagate(torch.zeros((1, *shape)))
+    finally:
+        model.train(was)
+    return traced
+
+
+def traced_graph(model, shape: Tuple[int, ...]) -> Tuple[Graph, List[tuple]]:
+    """The model's dataflow as a graph, and its layers as ``layers()`` lists them: (graph node,
+    name, layer, spec, input shape, output shape), in the order they run, up to the head."""
+    try:
+        from torch.fx.passes.shape_prop import TensorMetadata
+    except ImportError:  # pragma: no cover - the message is the point
+        raise SpecError("model", "layers() traces the model: install PyTorch (pip install 'convanim[torch]')") from None
+
+    traced = _shapes(model, shape)
+    modules = dict(traced.named_modules())
+    nodes: List[Node] = []
+    listed: List[tuple] = []
+    shapes: Dict[str, Tuple[int, ...]] = {}
+    for node in traced.graph.nodes:
+        meta = node.meta.get("tensor_meta")
+        if not isinstance(meta, TensorMetadata) or node.op == "output":
+            continue
+        out = tuple(meta.shape[1:])
+        if node.op == "placeholder":
+            if not nodes:
+                nodes.append(Node(node.name, (), out[1:]))
+                shapes[node.name] = out
+            continue
+        inputs = tuple(n.name for n in node.all_input_nodes if n.name in shapes)
+        if not inputs:
+            continue  # a constant, or past the head: it does not read the input's cells
+        shape_in = shapes[inputs[0]]
+        kind = type(modules[node.target]).__name__ if node.op == "call_module" else _callee(node)
+        if kind in HEAD or kind in ADAPTIVE or len(out) < 2 or len(out) != len(shape_in):
+            continue  # the head: nothing past it is spatial
+        spec, layer = None, kind
+        if node.op == "call_module" and kind in LAYERS:
+            layer, args = module_args(modules[node.target])
+            args = with_channels(layer, args, shape_in[0], node.target)
+            spatial = shape_in[1:]
+            spec = spec_from_args(layer, args, spatial[0] if len(spatial) == 1 else spatial)
+        elif node.op != "call_module" and kind in FUNCTIONAL:
+            layer, spec = _functional_layer(node, shape_in[1:])
+        elif kind in MIXING or (node.op == "call_module" and kind not in SHAPE_KEEPING) or out[1:] != shape_in[1:] \
+                or any(shapes[i][1:] != out[1:] for i in inputs):
+            raise SpecError("model", f"{node.target if node.op == 'call_module' else node.name}: convanim cannot follow"
+                            f" {kind} ({_shape(shape_in)} -> {_shape(out)}): it moves cells in a way it does not read")
+        nodes.append(Node(node.name, inputs, out[1:], spec))
+        shapes[node.name] = out
+        if spec is not None:
+            name = node.target if node.op == "call_module" else node.name
+            listed.append((node.name, name, layer, spec, shape_in, out))
+    return Graph(nodes), listed
+
+
+def _shape(shape: Tuple[int, ...]) -> str:
+    return "x".join(map(str, shape))
+

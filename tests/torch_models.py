@@ -1,0 +1,130 @@
+"""Architectures written with torch.nn for the tests (torchvision cannot be installed beside the
+torch here): resnet18 as torchvision builds it, a branching toy model, a small U-Net."""
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+class BasicBlock(nn.Module):
+    def __init__(self, cin: int, cout: int, stride: int = 1):
+        super().__init__()
+        self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(cout)
+        self.relu = nn.ReLU(inplace=True)
+        self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(cout)
+        self.downsample = None
+        if stride != 1 or cin != cout:
+            self.downsample = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
+
+    def forward(self, x):
+        identity = x if self.downsample is None else self.downsample(x)
+        out = self.relu(self.bn1(self.conv1(x)))
+        out = self.bn2(self.conv2(out))
+        return self.relu(out + identity)
+
+
+class ResNet18(nn.Module):
+    """torchvision's resnet18 (widths 64..512 at width=64), its layers named as torchvision names them."""
+
+    def __init__(self, width: int = 64, classes: int = 1000):
+        super().__init__()
+        w = [width, 2 * width, 4 * width, 8 * width]
+        self.conv1 = nn.Conv2d(3, w[0], 7, 2, 3, bias=False)
+        self.bn1 = nn.BatchNorm2d(w[0])
+        self.relu = nn.ReLU(inplace=True)
+        self.maxpool = nn.MaxPool2d(3, 2, 1)
+        self.layer1 = nn.Sequential(BasicBlock(w[0], w[0]), BasicBlock(w[0], w[0]))
+        self.layer2 = nn.Sequential(BasicBlock(w[0], w[1], 2), BasicBlock(w[1], w[1]))
+        self.layer3 = nn.Sequential(BasicBlock(w[1], w[2], 2), BasicBlock(w[2], w[2]))
+        self.layer4 = nn.Sequential(BasicBlock(w[2], w[3], 2), BasicBlock(w[3], w[3]))
+        self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
+        self.fc = nn.Linear(w[3], classes)
+
+    def body(self, x):
+        x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
+        return self.layer4(self.layer3(self.layer2(self.layer1(x))))
+
+    def forward(self, x):
+        return self.fc(torch.flatten(self.avgpool(self.body(x)), 1))
+
+
+class Branching(nn.Module):
+    """Two paths of different reach added, a functional pooling and a concatenation."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(1, 4, 3, padding=1)
+        self.wide = nn.Conv2d(4, 4, 5, stride=2, padding=2, dilation=1)
+        self.deep1 = nn.Conv2d(4, 4, 3, stride=2, padding=1)
+        self.deep2 = nn.Conv2d(4, 4, 3, padding=2, dilation=2)
+        self.side = nn.Conv2d(4, 4, 1, stride=2)
+        self.last = nn.Conv2d(12, 2, 3)
+
+    def forward(self, x):
+        x = torch.relu(self.stem(x))
+        a = self.wide(x) + self.deep2(self.deep1(x))
+        b = F.avg_pool2d(x, 3, stride=2, padding=1)
+        return self.last(torch.cat([a, b, self.side(x)], dim=1))
+
+
+class UNet(nn.Module):
+    """Two levels down (max pool), up by a transposed convolution and by nearest upsampling, each
+    joined to its skip by concatenation."""
+
+    def __init__(self, c: int = 4):
+        super().__init__()
+        self.enc1 = nn.Sequential(nn.Conv2d(1, c, 3, padding=1), nn.ReLU(), nn.Conv2d(c, c, 3, padding=1), nn.ReLU())
+        self.pool1 = nn.MaxPool2d(2)
+        self.enc2 = nn.Sequential(nn.Conv2d(c, 2 * c, 3, padding=1), nn.ReLU())
+        self.pool2 = nn.MaxPool2d(2)
+        self.bottom = nn.Sequential(nn.Conv2d(2 * c, 4 * c, 3, padding=1), nn.ReLU())
+        self.up2 = nn.ConvTranspose2d(4 * c, 2 * c, 2, stride=2)
+        self.dec2 = nn.Sequential(nn.Conv2d(4 * c, 2 * c, 3, padding=1), nn.ReLU())
+        self.up1 = nn.Upsample(scale_factor=2, mode="nearest")
+        self.dec1 = nn.Conv2d(3 * c, 1, 3, padding=1)
+
+    def forward(self, x):
+        e1 = self.enc1(x)
+        e2 = self.enc2(self.pool1(e1))
+        b = self.bottom(self.pool2(e2))
+        d2 = self.dec2(torch.cat([self.up2(b), e2], dim=1))
+        return self.dec1(torch.cat([self.up1(d2), e1], dim=1))
+
+
+def gradient_fields(model: nn.Module, shape, names):
+    """The oracle: each named layer's receptive field, as a gradient measures it. Weights 1/fan-in
+    (positive), biases 0, max pooling read as average pooling of the same windows (a max passes the
+    gradient to one cell only), a ones input; backpropagate from the central cell of the layer's
+    output and take the extent of the cells whose gradient is not zero."""
+    import copy
+
+    model = copy.deepcopy(model).double().eval()
+    for name, module in list(model.named_modules()):
+        for child_name, child in list(module.named_children()):
+            if isinstance(child, nn.MaxPool2d):
+                setattr(module, child_name, nn.AvgPool2d(child.kernel_size, child.stride, child.padding,
+                                                         child.ceil_mode, count_include_pad=False))
+    with torch.no_grad():
+        for module in model.modules():
+            if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d)):
+                module.weight.fill_(1.0 / module.weight[0].numel())
+                if module.bias is not None:
+                    module.bias.zero_()
+    outputs = {}
+    modules = dict(model.named_modules())
+    hooks = [modules[n].register_forward_hook(lambda m, i, o, n=n: outputs.__setitem__(n, o)) for n in names
+             if n in modules]
+    x = torch.ones((1, *shape), dtype=torch.float64, requires_grad=True)
+    model(x) if not hasattr(model, "body") else model.body(x)
+    for hook in hooks:
+        hook.remove()
+    fields = {}
+    for n in outputs:
+        out = outputs[n]
+        h, w = out.shape[2:]
+        (grad,) = torch.autograd.grad(out[0, :, h // 2, w // 2].sum(), x, retain_graph=True)
+        rows, cols = torch.nonzero(grad[0].abs().sum(0), as_tuple=True)
+        fields[n] = [int(rows.max() - rows.min() + 1), int(cols.max() - cols.min() + 1)]
+    return fields
