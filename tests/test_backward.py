@@ -230,3 +230,16 @@ def test_pooling_routes_each_output_gradient_back_to_its_window(mode):
     expected = Gradients(numbers).input
     shown = np.array([[float(final.get((r + 1, c + 1), "0").replace("−", "-")) for c in range(5)] for r in range(5)])
     np.testing.assert_allclose(shown, expected, atol=0.051)
+
+
+def test_a_batch_entry_draws_a_gradient_view_with_its_grad_values(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # a batch reads its values files from where it runs
+    np.save(tmp_path / "g.npy", np.array([[1, -1], [2, 0]]))
+    (tmp_path / "f.toml").write_text('[w]\ncommand = "conv"\ni = 5\ns = 2\nview = "grad-weight"\n'
+                                     'grad-values = "g.npy"\ndump = "w.json"\noutput = "w.gif"\n')
+    result = CliRunner().invoke(cli, ["batch", str(tmp_path / "f.toml")])
+    assert result.exit_code == 0, result.stderr
+    dump = json.loads((tmp_path / "w.json").read_text())
+    numbers = Numbers.of(Conv2d(5, 3, 2), np.array(dump["input"]), np.array(dump["kernel"]), grad=np.array(dump["grad_output"]))
+    assert dump["grad_output"] == [[1, -1], [2, 0]]
+    np.testing.assert_allclose(dump["grad_weight"], Gradients(numbers).weight)

@@ -188,7 +188,7 @@ VIEW_HELP = {
     "scatter": "scatter: input cells stamp the kernel",
     "matrix": "matrix: the sparse matrix C, y = C·x, a row a frame",
     "im2col": "im2col: the patches matrix times the flattened kernel",
-    "grad-input": "grad-input: ∂L/∂x from ∂L/∂y (--grad-values), the transposed sweep",
+    "grad-input": "grad-input: ∂L/∂x from ∂L/∂y (--grad-values): the transposed sweep, or pooling routing it back",
     "grad-input-scatter": "grad-input-scatter: each ∂L/∂y cell stamps the kernel back onto ∂L/∂x",
     "grad-weight": "grad-weight: ∂L/∂w, a frame per weight",
 }
