@@ -37,6 +37,10 @@ FIGURES = {
     "checkerboard": "checkerboard --k 3,4 --s 2",
     "dilated": "dilated --numbers",
     "receptive": "receptive-field",
+    "grad_input": "conv1d --i 8 --s 2 --seed 3 --view grad-input --numbers",
+    "grad_weight": "conv1d --i 8 --s 2 --seed 3 --view grad-weight --numbers",
+    "grad_conv": "conv --i 5 --k 3 --s 2 --view grad-input --numbers",
+    "grad_pool": "pool --mode max --i 5 --k 3 --view grad-input --numbers",
 }
 
 
