@@ -40,7 +40,7 @@ LAYERS = [
     {"ops"},  # the registry
     {"settings"},  # an animation's options; a spec sized by its values
     {"animation"},  # the library's front door
-    {"gallery", "job"},  # the paper's figures; one figure's files
+    {"gallery", "job", "tour"},  # the paper's figures; one figure's files; a network's tour page
     {""},  # the public API
     {"cli.types"},
     {"cli.options"},

@@ -242,8 +242,10 @@ def test_layers_lists_a_models_convolutions_with_shapes_and_receptive_fields():
     assert [r["receptive_field"] for r in rows] == [[3, 3], [4, 4], [8, 8]]
     texts = ["nn.Conv2d(3, 16, 3, padding=1)", "nn.MaxPool2d(2)", "nn.Conv2d(16, 32, 3, stride=2, padding=1)"]
     stacked = layers(texts, (3, 32, 32))  # the same network as text: no torch needed, the same answer
-    assert [{k: r[k] for k in r if k not in ("name", "layer")} for r in stacked] == [
-        {k: r[k] for k in r if k not in ("name", "layer")} for r in rows]
+    same = lambda row: {k: row[k] for k in row if k not in ("name", "layer", "text")}  # noqa: E731 - text: as given
+    assert [same(r) for r in stacked] == [same(r) for r in rows]
+    assert rows[2]["text"].startswith("Conv2d(in_channels=16, out_channels=32, kernel_size=(3, 3), stride=(2, 2)")
+    assert stacked[2]["text"] == "Conv2d(in_channels=16, out_channels=32, kernel_size=3, stride=2, padding=1)"
 
 
 def test_a_stack_of_layer_texts_is_checked_layer_by_layer():

@@ -128,3 +128,51 @@ def gradient_fields(model: nn.Module, shape, names):
         rows, cols = torch.nonzero(grad[0].abs().sum(0), as_tuple=True)
         fields[n] = [int(rows.max() - rows.min() + 1), int(cols.max() - cols.min() + 1)]
     return fields
+
+
+class Bottleneck(nn.Module):
+    def __init__(self, cin: int, width: int, stride: int = 1):
+        super().__init__()
+        cout = 4 * width
+        self.conv1 = nn.Conv2d(cin, width, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(width)
+        self.conv2 = nn.Conv2d(width, width, 3, stride, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(width)
+        self.conv3 = nn.Conv2d(width, cout, 1, bias=False)
+        self.bn3 = nn.BatchNorm2d(cout)
+        self.relu = nn.ReLU(inplace=True)
+        self.downsample = None
+        if stride != 1 or cin != cout:
+            self.downsample = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
+
+    def forward(self, x):
+        identity = x if self.downsample is None else self.downsample(x)
+        out = self.relu(self.bn1(self.conv1(x)))
+        out = self.relu(self.bn2(self.conv2(out)))
+        return self.relu(self.bn3(self.conv3(out)) + identity)
+
+
+class ResNet50(nn.Module):
+    """torchvision's resnet50: 53 convolutions and a max pool before the head."""
+
+    def __init__(self, width: int = 64, classes: int = 1000):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, width, 7, 2, 3, bias=False)
+        self.bn1 = nn.BatchNorm2d(width)
+        self.relu = nn.ReLU(inplace=True)
+        self.maxpool = nn.MaxPool2d(3, 2, 1)
+        cin, stages = width, []
+        for n, (blocks, stride) in enumerate(((3, 1), (4, 2), (6, 2), (3, 2))):
+            layer = []
+            for b in range(blocks):
+                layer.append(Bottleneck(cin, width * 2 ** n, stride if b == 0 else 1))
+                cin = 4 * width * 2 ** n
+            stages.append(nn.Sequential(*layer))
+        self.layer1, self.layer2, self.layer3, self.layer4 = stages
+        self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
+        self.fc = nn.Linear(cin, classes)
+
+    def forward(self, x):
+        x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
+        x = self.layer4(self.layer3(self.layer2(self.layer1(x))))
+        return self.fc(torch.flatten(self.avgpool(x), 1))

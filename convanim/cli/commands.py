@@ -18,6 +18,7 @@ from click.core import ParameterSource
 from ..core.errors import SaveIncomplete, SpecError
 from ..core.values import Numbers
 from ..gallery import GALLERY
+from ..io.data import write_text
 from ..io.files import Target, Unreadable, check_writable, read_text
 from ..job import Job, default_name
 from ..ops import OPERATIONS, Operation
@@ -289,6 +290,41 @@ def layers_command(model: str, shape: str, as_json: bool) -> None:
     except SpecError as e:
         raise bad_spec(click.get_current_context().command, e) from None
     click.echo(json.dumps(rows, indent=2) if as_json else layers_text(rows))
+
+
+def _model(source: str):
+    """A model as the user names it: ``module:callable`` (imported, only then) unless a file has that
+    name; else a file or standard input holding print(model)'s text or layer texts, parsed."""
+    from ..ops.network import read_listing
+    from ..tour import CALLABLE, load_callable
+
+    if source != "-" and CALLABLE.match(source) and not Path(source).exists():
+        return load_callable(source), source.partition(":")[2]
+    return read_listing(_model_text(source)), Path(source).stem if source != "-" else "model"
+
+
+@cli.command("tour")
+@click.argument("model", metavar="MODEL")
+@click.option("--input", "shape", required=True, metavar="CxHxW", help="The input's shape, no batch: 3x224x224.")
+@click.option("-o", "--output", "output", type=click.Path(dir_okay=False), default=None,
+              help="The page.  [default: output/tour_NAME.html]")
+def tour_command(model: str, shape: str, output: Optional[str]) -> None:
+    """One offline page touring a network: a table of its convolution, pooling and upsampling layers
+    (shapes, weights, multiply-adds, receptive field, jump), a plot of the field and the feature-map
+    size over depth, and each layer's animated figure on a small input. MODEL is a file (or -) holding
+    print(model)'s text or layer texts, parsed and never run; or, with PyTorch, module:callable (as
+    uvicorn takes an app), imported and called only then."""
+    from ..tour import tour_html
+
+    size = _shape(shape)
+    try:
+        loaded, name = _model(model)
+        page = tour_html(loaded, size, name)
+        target = Path(output) if output else Path("output") / f"tour_{name}.html"
+        check_writable(target)
+    except SpecError as e:
+        raise bad_spec(click.get_current_context().command, e) from None
+    say_path(write_text(target, page))
 
 
 def on_terminal() -> bool:

@@ -15,11 +15,11 @@ HERE = Path(__file__).parent
 
 
 @lru_cache(maxsize=None)
-def _asset(name: str) -> str:
+def asset(name: str) -> str:
     return (HERE / name).read_text(encoding="utf-8")
 
 
-def _script_json(data: dict) -> str:
+def script_json(data: dict) -> str:
     """JSON that cannot end the <script> element it sits in."""
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     return text.replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
@@ -38,11 +38,11 @@ def figure_html(data: dict, standalone: bool = False, still: str = "") -> str:
     mode = " data-standalone" if standalone else ""
     return (
         f'<figure class="convanim" data-convanim{mode} tabindex="0" aria-label="{title}">'
-        f'<style>{_asset("player.css")}</style>'
+        f'<style>{asset("player.css")}</style>'
         f'<div class="convanim-figure">{still}</div>{caption}'
         f'<noscript>This interactive figure needs JavaScript.</noscript>'
-        f'<script type="application/json">{_script_json(data)}</script>'
-        f"<script>{_asset('player.js')}</script></figure>"
+        f'<script type="application/json">{script_json(data)}</script>'
+        f"<script>{asset('player.js')}</script></figure>"
     )
 
 

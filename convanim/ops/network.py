@@ -9,7 +9,7 @@ at the head (the first ``Flatten``, ``Linear`` or adaptive pooling), past which 
 from __future__ import annotations
 
 import re
-from typing import Any, List, Sequence, Tuple
+from typing import Any, Dict, List, Sequence, Tuple
 
 from ..core.errors import SpecError
 from .graph import Graph, Node
@@ -82,6 +82,12 @@ def layers(model: Any, input_size: Sequence[int]) -> List[dict]:
     sequence of layer texts (or modules), or a printed model (one string), run one after another,
     which needs no PyTorch; or a real ``nn.Module``, traced (``torch.fx``) so that the field follows
     its real dataflow, the largest over all paths. No weight is read."""
+    return [row for row, _, _ in layer_calls(model, input_size)]
+
+
+def layer_calls(model: Any, input_size: Sequence[int]) -> List[Tuple[dict, str, Dict[str, Any]]]:
+    """:func:`layers`' rows, each with its layer's name and PyTorch arguments (what a figure of it is
+    drawn from)."""
     shape = tuple(input_size)
     if isinstance(model, str):
         graph, seen = _chain(read_model(model), shape)
@@ -91,13 +97,21 @@ def layers(model: Any, input_size: Sequence[int]) -> List[dict]:
         graph, seen = _chain(named, shape)
     else:
         graph, seen = traced_graph(model, shape)
-    out = []
-    for node, name, layer, spec, shape_in, shape_out in seen:
+    out: List[Tuple[dict, str, Dict[str, Any]]] = []
+    for node, name, layer, args, spec, shape_in, shape_out in seen:
         field = graph.field(node)
-        out.append({"name": name, "layer": layer, "input_shape": list(shape_in), "output_shape": list(shape_out),
-                    "weights": spec.costs().get("weights", 0), "receptive_field": list(field.size),
-                    "jump": [_number(j) for j in field.jump], "centre": [_number(c) for c in field.centre]})
+        costs = spec.costs()
+        out.append(({"name": name, "layer": layer, "text": call_text(layer, args), "input_shape": list(shape_in),
+                     "output_shape": list(shape_out), "weights": costs.get("weights", 0),
+                     "multiply_adds": costs.get("multiply_adds", 0),
+                     "receptive_field": list(field.size), "jump": [_number(j) for j in field.jump],
+                     "centre": [_number(c) for c in field.centre]}, layer, args))
     return out
+
+
+def call_text(layer: str, args: Dict[str, Any]) -> str:
+    """``Conv2d(3, 64, kernel_size=7, stride=2, …)``: a layer as its arguments write it."""
+    return f"{layer}(" + ", ".join(f"{k}={v!r}" for k, v in args.items()) + ")"
 
 
 def _number(value) -> Any:
@@ -109,9 +123,9 @@ def _chain(items: Sequence[Tuple[str, Any]], shape: Tuple[int, ...]) -> Tuple[Gr
     """Layers one after another as a graph, each reading the one before."""
     seen = _stacked(items, shape)
     nodes = [Node("", (), shape[1:])]
-    for name, layer, spec, shape_in, shape_out in seen:
+    for name, layer, args, spec, shape_in, shape_out in seen:
         nodes.append(Node(name, (nodes[-1].name,), tuple(shape_out[1:]), spec))
-    return Graph(nodes), [(entry[0], *entry) for entry in seen]
+    return Graph(nodes), [(entry[0], *entry) for entry in seen]  # (graph node, name, layer, args, spec, in, out)
 
 
 def _read(item: Any) -> Tuple[str, Any]:
@@ -144,6 +158,6 @@ def _stacked(items: Sequence[Tuple[str, Any]], shape: Tuple[int, ...]) -> List[t
         spec = spec_from_args(layer, args, spatial[0] if len(spatial) == 1 else spatial)
         size = spec.output_size[-len(spatial):]
         out = (args.get("out_channels", shape[0]), *size)
-        seen.append((name, layer, spec, shape, out))
+        seen.append((name, layer, args, spec, shape, out))
         shape = out
     return seen

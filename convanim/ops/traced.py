@@ -36,7 +36,7 @@ def _literal(value: Any) -> Any:
     return value
 
 
-def _functional_layer(node, spatial: Tuple[int, ...]) -> Optional[Tuple[str, Any]]:
+def _functional_layer(node, spatial: Tuple[int, ...]) -> Optional[Tuple[str, dict, Any]]:
     """A functional pooling, interpolation or pixel shuffle as the layer it acts as (its spec)."""
     name = _callee(node)
     if name not in FUNCTIONAL:
@@ -47,7 +47,7 @@ def _functional_layer(node, spatial: Tuple[int, ...]) -> Optional[Tuple[str, Any
     args = {n: v for n, v in args.items() if v is not None and n not in ("return_indices",)}
     if any(hasattr(v, "op") for v in args.values()):
         raise SpecError("model", f"{node.name}: {name} takes arguments computed in the model; convanim reads literals")
-    return layer, spec_from_args(layer, args, spatial[0] if len(spatial) == 1 else spatial)
+    return layer, args, spec_from_args(layer, args, spatial[0] if len(spatial) == 1 else spatial)
 
 
 def _shapes(model, shape: Tuple[int, ...]):
@@ -101,14 +101,14 @@ def traced_graph(model, shape: Tuple[int, ...]) -> Tuple[Graph, List[tuple]]:
         kind = type(modules[node.target]).__name__ if node.op == "call_module" else _callee(node)
         if kind in HEAD or kind in ADAPTIVE or len(out) < 2 or len(out) != len(shape_in):
             continue  # the head: nothing past it is spatial
-        spec, layer = None, kind
+        spec, layer, args = None, kind, {}
         if node.op == "call_module" and kind in LAYERS:
             layer, args = module_args(modules[node.target])
             args = with_channels(layer, args, shape_in[0], node.target)
             spatial = shape_in[1:]
             spec = spec_from_args(layer, args, spatial[0] if len(spatial) == 1 else spatial)
         elif node.op != "call_module" and kind in FUNCTIONAL:
-            layer, spec = _functional_layer(node, shape_in[1:])
+            layer, args, spec = _functional_layer(node, shape_in[1:])
         elif kind in MIXING or (node.op == "call_module" and kind not in SHAPE_KEEPING) or out[1:] != shape_in[1:] \
                 or any(shapes[i][1:] != out[1:] for i in inputs):
             raise SpecError("model", f"{node.target if node.op == 'call_module' else node.name}: convanim cannot follow"
@@ -117,7 +117,7 @@ def traced_graph(model, shape: Tuple[int, ...]) -> Tuple[Graph, List[tuple]]:
         shapes[node.name] = out
         if spec is not None:
             name = node.target if node.op == "call_module" else node.name
-            listed.append((node.name, name, layer, spec, shape_in, out))
+            listed.append((node.name, name, layer, args, spec, shape_in, out))
     return Graph(nodes), listed
 
 
