@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass
 from itertools import combinations
 from typing import Optional, Sequence, Tuple
@@ -148,9 +149,13 @@ MIN_CONTRAST = 4.5  # WCAG AA for text: every text on its fill, in every theme
 
 def luminance(colour: RGB) -> float:
     """WCAG's relative luminance of a 0–255 sRGB colour."""
-    c = np.asarray(colour[:3], dtype=float) / 255
-    c = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
-    return float(c @ np.array([0.2126, 0.7152, 0.0722]))
+    return _luminance(tuple(int(round(float(v))) for v in colour[:3]))
+
+
+@functools.lru_cache(maxsize=4096)
+def _luminance(colour: RGB) -> float:
+    linear = [v / 255 / 12.92 if v / 255 <= 0.04045 else ((v / 255 + 0.055) / 1.055) ** 2.4 for v in colour]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
 
 
 def contrast(a: RGB, b: RGB) -> float:
