@@ -64,11 +64,22 @@ def _segment_meets_box(p, q, box) -> bool:
     return t0 < t1 - 1e-9
 
 
+@pytest.mark.parametrize("width", [None, 400])
 @pytest.mark.parametrize("name", sorted(FIGURES))
-def test_no_name_or_caption_overlaps_a_text_a_plane_or_a_line(name):
+def test_no_name_or_caption_overlaps_a_text_a_plane_or_a_line(name, width):
+    """At the default size and at ``--width 400`` (without numbers there: they are refused); a
+    width too narrow for the names is refused too, and the width it names holds them."""
     spec, style, numbers, *view = FIGURES[name]
-    renderer = Animation(spec, style=style, numbers=True if numbers else None, labels=True,
-                         view=view[0] if view else "gather").renderer()
+
+    def animation(width):
+        return Animation(spec, style=style, numbers=True if numbers and width is None else None, labels=True,
+                         view=view[0] if view else "gather", width=width)
+
+    try:
+        renderer = animation(width).renderer()
+    except SpecError as e:
+        assert width is not None and e.params == ("width",)
+        renderer = animation(int(re.search(r"use --width (\d+)", str(e)).group(1))).renderer()
     geometry, lay = renderer.geometry, renderer.layout
     static = [_box(outline[0]) for outline in geometry.annotations]
     headings = [_box(outline[0]) for outline in geometry.phases]  # one at a time, in one place

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Optional, Sequence, Tuple
+from typing import Callable, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -129,14 +129,15 @@ class Geometry:
     def of(
         cls, scene: Scene, style: str = "paper", theme: Theme = PAPER, cell_px: Optional[float] = None,
         labels: bool = False, fit_width: float = FIT_WIDTH_PX, max_size: float = math.inf,
-        width: Optional[float] = None,
+        width: Optional[float] = None, crowding: bool = True,
     ) -> "Geometry":
         """``cell_px`` None: the paper's cell size, shrunk so that a large grid stays about ``fit_width``
         wide and within ``max_size`` on a side; or the size that makes the image ``width`` px wide.
 
         Names, captions and notes never shrink below ``MIN_TEXT_PX``: where the cells are small,
         they are laid out larger in cell units, and the cells fitted again. Cells with numbers
-        grow until their widest value and weight fit at a legible size.
+        grow until their widest value and weight fit at a legible size. A ``width`` too narrow for
+        the names (``crowding``: checked) is refused with the width that holds them.
         """
         text_scale = 1.0
         style = "flat" if scene.flat else style
@@ -182,8 +183,61 @@ class Geometry:
             value_px, weight_px = sized(max(low, 0.05))
         pixels_wide = int(math.ceil((xmax - xmin + margins) * size - 1e-6))
         pixels_high = int(math.ceil((ymax - ymin + margins) * size - 1e-6))
-        return cls(lay, tuple(annotations), tuple(phases), (xmin, ymin, xmax, ymax), float(size), pixels_wide,
-                   pixels_high, value_px, weight_px, line, text_scale)
+        geometry = cls(lay, tuple(annotations), tuple(phases), (xmin, ymin, xmax, ymax), float(size), pixels_wide,
+                       pixels_high, value_px, weight_px, line, text_scale)
+        if width is not None and crowding and geometry.crowded:
+            _refuse_crowded(width, lambda w: cls.of(scene, style, theme, None, labels, fit_width, max_size, w, False),
+                            max_size)
+        return geometry
+
+    @property
+    def crowded(self) -> bool:
+        """Whether a name or caption overlaps another, or a plane it does not label: names never
+        shrink below a legible size, so a narrow figure can run out of room for them."""
+        boxes = [_outline_box(outline) for outline in (*self.annotations, *self.phases)]
+        fixed = len(self.annotations)
+        for i, a in enumerate(boxes[:fixed]):
+            if any(_boxes_meet(a, b) for b in boxes[i + 1:]):
+                return True
+        planes = [placement.corners() for placement in self.layout.placements]
+        return any(_polygon_meets_box(plane, box) for plane in planes for box in boxes)
+
+
+def _outline_box(outline) -> np.ndarray:
+    vertices = outline[0]
+    return np.array([*vertices.min(axis=0), *vertices.max(axis=0)])
+
+
+def _boxes_meet(a: np.ndarray, b: np.ndarray) -> bool:
+    return bool(a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3])
+
+
+def _polygon_meets_box(polygon: np.ndarray, box: np.ndarray) -> bool:
+    """Whether a convex polygon and an axis-aligned box overlap (separating axes)."""
+    rect = np.array([[box[0], box[1]], [box[2], box[1]], [box[2], box[3]], [box[0], box[3]]])
+    for shape in (polygon, rect):
+        for edge in np.roll(shape, -1, axis=0) - shape:
+            normal = np.array([-edge[1], edge[0]])
+            p, q = polygon @ normal, rect @ normal
+            if p.max() <= q.min() + 1e-9 or q.max() <= p.min() + 1e-9:
+                return False
+    return True
+
+
+def _refuse_crowded(width: float, at: Callable[[float], "Geometry"], max_size: float) -> None:
+    """Refuse a ``width`` at which names overlap, naming the smallest width (to a few px) at
+    which none does; ``at(w)`` is the figure fitted to ``w`` px."""
+    low, high = float(width), float(width)
+    while at(high).crowded:
+        low, high = high, high * 1.25
+        if high > max_size:
+            raise SpecError("width", f"{width:,.0f} px is too narrow for the names of the planes, and no width up to "
+                                     f"--max-size {max_size:,.0f} holds them")
+    while high - low > 4:
+        mid = (low + high) / 2
+        low, high = (mid, high) if at(mid).crowded else (low, mid)
+    raise SpecError("width", f"{width:,.0f} px is too narrow for the names of the planes (they would overlap); "
+                             f"use --width {math.ceil(high)} or more")
 
 
 def _refuse_width(width: float, size: float, needed: Tuple[int, int], weights: bool, max_size: float) -> None:
