@@ -233,3 +233,12 @@ def test_a_batch_counts_the_frames_of_its_stills_and_storyboards_in_its_progress
     assert "batch" in shown and "10/10" in shown  # s: 4 frames and its storyboard's 4; p: the 2 up to its poster
     (tmp_path / "b.toml").touch()
     assert _stderr_of(["batch", "b.toml", "-j", "1"], "pipe", tmp_path) == ""
+
+
+def test_a_batch_says_what_each_entry_left_out_as_the_command_does(tmp_path):
+    """A pasted layer drawn with some of its channels says so in a batch too, under the entry's name."""
+    (tmp_path / "b.toml").write_text('[t]\ncommand = "torch"\nlayer = "nn.Conv2d(16, 32, 3)"\ni = 4\noutput = "t.gif"\n')
+    result = CliRunner().invoke(cli, ["batch", str(tmp_path / "b.toml"), "--quiet"])
+    assert result.exit_code == 0 and result.stdout == f"{tmp_path / 't.gif'}\n"
+    assert result.stderr.startswith("t: drawn: input channels 0, 1, 2 of 16 and output channels 0, 1 of 32")
+    assert result.stderr.rstrip().endswith("--all-channels draws them all")

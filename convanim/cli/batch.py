@@ -236,3 +236,6 @@ def batch(file, folder, jobs, always, quiet):
         raise incomplete(e, [str(items[i][1].path) for i in e.missing]) from None
     for p in written + extras:
         say_path(p)
+    for name, job in todo:  # what a command says beside its files (channels not drawn, a field), by entry
+        if job.report is not None:
+            click.echo("\n".join(f"{name}: {line}" for line in job.report.splitlines()), err=True)
