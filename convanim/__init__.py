@@ -13,6 +13,7 @@ Operations, with PyTorch's parameters:
     pointwise_conv2d, depthwise_conv2d, SeparableConv2d, SpatialSeparableConv2d(size, column, row)
     DilatedStack(kernel_size, dilations, strides), Checkerboard, Checkerboards
     Conv1d, ConvTranspose1d, Pool1d: the same along a strip (padding="causal" too)
+    Conv3d, ConvTranspose3d, Pool3d: the same over a volume D×H×W, drawn as its depth slices
 from_torch("nn.Conv2d(16, 32, 3, padding=1)" or a module, input_size); layers(model, input_size)
 spec_from_values("conv", x, w, stride=2): the spec whose sizes are the arrays' (`--input-values`)
 Animation(spec, style="paper" | "flat", delay_ms, numbers, labels, view="gather" | "scatter", theme, …)
@@ -48,6 +49,9 @@ _PUBLIC = {
     "Conv1d": "ops.conv1d",
     "ConvTranspose1d": "ops.conv1d",
     "Pool1d": "ops.conv1d",
+    "Conv3d": "ops.conv3d",
+    "ConvTranspose3d": "ops.conv3d",
+    "Pool3d": "ops.conv3d",
     "from_torch": "ops.pytorch",
     "layers": "ops.network",
 }

@@ -142,7 +142,7 @@ def sizes_from_values(op: Union[Operation, str], params: Mapping[str, Any], inpu
     given = set(params) if given is None else set(given)
     takes = {p.name for p in op.params}
     n = op.dims(sized) if callable(op.dims) else op.dims
-    size = (lambda shape: shape[-1]) if n == 1 else (lambda shape: tuple(shape[-2:]))  # noqa: E731
+    size = (lambda shape: shape[-1]) if n == 1 else (lambda shape: tuple(shape[-n:]))  # noqa: E731
     channels = bool({"in_channels", "out_channels", "layer"} & takes)  # an operation that has them, or a layer that may
     if n == 1 and isinstance(sized.get("input_size"), tuple) and len(set(sized["input_size"])) == 1:
         sized["input_size"] = sized["input_size"][0]  # a pasted 1-D layer's --i 20 reads as a length
@@ -155,7 +155,7 @@ def sizes_from_values(op: Union[Operation, str], params: Mapping[str, Any], inpu
         sized[name] = value
 
     if input_values is not None:
-        shape, space = input_values.shape, "L" if n == 1 else "H×W"
+        shape, space = input_values.shape, {1: "L", 2: "H×W", 3: "D×H×W"}[n]
         if len(shape) == n - 1 or len(shape) > n + 1 or (len(shape) == n + 1 and not channels and shape[0] != 1):
             raise SpecError("input_values", f"expected {space}{f' or C×{space}' if channels else ''} values, "
                                             f"got shape {shape_text(shape)}")
@@ -163,7 +163,7 @@ def sizes_from_values(op: Union[Operation, str], params: Mapping[str, Any], inpu
         if len(shape) == n + 1 and "in_channels" in takes:
             take("in_channels", shape[0], "input_values")
     if kernel_values is not None:
-        shape, space = kernel_values.shape, "k" if n == 1 else "kh×kw"
+        shape, space = kernel_values.shape, {1: "k", 2: "kh×kw", 3: "kd×kh×kw"}[n]
         if len(shape) not in (n, n + 2) or (len(shape) == n + 2 and not channels):
             raise SpecError("kernel_values", f"expected {space} or O×C/groups×{space} weights, got shape {shape_text(shape)}")
         if "kernel_size" in takes:

@@ -215,7 +215,7 @@ def test_transposed_numbers_use_pytorchs_weight(run, tmp_path):
          "Error: --k/--kernel-size, --i/--input-size, --p/--padding: the kernel spans 5x5 cells but the padded input is only 3x3"),
         ({}, ["conv", "--dump", "steps.txt"], "Error: Invalid value for '--dump': 'steps.txt' is not a .json file"),
         ({}, ["pool", "--kernel-values", "w.npy"], "Error: No such option '--kernel-values' for pool: it is an option of conv, dilated,"
-         " transposed, pointwise, depthwise, conv1d, transposed1d, torch."),
+         " transposed, pointwise, depthwise, conv1d, transposed1d, conv3d, transposed3d, torch."),
         ({}, ["pool", "--mode", "avg", "--d", "2"], "Error: --d/--dilation: average pooling has no dilation (as in PyTorch's avg_pool2d)"),
         ({}, ["pool", "--p", "2"], "Error: --p/--padding: pooling pads at most half the kernel (PyTorch's rule): 2 > 3/2"),
         ({}, ["conv", "--precision", "9"], "Error: Invalid value for '--precision': 9 is not in the range 0<=x<=6."),

@@ -33,7 +33,7 @@ LAYERS = [
      "ops.spatial_separable", "ops.receptive_field"},
     {"ops.conv1d", "ops.resample", "ops.pixel_shuffle"},
     {"ops.checkerboard"},  # transposed convolutions against resize-convolutions
-    {"ops.layer_text", "ops.graph"},  # a layer's text read, never evaluated; fields through a graph
+    {"ops.layer_text", "ops.graph", "ops.conv3d"},  # a layer's text read, never evaluated; fields through a graph; volumes
     {"ops.pytorch", "ops.causal_stack"},
     {"ops.traced"},  # a real model traced into a graph
     {"ops.network"},  # a network's layers: texts, a printed model, a traced module

@@ -15,7 +15,7 @@ from convanim.ops.base import Param
 
 NAMES = ["conv", "dilated", "transposed", "pool", "pointwise", "depthwise", "separable", "spatial-separable",
          "checkerboard", "receptive-field", "conv1d", "transposed1d", "pool1d", "causal-stack", "adaptive-pool", "adaptive-pool1d", "upsample",
-         "pixel-shuffle", "torch"]
+         "pixel-shuffle", "conv3d", "transposed3d", "pool3d", "torch"]
 
 
 def test_the_registry_holds_every_operation_once_in_order():

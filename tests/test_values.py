@@ -56,7 +56,7 @@ def test_pool_values_equal_the_obvious_loop(spec, seed):
     np.testing.assert_allclose(n.output, expected, atol=1e-9)
     if spec.mode == "max":
         taps = n.sweep.all_taps()
-        won = n.drawn_input[taps[np.arange(len(taps)), n.winners, 0], taps[np.arange(len(taps)), n.winners, 1]]
+        won = n.drawn_input[taps[np.arange(len(taps)), n.winners[0], 0], taps[np.arange(len(taps)), n.winners[0], 1]]
         np.testing.assert_array_equal(won, n.steps)
 
 

@@ -99,6 +99,58 @@ class Padding1dType(click.ParamType):
         return values[0] if len(values) == 1 else values
 
 
+_SIZE3_RE = re.compile(r"^\s*([0-9]+)\s*(?:[x×]\s*([0-9]+)\s*[x×]\s*([0-9]+)\s*)?$", re.IGNORECASE)
+
+
+class Size3Type(click.ParamType):
+    """``N`` or ``DxHxW``."""
+
+    name = "size"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, tuple) or value is None:
+            return value
+        match = _SIZE3_RE.match(str(value))
+        if not match:
+            self.fail(f"{value!r} is not a 3-D size: use N or DxHxW, e.g. 3 or 4x5x5", param, ctx)
+        first = int(match.group(1))
+        return (first,) * 3 if match.group(2) is None else (first, int(match.group(2)), int(match.group(3)))
+
+
+class AnySizeType(click.ParamType):
+    """``N``, ``HxW`` or ``DxHxW``: a pasted layer's input, whatever its dimensions."""
+
+    name = "size"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, tuple) or value is None:
+            return value
+        if _SIZE3_RE.match(str(value)) and re.search(r"[x×].*[x×]", str(value), re.IGNORECASE):
+            return Size3Type().convert(value, param, ctx)
+        try:
+            return parse_size(str(value))
+        except ValueError:
+            self.fail(f"{value!r} is not a size: use N, HxW or DxHxW, e.g. 5, 6x5 or 4x5x5", param, ctx)
+
+
+class Padding3dType(click.ParamType):
+    """``N``, ``D,H,W`` or a word (valid, same, full)."""
+
+    name = "padding"
+
+    def convert(self, value, param, ctx):
+        if not isinstance(value, str):
+            return value
+        word = value.strip().lower()
+        if word in PADDING_WORDS:
+            return word
+        parts = [p.strip() for p in word.split(",")]
+        if len(parts) not in (1, 3) or not all(p.isascii() and p.isdigit() for p in parts):
+            self.fail(f"{value!r} is not a 3-D padding: use N, D,H,W or one of {', '.join(PADDING_WORDS)}", param, ctx)
+        values = tuple(int(p) for p in parts)
+        return values[0] if len(values) == 1 else values
+
+
 class IntListType(click.ParamType):
     """Comma-separated whole numbers, e.g. ``1,2,4``."""
 
@@ -149,6 +201,7 @@ def param_type(param: Param) -> click.ParamType:
     kinds = {
         "size": SizeType, "sizes": SizeListType, "ints": IntListType, "numbers": NumbersType,
         "padding": PaddingType, "pair-padding": lambda: PaddingType(pairs_only=True), "padding1d": Padding1dType,
+        "size3": Size3Type, "padding3d": Padding3dType, "any-size": AnySizeType,
         "text": lambda: click.STRING, "flag": lambda: click.BOOL,
         "count": lambda: click.IntRange(1, MAX_CHANNELS), "int": lambda: click.INT,
         "choice": lambda: click.Choice(param.choices),

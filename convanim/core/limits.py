@@ -50,15 +50,16 @@ def values_held(spec, numbers: bool) -> int:
     total = 0
     for stage in spec.stages():
         layer = stage.spec
-        in_channels, out_channels, groups = layer.in_channels, layer.out_channels, layer.groups
+        in_planes, out_planes = layer.in_planes, layer.out_planes
+        slices = _count(layer.weight_shape) // _count(layer.kernel_size)  # kernel slices: out × in/groups (× depth)
         if not numbers:
-            total += out_channels * (in_channels // groups)
+            total += slices * layer.depths[1]
             continue
         steps = _count(layer.output_size)
         taps = _count(layer.kernel_size)
-        weights = _count(layer.weight_shape) if layer.reducer.weighted else 0
-        total += (_count(layer.input_shape) + in_channels * _count(layer.sweep().source.shape) + weights
-                  + in_channels * steps * taps + out_channels * steps)
+        weights = _count(layer.weight_shape) * layer.depths[1] if layer.reducer.weighted else 0
+        total += (_count(layer.input_shape) + in_planes * _count(layer.sweep().source.shape) + weights
+                  + in_planes * steps * taps + out_planes * steps)
     return total
 
 

@@ -20,10 +20,11 @@ MAX_MATRIX_ENTRIES = 1_000_000  # what a dump writes out in full (a 1,000×1,000
 
 
 def matrix_shape(spec) -> Tuple[int, int]:
-    """(rows, columns): one row per output cell, one column per input cell, channels included."""
+    """(rows, columns): one row per output cell, one column per input cell, channels (and a 3-D
+    volume's depth slices) included."""
     oh, ow = spec.output_size
     h, w = spec.input_size
-    return (spec.out_channels * oh * ow, spec.in_channels * h * w)
+    return (spec.out_planes * oh * ow, spec.in_planes * h * w)
 
 
 def columns(sweep, input_size) -> np.ndarray:
@@ -36,25 +37,25 @@ def columns(sweep, input_size) -> np.ndarray:
     return read if sweep.tap_mask is None else np.where(sweep.tap_mask, read, -1)
 
 
-def tap_factors(numbers) -> np.ndarray:
-    """(O, C/groups, steps, taps): what each tap multiplies the cell it reads by.
+def tap_factors(numbers, out: int, which: int, read) -> np.ndarray:
+    """(steps, taps): what each tap of output plane ``out`` multiplies the cell it reads on its
+    ``which``-th plane read (``read``) by.
 
-    A weighted sum: the kernel as it slides. A reducer that picks (max): 1 at the winning tap.
-    Any other reducer is linear (an average): its factors are what it makes of unit vectors.
+    A weighted sum: the kernel slice as it slides. A reducer that picks (max): 1 at the winning
+    tap. Any other reducer is linear (an average): its factors are what it makes of unit vectors.
     """
-    spec, reducer = numbers.spec, numbers.reducer
+    reducer = numbers.reducer
     steps, count = numbers.gathered.shape[1:]
     if reducer.weighted:
-        kernels = numbers.drawn_kernels.astype(float).reshape(spec.out_channels, -1, 1, count)
-        return np.broadcast_to(kernels, (*kernels.shape[:2], steps, count))
+        kernel = numbers.drawn_kernels.astype(float).reshape(numbers.spec.out_planes, -1, count)[out, read.slice]
+        return np.broadcast_to(kernel, (steps, count))
     if reducer.pick is not None:
-        chosen = np.zeros((steps, count))
-        chosen[np.arange(steps), numbers.winners] = 1.0
-        return chosen[None, None]
+        return (numbers.winners[out][:, None] == which * count + np.arange(count)).astype(float)
     if reducer.divisors is not None:  # an average by its own divisors: every tap weighs 1/divisor
-        return np.broadcast_to(1.0 / np.asarray(reducer.divisors, dtype=float)[:, None], (1, 1, steps, count))
+        share = np.array([reducer.divisor(out * steps + s, count) for s in range(steps)], dtype=float)
+        return np.broadcast_to(1.0 / share[:, None], (steps, count))
     unit = np.asarray(reducer.reduce(np.eye(count), axis=1), dtype=float)
-    return np.broadcast_to(unit, (1, 1, steps, count))
+    return np.broadcast_to(unit, (steps, count))
 
 
 def unrolled(numbers) -> np.ndarray:
@@ -70,11 +71,10 @@ def unrolled(numbers) -> np.ndarray:
     sweep = numbers.sweep
     steps, cells = len(sweep), spec.input_size[0] * spec.input_size[1]
     read = columns(sweep, spec.input_size)
-    factors = tap_factors(numbers)
     matrix = np.zeros((rows, cols))
     step, tap = np.nonzero(read >= 0)
-    for out in range(spec.out_channels):
-        for each in numbers.reads(out):
-            factor = factors[min(out, len(factors) - 1), min(each.slice, factors.shape[1] - 1)]
+    for out in range(spec.out_planes):
+        for which, each in enumerate(numbers.reads(out)):
+            factor = tap_factors(numbers, out, which, each)
             np.add.at(matrix, (out * steps + step, each.channel * cells + read[step, tap]), factor[step, tap])
     return matrix

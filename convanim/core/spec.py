@@ -36,7 +36,9 @@ class Reducer:
     copies: bool = False  # one tap, copied: a step is written as the cell it reads (o[2,3] = x[1,1] = 5)
 
     def divisor(self, step: int, taps: int) -> int:
-        return self.divisors[step] if self.divisors is not None else taps
+        """The divisor at ``step`` (counted over every output plane: the planes of a 2-D layer's
+        channels share the divisors of one, a volume's channels those of its depth slices)."""
+        return self.divisors[step % len(self.divisors)] if self.divisors is not None else taps
 
     @property
     def weighted(self) -> bool:
@@ -60,9 +62,10 @@ class Stage:
 
 @dataclass(frozen=True)
 class Read:
-    """One input plane a step of an output channel reads, and the slice of that output
-    channel's kernel that multiplies it. ``depth`` is the plane's place along a third spatial
-    axis (0 for every 2-D and 1-D operation)."""
+    """One input plane a step of an output plane reads, and the slice of that output plane's
+    kernel that multiplies it. Planes are the input's channels, or for a 3-D operation its
+    channels' depth slices, channel after channel (``channel`` = c·D + d); ``depth`` is the
+    plane's place d along that third spatial axis (0 for every 2-D and 1-D operation)."""
 
     channel: int
     slice: int
@@ -141,6 +144,18 @@ class Window:
                 f"_p{pad}_d{size_text(self.dilation)}")
 
 
+@dataclass(frozen=True)
+class Axes:
+    """A 3-D operation's geometry as PyTorch takes it, one entry per axis (depth, height, width):
+    what its dump's ``spec`` lists. Its planes and its depth are swept by a 2-D and a 1-D spec."""
+
+    input_size: Tuple[int, int, int]
+    kernel_size: Tuple[int, int, int]
+    stride: Tuple[int, int, int]
+    padding: Tuple[Pair, Pair, Pair]  # (before, after) on each axis
+    dilation: Tuple[int, int, int]
+
+
 def parameters(spec: Any) -> Dict[str, Any]:
     """A spec's parameters as a user gives them (the dump's ``spec``): its fields in order, a
     window's spelled out as the spec reports them (``kernel_size``, ``stride``, ``padding``,
@@ -150,6 +165,8 @@ def parameters(spec: Any) -> Dict[str, Any]:
         value = getattr(spec, field.name)
         if isinstance(value, Window):
             given.update((name, getattr(spec, name)) for name in ("kernel_size", "stride", "padding", "dilation"))
+        elif isinstance(value, Axes):
+            given.update((f.name, getattr(value, f.name)) for f in fields(value))
         else:
             given[field.name] = value
     return given
@@ -177,6 +194,18 @@ class Layer(Spec, Protocol):
     output_size: Pair
     kernel_size: Pair
     bias: bool  # whether it adds a bias per output channel (a weighted layer's, as PyTorch's bias=True)
+    depths: Pair  # depth slices of its input and of its output: (D, OD) for a 3-D operation, (1, 1) otherwise
+    kernel_depth: int  # depth slices of its kernel: kd for a 3-D operation, else 1
+
+    @property
+    def in_planes(self) -> int:
+        """The H×W planes its input is drawn and computed as: its channels (× depth slices)."""
+        ...
+
+    @property
+    def out_planes(self) -> int:
+        """The planes of its output, each a sweep of the frames: its channels (× depth slices)."""
+        ...
 
     @property
     def has_channels(self) -> bool: ...
@@ -195,8 +224,13 @@ class Layer(Spec, Protocol):
 
     def sweep(self) -> Sweep: ...
 
-    def reads(self, out_channel: int) -> Tuple[Read, ...]: ...
+    def reads(self, out_plane: int) -> Tuple[Read, ...]: ...
+
+    def heading(self, out_plane: int) -> str:
+        """What the frames of an output plane show, or "" for the scene's heading of channels."""
+        ...
 
     def sliding_weights(self, kernel: np.ndarray) -> np.ndarray:
-        """The weight as the sweep slides it, O × (slices) × kh × kw, before any 180° turn."""
+        """The weight as the sweep slides it, one row per output plane × (slices) × kh × kw,
+        before any 180° turn."""
         ...

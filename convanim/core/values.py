@@ -107,10 +107,11 @@ class Numbers:
 
     @cached_property
     def drawn_kernels(self) -> Optional[np.ndarray]:
-        """(O, C/groups, kh, kw): the kernels as they slide, rotated by 180° for a transposed convolution."""
+        """(O, C/groups, kh, kw): the kernels as they slide, rotated by 180° for a transposed
+        convolution; one per output plane (a 3-D operation's: its channel's, C/groups·kd slices)."""
         if self.kernel is None:
             return None
-        kernels = self.spec.sliding_weights(self.kernel).reshape(self.spec.out_channels, -1, *self.spec.kernel_size)
+        kernels = self.spec.sliding_weights(self.kernel).reshape(self.spec.out_planes, -1, *self.spec.kernel_size)
         return np.rot90(kernels, 2, axes=(2, 3)) if self.sweep.flipped else kernels
 
     @property
@@ -133,14 +134,27 @@ class Numbers:
         return self.spec.reads(out_channel)
 
     @cached_property
+    def pooled(self) -> np.ndarray:
+        """(O, spatial steps, reads · kh·kw): what a reducer without weights combines at each step
+        of each output plane, every plane it reads one after another (a 3-D window: its slices),
+        filled up with the padding's value where a plane reads fewer (padding slices)."""
+        g = self.gathered
+        rows = [np.concatenate([g[read.channel] for read in self.reads(o)], axis=1) for o in range(self.spec.out_planes)]
+        width = max(r.shape[1] for r in rows)
+        filled = np.full((len(rows), g.shape[1], width), self.reducer.background)
+        for o, r in enumerate(rows):
+            filled[o, :, : r.shape[1]] = r
+        return filled
+
+    @cached_property
     def values(self) -> np.ndarray:
-        """(O, spatial steps): what each output channel gets at each spatial step."""
+        """(O, spatial steps): what each output plane gets at each spatial step."""
         g = self.gathered
         if not self.reducer.weighted:
-            return self.reducer.reduce(g, axis=2)
-        kernels = self.drawn_kernels.astype(float).reshape(self.spec.out_channels, -1, g.shape[2])
+            return self.reducer.reduce(self.pooled, axis=2)
+        kernels = self.drawn_kernels.astype(float).reshape(self.spec.out_planes, -1, g.shape[2])
         sums = np.stack([self._weighted(g, kernels[o], self.reads(o)) for o in range(len(kernels))])
-        return sums if self.bias is None else sums + self.bias.astype(float)[:, None]
+        return sums if self.bias is None else sums + np.repeat(self.bias.astype(float), self.spec.depths[1])[:, None]
 
     @staticmethod
     def _weighted(gathered: np.ndarray, slices: np.ndarray, reads: Tuple[Read, ...]) -> np.ndarray:
@@ -155,8 +169,9 @@ class Numbers:
 
     @cached_property
     def winners(self) -> Optional[np.ndarray]:
-        """For max (or min) pooling, the index (into the taps) of the value each step keeps: the first maximum."""
-        return self.reducer.pick(self.gathered[0], axis=1) if self.reducer.pick is not None else None
+        """For max (or min) pooling, (O, spatial steps): the index into :attr:`pooled`'s row (read
+        · kh·kw + tap) of the value each step keeps, the first maximum."""
+        return self.reducer.pick(self.pooled, axis=2) if self.reducer.pick is not None else None
 
     @cached_property
     def output(self) -> np.ndarray:

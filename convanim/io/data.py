@@ -86,8 +86,9 @@ def load_values(path: str | os.PathLike) -> np.ndarray:
         array = array.astype(np.float64)
     if array.dtype.kind not in "iufb":
         raise ValueError(f"expected numbers, got dtype {array.dtype}")
-    if not 1 <= array.ndim <= 4:
-        raise ValueError(f"expected a 1-D to 4-D array (L, H×W, C×H×W, O×C×kh×kw), got {array.ndim}-D with shape {array.shape}")
+    if not 1 <= array.ndim <= 5:
+        raise ValueError(f"expected a 1-D to 5-D array (L, H×W, C×H×W, O×C×kh×kw, O×C×kd×kh×kw), got {array.ndim}-D"
+                         f" with shape {array.shape}")
     if array.size == 0:
         raise ValueError("the array is empty")
     if array.dtype.kind == "f":
@@ -155,6 +156,33 @@ def _json_array(values: np.ndarray) -> list:
     return [_json_array(v) for v in values]
 
 
+def _frame(numbers: Numbers, index: int, value: float) -> dict:
+    """One step of the dump: the output cell, the planes read, the taps, the value (and max's winner).
+
+    A 3-D operation's ``out`` is [slice, row, col] and ``reads`` lists each plane read as
+    [channel, slice, kernel slice]; a channel figure's ``reads`` is the planes' range."""
+    spec, sweep = numbers.spec, numbers.sweep
+    plane, spatial = divmod(index, len(sweep))
+    taps = sweep.taps(spatial)
+    out, reads = list(sweep.out_cell(spatial)), numbers.reads(plane)
+    frame: dict = {"index": index}
+    if spec.dims == 3:
+        channel, depth = divmod(plane, spec.depths[1])
+        depth_in, slices = spec.depths[0], spec.kernel_volume[0]
+        if spec.has_channels:
+            frame["channel"] = channel
+        frame["reads"] = [[r.channel // depth_in, r.depth, r.slice % slices] for r in reads]
+        out = [depth, *out]
+    elif spec.has_channels:
+        planes = [read.channel for read in reads]
+        frame.update(channel=plane, reads=[min(planes), max(planes) + 1])
+    frame.update(out=out, taps=taps.tolist(), value=_json_number(value))
+    if numbers.winners is not None:
+        which, tap = divmod(int(numbers.winners[plane, spatial]), numbers.gathered.shape[2])
+        frame["winner"] = ([reads[which].depth] if spec.dims == 3 else []) + taps[tap].tolist()
+    return frame
+
+
 def record(numbers: Union[Numbers, StagedNumbers]) -> dict:
     """The whole computation as plain data, in animation order (the ``--dump`` JSON)."""
     if isinstance(numbers, StagedNumbers):
@@ -166,33 +194,21 @@ def record(numbers: Union[Numbers, StagedNumbers]) -> dict:
     spec, sweep = numbers.spec, numbers.sweep
     params = {name: value for name, value in parameters(spec).items()
               if spec.has_channels or name not in CHANNEL_FIELDS}  # a spec's parameters, in its order
-    frames = []
-    taps, mask = sweep.all_taps(), sweep.tap_mask
-    if mask is not None:  # windows of varying size: each step's own taps
-        taps = [t[m] for t, m in zip(taps, mask)]
-    for index, value in enumerate(numbers.steps):
-        channel, spatial = divmod(index, len(sweep))
-        frame = {"index": index}
-        if spec.has_channels:
-            planes = [read.channel for read in numbers.reads(channel)]
-            frame.update(channel=channel, reads=[min(planes), max(planes) + 1])
-        frame.update(out=list(sweep.out_cell(spatial)), taps=taps[spatial].tolist(), value=_json_number(value))
-        if numbers.winners is not None:
-            frame["winner"] = taps[spatial][numbers.winners[spatial]].tolist()
-        frames.append(frame)
+    frames = [_frame(numbers, index, value) for index, value in enumerate(numbers.steps)]
+    whole = spec.has_channels or spec.dims == 3  # every plane, not the only one
     return {
         "op": spec.op,
         "spec": {k: list(v) if isinstance(v, tuple) else v for k, v in params.items()},
-        "output_size": list(spec.output_size),
+        "output_size": list(spec.output_size) if spec.dims < 3 else list(spec.output_shape[-3:]),
         "input": _json_array(numbers.input),
         "kernel": _json_array(numbers.kernel) if numbers.kernel is not None else None,
         **({"bias": _json_array(numbers.bias)} if numbers.bias is not None else {}),
         "grid": {
             "shape": list(sweep.source.shape),
             "kinds": [[Cell(k).name.lower() for k in row] for row in sweep.source.kinds],
-            "values": _json_array(numbers.drawn_inputs if spec.has_channels else numbers.drawn_input),
+            "values": _json_array(numbers.drawn_inputs if whole else numbers.drawn_input),
             "kernel": None if numbers.drawn_kernels is None else _json_array(
-                numbers.drawn_kernels if spec.has_channels else numbers.drawn_kernel
+                numbers.drawn_kernels if whole else numbers.drawn_kernel
             ),
         },
         "output": _json_array(numbers.output),

@@ -24,8 +24,8 @@ from ..scene.matrix import check_matrix, im2col_scene, matrix_scene
 from ..scene.model import Scene
 
 MAX_CHANNELS = 4096
-PARAM_KINDS = ("size", "sizes", "padding", "pair-padding", "padding1d", "count", "int", "ints", "numbers", "choice",
-               "text", "flag")
+PARAM_KINDS = ("size", "sizes", "padding", "pair-padding", "padding1d", "size3", "padding3d", "any-size", "count", "int", "ints",
+               "numbers", "choice", "text", "flag")
 
 
 @dataclass(frozen=True)
@@ -133,8 +133,8 @@ def figure_view(scene: Callable[[Any, bool], Scene], frames: Callable[[Any], int
 
 
 def stage_frames(spec) -> int:
-    """A step per output cell of every output channel drawn, stage after stage."""
-    return sum(sweep_frames(st.spec.output_size, st.spec.out_channels) for st in spec.stages())
+    """A step per output cell of every output plane drawn, stage after stage."""
+    return sum(sweep_frames(st.spec.output_size, st.spec.out_planes) for st in spec.stages())
 
 
 def stage_shapes(spec) -> List[Pair]:
@@ -375,9 +375,19 @@ class OneSweep:
 
     volumes = ("input", "output")
     dims = 2
+    depths = (1, 1)
+    kernel_depth = 1
     in_channels: int
     out_channels: int
     groups: int
+
+    @property
+    def in_planes(self) -> int:
+        return self.in_channels * self.depths[0]
+
+    @property
+    def out_planes(self) -> int:
+        return self.out_channels * self.depths[1]
 
     def stages(self) -> Tuple[Stage, ...]:
         return (Stage("", self, 0, 1),)
@@ -388,6 +398,10 @@ class OneSweep:
     def sliding_weights(self, kernel: np.ndarray) -> np.ndarray:
         """The weight as stored: the sweep slides it as it is."""
         return kernel
+
+    def heading(self, out_plane: int) -> str:
+        """What its frames of an output plane show, where the channels' heading would not say it."""
+        return ""
 
 
 class Figure:

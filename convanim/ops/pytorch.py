@@ -17,6 +17,7 @@ from ..core.geometry import PADDING_MODES
 from .base import Operation, Param, View, stages_text
 from .conv import CONV
 from .conv1d import CONV1D, POOL1D, TRANSPOSED1D
+from .conv3d import CONV3D, POOL3D, TRANSPOSED3D
 from .layer_text import LayerCall, bind, read_call
 from .pixel_shuffle import PIXEL_SHUFFLE
 from .pool import POOL
@@ -91,7 +92,7 @@ def _channels(layer: Layer, args: Dict[str, Any]) -> Dict[str, Any]:
 
 def _conv(layer: Layer, args: Dict[str, Any]) -> Dict[str, Any]:
     params = {**_geometry(layer, args, 1), **_channels(layer, args), "padding_mode": args.get("padding_mode", "zeros")}
-    if isinstance(params["padding"], tuple):
+    if isinstance(params["padding"], tuple) and layer.dims == 2:
         params["padding"] = (params["padding"][0], params["padding"][0], params["padding"][1], params["padding"][1])
     return params  # PyTorch pads both sides of an axis alike
 
@@ -152,6 +153,10 @@ LAYERS: Dict[str, Layer] = {layer.name: layer for layer in (
     Layer("MaxPool2d", MAX_ARGS, ("kernel_size",), POOL, 2, _pool("max")),
     Layer("AvgPool1d", AVG1D_ARGS, ("kernel_size",), POOL1D, 1, _pool("avg")),
     Layer("AvgPool2d", AVG2D_ARGS, ("kernel_size",), POOL, 2, _pool("avg")),
+    Layer("Conv3d", CONV_ARGS, CONV_NEEDS, CONV3D, 3, _conv),
+    Layer("ConvTranspose3d", TRANSPOSED_ARGS, CONV_NEEDS, TRANSPOSED3D, 3, _transposed),
+    Layer("MaxPool3d", MAX_ARGS, ("kernel_size",), POOL3D, 3, _pool("max")),
+    Layer("AvgPool3d", AVG2D_ARGS, ("kernel_size",), POOL3D, 3, _pool("avg")),
     Layer("AdaptiveAvgPool1d", ("output_size",), ("output_size",), ADAPTIVE_POOL1D, 1, _adaptive("avg"), 8),
     Layer("AdaptiveAvgPool2d", ("output_size",), ("output_size",), ADAPTIVE_POOL, 2, _adaptive("avg"), 5),
     Layer("AdaptiveMaxPool1d", ("output_size", "return_indices"), ("output_size",), ADAPTIVE_POOL1D, 1,
@@ -206,15 +211,16 @@ def parse_layer(text: str) -> Tuple[str, Dict[str, Any]]:
 
 
 def _default_size(layer: Layer, params: Dict[str, Any]) -> int:
-    """An input the layer fits with room for a few steps: 5 (8 along a strip), or more; a 2-D
-    transposed layer's, the smallest whose output is 4 a side, as the paper's 2x2 (it grows)."""
+    """An input the layer fits with room for a few steps: 5 (8 along a strip, 4 slices of 4×4 in a
+    volume), or more; a 2-D transposed layer's, the smallest whose output is 4 a side, as the
+    paper's 2x2 (it grows)."""
     first = lambda v: v if isinstance(v, int) else v[0]  # noqa: E731
     extent = first(params["dilation"]) * (first(params["kernel_size"]) - 1) + 1
     stride = first(params["stride"])
     if layer.operation is TRANSPOSED:
         grown = extent - 2 * first(params["padding"]) + first(params["output_padding"])  # o = (i-1)·s + grown
         return max(2, -(-(4 - grown) // stride) + 1)
-    return max(5 if layer.dims == 2 else 8, extent + stride)
+    return max({1: 8, 2: 5, 3: 4}[layer.dims], extent + stride)
 
 
 MOST_DRAWN = (3, 2)  # a pasted layer's input and output channels drawn by default: a sum over inputs, two kernels
@@ -248,6 +254,13 @@ def spec_from_args(name: str, args: Dict[str, Any], input_size=None, all_channel
     if not all_channels and "in_channels" in params:
         ins, outs, groups = drawn_channels(params["in_channels"], params["out_channels"], params["groups"])
         params = {**params, "in_channels": len(ins), "out_channels": len(outs), "groups": groups}
+    if layer.dims == 3 and isinstance(input_size, tuple) and len(input_size) == 2:
+        if input_size[0] != input_size[1]:
+            raise SpecError("input_size", f"a 3-D layer takes DxHxW, got {input_size[0]}x{input_size[1]}")
+        input_size = (input_size[0],) * 3
+    if layer.dims < 3 and isinstance(input_size, tuple) and len(input_size) == 3:
+        raise SpecError("input_size", f"nn.{layer.name} takes {'L' if layer.dims == 1 else 'N or HxW'},"
+                        f" got {'x'.join(map(str, input_size))}")
     return layer.operation.make(input_size=input_size, **params)
 
 
@@ -312,11 +325,12 @@ _ALL_VIEWS = {name: _view(name) for name in dict.fromkeys(v for op in DRAWN_BY f
 TORCH = Operation(
     "torch", "A PyTorch layer, pasted as a model writes it: convanim torch \"nn.Conv2d(16, 32, 3, stride=2, padding=1)\".",
     lambda layer, input_size=None, all_channels=True, **_: from_torch(layer, input_size, all_channels),  # info: all
-    (Param("layer", "text", None, "The layer: nn.Conv1d/2d, nn.ConvTranspose1d/2d, nn.MaxPool1d/2d, nn.AvgPool1d/2d,"
-                                  " nn.AdaptiveAvgPool1d/2d, nn.AdaptiveMaxPool1d/2d, nn.Upsample (nearest),"
-                                  " nn.PixelShuffle.",
+    (Param("layer", "text", None, "The layer: nn.Conv1d/2d/3d, nn.ConvTranspose1d/2d/3d, nn.MaxPool1d/2d/3d,"
+                                  " nn.AvgPool1d/2d/3d, nn.AdaptiveAvgPool1d/2d, nn.AdaptiveMaxPool1d/2d,"
+                                  " nn.Upsample (nearest), nn.PixelShuffle.",
            argument=True),
-     Param("input_size", "size", None, "Input size H×W (or L for a 1-D layer); default: 5 (8), or what the kernel needs.",
+     Param("input_size", "any-size", None, "Input size H×W (L for a 1-D layer, D×H×W for a 3-D one); default: 5 (8, 4),"
+           " or what the kernel needs.",
            ("--i", "--input-size"), show_default=False),
      Param("all_channels", "flag", False, f"Draw every channel of the layer: by default at most {MOST_DRAWN[0]} input and"
            f" {MOST_DRAWN[1]} output channels, those PyTorch numbers first.", render_only=True),

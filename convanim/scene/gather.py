@@ -72,7 +72,7 @@ def build_scene(
 
 
 def _channelled(stage: Sweeping) -> bool:
-    return stage.in_channels > 1 or stage.out_channels > 1
+    return stage.in_planes > 1 or stage.out_planes > 1
 
 
 @dataclass(frozen=True, eq=False)
@@ -102,11 +102,12 @@ class PlanePlanner:
         self.symbols = dict(symbols or {}) if numbered else {}  # named only where equations use them
         self.columns = len(stages) > 1 or any(_channelled(st) for st in stages)
         self.kernel_names = tuple(kernels)
-        self.kernel_stage = tuple(self.columns and (_channelled(st) or bool(kernels)) for st in stages)
+        self.kernel_stage = tuple(self.columns and ((_channelled(st) and st.weighted) or bool(kernels)) for st in stages)
         self.order = list(order) if order is not None else list(range(len(volumes)))
         self.level = dict(level or {})  # volume -> the volume whose planes it sits level with
         self.written = {st.target for st in stages}
         self.channels, self.grids = _volume_grids(stages, self.written)
+        self.depths = {v: d for st in stages for v, d in zip((st.source, st.target), st.depths)}
         self.tint_of = _tints(stages, self.written)
         self.planes: List[Plane] = []
         self.plane_of: Dict[Tuple[int, int], int] = {}
@@ -143,8 +144,11 @@ class PlanePlanner:
                 self.planes[k] = replace(self.planes[k], align=self.plane_of[(st.target, 0)], text=text)
 
     def _kernel_slices(self, j: int, column: int) -> None:
-        """Stage j's kernel slices, one beside each input channel drawn, in its hue."""
+        """Stage j's kernel slices, one beside each input channel drawn, in its hue; a 3-D
+        kernel's, its own depth slices for each input channel, in a column of their own."""
         st = self.stages[j]
+        if st.kernel_depth > 1:
+            return self._kernel_volume(j, column)
         for (v, c), k in list(self.plane_of.items()):
             if v != st.source:
                 continue
@@ -154,11 +158,21 @@ class PlanePlanner:
             name = "" if not first else self.kernel_names[j] if j < len(self.kernel_names) else "kernel"
             self.planes.append(Plane(name, grid, volume=column, tint=self.planes[k].tint, align=k))
 
+    def _kernel_volume(self, j: int, column: int) -> None:
+        st, depth, slices = self.stages[j], self.depths[self.stages[j].source], self.stages[j].kernel_depth
+        channels = sorted({c // depth for v, c in self.plane_of if v == st.source})
+        for c in channels:
+            tint = _plane_hue(st, c * depth) if st.in_channels > 1 else -1
+            for n in range(slices):
+                self.slot_of[(j, c * slices + n)] = len(self.planes)
+                name = f"kernel slice {n}" if len(channels) == 1 else f"kernel {c}, slice {n}"
+                self.planes.append(Plane(name, Grid.dense(st.sweep.kernel_size, Cell.WEIGHT), volume=column, tint=tint))
+
     def _volume(self, volume: int, column: int) -> None:
         """A volume's shown channels, as planes: those its readers need first, the rest elided."""
         count, static = self.channels[volume], self._standing_values(volume)
-        needed = [st.reads(o)[0].channel for st in self.stages if st.source == volume
-                  for o, _ in shown_channels(st.out_channels)]
+        needed = [read.channel for st in self.stages if st.source == volume
+                  for o, _ in shown_channels(st.out_planes) for read in st.reads(o)[:1]]
         grid = self.grids[volume]
         if self.columns and volume in self.written:
             grid = Grid(grid.shape, grid.rows, grid.cols, Cell.PENDING)
@@ -168,7 +182,7 @@ class PlanePlanner:
             self.plane_of[(volume, channel)] = len(self.planes)
             text = static[channel] if static is not None else None
             align = self.plane_of.get((self.level[volume], channel), -1) if volume in self.level else -1
-            name = name_of(self.volumes[volume], channel, count)
+            name = plane_name(self.volumes[volume], channel, count, self.depths[volume])
             self.planes.append(Plane(f"{name} {self.symbols[volume]}" if volume in self.symbols else name, grid, text,
                                      volume=column if self.columns else volume, elided=elided,
                                      tint=self.tint_of.get((volume, channel), -1), weights=carries, align=align))
@@ -197,8 +211,8 @@ def _volume_grids(stages: Sequence[Sweeping], written: set) -> Tuple[Dict[int, i
     channels: Dict[int, int] = {}
     grids: Dict[int, Grid] = {}
     for st in stages:
-        channels.setdefault(st.source, st.in_channels)
-        channels.setdefault(st.target, st.out_channels)
+        channels.setdefault(st.source, st.in_planes)
+        channels.setdefault(st.target, st.out_planes)
         grids[st.target] = st.sweep.target
     for st in stages:
         if st.source not in written:
@@ -208,14 +222,23 @@ def _volume_grids(stages: Sequence[Sweeping], written: set) -> Tuple[Dict[int, i
     return channels, grids
 
 
+def _plane_hue(st: Sweeping, plane: int) -> int:
+    """An input plane's hue: its channel's (or group's); a 3-D input of one channel, each of
+    its depth slices its own, as channels have theirs."""
+    depth = st.depths[0]
+    if depth > 1 and st.in_channels == 1:
+        return plane
+    return _hue(plane // depth, st.in_channels, st.groups)
+
+
 def _tints(stages: Sequence[Sweeping], written: set) -> Dict[Tuple[int, int], int]:
     """Hues flow from the input channels (each its own, or its group's) to what reads only them."""
     tint_of: Dict[Tuple[int, int], int] = {}
     for st in stages:
         if st.source not in written and _channelled(st):
-            for c in range(st.in_channels):
-                tint_of.setdefault((st.source, c), _hue(c, st.in_channels, st.groups))
-        for o in range(st.out_channels):
+            for c in range(st.in_planes):
+                tint_of.setdefault((st.source, c), _plane_hue(st, c))
+        for o in range(st.out_planes):
             hues = {tint_of.get((st.source, read.channel), -1) for read in st.reads(o)}
             tint_of[(st.target, o)] = hues.pop() if len(hues) == 1 else -1
     return tint_of
@@ -249,8 +272,9 @@ def _headings(volumes: Sequence[str], stages: Sequence[Sweeping], kernel_stage: 
     headings: List[str] = []
     heading_of: Dict[Tuple[int, int], int] = {}
     for j, st in enumerate(stages):
-        for out, _ in shown_channels(st.out_channels):
-            text = _heading(st, out, len(stages) > 1, kernel_stage[j] and _channelled(st), volumes[st.target], volumes[st.source])
+        for out, _ in shown_channels(st.out_planes):
+            text = st.heading(out) or _heading(st, out, len(stages) > 1, kernel_stage[j] and _channelled(st),
+                                               volumes[st.target], volumes[st.source])
             if text not in headings:
                 headings.append(text)
             heading_of[(j, out)] = headings.index(text)
@@ -268,8 +292,8 @@ class StepBuilder:
                  fmt: Formats, symbols: Optional[Dict[int, str]] = None):
         self.volumes, self.stages, self.plan, self.planes, self.fmt = volumes, stages, plan, planes, fmt
         self.symbols = dict(symbols or {})
-        self.shown_out = [[c for c, _ in shown_channels(st.out_channels)] for st in stages]
-        self.starts = np.cumsum([0] + [sweep_frames(st.sweep.output_size, st.out_channels) for st in stages])
+        self.shown_out = [[c for c, _ in shown_channels(st.out_planes)] for st in stages]
+        self.starts = np.cumsum([0] + [sweep_frames(st.sweep.output_size, st.out_planes) for st in stages])
         self.phases, self.heading_of = _headings(volumes, stages, plan.kernel_stage)
         self._texts: Dict[int, tuple] = {}
 
@@ -304,14 +328,15 @@ class StepBuilder:
         if st.numbers is None:
             return Step(index, highlights, links, reveals=tuple(reveals), marks=marks, phase=phase)
         if st.numbers.winners is not None and reads:
-            kept = plan.plane_of[(st.source, reads[0].channel)]
-            marks = tuple(taps[st.numbers.winners[spatial]][None, :] if k == kept else self.EMPTY
-                          for k in range(len(self.planes)))
+            which, tap = divmod(int(st.numbers.winners[out, spatial]), st.numbers.gathered.shape[2])
+            kept = plan.plane_of.get((st.source, st.reads(out)[which].channel), -1)
+            marks = tuple(taps[tap][None, :] if k == kept else self.EMPTY for k in range(len(self.planes)))
         reveals.append(Label(target, (r, c), self.texts(j)[2][out, spatial]))
         symbol = self.symbols.get(st.target) or symbol_of(self.volumes[st.target])
         every = st.reads(out)  # the sum runs over every channel read, drawn or left out
         tints = [plan.tint_of.get((st.source, read.channel), -1) for read in every]
-        equation = _equation(st, out, spatial, every, self.fmt, tints, out if st.out_channels > 1 else None, symbol)
+        channel = out // st.depths[1] if st.out_channels > 1 else None
+        equation = _equation(st, out, spatial, every, self.fmt, tints, channel, symbol)
         return Step(index, highlights, links, tuple(self._labels(j, out, reads, taps)), tuple(reveals), marks, phase,
                     equation)
 
@@ -326,7 +351,7 @@ class StepBuilder:
         if plan.kernel_stage[j]:
             whole = np.argwhere(np.ones(st.sweep.kernel_size, dtype=bool))
             for read in reads:
-                highlights[plan.slot_of[(j, read.channel)]] = whole
+                highlights[plan.slot_of[(j, _slot_key(st, read))]] = whole
         return tuple(highlights)
 
     def _links(self, j: int, reads: Sequence[Read], footprint: tuple, target: int, cell: tuple) -> Tuple[Link, ...]:
@@ -338,7 +363,7 @@ class StepBuilder:
             kh, kw = st.sweep.kernel_size
             links: List[Link] = []
             for read, source in zip(reads, sources):
-                slot, tint = plan.slot_of[(j, read.channel)], self.planes[source].tint
+                slot, tint = plan.slot_of[(j, _slot_key(st, read))], self.planes[source].tint
                 links += [Link(source, footprint, slot, (0, 0, kh, kw), tint, wire=True),
                           Link(slot, (0, 0, kh, kw), target, cell, tint, wire=True)]
             return tuple(links)
@@ -368,7 +393,7 @@ class StepBuilder:
                 continue
             local = weights[out, read.slice]
             if plan.kernel_stage[j]:
-                kw, slot = st.sweep.kernel_size[1], plan.slot_of[(j, ci)]
+                kw, slot = st.sweep.kernel_size[1], plan.slot_of[(j, _slot_key(st, read))]
                 if self.planes[slot].text is None:  # else its weights stand written
                     labels += [Label(slot, divmod(t, kw), w) for t, w in enumerate(local)]
             else:
@@ -389,6 +414,13 @@ class StepBuilder:
         if beside is not None:
             values += list(beside.text.ravel())
         return (widest(values), widest(weights))
+
+
+def _slot_key(st: Sweeping, read: Read) -> int:
+    """The kernel slice a read goes through: its input channel's (2-D), or its input channel's
+    slice at that depth (3-D)."""
+    slices = st.kernel_depth
+    return read.channel if slices == 1 else read.channel // st.depths[0] * slices + read.slice % slices
 
 
 def _outside_blank(strings: np.ndarray, grid: Grid) -> np.ndarray:
@@ -433,9 +465,10 @@ def widest(texts: Sequence[str]) -> Tuple[str, ...]:
     return tuple(sorted({t for t in texts if t and len(t) >= longest - 1})) or ("",)
 
 
-def index_text(spec, row: int, col: int) -> str:
-    """A cell's index as the operation's arrays are indexed: ``1,2``, or ``2`` along a strip."""
-    return str(col) if spec.dims == 1 else f"{row},{col}"
+def index_text(spec, row: int, col: int, depth: int = 0) -> str:
+    """A cell's index as the operation's arrays are indexed: ``1,2``, ``2`` along a strip, or
+    ``0,1,2`` in a volume (its slice first)."""
+    return str(col) if spec.dims == 1 else f"{depth},{row},{col}" if spec.dims == 3 else f"{row},{col}"
 
 
 def symbol_of(volume: str) -> str:
@@ -445,6 +478,15 @@ def symbol_of(volume: str) -> str:
 
 def name_of(volume: str, channel: int, count: int) -> str:
     return volume if count == 1 else f"{volume} {channel}"
+
+
+def plane_name(volume: str, plane: int, count: int, depth: int = 1) -> str:
+    """A plane's name: its volume's, its channel's (``input 2``), or a 3-D volume's depth slice's
+    (``input slice 1``, ``input 2, slice 1`` with channels)."""
+    if depth == 1:
+        return name_of(volume, plane, count)
+    channel, d = divmod(plane, depth)
+    return f"{volume} slice {d}" if count == depth else f"{volume} {channel}, slice {d}"
 
 
 def _span(reads: Sequence[Read], source: str = "input") -> str:
@@ -479,34 +521,47 @@ def _equation(st: Sweeping, out: int, spatial: int, reads: Sequence[Read], forma
     fmt, weight, result_fmt = formats[st.source], formats["weight"], formats[st.target]
     r, c = st.sweep.out_cell(spatial)
     name = symbol if channel is None else f"{symbol}{str(channel).translate(SUBSCRIPT)}"
-    head = f"{name}[{index_text(numbers.spec, r, c)}] ="
+    head = f"{name}[{index_text(numbers.spec, r, c, out % st.depths[1])}] ="
     result = f"= {result_fmt(numbers.values[out, spatial])}"
     gathered = numbers.gathered[:, spatial]  # (C, taps)
     reducer = numbers.reducer
     if not reducer.weighted:  # max(…) with the winner emphasised, or (… + …)/n
-        winner = int(numbers.winners[spatial]) if numbers.winners is not None else -1
-        kinds = numbers.sweep.source.kinds
-        taps = numbers.sweep.taps(spatial)
-        if reducer.copies:
-            (y, x), = taps
-            return Equation(head, (Term(f"x[{index_text(numbers.spec, int(y), int(x))}]"),), result)
-        terms = tuple(Term(fmt(v), strong=k == winner) for k, (v, (y, x)) in enumerate(zip(gathered[0], taps))
-                      if kinds[y, x] != Cell.OUTSIDE)  # past the padded input: not part of the window's sum
-        return Equation(head, terms, result, reducer.joiner, reducer.open, reducer.close.format(n=reducer.divisor(spatial, len(terms))))
-    kernels = numbers.drawn_kernels.reshape(numbers.spec.out_channels, -1, gathered.shape[1])
-    bias = () if numbers.bias is None else (Term(f"bias {result_fmt(float(numbers.bias[out]))}"),)  # last, as it is added
+        return _pooled_equation(numbers, out, spatial, len(reads), head, result, fmt)
+    kernels = numbers.drawn_kernels.reshape(numbers.spec.out_planes, -1, gathered.shape[1])
+    bias = () if numbers.bias is None else (Term(f"bias {result_fmt(float(numbers.bias[out // st.depths[1]]))}"),)  # last, as it is added
     if len(reads) > 1 and gathered.shape[1] == 1:  # 1×1: one product per channel
         terms = [Term(product(fmt(gathered[r.channel, 0]), weight(kernels[out, r.slice, 0])), t) for r, t in zip(reads, tints)]
         return Equation(head, (*terms, *bias), result)
     if len(reads) > 1:  # the sum over input channels, each channel's share in its hue
         shares = [float(np.dot(gathered[r.channel], kernels[out, r.slice])) for r in reads]
         return Equation(head, (*(Term(result_fmt(v), tint) for v, tint in zip(shares, tints)), *bias), result)
+    if not reads:  # every tap on padding (a 3-D window over padding slices only)
+        return Equation(head, (Term("0"), *bias), result)
     ci, piece = reads[0].channel, reads[0].slice
     kinds = numbers.sweep.source.kinds
     taps = numbers.sweep.taps(spatial)
     keep = [k for k, (y, x) in enumerate(taps) if not (numbers.sweep.flipped and kinds[y, x] != Cell.DATA)]
     terms = tuple(Term(product(fmt(gathered[ci, k]), weight(kernels[out, piece, k])), tints[0]) for k in keep)
     return Equation(head, (*(terms or (Term("0"),)), *bias), result)
+
+
+def _pooled_equation(numbers: Numbers, out: int, spatial: int, count: int, head: str, result: str,
+                     fmt: Callable[[float], str]) -> Equation:
+    """``max(…)`` with the kept value emphasised, or ``(… + …)/n``: every plane read, tap by tap,
+    without the cells past the padded input (not part of the window)."""
+    reducer = numbers.reducer
+    taps = numbers.sweep.taps(spatial)
+    if reducer.copies:
+        (y, x), = taps
+        return Equation(head, (Term(f"x[{index_text(numbers.spec, int(y), int(x))}]"),), result)
+    winner = int(numbers.winners[out, spatial]) if numbers.winners is not None else -1
+    kinds = numbers.sweep.source.kinds
+    row = numbers.pooled[out, spatial]
+    width = numbers.gathered.shape[2]  # a plane's taps, a short window's filled up to the largest
+    inside = [k < len(taps) and kinds[taps[k][0], taps[k][1]] != Cell.OUTSIDE for k in range(width)] * count
+    terms = tuple(Term(fmt(v), strong=k == winner) for k, v in enumerate(row[: len(inside)]) if inside[k])
+    divisor = reducer.divisor(out * len(numbers.sweep) + spatial, len(terms))
+    return Equation(head, terms, result, reducer.joiner, reducer.open, reducer.close.format(n=divisor))
 
 
 def gather_scene(

@@ -154,8 +154,34 @@ class Sweeping:
         return self.layer.out_channels if self.layer is not None else 1
 
     @property
+    def in_planes(self) -> int:
+        """The planes its input is drawn as: channels, or a 3-D input's channels' depth slices."""
+        return self.layer.in_planes if self.layer is not None else 1
+
+    @property
+    def out_planes(self) -> int:
+        return self.layer.out_planes if self.layer is not None else 1
+
+    @property
+    def depths(self) -> Tuple[int, int]:
+        return self.layer.depths if self.layer is not None else (1, 1)
+
+    @property
+    def kernel_depth(self) -> int:
+        """The kernel's depth slices: kd for a 3-D operation, else 1."""
+        return self.layer.kernel_depth if self.layer is not None else 1
+
+    @property
+    def weighted(self) -> bool:
+        return self.layer.reducer.weighted if self.layer is not None else True
+
+    @property
     def groups(self) -> int:
         return self.layer.groups if self.layer is not None else 1
 
-    def reads(self, out_channel: int) -> Tuple[Read, ...]:
-        return self.layer.reads(out_channel) if self.layer is not None else (Read(0, 0),)
+    def reads(self, out_plane: int) -> Tuple[Read, ...]:
+        return self.layer.reads(out_plane) if self.layer is not None else (Read(0, 0),)
+
+    def heading(self, out_plane: int) -> str:
+        """What the layer says a frame of this output plane shows ("": the channels' heading)."""
+        return self.layer.heading(out_plane) if self.layer is not None else ""

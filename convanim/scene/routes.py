@@ -55,7 +55,7 @@ def route_scene(spec, numbers: Optional[Numbers] = None, precision: int = 1, cap
         if numbers is None:
             return Step(index, highlights, (link,))
         data = [t for t in range(len(taps)) if kinds[taps[t][0], taps[t][1]] == Cell.DATA]
-        kept = [int(numbers.winners[index])] if picks else data
+        kept = [int(numbers.winners[0, index])] if picks else data
         cells = [(int(taps[t][0]), int(taps[t][1])) for t in kept]
         reveals = tuple(Label(1, cell, "", "fill") for cell in cells) + tuple(
             Label(1, cell, fmt(sums[index, t]), replace=True) for cell, t in zip(cells, kept))
