@@ -20,8 +20,7 @@ Animation(spec, style="paper" | "flat", delay_ms, numbers, labels, view="gather"
 describe(spec): shapes, output-size arithmetic, costs, receptive field (`convanim info`)
 THEMES, Theme: colours; GALLERY: the paper's figures; SpecError: a spec that cannot be drawn
 
-Everything else lives in its module: convanim.ops (one module per operation, and the
-registry), convanim.core (geometry, sweeps, values), convanim.scene, convanim.draw, convanim.io.
+Everything else lives in its module: convanim.ops (the registry), .core, .scene, .draw, .io.
 """
 
 __version__ = "0.1.0"

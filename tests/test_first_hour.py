@@ -151,11 +151,11 @@ def test_separable_and_depthwise_default_to_convs_input_size():
 @pytest.mark.parametrize("args, message", [
     (["conv", "--strid", "2"], "Error: No such option '--strid'. Did you mean '--stride'?\n"),
     (["conv", "--mode", "max"], "Error: No such option '--mode' for conv: it is an option of pool, pool1d,"
-     " adaptive-pool, adaptive-pool1d, upsample.\n"),
+     " adaptive-pool, adaptive-pool1d, upsample, pool3d.\n"),
     (["info", "conv", "--mode", "max"], "Error: No such option '--mode' for conv: it is an option of pool, pool1d,"
-     " adaptive-pool, adaptive-pool1d, upsample.\n"),
+     " adaptive-pool, adaptive-pool1d, upsample, pool3d.\n"),
     (["pool", "--groups", "2"], "Error: No such option '--groups' for pool: it is an option of conv, dilated, transposed,"
-                                " pointwise, conv1d, transposed1d.\n"),
+                                " pointwise, conv1d, transposed1d, conv3d, transposed3d.\n"),
     (["conv", "--xyzzy"], "Error: No such option '--xyzzy'.\n"),
 ])
 def test_a_mistyped_option_gets_the_closest_or_the_command_that_takes_it(args, message):

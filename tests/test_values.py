@@ -163,8 +163,8 @@ def test_load_values_errors(tmp_path, name, content, message):
 def test_load_values_rejects_wrong_dimensions_and_objects(tmp_path):
     np.save(tmp_path / "v.npy", np.arange(3))
     assert load_values(tmp_path / "v.npy").tolist() == [0, 1, 2]  # a strip's L values, or a bias
-    np.save(tmp_path / "v.npy", np.zeros((1, 1, 1, 1, 3)))
-    with pytest.raises(ValueError, match=r"expected a 1-D to 4-D array \(L, H×W, C×H×W, O×C×kh×kw\), got 5-D"):
+    np.save(tmp_path / "v.npy", np.zeros((1, 1, 1, 1, 1, 3)))
+    with pytest.raises(ValueError, match=r"expected a 1-D to 5-D array \(L, H×W, C×H×W, O×C×kh×kw, O×C×kd×kh×kw\), got 6-D"):
         load_values(tmp_path / "v.npy")
     np.save(tmp_path / "o.npy", np.array([["a"]]))
     with pytest.raises(ValueError, match="expected numbers"):

@@ -487,7 +487,7 @@ CONV3D = Operation(
     " one frame per output cell of each output slice.",
     Conv3d, (*volume_params("4x5x5", "3", "padding3d", "Zero padding: N, D,H,W, valid, same or full."),
              *channel_params(), PADDING_MODE, VIEW),
-    Conv3d, rank=13, title="a 3-D convolution", caption=conv_caption, views=VIEWS, dims=3,
+    Conv3d, rank=18, title="a 3-D convolution", caption=conv_caption, views=VIEWS, dims=3,
 )
 
 TRANSPOSED3D = Operation(
@@ -497,7 +497,7 @@ TRANSPOSED3D = Operation(
                       Param("output_padding", "size3", "0", f"Extra slices, rows, columns at the end (PyTorch's"
                             f" output_padding), {SIZE3}.", ("--a", "--output-padding")),
                       *channel_params(), VIEW),
-    ConvTranspose3d, rank=14, title="a transposed 3-D convolution", caption=transposed_caption,
+    ConvTranspose3d, rank=19, title="a transposed 3-D convolution", caption=transposed_caption,
     views=VIEWS, dims=3, weight_layout="in,out", noun="transposed convolutions",
 )
 
@@ -510,6 +510,6 @@ POOL3D = Operation(
        if p.name != "stride"],
      Param("stride", "size3", None, f"Stride, {SIZE3}; default the kernel size.", ("--s", "--stride"), show_default=False),
      *POOL_PARAMS, VIEW),
-    Pool3d, rank=15, title="3-D max or average pooling", caption=pool_caption,
+    Pool3d, rank=20, title="3-D max or average pooling", caption=pool_caption,
     describe=describe_pooling, kernel_values=False, views=VIEWS, dims=3,
 )

@@ -336,7 +336,7 @@ TORCH = Operation(
            f" {MOST_DRAWN[1]} output channels, those PyTorch numbers first.", render_only=True),
      Param("view", "choice", "gather", "gather, or another view the layer's operation has: " + ", ".join(_ALL_VIEWS) + ".",
            choices=tuple(_ALL_VIEWS), render_only=True)),
-    (), rank=20, title="a PyTorch layer", caption=lambda spec: _drawn_by(spec).caption(spec),
+    (), rank=21, title="a PyTorch layer", caption=lambda spec: _drawn_by(spec).caption(spec),
     describe=lambda spec, bottleneck=None: _drawn_by(spec).describe(spec, bottleneck), info_text=stages_text,
     views=_ALL_VIEWS, drawn=channels_drawn, dims=lambda params: layer_named(parse_layer(params["layer"])[0]).dims,
 )
