@@ -20,14 +20,14 @@ import numpy as np
 from ..core.backward import untouched
 from ..core.errors import Pair, SpecError
 from ..core.geometry import padded_size
-from ..core.spec import SUM, Read, Reducer, Stage, Window
+from ..core.spec import SUM, Read, Reducer, Window
 from ..core.sweep import Sweep, direct_sweep
 from ..core.values import Numbers
 from ..scene.gather import stages_scene
 from ..scene.model import Scene
 from ..scene.routes import route_scene
 from ..scene.views import scatter_scene
-from .base import View, Windowed, one_channel, stage_frames, stage_shapes
+from .base import OneSweep, View, Windowed, one_channel, stage_frames, stage_shapes
 
 DX, DY, DW = "∂L/∂x", "∂L/∂y", "∂L/∂w"
 
@@ -55,7 +55,7 @@ def gradient_of(spec) -> Gradient:
 
 
 @dataclass(frozen=True, init=False)
-class WeightGradient(Windowed):
+class WeightGradient(OneSweep, Windowed):
     """∂L/∂w of a weighted layer as one sweep, a step per weight: ``input`` (x, or ∂L/∂y for a
     transposed convolution), padded as the layer pads it, under the other operand dilated by the
     layer's stride, moved by the layer's dilation. Output channel m is weight slice m of the
@@ -86,9 +86,6 @@ class WeightGradient(Windowed):
                       padding_mode=getattr(layer, "padding_mode", "zeros"), volumes=(DY if reads_grad else "x", DW))
         for name, value in values.items():
             object.__setattr__(self, name, value)
-
-    def stages(self) -> Tuple[Stage, ...]:
-        return (Stage("", self, 0, 1),)
 
     @property
     def reducer(self) -> Reducer:
