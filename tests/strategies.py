@@ -30,13 +30,19 @@ def transposed_specs(draw):
 
 
 @st.composite
-def layer_args(draw):
-    layer = draw(st.sampled_from(["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d", "MaxPool1d", "MaxPool2d",
-                                  "AvgPool1d", "AvgPool2d"]))
-    dims = 1 if layer.endswith("1d") else 2
-    axis = lambda lo, hi: draw(st.integers(lo, hi) if dims == 1 or draw(st.booleans())  # noqa: E731
-                               else st.tuples(st.integers(lo, hi), st.integers(lo, hi)))
-    args = {"kernel_size": axis(1, 4), "stride": axis(1, 3), "padding": axis(0, 3)}
+def layer_args(draw, dims=(1, 2)):
+    """(layer name, PyTorch's keyword arguments, input size) of a random 1-D, 2-D (or 3-D) layer."""
+    names = ["Conv{}", "ConvTranspose{}", "MaxPool{}", "AvgPool{}"]
+    layer = draw(st.sampled_from([n.format(f"{d}d") for d in dims for n in names]))
+    dims = int(layer[-2])
+    small = dims == 3  # a volume: a few cells a side
+
+    def axis(lo, hi):
+        if dims == 1 or draw(st.booleans()):
+            return draw(st.integers(lo, hi))
+        return draw(st.tuples(*[st.integers(lo, hi)] * dims))
+
+    args = {"kernel_size": axis(1, 3 if small else 4), "stride": axis(1, 2 if small else 3), "padding": axis(0, 2 if small else 3)}
     if "Conv" in layer:
         groups = draw(st.integers(1, 2))
         args.update(in_channels=groups * draw(st.integers(1, 2)), out_channels=groups * draw(st.integers(1, 2)),
@@ -45,13 +51,13 @@ def layer_args(draw):
             args["output_padding"] = axis(0, 1)
         else:
             args["padding_mode"] = draw(st.sampled_from(["zeros", "reflect", "replicate", "circular"]))
-            if draw(st.booleans()) and args["stride"] in (1, (1, 1)):
+            if draw(st.booleans()) and args["stride"] in (1, (1,) * dims):
                 args["padding"] = draw(st.sampled_from(["same", "valid"]))
     elif "Max" in layer:
         args.update(dilation=axis(1, 2), ceil_mode=draw(st.booleans()))
     else:
         args.update(ceil_mode=draw(st.booleans()), count_include_pad=draw(st.booleans()))
-        if layer == "AvgPool2d" and draw(st.booleans()):
+        if layer in ("AvgPool2d", "AvgPool3d") and draw(st.booleans()):
             args["divisor_override"] = draw(st.integers(1, 5))
-    size = draw(st.integers(1, 9)) if dims == 1 else draw(st.tuples(st.integers(1, 9), st.integers(1, 9)))
+    size = draw(st.integers(1, 9)) if dims == 1 else draw(st.tuples(*[st.integers(1, 5 if small else 9)] * dims))
     return layer, args, size

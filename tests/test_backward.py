@@ -48,8 +48,8 @@ def _drawable(spec, view):
 
 @needs_torch
 @pytest.mark.filterwarnings("ignore:Using padding='same'")
-@settings(max_examples=150, deadline=None)
-@given(layer_args(), st.integers(0, 2**32 - 1))
+@settings(max_examples=200, deadline=None)
+@given(layer_args(dims=(1, 2, 3)), st.integers(0, 2**32 - 1))
 def test_every_gradient_and_every_gradient_view_equals_autograd(case, seed):
     layer, args, size = case
     text = f"nn.{layer}(" + ", ".join(f"{k}={v!r}" for k, v in args.items()) + ")"
@@ -58,13 +58,15 @@ def test_every_gradient_and_every_gradient_view_equals_autograd(case, seed):
     except SpecError:
         return  # what torch refuses too (test_pytorch holds it)
     rng = np.random.default_rng(seed)
-    space = tuple(spec.input_size[-spec.dims:])
+    space = tuple(spec.input_shape[-spec.dims:])
     x = rng.integers(-3, 4, spec.input_shape).astype(float)
     if "Max" in layer:  # distinct values: which of two equal maxima wins is PyTorch's to choose
         x = rng.permutation(np.arange(x.size, dtype=float)).reshape(x.shape)
     w = rng.integers(-2, 3, spec.weight_shape).astype(float) if spec.reducer.weighted else None
     g = rng.integers(-2, 3, spec.output_shape).astype(float)
     numbers = Numbers.of(spec, x, w, grad=g)
+    if "Max" in layer and not np.isfinite(numbers.output).all():
+        return  # a window over padding only: torch's forward gives −inf, and its backward writes out of bounds
     grads = Gradients(numbers)
     torch_w = None if w is None else w.reshape(_torch_weight_shape(spec))
     dx, dw, db = _autograd(layer, args, x.reshape(1, spec.in_channels, *space), torch_w, g)
@@ -83,8 +85,8 @@ def test_every_gradient_and_every_gradient_view_equals_autograd(case, seed):
 
 
 def _torch_weight_shape(spec):
-    k = spec.kernel_size[-spec.dims:]
     shape = tuple(spec.weight_shape)
+    k = shape[-spec.dims:]
     return shape if len(shape) > spec.dims else (1, 1, *k)
 
 

@@ -219,3 +219,116 @@ def test_the_commands(run, tmp_path):
     assert result.exit_code == 2 and "a 3-D one's matrix (18x100) is written whole by --dump" in result.output
     result = run("torch", "nn.Conv2d(1, 1, 3)", "--i", "4x5x5", "-o", "x.gif")
     assert result.exit_code == 2 and "nn.Conv2d takes N or HxW, got 4x5x5" in result.output
+
+
+# ---- the backward pass ---------------------------------------------------------------------------
+
+
+@st.composite
+def symmetric_volumes(draw):
+    """3-D layers whose input gradient is drawn: zero padding, the same on both sides."""
+    groups = draw(st.sampled_from([1, 1, 2]))
+    cin, cout = groups * draw(st.integers(1, 2)), groups * draw(st.integers(1, 2))
+    kernel, stride, dilation = draw(triples), draw(triples), draw(triples)
+    padding = draw(st.tuples(*(st.integers(0, 1),) * 3))
+    try:
+        if draw(st.booleans()):
+            return Conv3d(tuple(draw(st.integers(1, 5)) for _ in range(3)), kernel, stride, padding, dilation, cin, cout,
+                          groups)
+        extra = tuple(draw(st.integers(0, s - 1)) for s in stride)
+        return ConvTranspose3d(tuple(draw(st.integers(1, 3)) for _ in range(3)), kernel, stride, padding, dilation, extra,
+                               cin, cout, groups)
+    except SpecError:
+        assume(False)
+
+
+@settings(max_examples=40, deadline=None)
+@given(symmetric_volumes(), st.integers(0, 2**31 - 1))
+def test_the_gradient_views_of_a_volume_compute_its_backward_pass(spec, seed):
+    """grad-input draws the layer that maps ∂L/∂y back with the same weights (a transposed 3-D
+    convolution, or a direct one), grad-weight the correlation a frame per weight: their values
+    are the backward pass read off the forward sweep (itself held to torch.autograd in test_backward)."""
+    from convanim.core.backward import Gradients
+    from convanim.ops.gradient import gradient_of, weight_gradient
+
+    numbers = Numbers.of(spec, seed=seed, grad=True)
+    grads = Gradients(numbers)
+    back = gradient_of(spec).layer(spec)
+    assert back.dims == 3 and back.weight_shape == spec.weight_shape
+    np.testing.assert_allclose(Numbers.of(back, numbers.grad, numbers.kernel).output.reshape(spec.input_shape),
+                               grads.input, atol=1e-9)
+    drawn = weight_gradient(spec)
+    a, b = (numbers.input, numbers.grad) if drawn.volumes[0] == "x" else (numbers.grad, numbers.input)
+    np.testing.assert_allclose(Numbers.of(drawn, a, b).output, grads.weight, atol=1e-9)
+    for view in ("grad-input", "grad-weight"):
+        anim = Animation(spec, view=view, numbers=numbers)
+        assert len(anim) == operation(spec.op).views[view].frames(spec)
+
+
+def test_grad_weight_of_a_volume_reads_each_weights_slices_under_the_gradients():
+    spec = Conv3d((3, 4, 4), (2, 3, 3), in_channels=2, out_channels=2)
+    anim = Animation(spec, view="grad-weight", numbers=Numbers.of(spec, seed=3, grad=True), labels=True)
+    scene = anim.scene
+    names = [p.name for p in scene.planes]
+    assert names[:3] == ["x 0, slice 0", "x 0, slice 1", "x 0, slice 2"]
+    assert "∂L/∂y slice 1 (x 1)" in names and "∂L/∂w[0,1], slice 0" in names
+    index = 2 * 9  # weight slice 1 = [0, 1], its first kernel slice, its first weight
+    step = scene.make_step(index)
+    assert scene.phases[step.phase] == "∂L/∂w[0,1] slice 0 = x 1's slices 0–1 ∗ ∂L/∂y 0's slices 0–1"
+    lit = sorted(names[k] for k, cells in enumerate(step.highlights) if len(cells))
+    assert lit == ["x 1, slice 0", "x 1, slice 1", "∂L/∂w[0,1], slice 0", "∂L/∂y slice 0 (x 1)", "∂L/∂y slice 1 (x 1)"]
+    assert step.equation.head.startswith("∂L/∂w[0,1,0,0,0]")
+
+
+def test_grad_input_of_a_volume_says_which_cells_no_window_touched():
+    spec = Conv3d((3, 5, 5), 1, stride=2)  # slice 1 and every odd row and column are skipped
+    anim = Animation(spec, view="grad-input", numbers=Numbers.of(spec, seed=1, grad=True), labels=True)
+    scene = anim.scene
+    untouched = "no window read this cell: ∂L/∂x = 0 here, as in PyTorch"
+    said = [scene.phases[scene.make_step(i).phase] == untouched for i in range(len(scene))]
+    expected = [d == 1 or r % 2 or c % 2 for d in range(3) for r in range(5) for c in range(5)]
+    assert said == expected
+
+
+def _crossings(anim):
+    """(step, link) pairs whose wire passes over a plane other than its two, or over a name."""
+    from convanim.draw.layout import _crossing
+
+    renderer = anim.renderer()
+    scene, lay = renderer.scene, renderer.layout
+    bad = []
+    for step in scene:
+        for link in step.links:
+            others = [p for k, p in enumerate(lay.placements) if k not in (link.source, link.target)] + list(lay.names)
+            for p, q in lay.link_segments(link.source, link.source_box, link.target, link.target_box, wire=True):
+                if any(_crossing(o, p, q) for o in others):
+                    bad.append((step.index, link.source, link.target))
+    return bad
+
+
+@pytest.mark.parametrize("spec, view", [
+    (Conv3d((3, 4, 4), (2, 3, 3), in_channels=2, out_channels=2), "gather"),
+    (Conv3d((3, 4, 4), (2, 3, 3), in_channels=2, out_channels=2), "grad-weight"),
+    (Conv3d((4, 5, 5), 3, stride=(1, 2, 2), padding=1), "grad-input"),
+    (ConvTranspose3d((2, 3, 3), 2, in_channels=2, out_channels=1), "gather"),
+    (Pool3d((4, 4, 4), 2), "gather"),
+])
+def test_the_wires_of_a_volume_cross_no_other_plane_and_no_name(spec, view):
+    assert _crossings(Animation(spec, view=view, labels=True)) == []
+
+
+def test_the_gradient_commands_of_a_volume(run, tmp_path):
+    result = run("conv3d", "--i", "3x4x4", "--k", "2x3x3", "--s", "1x2x2", "--view", "grad-input", "--numbers",
+                 "--dump", "g.json", "-o", "g.gif")
+    assert result.exit_code == 0, result.output
+    data = json.loads((tmp_path / "g.json").read_text())
+    assert np.asarray(data["grad_output"]).shape == (2, 1, 1) and np.asarray(data["grad_input"]).shape == (3, 4, 4)
+    assert np.asarray(data["grad_weight"]).shape == (2, 3, 3) and "grad_bias" in data
+    result = run("info", "conv3d", "--i", "4x5x5", "--k", "3")
+    assert "backward:         ∂L/∂x 486 + ∂L/∂w 486 = 972 multiply-adds" in result.output
+    result = run("conv3d", "--view", "grad-input-scatter", "-o", "x.gif")
+    assert result.exit_code == 2
+    result = run("transposed3d", "--view", "grad-weight", "--numbers", "-o", "w.png", "--poster", "2")
+    assert result.exit_code == 0, result.output
+    result = run("conv3d", "--p", "same", "--k", "2", "--view", "grad-input", "-o", "x.gif")
+    assert result.exit_code == 2 and "only a symmetric padding has a transposed convolution" in result.output

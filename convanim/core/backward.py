@@ -35,35 +35,40 @@ class Gradients:
 
     @property
     def output(self) -> np.ndarray:
-        """∂L/∂y, (O, spatial steps)."""
-        return self.numbers.grad.astype(float).reshape(self.numbers.spec.out_channels, -1)
+        """∂L/∂y, (output planes, spatial steps): a 3-D layer's planes are its channels' depth slices."""
+        return self.numbers.grad.astype(float).reshape(self.numbers.spec.out_planes, -1)
 
     @cached_property
     def drawn_input(self) -> np.ndarray:
-        """(C, H, W): the gradient of every drawn cell, padding and inserted zeros included."""
+        """(input planes, H, W): the gradient of every drawn cell, padding and inserted zeros included."""
         n = self.numbers
         taps = n.sweep.all_taps()  # (S, T, 2)
         drawn = np.zeros(n.drawn_inputs.shape)
-        for o in range(n.spec.out_channels):
-            for read in n.reads(o):
-                np.add.at(drawn[read.channel], (taps[..., 0], taps[..., 1]), self.shares(o, read))
+        for o in range(n.spec.out_planes):
+            for which, read in enumerate(n.reads(o)):
+                np.add.at(drawn[read.channel], (taps[..., 0], taps[..., 1]), self.shares(o, which, read))
         return drawn
 
-    def shares(self, out_channel: int, read) -> np.ndarray:
-        """(steps, taps): what each step of ``out_channel`` sends back to each drawn cell it read
-        on ``read``'s plane: its gradient times the tap's weight, all of it to the tap a max
-        kept, or an average's share (the gradient over its divisor) to every tap."""
+    def shares(self, out_plane: int, which: int, read) -> np.ndarray:
+        """(steps, taps): what each step of ``out_plane`` sends back to each drawn cell it read
+        on its ``which``-th plane read (``read``): its gradient times the tap's weight, all of it
+        to the tap a max kept (on whichever plane it was), or an average's share (the gradient
+        over its divisor) to every tap."""
         n, reducer = self.numbers, self.numbers.reducer
-        g = self.output[out_channel]
-        steps, taps = len(g), n.sweep.all_taps().shape[1]
+        g = self.output[out_plane]
+        steps, taps = len(g), n.gathered.shape[2]
         if reducer.weighted:
-            return g[:, None] * n.drawn_kernels[out_channel, read.slice].ravel().astype(float)[None, :]
+            return g[:, None] * n.drawn_kernels[out_plane, read.slice].ravel().astype(float)[None, :]
         if reducer.pick is not None:
+            plane, tap = np.divmod(n.winners[out_plane], taps)
             share = np.zeros((steps, taps))
-            share[np.arange(steps), reducer.pick(n.gathered[read.channel], axis=1)] = g
+            kept = plane == which
+            share[np.arange(steps)[kept], tap[kept]] = g[kept]
             return share
-        divisors = np.array([reducer.divisor(s, taps) for s in range(steps)], dtype=float)
-        return np.repeat((g / divisors)[:, None], taps, axis=1)
+        divisors = np.array([reducer.divisor(out_plane * steps + s, taps) for s in range(steps)], dtype=float)
+        mask = n.sweep.tap_mask
+        share = np.repeat((g / divisors)[:, None], taps, axis=1)
+        return share if mask is None else np.where(mask, share, 0.0)
 
     @cached_property
     def input(self) -> np.ndarray:
@@ -80,8 +85,8 @@ class Gradients:
         if n.kernel is None:
             return None
         spec, g = n.spec, self.output
-        drawn = np.zeros(n.drawn_kernels.shape)  # (O, slices, kh, kw), as it slides
-        for o in range(spec.out_channels):
+        drawn = np.zeros(n.drawn_kernels.shape)  # (output planes, slices, kh, kw), as it slides
+        for o in range(spec.out_planes):
             for read in n.reads(o):
                 drawn[o, read.slice] += (g[o] @ n.gathered[read.channel]).reshape(spec.kernel_size)
         if n.sweep.flipped:
@@ -95,7 +100,8 @@ class Gradients:
     def bias(self) -> Optional[np.ndarray]:
         """∂L/∂b, (O,): each output channel's gradients summed (a layer that adds a bias)."""
         spec = self.numbers.spec
-        return self.output.sum(axis=1) if spec.reducer.weighted and spec.bias else None
+        per_channel = self.numbers.grad.astype(float).reshape(spec.out_channels, -1)
+        return per_channel.sum(axis=1) if spec.reducer.weighted and spec.bias else None
 
 
 def back_to_source(grid: Grid, drawn: np.ndarray, size) -> np.ndarray:
@@ -118,7 +124,10 @@ def untouched(spec) -> np.ndarray:
     taps = sweep.all_taps().reshape(-1, 2)
     read[taps[:, 0], taps[:, 1]] = 1.0
     reached = back_to_source(sweep.source, read, spec.input_size) > 0
-    return np.broadcast_to(~reached, (spec.in_channels, *spec.input_size)).reshape(spec.input_shape)
+    planes = np.zeros(spec.in_planes, dtype=bool)  # a 3-D layer's slices the depth's stride skips: none read
+    for o in range(spec.out_planes):
+        planes[[r.channel for r in spec.reads(o)]] = True
+    return ~(planes[:, None, None] & reached[None]).reshape(spec.input_shape)
 
 
 def backward_costs(spec) -> dict:
@@ -129,5 +138,5 @@ def backward_costs(spec) -> dict:
     if spec.reducer.weighted:
         forward = spec.costs()["multiply_adds"]
         return {"input": forward, "weight": forward}
-    taps = math.prod(spec.kernel_size)
+    taps = math.prod(getattr(spec, "kernel_volume", spec.kernel_size))
     return {"input": steps if spec.reducer.pick is not None else steps * taps, "weight": 0}

@@ -133,8 +133,9 @@ class Layout:
              if cell else _side(dst, target_box, right=False))
         entry = _entry(dst, target_box) if cell else b
         a = src.to_screen(box_corners(source_box)).mean(axis=0) if corner else _side(src, source_box, right=True, toward=entry[1])
-        out_x = _column_edge(self.placements, source, right=True) + WIRE_CLEARANCE
-        into_x = min(_column_edge(self.placements, target, right=False) - WIRE_CLEARANCE, entry[0])
+        marks = (*self.placements, *self.names)  # a column's names are part of it: knees stay clear of them
+        out_x = _column_edge(marks, source, right=True) + WIRE_CLEARANCE
+        into_x = min(_column_edge(marks, target, right=False) - WIRE_CLEARANCE, entry[0])
         knee_a = _knee(a, entry, max(out_x, a[0]), src)
         knee_b = _knee(a, entry, into_x, dst)
         corners = dst.corners()
@@ -313,12 +314,16 @@ def _columns(planes: Sequence[Plane], matrix: np.ndarray, name_room: float, text
     for volume in sorted({p.volume for p in planes}):
         members = [k for k, p in enumerate(planes) if p.volume == volume]
         width = max(boxes[k][1][0] - boxes[k][0][0] for k in members)
+        # a name wider than its plane reaches past it: the column's room is its names' too
+        over = [max(0.0, (name_widths[k] - (boxes[k][1][0] - boxes[k][0][0])) / 2) if k < len(name_widths) else 0.0
+                for k in members]
+        x += max(over)
         for k in members:
             lo, hi = boxes[k]
             # left-aligned: a wire into any plane of the column passes left of all of them
             offset = np.array([x - lo[0], centres[k] + shift[volume] - (lo[1] + hi[1]) / 2])
             placements[k] = Placement(matrix, offset, planes[k].grid.shape)
-        x += width + COLUMN_GAP
+        x += width + max(over) + COLUMN_GAP
     return Layout(tuple(placements), draws_links=True, names=_name_boxes(placements, name_widths, name_room))
 
 

@@ -23,9 +23,10 @@ from ..core.sweep import Cell, Sweep
 from .base import GATHER, OneSweep, Operation, Param, View, channel_params, channels_slug, describe_pooling, \
     set_channels, stage_frames, stage_shapes
 from .conv import PADDING_MODE, Conv2d, has_bias
-from .conv1d import Conv1d, ConvTranspose1d, Pool1d
+from .conv1d import Conv1d, ConvTranspose1d, Pool1d, conv1d_of, transposed_of
+from .gradient import DW, DY, GRAD_VIEWS, GRADIENTS, Gradient, WeightGradient
 from .pool import MODES, POOL_MODES, POOL_PARAMS, Pool2d, pooling_note
-from .transposed import ConvTranspose2d
+from .transposed import ConvTranspose2d, conv_of
 
 Triple = Tuple[int, int, int]
 TripleLike = Union[int, Sequence[int]]
@@ -188,7 +189,7 @@ class Volume(OneSweep):
         if not self.reducer.weighted:
             return f"{name} = {'max' if self.reducer.pick is not None else 'mean'} over {slices}{note}"
         reads = group_reads(self.in_channels, self.out_channels, self.groups, channel)
-        kernel = f"kernel {channel}'s slice{'s' if len(taps) > 1 else ''}" if self.out_channels > 1 else \
+        kernel = f"output {channel}'s kernel slice{'s' if len(taps) > 1 else ''}" if self.out_channels > 1 else \
             f"kernel slice{'s' if len(taps) > 1 else ''}"
         product = f"{slices} ∗ {kernel} {_span([j for _, j in taps])}"
         if len(reads) > 1:
@@ -429,6 +430,106 @@ class Pool3d(Volume):
                 "operations": int(np.prod(self.output_volume)) * int(np.prod(self.kernel_volume))}
 
 
+# ---- the backward pass ---------------------------------------------------------------------------
+
+
+def transposed3d_of(conv: Conv3d) -> ConvTranspose3d:
+    """The transposed 3-D convolution that is a 3-D convolution's input gradient: ∂L/∂y back to
+    ∂L/∂x with the same weight tensor (its channels the other way round)."""
+    plane, depth = ConvTranspose2d.of(conv.plane), transposed_of(conv.depth)  # each refuses an uneven padding
+    return ConvTranspose3d(conv.output_volume, conv.kernel_volume, conv.axes.stride,
+                           (depth.padding[1], *plane.padding), conv.axes.dilation,
+                           (depth.output_padding[1], *plane.output_padding), conv.out_channels, conv.in_channels,
+                           conv.groups, bias=False)
+
+
+def conv3d_of(spec: ConvTranspose3d) -> Conv3d:
+    """The 3-D convolution that is a transposed 3-D convolution's input gradient."""
+    conv_of(spec.plane), conv1d_of(spec.depth)  # each refuses an output padding not less than its stride
+    return Conv3d(spec.output_volume, spec.kernel_volume, spec.axes.stride, tuple(p for p, _ in spec.axes.padding),
+                  spec.axes.dilation, spec.out_channels, spec.in_channels, spec.groups, bias=False)
+
+
+@dataclass(frozen=True, init=False)
+class WeightGradient3d(Volume):
+    """∂L/∂w of a 3-D layer, a step per weight: the planes' weight-gradient sweep
+    (:class:`~.gradient.WeightGradient` of the layer's planes) over the slices that the depth's
+    (the same, along the depth) reads at each kernel slice, each under the other operand's slice there."""
+
+    axes: Axes
+    in_channels: int
+    out_channels: int
+    groups: int
+    operands: int  # channels of the other operand
+    layer_weight: Tuple[int, ...]  # the layer's weight shape: this sweep's output
+    padding_mode: str = "zeros"
+    volumes: Tuple[str, str] = ("x", DW)
+
+    op = "grad-weight"
+    bias = False
+
+    def __init__(self, layer: Volume, reads_grad: bool):
+        whole = WeightGradient(layer, reads_grad)  # the channels; its planes are the layer's planes'
+        plane, depth = WeightGradient(layer.plane, reads_grad), WeightGradient(layer.depth, reads_grad)
+        for name in ("in_channels", "out_channels", "groups", "operands", "padding_mode", "volumes"):
+            object.__setattr__(self, name, getattr(whole, name))
+        object.__setattr__(self, "layer_weight", whole.output_shape)
+        _set_axes(self, plane, depth, ())
+        pads = (depth.padding[2:], plane.padding[:2], plane.padding[2:])
+        object.__setattr__(self, "axes", self._axes(pads))
+
+    @property
+    def reducer(self) -> Reducer:
+        return SUM
+
+    @property
+    def has_channels(self) -> bool:
+        return len(self.layer_weight) > 3
+
+    @property
+    def output_shape(self) -> Tuple[int, ...]:
+        return self.layer_weight
+
+    @property
+    def weight_shape(self) -> Tuple[int, ...]:
+        return (self.operands, *self.kernel_volume) if self.has_channels else self.kernel_volume
+
+    def _operand(self, weight_slice: int) -> Tuple[int, int]:
+        """The other operand's channel and the input channel that weight slice m multiplies."""
+        per_group, per_operand = self.in_channels // self.groups, self.operands // self.groups
+        operand, first = divmod(weight_slice, per_group)
+        return operand, operand // per_operand * per_group + first
+
+    def reads(self, out_plane: int) -> Tuple[Read, ...]:
+        weight_slice, kernel_slice = divmod(out_plane, self.depths[1])
+        channel = self._operand(weight_slice)[1]
+        return tuple(Read(channel * self.depths[0] + d, j, d) for d, j in self.depth_taps(kernel_slice))
+
+    def sliding_weights(self, kernel: np.ndarray) -> np.ndarray:
+        """The other operand's slices, for each weight slice and each kernel slice: (out · kd, D', H', W')."""
+        other = np.asarray(kernel, dtype=float).reshape(self.operands, *self.kernel_volume)
+        operands = [self._operand(m)[0] for m in range(self.out_channels)]
+        return np.repeat(other[operands], self.depths[1], axis=0)
+
+    def heading(self, out_plane: int) -> str:
+        """``∂L/∂w[0,1] slice 2 = x 1's slices 2–3 ∗ ∂L/∂y 0's slices 0–1``."""
+        weight_slice, kernel_slice = divmod(out_plane, self.depths[1])
+        operand, channel = self._operand(weight_slice)
+        per = self.in_channels // self.groups
+        name = f"{DW}[{weight_slice // per},{weight_slice % per}]" if self.has_channels else DW
+        taps = self.depth_taps(kernel_slice)
+        if not taps:
+            return f"{name} slice {kernel_slice}: every slice it meets is padding (it gets 0)"
+        source, other = self.volumes[0], ("x" if self.volumes[0] == DY else DY)
+        mine = (f"{source} {channel}'s", f"{other} {operand}'s") if self.has_channels else (source, other)
+        return (f"{name} slice {kernel_slice} = {mine[0]} slices {_span([d for d, _ in taps])}"
+                f" ∗ {mine[1]} slices {_span([j for _, j in taps])}")
+
+
+GRADIENTS[Conv3d] = Gradient(transposed3d_of, GATHER, weight=WeightGradient3d)
+GRADIENTS[ConvTranspose3d] = Gradient(conv3d_of, GATHER, grad_of=DY, weight=WeightGradient3d)
+
+
 # ---- captions and views -------------------------------------------------------------------------
 
 
@@ -468,6 +569,10 @@ def _no_matrix(spec) -> None:
 VIEWS = {"gather": GATHER, "matrix": View("matrix", GATHER.scene, stage_frames, stage_shapes, _no_matrix)}
 VIEW = Param("view", "choice", "gather", "gather: the sweep, slice by slice; matrix: refused (--dump writes the"
              " matrix whole).", choices=tuple(VIEWS), render_only=True)
+CONV_VIEWS = {**VIEWS, "grad-input": GRAD_VIEWS["grad-input"], "grad-weight": GRAD_VIEWS["grad-weight"]}
+CONV_VIEW = Param("view", "choice", "gather", "gather: the sweep, slice by slice; grad-input: ∂L/∂x from ∂L/∂y"
+                  " (--grad-values), the transposed sweep; grad-weight: ∂L/∂w, a frame per weight; matrix: refused"
+                  " (--dump writes the matrix whole).", choices=tuple(CONV_VIEWS), render_only=True)
 
 SIZE3 = "N or DxHxW"
 
@@ -486,8 +591,8 @@ CONV3D = Operation(
     "conv3d", "A 3-D convolution (PyTorch's conv3d) over depth slices (frames of a clip, slices of a scan):"
     " one frame per output cell of each output slice.",
     Conv3d, (*volume_params("4x5x5", "3", "padding3d", "Zero padding: N, D,H,W, valid, same or full."),
-             *channel_params(), PADDING_MODE, VIEW),
-    Conv3d, rank=18, title="a 3-D convolution", caption=conv_caption, views=VIEWS, dims=3,
+             *channel_params(), PADDING_MODE, CONV_VIEW),
+    Conv3d, rank=18, title="a 3-D convolution", caption=conv_caption, views=CONV_VIEWS, dims=3,
 )
 
 TRANSPOSED3D = Operation(
@@ -496,9 +601,9 @@ TRANSPOSED3D = Operation(
     ConvTranspose3d, (*volume_params("2x3x3", "2", "size3", "PyTorch's padding: N or DxHxW."),
                       Param("output_padding", "size3", "0", f"Extra slices, rows, columns at the end (PyTorch's"
                             f" output_padding), {SIZE3}.", ("--a", "--output-padding")),
-                      *channel_params(), VIEW),
+                      *channel_params(), CONV_VIEW),
     ConvTranspose3d, rank=19, title="a transposed 3-D convolution", caption=transposed_caption,
-    views=VIEWS, dims=3, weight_layout="in,out", noun="transposed convolutions",
+    views=CONV_VIEWS, dims=3, weight_layout="in,out", noun="transposed convolutions",
 )
 
 POOL3D = Operation(

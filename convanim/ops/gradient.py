@@ -42,6 +42,7 @@ class Gradient:
     view: View
     scatter: bool = False
     grad_of: str = "x"  # what the weight gradient's sweep reads as its input: x, or ∂L/∂y (transposed)
+    weight: Optional[Callable[[Any, bool], Any]] = None  # the weight gradient's sweep, if not WeightGradient's
 
 
 GRADIENTS: Dict[type, Gradient] = {}  # a spec class -> its gradient, registered by the modules of ops
@@ -130,8 +131,10 @@ class WeightGradient(OneSweep, Windowed):
         return np.repeat(other, self.in_channels // self.groups, axis=0)
 
 
-def weight_gradient(spec) -> WeightGradient:
-    return WeightGradient(spec, gradient_of(spec).grad_of == DY)
+def weight_gradient(spec):
+    """The sweep that draws ∂L/∂w of ``spec``: :class:`WeightGradient`, or what its module registered."""
+    entry = gradient_of(spec)
+    return (entry.weight or WeightGradient)(spec, entry.grad_of == DY)
 
 
 # ---- the views -----------------------------------------------------------------------------------
@@ -179,9 +182,9 @@ def _grad_input(spec, numbers=None, precision: int = 1, labels: bool = False, ca
     what = "transposed conv" if entry.grad_of == "x" else "conv"
     text = f"{DX} = {what} of {DY}, same weights" + (f": {caption}" if caption else "")
     scene = entry.view.scene(layer, _input_numbers(layer, numbers), precision, labels, text if labels else "")
-    skipped = untouched(spec).reshape(-1, layer.output_size[0] * layer.output_size[1]).any(axis=0)
-    cells = len(skipped)
-    note = (lambda index: "untouched" if skipped[index % cells] else None) if skipped.any() else None
+    per_channel = layer.depths[1] * layer.output_size[0] * layer.output_size[1]  # frames run plane after plane
+    skipped = untouched(spec).reshape(-1, per_channel).any(axis=0)
+    note = (lambda index: "untouched" if skipped[index % per_channel] else None) if skipped.any() else None
     return relabelled(scene, _WORDS, ("o", DX), f"{DY} spread by the stride, kernel rotated 180°"
                       if entry.grad_of == "x" else f"{DY} swept by the kernel", note)
 
@@ -218,7 +221,8 @@ def _weight_indexed(scene: Scene, layer: WeightGradient, other: str) -> Scene:
         m, c = int(match.group(1)), match.group(2)
         return f"{DW}[{slot(m)}] = {layer.volumes[0]} {c} ∗ {other} {m // per}"
 
-    planes = tuple(replace(p, name=re.sub(rf"^{DW} (\d+)$", lambda h: f"{DW}[{slot(h.group(1))}]", p.name))
+    planes = tuple(replace(p, name=re.sub(rf"^{DW} (\d+)(, slice \d+)?$",
+                                          lambda h: f"{DW}[{slot(h.group(1))}]{h.group(2) or ''}", p.name))
                    for p in scene.planes)
     phases = tuple(re.sub(rf"^{DW} (\d+) = \S+ (\d+) ∗ kernel \d+$", heading, p) for p in scene.phases)
 

@@ -165,7 +165,7 @@ class PlanePlanner:
             tint = _plane_hue(st, c * depth) if st.in_channels > 1 else -1
             for n in range(slices):
                 self.slot_of[(j, c * slices + n)] = len(self.planes)
-                name = f"kernel slice {n}" if len(channels) == 1 else f"kernel {c}, slice {n}"
+                name = f"kernel slice {n}" + ("" if len(channels) == 1 else f" ({self.volumes[st.source]} {c})")
                 self.planes.append(Plane(name, Grid.dense(st.sweep.kernel_size, Cell.WEIGHT), volume=column, tint=tint))
 
     def _volume(self, volume: int, column: int) -> None:

@@ -31,7 +31,7 @@ def route_scene(spec, numbers: Optional[Numbers] = None, precision: int = 1, cap
     picks = spec.reducer.pick is not None
     shares = sums = fmt = grads = inputs = None
     if numbers is not None:
-        shares = Gradients(numbers).shares(0, Read(0, 0))
+        shares = Gradients(numbers).shares(0, 0, Read(0, 0))
         sums = _running(shares, sweep.all_taps(), source.shape)
         g = numbers.grad.astype(float).reshape(sweep.output_size)
         fmt = figure_format([g, sums, shares], precision)
