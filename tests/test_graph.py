@@ -83,7 +83,7 @@ def test_resnet18s_field_equals_the_gradient_measured_one():
 
 
 @needs_torch
-@pytest.mark.parametrize("name, shape", [("Branching", (1, 64, 64)), ("UNet", (1, 64, 48))])
+@pytest.mark.parametrize("name, shape", [("Branching", (1, 64, 64)), ("UNet", (1, 64, 48)), ("Shuffled", (1, 32, 32))])
 def test_branching_and_unet_fields_equal_the_gradient_measured_ones(name, shape):
     import torch_models
 
@@ -94,6 +94,8 @@ def test_branching_and_unet_fields_equal_the_gradient_measured_ones(name, shape)
         if row["name"] in measured:  # a functional call has no module to hook
             assert row["receptive_field"] == measured[row["name"]], row["name"]
     assert len(measured) >= len(rows) - 1
+    if name == "Shuffled":  # past the split and the channel shuffle, every layer is still followed
+        assert [r["name"] for r in rows] == ["stem", "branch.0", "branch.1", "branch.2", "last"]
 
 
 @needs_torch

@@ -1,5 +1,6 @@
-"""Architectures written with torch.nn for the tests (torchvision cannot be installed beside the
-torch here): resnet18 as torchvision builds it, a branching toy model, a small U-Net."""
+"""Architectures written with torch.nn for the tests that run without torchvision: resnet18 as
+torchvision builds it, a branching toy model, a small U-Net; and the gradient-measured receptive
+field that test_graph and test_torchvision hold layers() to."""
 
 import torch
 import torch.nn.functional as F
@@ -69,6 +70,25 @@ class Branching(nn.Module):
         return self.last(torch.cat([a, b, self.side(x)], dim=1))
 
 
+class Shuffled(nn.Module):
+    """ShuffleNet's unit: split the channels in two, convolve one half, join, and shuffle the
+    channels (view, transpose, view); the cells stay where they are."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(1, 4, 3, stride=2, padding=1)
+        self.branch = nn.Sequential(nn.Conv2d(2, 2, 1), nn.Conv2d(2, 2, 3, padding=1, groups=2), nn.Conv2d(2, 2, 1))
+        self.last = nn.Conv2d(4, 4, 3, stride=2, padding=1)
+
+    def forward(self, x):
+        x = self.stem(x)
+        kept, changed = x.chunk(2, dim=1)
+        x = torch.cat((kept, self.branch(changed)), dim=1)
+        n, c, h, w = x.shape
+        x = x.view(n, 2, c // 2, h, w).transpose(1, 2).contiguous().view(n, c, h, w)
+        return self.last(x)
+
+
 class UNet(nn.Module):
     """Two levels down (max pool), up by a transposed convolution and by nearest upsampling, each
     joined to its skip by concatenation."""
@@ -96,16 +116,19 @@ class UNet(nn.Module):
 def gradient_fields(model: nn.Module, shape, names):
     """The oracle: each named layer's receptive field, as a gradient measures it. Weights 1/fan-in
     (positive), biases 0, max pooling read as average pooling of the same windows (a max passes the
-    gradient to one cell only), a ones input; backpropagate from the central cell of the layer's
+    gradient to one cell only), activations that saturate read as identities, a ones input; backpropagate from the central cell of the layer's
     output and take the extent of the cells whose gradient is not zero."""
     import copy
 
     model = copy.deepcopy(model).double().eval()
+    saturating = (nn.ReLU6, nn.Hardtanh, nn.Hardswish, nn.Hardsigmoid, nn.Sigmoid, nn.SiLU)
     for name, module in list(model.named_modules()):
         for child_name, child in list(module.named_children()):
             if isinstance(child, nn.MaxPool2d):
                 setattr(module, child_name, nn.AvgPool2d(child.kernel_size, child.stride, child.padding,
                                                          child.ceil_mode, count_include_pad=False))
+            elif isinstance(child, saturating):  # flat past a bound: it would pass no gradient there
+                setattr(module, child_name, nn.Identity())
     with torch.no_grad():
         for module in model.modules():
             if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d)):

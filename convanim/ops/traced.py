@@ -21,6 +21,9 @@ FUNCTIONAL = {
     "pixel_shuffle": ("PixelShuffle", ("upscale_factor",)),
 }
 ADAPTIVE = ("adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d")
+# calls that regroup channels (ShuffleNet's shuffle, a split into branches) and keep every cell where it is
+CHANNEL_MOVES = ("view", "reshape", "contiguous", "transpose", "permute", "flatten", "unflatten", "chunk", "split",
+                 "getitem", "squeeze", "unsqueeze")
 MIXING = ("roll", "flip", "fliplr", "flipud", "rot90", "conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d",
           "unfold", "fold", "grid_sample", "affine_grid")  # move cells about but keep the shape: not followed
 
@@ -34,6 +37,21 @@ def _literal(value: Any) -> Any:
     if isinstance(value, list):
         return tuple(value)
     return value
+
+
+def _moves_channels_only(node, shape_in: Tuple[int, ...], out: Tuple[int, ...], spatial: int) -> bool:
+    """Whether a reshaping call leaves the last ``spatial`` axes as they were: it regroups the
+    channels (or splits them into pieces) and moves no cell, so a field passes through it."""
+    if _callee(node) not in CHANNEL_MOVES or out[-spatial:] != shape_in[-spatial:] or len(out) <= spatial:
+        return False
+    rank = len(shape_in) + 1  # with the batch axis, as the call sees it
+    moved: Tuple[Any, ...] = ()
+    if _callee(node) == "transpose":
+        moved = tuple(node.args[1:3])
+    elif _callee(node) == "permute":
+        dims = node.args[1:] if len(node.args) > 2 or not isinstance(node.args[1], (tuple, list)) else node.args[1]
+        moved = tuple(d for k, d in enumerate(dims) if (d % rank) != k)
+    return all(isinstance(d, int) and d % rank < rank - spatial for d in moved)
 
 
 def _functional_layer(node, spatial: Tuple[int, ...]) -> Optional[Tuple[str, dict, Any]]:
@@ -84,8 +102,11 @@ def traced_graph(model, shape: Tuple[int, ...]) -> Tuple[Graph, List[tuple]]:
     nodes: List[Node] = []
     listed: List[tuple] = []
     shapes: Dict[str, Tuple[int, ...]] = {}
+    axes = len(shape) - 1  # the input's spatial axes
     for node in traced.graph.nodes:
         meta = node.meta.get("tensor_meta")
+        if isinstance(meta, (tuple, list)) and meta and all(isinstance(m, TensorMetadata) for m in meta):
+            meta = meta[0]  # a split into pieces: kept only if the pieces keep the cells (below)
         if not isinstance(meta, TensorMetadata) or node.op == "output":
             continue
         out = tuple(meta.shape[1:])
@@ -99,6 +120,10 @@ def traced_graph(model, shape: Tuple[int, ...]) -> Tuple[Graph, List[tuple]]:
             continue  # a constant, or past the head: it does not read the input's cells
         shape_in = shapes[inputs[0]]
         kind = type(modules[node.target]).__name__ if node.op == "call_module" else _callee(node)
+        if node.op != "call_module" and _moves_channels_only(node, shape_in, out, axes):
+            nodes.append(Node(node.name, inputs, out[-axes:]))
+            shapes[node.name] = out
+            continue
         if kind in HEAD or kind in ADAPTIVE or len(out) < 2 or len(out) != len(shape_in):
             continue  # the head: nothing past it is spatial
         spec, layer, args = None, kind, {}
