@@ -15,7 +15,7 @@ try:
 except ImportError:  # pragma: no cover
     torch = None
 
-needs_torch = pytest.mark.skipif(torch is None, reason="PyTorch is not installed (pip install torch==2.13.0)")
+needs_torch = pytest.mark.skipif(torch is None, reason="PyTorch is not installed (pip install torch==2.14.1)")
 
 
 def test_a_field_is_the_largest_over_all_paths_with_its_jump_and_centre():

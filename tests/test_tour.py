@@ -57,7 +57,7 @@ def test_module_callable_imports_only_what_it_names(tmp_path, monkeypatch):
                                         "    def forward(self, x):\n        return self.conv(x)\n\n"
                                         "def broken():\n    raise ValueError('no weights here')\n")
     monkeypatch.syspath_prepend(str(tmp_path))
-    pytest.importorskip("torch", reason="PyTorch is not installed (pip install torch==2.13.0)")
+    pytest.importorskip("torch", reason="PyTorch is not installed (pip install torch==2.14.1)")
     assert "mynets" not in sys.modules
     model = load_callable("mynets:tiny")
     assert type(model).__name__ == "Sequential" and "mynets" in sys.modules
