@@ -109,6 +109,7 @@ def test_pixel_shuffle_is_a_transposed_convolution_with_one_hot_kernels(r, c, h,
 @needs_torch
 @pytest.mark.parametrize("text, size", [
     ("nn.AdaptiveAvgPool2d((3, 2))", (7, 5)), ("(avgpool): AdaptiveAvgPool2d(output_size=(1, 1))", (4, 4)),
+    ("nn.AdaptiveAvgPool2d((None, 3))", (5, 7)), ("nn.AdaptiveMaxPool2d(output_size=(2, None))", (5, 4)),
     ("nn.AdaptiveMaxPool2d(3)", (8, 8)), ("nn.AdaptiveAvgPool1d(3)", 8), ("nn.AdaptiveMaxPool1d(output_size=2)", 5),
     ("(up): Upsample(scale_factor=2.0, mode='nearest')", (3, 4)), ("nn.Upsample(size=(5, 7))", (3, 3)),
     ("nn.Upsample(scale_factor=(2.0, 1.5), mode='nearest-exact')", (3, 3)), ("nn.UpsamplingNearest2d(scale_factor=3)", 2),

@@ -153,7 +153,8 @@ def literal(layer: str, name: str, node: ast.AST) -> Any:
     if isinstance(value, (list, tuple)):
         value = tuple(value)
         kinds = (int, float) if name == "scale_factor" else int  # an upsampling's factors may be fractions
-        if not all(isinstance(v, kinds) and not isinstance(v, bool) for v in value):
+        kept = name == "output_size" and layer.startswith("Adaptive")  # None keeps that axis, as PyTorch reads it
+        if not all((isinstance(v, kinds) and not isinstance(v, bool)) or (kept and v is None) for v in value):
             raise SpecError("layer", f"nn.{layer}: {text} must hold {'numbers' if kinds != int else 'whole numbers'}")
     elif not (value is None or isinstance(value, (int, float, str, bool))):
         raise SpecError("layer", f"nn.{layer}: {text} is not a number, string or tuple")

@@ -119,7 +119,10 @@ def _pool(mode: str) -> Callable[[Layer, Dict[str, Any]], Dict[str, Any]]:
 
 def _adaptive(mode: str) -> Callable[[Layer, Dict[str, Any]], Dict[str, Any]]:
     def params(layer: Layer, args: Dict[str, Any]) -> Dict[str, Any]:
-        return {"output_size": _axes(layer, "output_size", args["output_size"]), "mode": mode}
+        size = args["output_size"]
+        if isinstance(size, tuple) and len(size) == layer.dims and None in size:  # None keeps that axis's size
+            return {"output_size": tuple(v if v is None else _axes(layer, "output_size", v) for v in size), "mode": mode}
+        return {"output_size": _axes(layer, "output_size", size), "mode": mode}
 
     return params
 

@@ -125,6 +125,8 @@ class AdaptivePool2d(Ranged):
             raise SpecError("mode", f"unknown pooling mode {mode!r}: use avg or max")
         object.__setattr__(self, "mode", mode)
         object.__setattr__(self, "input_size", as_pair("input_size", input_size, 1))
+        if isinstance(output_size, (tuple, list)) and len(output_size) == 2 and None in output_size:
+            output_size = tuple(n if o is None else o for n, o in zip(self.input_size, output_size))  # as PyTorch keeps it
         object.__setattr__(self, "target_size", as_pair("output_size", output_size, 1))
         for n, o in zip(self.input_size, self.target_size):
             if o > n:
