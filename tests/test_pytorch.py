@@ -496,6 +496,8 @@ def test_a_pasted_layer_with_many_channels_draws_three_inputs_and_two_outputs_an
     assert frames == 2 * 4 * 4 and frames < 45  # plays in 32 s at a second a frame
     assert result.stderr == (f"drawn: input channels 0, 1, 2 of 16 and output channels 0, 1 of 8 (PyTorch's numbering),"
                              f" {frames} frames; 13 input and 6 output channels not drawn: --all-channels draws them all\n")
+    few = CliRunner().invoke(cli, ["torch", "nn.Conv2d(2, 4, 3)", "-o", str(tmp_path / "f.gif")])
+    assert few.stderr.endswith("; 2 output channels not drawn: --all-channels draws them all\n")  # none left of the inputs
     from PIL import Image
 
     with Image.open(out) as gif:

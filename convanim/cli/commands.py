@@ -95,10 +95,11 @@ def channels_note(anim, channels: dict) -> str:
         return ""
     whole = channels["of"]
     listed = lambda numbers: ", ".join(map(str, numbers))  # noqa: E731
+    left = [f"{n} {side}" for n, side in ((whole["in_channels"] - len(channels["input"]), "input"),
+                                          (whole["out_channels"] - len(channels["output"]), "output")) if n]
     return (f"drawn: input channels {listed(channels['input'])} of {whole['in_channels']} and output channels"
             f" {listed(channels['output'])} of {whole['out_channels']} (PyTorch's numbering), {len(anim):,} frames;"
-            f" {whole['in_channels'] - len(channels['input'])} input and {whole['out_channels'] - len(channels['output'])}"
-            " output channels not drawn: --all-channels draws them all")
+            f" {' and '.join(left)} channels not drawn: --all-channels draws them all")
 
 
 def _target(op: Operation, anim, settings: dict) -> Optional[Target]:
