@@ -228,7 +228,12 @@ def test_pooling_routes_each_output_gradient_back_to_its_window(mode):
         final.update({label.cell: label.text for label in step.reveals if label.text})
         if mode == "max":  # all of it to the one cell kept, marked
             assert len([label for label in step.reveals if label.text]) == 1
-            assert step.marks[1].tolist() == [list(next(label.cell for label in step.reveals if label.text))]
+            kept = next(label.cell for label in step.reveals if label.text)
+            assert step.marks[1].tolist() == [list(kept)]
+            # the values the max chose among are written small, but in the kept cell, which holds its
+            # gradient: its value is in the equation's head
+            assert kept not in [label.cell for label in step.labels]
+            assert step.equation.head.endswith(f", to the largest x ({int(x[kept[0] - 1, kept[1] - 1])}):")
     expected = Gradients(numbers).input
     shown = np.array([[float(final.get((r + 1, c + 1), "0").replace("−", "-")) for c in range(5)] for r in range(5)])
     np.testing.assert_allclose(shown, expected, atol=0.051)

@@ -332,3 +332,31 @@ def test_the_gradient_commands_of_a_volume(run, tmp_path):
     assert result.exit_code == 0, result.output
     result = run("conv3d", "--p", "same", "--k", "2", "--view", "grad-input", "-o", "x.gif")
     assert result.exit_code == 2 and "only a symmetric padding has a transposed convolution" in result.output
+
+
+@pytest.mark.parametrize("mode", ["max", "avg"])
+def test_pool3d_routes_each_output_gradient_back_to_the_slices_of_its_window(mode):
+    from convanim.core.backward import Gradients
+
+    spec = Pool3d((3, 4, 4), 2, stride=(1, 2, 2), padding=(1, 0, 0), mode=mode)
+    x = np.random.default_rng(2).permutation(48).reshape(3, 4, 4).astype(float)
+    numbers = Numbers.of(spec, x, grad=np.arange(16).reshape(4, 2, 2) - 7)
+    scene = Animation(spec, view="grad-input", numbers=numbers, labels=True).scene
+    names = [p.name for p in scene.planes]
+    assert len(scene) == 16 == operation("pool3d").views["grad-input"].frames(spec)
+    assert names == [f"∂L/∂y slice {d}" for d in range(4)] + [f"∂L/∂x slice {d}" for d in range(3)]
+    final = {}
+    for step in scene:
+        o = step.index // 4
+        read = sorted(link.target - 4 for link in step.links)
+        assert read == [d for d in (o - 1, o) if 0 <= d < 3]  # the slices its window reads (padding slices: none)
+        assert sorted(k for k, cells in enumerate(step.highlights) if len(cells)) == [o] + [4 + d for d in read]
+        final.update({(label.plane, label.cell): label.text for label in step.reveals if label.text})
+        if mode == "max":
+            assert len([label for label in step.reveals if label.text]) <= 1
+            assert ", to the largest x (" in step.equation.head
+    shown = np.zeros((3, 4, 4))
+    for (plane, (r, c)), text in final.items():
+        shown[plane - 4, r, c] = float(text.replace("−", "-"))
+    np.testing.assert_allclose(shown, Gradients(numbers).input, atol=0.051)
+    assert _crossings(Animation(spec, view="grad-input", numbers=numbers, labels=True)) == []

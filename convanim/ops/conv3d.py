@@ -24,7 +24,7 @@ from .base import GATHER, OneSweep, Operation, Param, View, channel_params, chan
     set_channels, stage_frames, stage_shapes
 from .conv import PADDING_MODE, Conv2d, has_bias
 from .conv1d import Conv1d, ConvTranspose1d, Pool1d, conv1d_of, transposed_of
-from .gradient import DW, DY, GRAD_VIEWS, GRADIENTS, Gradient, WeightGradient
+from .gradient import DW, DY, GRAD_ROUTE, GRAD_VIEWS, GRADIENTS, Gradient, WeightGradient
 from .pool import MODES, POOL_MODES, POOL_PARAMS, Pool2d, pooling_note
 from .transposed import ConvTranspose2d, conv_of
 
@@ -570,6 +570,10 @@ VIEWS = {"gather": GATHER, "matrix": View("matrix", GATHER.scene, stage_frames, 
 VIEW = Param("view", "choice", "gather", "gather: the sweep, slice by slice; matrix: refused (--dump writes the"
              " matrix whole).", choices=tuple(VIEWS), render_only=True)
 CONV_VIEWS = {**VIEWS, "grad-input": GRAD_VIEWS["grad-input"], "grad-weight": GRAD_VIEWS["grad-weight"]}
+POOL_VIEWS = {**VIEWS, "grad-input": GRAD_ROUTE}
+POOL_VIEW = Param("view", "choice", "gather", "gather: the sweep, slice by slice; grad-input: ∂L/∂x from ∂L/∂y"
+                  " (--grad-values), each gradient routed back to its window's slices; matrix: refused (--dump writes"
+                  " the matrix whole).", choices=tuple(POOL_VIEWS), render_only=True)
 CONV_VIEW = Param("view", "choice", "gather", "gather: the sweep, slice by slice; grad-input: ∂L/∂x from ∂L/∂y"
                   " (--grad-values), the transposed sweep; grad-weight: ∂L/∂w, a frame per weight; matrix: refused"
                   " (--dump writes the matrix whole).", choices=tuple(CONV_VIEWS), render_only=True)
@@ -614,7 +618,7 @@ POOL3D = Operation(
      *[p for p in volume_params("4x4x4", "2", "padding3d", "Padding: N or D,H,W (at most half the kernel).")
        if p.name != "stride"],
      Param("stride", "size3", None, f"Stride, {SIZE3}; default the kernel size.", ("--s", "--stride"), show_default=False),
-     *POOL_PARAMS, VIEW),
+     *POOL_PARAMS, POOL_VIEW),
     Pool3d, rank=20, title="3-D max or average pooling", caption=pool_caption,
-    describe=describe_pooling, kernel_values=False, views=VIEWS, dims=3,
+    describe=describe_pooling, kernel_values=False, views=POOL_VIEWS, dims=3,
 )

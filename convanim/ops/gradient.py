@@ -280,6 +280,6 @@ def _grad_route(spec, numbers=None, precision: int = 1, labels: bool = False, ca
     return route_scene(spec, numbers, precision, text if labels else "", (DY, DX))
 
 
-GRAD_ROUTE = View("grad-input", _grad_route, lambda spec: spec.output_size[0] * spec.output_size[1],
+GRAD_ROUTE = View("grad-input", _grad_route, lambda spec: spec.depths[1] * spec.output_size[0] * spec.output_size[1],
                   lambda spec: [spec.output_size, spec.drawn_size])
 GRAD_VIEWS = {"grad-input": GRAD_INPUT, "grad-input-scatter": GRAD_INPUT_SCATTER, "grad-weight": GRAD_WEIGHT}
