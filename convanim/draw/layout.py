@@ -149,7 +149,8 @@ class Layout:
         routes = ([a, entry], [a, knee_b, entry], [a, knee_a, entry], [a, knee_a, knee_b, entry],
                   [a, left, entry], [a, knee_a, left, entry], [a, beside, under, entry], [a, knee_a, beside, under, entry],
                   low)
-        best = min(routes, key=lambda route: (_hits(route, blocked), len(route)))
+        counted = _Obstacles(blocked)
+        best = min(routes, key=lambda route: (counted.hits(route), len(route)))
         path = best + [b] if cell else best
         return np.array([[p, q] for p, q in zip(path, path[1:]) if np.hypot(*(q - p)) > 1e-9])
 
@@ -199,9 +200,30 @@ def _column_edge(placements: Sequence[Placement], k: int, right: bool) -> float:
     return max(s[1] for s in column) if right else min(s[0] for s in column)
 
 
-def _hits(route: Sequence[np.ndarray], obstacles: Sequence[Placement]) -> int:
-    """How many (segment, obstacle) pairs of a route cross."""
-    return sum(_crossing(o, p, q) is not None for p, q in zip(route, route[1:]) for o in obstacles)
+class _Obstacles:
+    """Planes and names a wire should not cross, as arrays: a route's crossings counted at once
+    (the test of :func:`_crossing`, over every segment and obstacle together)."""
+
+    def __init__(self, obstacles: Sequence[Placement]):
+        self.inverse = np.array([o._inverse_t for o in obstacles]).reshape(-1, 2, 2)
+        self.offset = np.array([o.offset for o in obstacles], dtype=float).reshape(-1, 1, 2)
+        self.size = np.array([o.shape[::-1] for o in obstacles], dtype=float).reshape(-1, 1, 2)  # (w, h)
+
+    def hits(self, route: Sequence[np.ndarray]) -> int:
+        """How many (segment, obstacle) pairs of a route cross."""
+        if not len(self.inverse):
+            return 0
+        points = np.matmul(np.asarray(route, dtype=float)[None] - self.offset, self.inverse)  # (obstacles, n, 2)
+        pa, d = points[:, :-1], points[:, 1:] - points[:, :-1]
+        p = np.stack([-d[..., 0], d[..., 0], -d[..., 1], d[..., 1]], axis=-1)
+        q = np.stack([pa[..., 0], self.size[..., 0] - pa[..., 0], pa[..., 1], self.size[..., 1] - pa[..., 1]], axis=-1)
+        parallel = np.abs(p) < 1e-12
+        outside = (parallel & (q < -1e-9)).any(axis=-1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = q / np.where(parallel, 1.0, p)
+        t_in = np.where(~parallel & (p < 0), t, 0.0).max(axis=-1, initial=0.0)
+        t_out = np.where(~parallel & (p > 0), t, 1.0).min(axis=-1, initial=1.0)
+        return int((~outside & (t_in < t_out - 1e-9)).sum())
 
 
 WIRE_CLEARANCE = 0.25  # cells between a wire's knees and the columns it joins
