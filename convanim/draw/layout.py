@@ -107,14 +107,13 @@ class Layout:
         low, high = self.placements[source].level, self.placements[target].level
         rise = high - low if abs(high - low) > 1e-9 else 1.0
         hiders = [p for k, p in enumerate(self.placements) if k != source and p.level > low + 1e-9]
+        below_until = np.array([1.0 if p is self.placements[target] else (p.level - low) / rise for p in hiders])
+        t_in, t_out, crossed = _Obstacles(hiders).intervals(start, end)  # (hiders, lines)
+        until = np.minimum(t_out, below_until[:, None])
+        covered = crossed & (t_in < until)
         pieces = []
-        for a, b in zip(start, end):
-            hidden = []
-            for plane in hiders:
-                crossing = _crossing(plane, a, b)
-                below_until = 1.0 if plane is self.placements[target] else (plane.level - low) / rise
-                if crossing is not None and crossing[0] < min(crossing[1], below_until):
-                    hidden.append((crossing[0], min(crossing[1], below_until)))
+        for n, (a, b) in enumerate(zip(start, end)):
+            hidden = [(t_in[k, n], until[k, n]) for k in np.flatnonzero(covered[:, n])]
             pieces += [np.stack([a + t0 * (b - a), a + t1 * (b - a)]) for t0, t1 in uncovered(hidden)]
         return np.array(pieces).reshape(-1, 2, 2)
 
@@ -209,12 +208,12 @@ class _Obstacles:
         self.offset = np.array([o.offset for o in obstacles], dtype=float).reshape(-1, 1, 2)
         self.size = np.array([o.shape[::-1] for o in obstacles], dtype=float).reshape(-1, 1, 2)  # (w, h)
 
-    def hits(self, route: Sequence[np.ndarray]) -> int:
-        """How many (segment, obstacle) pairs of a route cross."""
-        if not len(self.inverse):
-            return 0
-        points = np.matmul(np.asarray(route, dtype=float)[None] - self.offset, self.inverse)  # (obstacles, n, 2)
-        pa, d = points[:, :-1], points[:, 1:] - points[:, :-1]
+    def intervals(self, a: np.ndarray, b: np.ndarray) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(t_in, t_out, crossed), each (obstacles, segments): where each segment a→b is over
+        each obstacle, and whether it is at all (:func:`_crossing`'s test)."""
+        a, b = np.asarray(a, dtype=float).reshape(-1, 2), np.asarray(b, dtype=float).reshape(-1, 2)
+        pa = np.matmul(a[None] - self.offset, self.inverse)  # (obstacles, segments, 2)
+        d = np.matmul(b[None] - self.offset, self.inverse) - pa
         p = np.stack([-d[..., 0], d[..., 0], -d[..., 1], d[..., 1]], axis=-1)
         q = np.stack([pa[..., 0], self.size[..., 0] - pa[..., 0], pa[..., 1], self.size[..., 1] - pa[..., 1]], axis=-1)
         parallel = np.abs(p) < 1e-12
@@ -223,7 +222,14 @@ class _Obstacles:
             t = q / np.where(parallel, 1.0, p)
         t_in = np.where(~parallel & (p < 0), t, 0.0).max(axis=-1, initial=0.0)
         t_out = np.where(~parallel & (p > 0), t, 1.0).min(axis=-1, initial=1.0)
-        return int((~outside & (t_in < t_out - 1e-9)).sum())
+        return t_in, t_out, ~outside & (t_in < t_out - 1e-9)
+
+    def hits(self, route: Sequence[np.ndarray]) -> int:
+        """How many (segment, obstacle) pairs of a route cross."""
+        if not len(self.inverse):
+            return 0
+        points = np.asarray(route, dtype=float)
+        return int(self.intervals(points[:-1], points[1:])[2].sum())
 
 
 WIRE_CLEARANCE = 0.25  # cells between a wire's knees and the columns it joins
