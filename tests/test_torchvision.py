@@ -14,8 +14,8 @@ torchvision = pytest.importorskip("torchvision", reason="torchvision is not inst
 from torch import nn  # noqa: E402
 from torchvision.ops import SqueezeExcitation  # noqa: E402
 
-from convanim import SpecError, layers  # noqa: E402
-from torch_models import gradient_fields  # noqa: E402
+from convanim import SpecError, from_torch, layers  # noqa: E402
+from torch_models import ResNet18, ResNet50, gradient_geometry  # noqa: E402
 
 DRAWN = (nn.Conv1d, nn.Conv2d, nn.ConvTranspose1d, nn.ConvTranspose2d, nn.MaxPool1d, nn.MaxPool2d, nn.AvgPool1d,
          nn.AvgPool2d, nn.Upsample, nn.PixelShuffle)
@@ -83,6 +83,9 @@ def test_every_layer_of_a_torchvision_model_gets_its_shapes_weights_and_multiply
         assert (row["input_shape"], row["output_shape"]) == (shape_in, shape_out), row["name"]
         assert row["weights"] == (module.weight.numel() if isinstance(module, nn.modules.conv._ConvNd) else 0)
         assert row["multiply_adds"] == _multiply_adds(module, shape_in, shape_out), row["name"]
+        pasted = from_torch(row["text"], tuple(shape_in[1:])).costs()  # the row's text, as a user pastes it
+        assert pasted["weights"] + pasted["biases"] == sum(p.numel() for p in module.parameters()), row["name"]
+        assert pasted["multiply_adds"] == row["multiply_adds"]
         checked += 1
     assert checked >= 8
 
@@ -95,10 +98,21 @@ def test_every_layer_of_a_torchvision_model_gets_its_shapes_weights_and_multiply
     ("mobilenet_v2", 576, ["features.6.conv.1.0", "features.18.0"]),
 ])
 def test_a_torchvision_models_receptive_fields_equal_the_gradient_measured_ones(name, size, names):
-    """The input is large enough for the middle output cell's field not to reach the border."""
+    """Field, jump and the centre of cell 0's field, as the gradients from two neighbouring output
+    cells place them; the input is large enough for neither field to reach the border."""
     model = _model(name)
     rows = {row["name"]: row for row in layers(model, (3, size, size))}
-    assert {n: rows[n]["receptive_field"] for n in names} == gradient_fields(model, (3, size, size), names)
+    keys = ("receptive_field", "jump", "centre")
+    assert {n: {k: rows[n][k] for k in keys} for n in names} == gradient_geometry(model, (3, size, size), names)
+
+
+@pytest.mark.parametrize("name, written, count, field", [("resnet18", ResNet18, 21, 435), ("resnet50", ResNet50, 54, 427)])
+def test_torchvisions_resnet_is_listed_as_the_hand_written_one(name, written, count, field):
+    """tests/torch_models.py's resnets, which the tests without torchvision use, are torchvision's:
+    every row the same (names, shapes, weights, multiply-adds, field, jump, centre)."""
+    rows = layers(_model(name), (3, 224, 224))
+    assert rows == layers(written(), (3, 224, 224))
+    assert len(rows) == count and rows[-1]["receptive_field"] == [field, field] and rows[-1]["jump"] == [32, 32]
 
 
 def test_the_published_receptive_fields():

@@ -19,10 +19,10 @@ class BasicBlock(nn.Module):
         if stride != 1 or cin != cout:
             self.downsample = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
 
-    def forward(self, x):
-        identity = x if self.downsample is None else self.downsample(x)
+    def forward(self, x):  # in torchvision's order: the shortcut's convolution after the block's
         out = self.relu(self.bn1(self.conv1(x)))
         out = self.bn2(self.conv2(out))
+        identity = x if self.downsample is None else self.downsample(x)
         return self.relu(out + identity)
 
 
@@ -113,21 +113,20 @@ class UNet(nn.Module):
         return self.dec1(torch.cat([self.up1(d2), e1], dim=1))
 
 
-def gradient_fields(model: nn.Module, shape, names):
-    """The oracle: each named layer's receptive field, as a gradient measures it. Weights 1/fan-in
-    (positive), biases 0, max pooling read as average pooling of the same windows (a max passes the
-    gradient to one cell only), activations that saturate read as identities, a ones input; backpropagate from the central cell of the layer's
-    output and take the extent of the cells whose gradient is not zero."""
+def _positive(model: nn.Module) -> nn.Module:
+    """A copy whose every gradient is positive: weights 1/fan-in, biases 0, max pooling read as
+    average pooling of the same windows (a max passes the gradient to one cell only), activations
+    that saturate read as identities (flat past a bound, they would pass no gradient there)."""
     import copy
 
     model = copy.deepcopy(model).double().eval()
     saturating = (nn.ReLU6, nn.Hardtanh, nn.Hardswish, nn.Hardsigmoid, nn.Sigmoid, nn.SiLU)
-    for name, module in list(model.named_modules()):
+    for module in list(model.modules()):
         for child_name, child in list(module.named_children()):
             if isinstance(child, nn.MaxPool2d):
                 setattr(module, child_name, nn.AvgPool2d(child.kernel_size, child.stride, child.padding,
                                                          child.ceil_mode, count_include_pad=False))
-            elif isinstance(child, saturating):  # flat past a bound: it would pass no gradient there
+            elif isinstance(child, saturating):
                 setattr(module, child_name, nn.Identity())
     with torch.no_grad():
         for module in model.modules():
@@ -135,22 +134,72 @@ def gradient_fields(model: nn.Module, shape, names):
                 module.weight.fill_(1.0 / module.weight[0].numel())
                 if module.bias is not None:
                     module.bias.zero_()
-    outputs = {}
+    return model
+
+
+class _Reached(Exception):
+    """Every named layer has run: the rest of the model is not needed."""
+
+
+def _outputs(model: nn.Module, shape, names):
+    """The named layers' outputs on a ones input (which needs the gradient), the run stopped once
+    they have all been seen."""
     modules = dict(model.named_modules())
-    hooks = [modules[n].register_forward_hook(lambda m, i, o, n=n: outputs.__setitem__(n, o)) for n in names
-             if n in modules]
+    wanted = {n for n in names if n in modules}
+    outputs = {}
+
+    def keep(name, output):
+        outputs[name] = output
+        if set(outputs) >= wanted:
+            raise _Reached
+
+    hooks = [modules[n].register_forward_hook(lambda m, i, o, n=n: keep(n, o)) for n in wanted]
     x = torch.ones((1, *shape), dtype=torch.float64, requires_grad=True)
-    model(x) if not hasattr(model, "body") else model.body(x)
-    for hook in hooks:
-        hook.remove()
+    try:
+        model(x) if not hasattr(model, "body") else model.body(x)
+    except _Reached:
+        pass
+    finally:
+        for hook in hooks:
+            hook.remove()
+    return x, outputs
+
+
+def _extent(x, out, cell):
+    """The first and last input row and column whose gradient from output ``cell`` is not zero."""
+    (grad,) = torch.autograd.grad(out[0, :, cell[0], cell[1]].sum(), x, retain_graph=True)
+    rows, cols = torch.nonzero(grad[0].abs().sum(0), as_tuple=True)
+    return (int(rows.min()), int(cols.min())), (int(rows.max()), int(cols.max()))
+
+
+def gradient_fields(model: nn.Module, shape, names):
+    """The oracle: each named layer's receptive field, as a gradient measures it. Backpropagate
+    from the central cell of the layer's output (every gradient positive, a ones input) and take
+    the extent of the cells whose gradient is not zero."""
+    x, outputs = _outputs(_positive(model), shape, names)
     fields = {}
-    for n in outputs:
-        out = outputs[n]
-        h, w = out.shape[2:]
-        (grad,) = torch.autograd.grad(out[0, :, h // 2, w // 2].sum(), x, retain_graph=True)
-        rows, cols = torch.nonzero(grad[0].abs().sum(0), as_tuple=True)
-        fields[n] = [int(rows.max() - rows.min() + 1), int(cols.max() - cols.min() + 1)]
+    for n, out in outputs.items():
+        first, last = _extent(x, out, (out.shape[2] // 2, out.shape[3] // 2))
+        fields[n] = [last[0] - first[0] + 1, last[1] - first[1] + 1]
     return fields
+
+
+def gradient_geometry(model: nn.Module, shape, names):
+    """The oracle of a field's place too: the field of the central output cell and of its neighbour
+    one row down and one column right; the jump is how far the field moved (a whole number where
+    no layer upsamples), the centre of cell 0's field is the central cell's less its index times
+    the jump. The input must hold both fields whole (not reaching the border)."""
+    x, outputs = _outputs(_positive(model), shape, names)
+    found = {}
+    for n, out in outputs.items():
+        cell = (out.shape[2] // 2, out.shape[3] // 2)
+        first, last = _extent(x, out, cell)
+        moved, _ = _extent(x, out, (cell[0] + 1, cell[1] + 1))
+        jump = [moved[a] - first[a] for a in (0, 1)]
+        centre = [(first[a] + last[a]) / 2 - cell[a] * jump[a] for a in (0, 1)]
+        found[n] = {"receptive_field": [last[a] - first[a] + 1 for a in (0, 1)], "jump": jump,
+                    "centre": [int(c) if c == int(c) else c for c in centre]}
+    return found
 
 
 class Bottleneck(nn.Module):
@@ -168,11 +217,12 @@ class Bottleneck(nn.Module):
         if stride != 1 or cin != cout:
             self.downsample = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
 
-    def forward(self, x):
-        identity = x if self.downsample is None else self.downsample(x)
+    def forward(self, x):  # in torchvision's order, as BasicBlock
         out = self.relu(self.bn1(self.conv1(x)))
         out = self.relu(self.bn2(self.conv2(out)))
-        return self.relu(self.bn3(self.conv3(out)) + identity)
+        out = self.bn3(self.conv3(out))
+        identity = x if self.downsample is None else self.downsample(x)
+        return self.relu(out + identity)
 
 
 class ResNet50(nn.Module):
