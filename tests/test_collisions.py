@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from convanim import (Animation, Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d, SeparableConv2d,
+from convanim import (Animation, Conv1d, Conv2d, Conv3d, Pool3d, ConvTranspose1d, ConvTranspose2d, SeparableConv2d,
                       SpatialSeparableConv2d, SpecError)
 from convanim.cli import cli
 from convanim.draw.fit import numbers_fit
@@ -27,6 +27,11 @@ FIGURES = {
     "scatter_paper": (ConvTranspose2d(3, 3, 2, 1), "paper", True, "scatter"),
     "scatter1d_flat": (ConvTranspose1d(4, 3), "flat", True, "scatter"),  # a strip's links rise past the name above it
     "conv1d_flat": (Conv1d(8, 3, 1, 2), "flat", True),
+    "conv3d": (Conv3d((3, 4, 4), (2, 3, 3)), "paper", True),
+    "conv3d_channels": (Conv3d((3, 4, 4), (2, 3, 3), in_channels=2, out_channels=2), "flat", False),
+    "pool3d": (Pool3d((4, 4, 4), 2), "paper", True),
+    "grad_weight3d": (Conv3d((3, 4, 4), (2, 3, 3), in_channels=2, out_channels=2), "paper", False, "grad-weight"),
+    "grad_input3d": (Conv3d((3, 4, 4), (2, 3, 3), stride=(1, 2, 2)), "paper", True, "grad-input"),
 }
 
 

@@ -41,6 +41,11 @@ FIGURES = {
     "grad_weight": "conv1d --i 8 --s 2 --seed 3 --view grad-weight --numbers",
     "grad_conv": "conv --i 5 --k 3 --s 2 --view grad-input --numbers",
     "grad_pool": "pool --mode max --i 5 --k 3 --view grad-input --numbers",
+    "conv3d": "conv3d --i 3x4x4 --k 2x3x3 --numbers",
+    "conv3d_channels": "conv3d --i 3x4x4 --k 2x3x3 --in-channels 2 --out-channels 2 --numbers --style flat",
+    "pool3d": "pool3d --mode max --i 4x4x4 --k 2 --numbers",
+    "grad_weight3d": "conv3d --i 3x4x4 --k 2x3x3 --view grad-weight --numbers",
+    "grad_pool3d": "pool3d --mode avg --i 3x4x4 --k 2 --s 1x2x2 --view grad-input --numbers --style flat",
 }
 
 

@@ -208,14 +208,15 @@ class _Obstacles:
         self.offset = np.array([o.offset for o in obstacles], dtype=float).reshape(-1, 1, 2)
         self.size = np.array([o.shape[::-1] for o in obstacles], dtype=float).reshape(-1, 1, 2)  # (w, h)
 
-    def intervals(self, a: np.ndarray, b: np.ndarray) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def intervals(self, a: np.ndarray, b: np.ndarray, inset: float = 0.0) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(t_in, t_out, crossed), each (obstacles, segments): where each segment a→b is over
-        each obstacle, and whether it is at all (:func:`_crossing`'s test)."""
+        each obstacle (shrunk by ``inset`` on every side), and whether it is at all (:func:`_crossing`'s test)."""
         a, b = np.asarray(a, dtype=float).reshape(-1, 2), np.asarray(b, dtype=float).reshape(-1, 2)
-        pa = np.matmul(a[None] - self.offset, self.inverse)  # (obstacles, segments, 2)
-        d = np.matmul(b[None] - self.offset, self.inverse) - pa
+        pa = np.matmul(a[None] - self.offset, self.inverse) - inset  # (obstacles, segments, 2)
+        d = np.matmul(b[None] - self.offset, self.inverse) - inset - pa
+        size = self.size - 2 * inset
         p = np.stack([-d[..., 0], d[..., 0], -d[..., 1], d[..., 1]], axis=-1)
-        q = np.stack([pa[..., 0], self.size[..., 0] - pa[..., 0], pa[..., 1], self.size[..., 1] - pa[..., 1]], axis=-1)
+        q = np.stack([pa[..., 0], size[..., 0] - pa[..., 0], pa[..., 1], size[..., 1] - pa[..., 1]], axis=-1)
         parallel = np.abs(p) < 1e-12
         outside = (parallel & (q < -1e-9)).any(axis=-1)
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -225,11 +226,12 @@ class _Obstacles:
         return t_in, t_out, ~outside & (t_in < t_out - 1e-9)
 
     def hits(self, route: Sequence[np.ndarray]) -> int:
-        """How many (segment, obstacle) pairs of a route cross."""
+        """How many (segment, obstacle) pairs of a route cross: pass inside, not along a rim (a
+        wire may run along the foot of a name that sits on its plane)."""
         if not len(self.inverse):
             return 0
         points = np.asarray(route, dtype=float)
-        return int(self.intervals(points[:-1], points[1:])[2].sum())
+        return int(self.intervals(points[:-1], points[1:], inset=1e-6)[2].sum())
 
 
 WIRE_CLEARANCE = 0.25  # cells between a wire's knees and the columns it joins
