@@ -6,6 +6,7 @@ import json
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from PIL import Image
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -215,8 +216,10 @@ def test_the_commands(run, tmp_path):
     assert result.exit_code == 0, result.output
     result = run("conv3d", "--i", "4x5", "-o", "x.gif")
     assert result.exit_code == 2 and "is not a 3-D size: use N or DxHxW" in result.output
-    result = run("conv3d", "--view", "matrix", "-o", "x.gif")
-    assert result.exit_code == 2 and "a 3-D one's matrix (18x100) is written whole by --dump" in result.output
+    result = run("conv3d", "--view", "matrix", "-o", "x.gif")  # 18 rows: a frame each
+    assert result.exit_code == 0 and Image.open(tmp_path / "x.gif").n_frames == 18
+    result = run("conv3d", "--in-channels", "2", "--view", "matrix", "-o", "x.gif")
+    assert result.exit_code == 2 and "the matrix view draws one channel" in result.output
     result = run("torch", "nn.Conv2d(1, 1, 3)", "--i", "4x5x5", "-o", "x.gif")
     assert result.exit_code == 2 and "nn.Conv2d takes N or HxW, got 4x5x5" in result.output
 
@@ -360,3 +363,24 @@ def test_pool3d_routes_each_output_gradient_back_to_the_slices_of_its_window(mod
         shown[plane - 4, r, c] = float(text.replace("−", "-"))
     np.testing.assert_allclose(shown, Gradients(numbers).input, atol=0.051)
     assert _crossings(Animation(spec, view="grad-input", numbers=numbers, labels=True)) == []
+
+
+@pytest.mark.parametrize("spec", [Conv3d((2, 3, 3), 2), ConvTranspose3d((2, 2, 2), 2, stride=(2, 1, 1)),
+                                  Pool3d((2, 4, 4), 2, mode="max")])
+def test_the_matrix_of_a_volume_is_drawn_a_row_a_frame_its_slices_unrolled(spec):
+    numbers = Numbers.of(spec, seed=4)
+    scene = Animation(spec, view="matrix", numbers=numbers).scene
+    names = [p.name for p in scene.planes]
+    ins, outs = spec.in_planes, spec.out_planes
+    assert names == [f"input slice {d}" for d in range(ins)] + [names[ins], "x", "y"] + \
+        [f"output slice {d}" for d in range(outs)]
+    matrix = unrolled(numbers)
+    h, w = spec.input_size
+    for index in range(len(scene)):
+        step = scene.make_step(index)
+        lit = {(d, int(r), int(c)) for d in range(ins) for r, c in step.highlights[d]}
+        window = {divmod(int(c), h * w)[0:1] + divmod(int(c) % (h * w), w) for c in np.flatnonzero(matrix[index])}
+        assert window <= lit  # every cell the row weighs is lit on its slice
+        plane, cell = divmod(index, spec.output_size[0] * spec.output_size[1])
+        assert [len(step.highlights[ins + 3 + d]) for d in range(outs)] == [int(d == plane) for d in range(outs)]
+        assert step.equation.result == f"= {numbers.output.ravel()[index]:g}".replace("-", "−")

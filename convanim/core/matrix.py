@@ -37,6 +37,21 @@ def columns(sweep, input_size) -> np.ndarray:
     return read if sweep.tap_mask is None else np.where(sweep.tap_mask, read, -1)
 
 
+def reached(spec) -> np.ndarray:
+    """(rows, columns): where the matrix can hold anything, the input cells each output cell's
+    step reads (on every plane it reads): the pattern of a matrix figure without numbers."""
+    rows, cols = matrix_shape(spec)
+    sweep = spec.sweep()
+    steps, cells = len(sweep), spec.input_size[0] * spec.input_size[1]
+    read = columns(sweep, spec.input_size)
+    step, tap = np.nonzero(read >= 0)
+    pattern = np.zeros((rows, cols), dtype=bool)
+    for out in range(spec.out_planes):
+        for each in spec.reads(out):
+            pattern[out * steps + step, each.channel * cells + read[step, tap]] = True
+    return pattern
+
+
 def tap_factors(numbers, out: int, which: int, read) -> np.ndarray:
     """(steps, taps): what each tap of output plane ``out`` multiplies the cell it reads on its
     ``which``-th plane read (``read``) by.

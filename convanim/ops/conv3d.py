@@ -20,8 +20,8 @@ from ..core.errors import Pair, SpecError, whole
 from ..core.geometry import PADDING_WORDS, shape_text
 from ..core.spec import SUM, Axes, Read, Reducer, group_reads
 from ..core.sweep import Cell, Sweep
-from .base import GATHER, OneSweep, Operation, Param, View, channel_params, channels_slug, describe_pooling, \
-    set_channels, stage_frames, stage_shapes
+from .base import GATHER, OneSweep, Operation, Param, channel_params, channels_slug, describe_pooling, matrix_view, \
+    set_channels
 from .conv import PADDING_MODE, Conv2d, has_bias
 from .conv1d import Conv1d, ConvTranspose1d, Pool1d, conv1d_of, transposed_of
 from .gradient import DW, DY, GRAD_ROUTE, GRAD_VIEWS, GRADIENTS, Gradient, WeightGradient
@@ -560,23 +560,19 @@ def pool_caption(spec: Pool3d) -> str:
     return caption(spec, f"{spec.mode} pooling: ") + pooling_note(spec)
 
 
-def _no_matrix(spec) -> None:
-    raise SpecError("view", "the matrix view draws 2-D and 1-D operations: a 3-D one's matrix"
-                    f" ({spec.out_planes * len(spec.sweep())}x{spec.in_planes * spec.input_size[0] * spec.input_size[1]})"
-                    " is written whole by --dump")
-
-
-VIEWS = {"gather": GATHER, "matrix": View("matrix", GATHER.scene, stage_frames, stage_shapes, _no_matrix)}
-VIEW = Param("view", "choice", "gather", "gather: the sweep, slice by slice; matrix: refused (--dump writes the"
-             " matrix whole).", choices=tuple(VIEWS), render_only=True)
+VIEWS = {"gather": GATHER, "matrix": matrix_view()}
+VIEW = Param("view", "choice", "gather", "gather: the sweep, slice by slice; matrix: y = C·x, the slices unrolled one"
+             " after another, a frame per row.", choices=tuple(VIEWS), render_only=True)
 CONV_VIEWS = {**VIEWS, "grad-input": GRAD_VIEWS["grad-input"], "grad-weight": GRAD_VIEWS["grad-weight"]}
+TRANSPOSED_VIEWS = {**CONV_VIEWS, "matrix": matrix_view("Cᵀ")}
 POOL_VIEWS = {**VIEWS, "grad-input": GRAD_ROUTE}
 POOL_VIEW = Param("view", "choice", "gather", "gather: the sweep, slice by slice; grad-input: ∂L/∂x from ∂L/∂y"
-                  " (--grad-values), each gradient routed back to its window's slices; matrix: refused (--dump writes"
-                  " the matrix whole).", choices=tuple(POOL_VIEWS), render_only=True)
+                  " (--grad-values), each gradient routed back to its window's slices; matrix: y = C·x, a frame per"
+                  " row.", choices=tuple(POOL_VIEWS), render_only=True)
 CONV_VIEW = Param("view", "choice", "gather", "gather: the sweep, slice by slice; grad-input: ∂L/∂x from ∂L/∂y"
-                  " (--grad-values), the transposed sweep; grad-weight: ∂L/∂w, a frame per weight; matrix: refused"
-                  " (--dump writes the matrix whole).", choices=tuple(CONV_VIEWS), render_only=True)
+                  " (--grad-values), the transposed sweep; grad-weight: ∂L/∂w, a frame per weight; matrix: y = C·x,"
+                  " the slices unrolled one after another (Cᵀ for a transposed one).", choices=tuple(CONV_VIEWS),
+                  render_only=True)
 
 SIZE3 = "N or DxHxW"
 
@@ -607,7 +603,7 @@ TRANSPOSED3D = Operation(
                             f" output_padding), {SIZE3}.", ("--a", "--output-padding")),
                       *channel_params(), CONV_VIEW),
     ConvTranspose3d, rank=19, title="a transposed 3-D convolution", caption=transposed_caption,
-    views=CONV_VIEWS, dims=3, weight_layout="in,out", noun="transposed convolutions",
+    views=TRANSPOSED_VIEWS, dims=3, weight_layout="in,out", noun="transposed convolutions",
 )
 
 POOL3D = Operation(

@@ -19,7 +19,7 @@ import numpy as np
 from ..core.errors import SpecError
 from ..core.formats import Formats
 from ..core.geometry import shape_text
-from ..core.matrix import columns, matrix_shape, unrolled
+from ..core.matrix import columns, matrix_shape, reached, unrolled
 from ..core.sweep import Cell, Grid
 from ..core.values import Numbers
 from .gather import COPIES_NOTE, product, strings, widest
@@ -51,78 +51,90 @@ def matrix_scene(spec, numbers: Optional[Numbers] = None, precision: int = 1, ca
     Without numbers, a cell of C is filled where the row's kernel reaches an input cell and blank
     where it holds a structural zero; with numbers, the filled cells hold their weights (1/n for
     an average, max pooling's 1 at each window's largest value) and each frame writes the row's
-    product out.
+    product out. A volume's input and output are its depth slices, unrolled one after another.
     """
     rows, cols = matrix_shape(spec)
     check_matrix(spec, rows, cols)
     caption = caption.replace(COPIES_NOTE, "; a padding tap adds its weight to the column of the cell it copies")
-    sweep = spec.sweep()
-    w, ow = spec.input_size[1], spec.output_size[1]
-    read = columns(sweep, spec.input_size)  # (rows, taps)
-    reaches = np.zeros((rows, cols), dtype=bool)
-    step, tap = np.nonzero(read >= 0)
-    reaches[step, read[step, tap]] = True
+    (h, w), (oh, ow) = spec.input_size, spec.output_size
+    ins, outs = spec.in_planes, spec.out_planes
+    reaches = reached(spec)
     window = reaches  # the cells each row reads (for max pooling, the window its 1 picks from)
-    reducer = spec.reducer
-    picks = reducer.pick is not None
-    matrix = fmt = None
-    x_text = c_text = None
+    picks = spec.reducer.pick is not None
+    fmt = x_text = c_text = None
     if numbers is not None:
-        matrix = unrolled(numbers)
-        if picks:
-            reaches = matrix != 0  # the selection these numbers make
-        fmt = Formats({"input": [numbers.input], "weight": [matrix if reducer.weighted else np.zeros(1)],
-                       "output": [numbers.output]}, precision)
-        x_text = strings(numbers.input.reshape(spec.input_size), fmt["input"])
-        c_text = np.full((rows, cols), "", dtype=object)
-        weight = fmt["weight"] if reducer.weighted else (lambda v: "1" if picks else f"1/{read.shape[1]}")
-        for r, c in np.argwhere(reaches):
-            c_text[r, c] = weight(matrix[r, c])
+        reaches, fmt, x_text, c_text = _numbered(spec, numbers, reaches, precision)
     kinds = np.where(reaches, Cell.WEIGHT, Cell.PADDING).astype(np.uint8)
-    name = symbol
+    named = (lambda v, d: v) if (ins, outs) == (1, 1) else (lambda v, d: f"{v} slice {d}")  # noqa: E731
     planes = (
-        Plane("input", Grid.dense(spec.input_size, Cell.DATA), x_text),
-        Plane(name, Pattern.of(kinds), c_text, role="matrix"),
+        *(Plane(named("input", d), Grid.dense((h, w), Cell.DATA), None if x_text is None else x_text[d])
+          for d in range(ins)),
+        Plane(symbol, Pattern.of(kinds), c_text, role="matrix"),
         Plane("x", Grid.dense((1, cols), Cell.DATA), None if x_text is None else x_text.reshape(1, -1), role="row"),
         Plane("y", Grid.dense((rows, 1), Cell.PENDING), volume=1, role="column"),
-        Plane("output", Grid.dense(spec.output_size, Cell.PENDING), volume=1),
+        *(Plane(named("output", d), Grid.dense((oh, ow), Cell.PENDING), volume=1) for d in range(outs)),
     )
+    C, X, Y = ins, ins + 1, ins + 2  # noqa: N806 - the planes as the product names them
     results = None if numbers is None else strings(numbers.output.ravel(), fmt["output"])
     empty = np.empty((0, 2), dtype=int)
 
+    def on_planes(flat: np.ndarray) -> List[np.ndarray]:
+        """Flat input indices as cells of each input plane."""
+        return [_flat_cells(flat[(flat >= d * h * w) & (flat < (d + 1) * h * w)] - d * h * w, w) for d in range(ins)]
+
     def make_step(index: int) -> Step:
         cells = np.flatnonzero(window[index])
-        out = divmod(index, ow)
+        plane, out = divmod(index, oh * ow)
+        out = divmod(out, ow)
+        target = Y + 1 + plane
         entries = np.flatnonzero(kinds[index] == Cell.WEIGHT)  # the row's structural zeros stay blank
-        highlights = (_flat_cells(cells, w), np.stack([np.full(len(entries), index), entries], axis=1),
-                      np.stack([np.zeros_like(cells), cells], axis=1), np.array([[index, 0]]), np.array([out]))
-        reveals: List[Label] = [Label(3, (index, 0), "", "fill"), Label(4, out, "", "fill")]
+        highlights = [*on_planes(cells), np.stack([np.full(len(entries), index), entries], axis=1),
+                      np.stack([np.zeros_like(cells), cells], axis=1), np.array([[index, 0]])]
+        highlights += [np.array([out]) if d == plane else empty for d in range(outs)]
+        reveals: List[Label] = [Label(Y, (index, 0), "", "fill"), Label(target, out, "", "fill")]
         if numbers is None:
-            return Step(index, highlights, reveals=tuple(reveals))
-        reveals += [Label(3, (index, 0), results[index]), Label(4, out, results[index])]
+            return Step(index, tuple(highlights), reveals=tuple(reveals))
+        reveals += [Label(Y, (index, 0), results[index]), Label(target, out, results[index])]
         flat = x_text.ravel()
         # the numbers under the highlight, written again on top of it (as the gather view does)
-        labels = [Label(0, tuple(divmod(int(c), w)), flat[c]) for c in cells]
-        labels += [Label(2, (0, int(c)), flat[c]) for c in cells]
-        labels += [Label(1, (index, int(c)), c_text[index, c]) for c in np.flatnonzero(reaches[index])]
+        labels = [Label(int(c) // (h * w), tuple(divmod(int(c) % (h * w), w)), flat[c]) for c in cells]
+        labels += [Label(X, (0, int(c)), flat[c]) for c in cells]
+        labels += [Label(C, (index, int(c)), c_text[index, c]) for c in np.flatnonzero(reaches[index])]
         marks = ()
         if picks:
             chosen = np.flatnonzero(reaches[index])
             terms = tuple(Term(flat[c], strong=c in chosen) for c in cells)
             head = f"y[{index}] = " + " + ".join(product("1", flat[c]) for c in chosen) + " ="
             equation = Equation(head, terms, f"= {results[index]}", ", ", "max(", ")")
-            marks = (_flat_cells(chosen, w), np.stack([np.full(len(chosen), index), chosen], axis=1),
-                     np.stack([np.zeros_like(chosen), chosen], axis=1), empty, empty)
+            marks = (*on_planes(chosen), np.stack([np.full(len(chosen), index), chosen], axis=1),
+                     np.stack([np.zeros_like(chosen), chosen], axis=1), empty, *([empty] * outs))
         else:
             terms = tuple(Term(product(c_text[index, c], flat[c])) for c in cells)
             equation = Equation(f"y[{index}] =", terms or (Term("0"),), f"= {results[index]}")
-        return Step(index, highlights, labels=tuple(labels), reveals=tuple(reveals), marks=marks, equation=equation)
+        return Step(index, tuple(highlights), labels=tuple(labels), reveals=tuple(reveals), marks=marks, equation=equation)
 
     largest = None
     if numbers is not None:
         largest = (widest([*x_text.ravel(), *results, *(t for t in c_text.ravel() if t)]), "")
-    return Scene(planes, rows, make_step, caption, (_heading(spec, name, rows, cols, picks, numbers is not None),),
+    return Scene(planes, rows, make_step, caption, (_heading(spec, symbol, rows, cols, picks, numbers is not None),),
                  equations=numbers is not None, widest=largest, flat=True)
+
+
+def _numbered(spec, numbers: Numbers, reaches: np.ndarray, precision: int):
+    """What a matrix figure with numbers writes: the cells a row really weighs (max pooling's
+    selection), the formats, x's values as planes and C's entries (1/n for an average)."""
+    reducer, matrix = spec.reducer, unrolled(numbers)
+    if reducer.pick is not None:
+        reaches = matrix != 0  # the selection these numbers make
+    fmt = Formats({"input": [numbers.input], "weight": [matrix if reducer.weighted else np.zeros(1)],
+                   "output": [numbers.output]}, precision)
+    x_text = strings(numbers.input.reshape(spec.in_planes, *spec.input_size), fmt["input"])
+    c_text = np.full(matrix.shape, "", dtype=object)
+    taps = columns(spec.sweep(), spec.input_size).shape[1]
+    for r, c in np.argwhere(reaches):
+        c_text[r, c] = (fmt["weight"](matrix[r, c]) if reducer.weighted else "1" if reducer.pick is not None
+                        else f"1/{reducer.divisor(int(r), taps)}")
+    return reaches, fmt, x_text, c_text
 
 
 def _heading(spec, name: str, rows: int, cols: int, picks: bool, numbered: bool) -> str:
