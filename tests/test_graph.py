@@ -83,7 +83,8 @@ def test_resnet18s_field_equals_the_gradient_measured_one():
 
 
 @needs_torch
-@pytest.mark.parametrize("name, shape", [("Branching", (1, 64, 64)), ("UNet", (1, 64, 48)), ("Shuffled", (1, 32, 32))])
+@pytest.mark.parametrize("name, shape", [("Branching", (1, 64, 64)), ("UNet", (1, 64, 48)), ("Shuffled", (1, 32, 32)),
+                                         ("Resized", (1, 29, 23))])
 def test_branching_and_unet_fields_equal_the_gradient_measured_ones(name, shape):
     import torch_models
 
@@ -96,6 +97,9 @@ def test_branching_and_unet_fields_equal_the_gradient_measured_ones(name, shape)
     assert len(measured) >= len(rows) - 1
     if name == "Shuffled":  # past the split and the channel shuffle, every layer is still followed
         assert [r["name"] for r in rows] == ["stem", "branch.0", "branch.1", "branch.2", "last"]
+    if name == "Resized":  # the size computed from the skip's shape is the one the traced run gave
+        assert [(r["name"], r["output_shape"]) for r in rows] == [
+            ("stem", [2, 29, 23]), ("down", [2, 14, 11]), ("interpolate", [2, 29, 23]), ("last", [1, 29, 23])]
 
 
 @needs_torch
@@ -117,3 +121,50 @@ def test_what_cannot_be_traced_or_followed_is_one_error_naming_it():
 
     with pytest.raises(SpecError, match="convanim cannot follow roll"):
         layers(Rolled(), (1, 8, 8))
+
+
+@needs_torch
+def test_a_layer_after_a_call_that_changes_the_rank_is_refused_naming_the_call():
+    """As MaxViT's window partition: the cells are regrouped into windows and back, which convanim
+    does not read; a transformer's tokens with no layer after them end the listing quietly."""
+
+    class Windows(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.stem, self.conv = torch.nn.Conv2d(1, 2, 3, padding=1), torch.nn.Conv2d(2, 2, 3)
+
+        def forward(self, x):
+            x = self.stem(x)
+            n, c, h, w = x.shape
+            windows = x.reshape(n, c, h // 4, 4, w // 4, 4).permute(0, 1, 2, 4, 3, 5)
+            return self.conv(windows.reshape(n, c, h, w))
+
+    with pytest.raises(SpecError, match=r"conv: convanim cannot follow reshape \(2x8x8 -> 2x2x4x2x4\), which Conv2d"):
+        layers(Windows(), (1, 8, 8))
+
+    class Tokens(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.patches, self.mix = torch.nn.Conv2d(1, 4, 4, stride=4), torch.nn.Linear(4, 4)
+
+        def forward(self, x):
+            return self.mix(self.patches(x).flatten(2).transpose(1, 2))
+
+    assert [r["name"] for r in layers(Tokens(), (1, 16, 16))] == ["patches"]
+
+
+@needs_torch
+def test_a_model_that_cannot_run_on_the_input_and_a_volume_are_refused_by_name():
+    model = torch.nn.Sequential(torch.nn.Conv2d(1, 1, 5), torch.nn.MaxPool2d(2))
+    with pytest.raises(SpecError, match="input_size: Sequential cannot run on an input of 1x4x4: .*a larger input"):
+        layers(model, (1, 4, 4))
+    volume = torch.nn.Sequential(torch.nn.Conv3d(1, 2, 3), torch.nn.BatchNorm3d(2))
+    with pytest.raises(SpecError, match=r"layer 0: layers\(\) follows 1-D and 2-D layers; nn.Conv3d is drawn on its own"):
+        layers(volume, (1, 8, 8, 8))
+
+
+def test_a_listing_passes_3d_normalisation_and_refuses_a_volume_by_name():
+    assert [r["name"] for r in layers(["(bn): BatchNorm3d(1)", "(drop): Dropout3d(p=0.5)", "nn.Conv2d(1, 1, 3)"],
+                                      (1, 8, 8))] == ["2"]
+    with pytest.raises(SpecError, match=r"layer 1: layers\(\) follows 1-D and 2-D layers; nn.MaxPool3d"):
+        layers(["nn.BatchNorm3d(1)", "nn.MaxPool3d(2)"], (1, 8, 8, 8))

@@ -121,6 +121,19 @@ def test_the_published_receptive_fields():
         {n: [v, v] for n, v in expected.items()}
 
 
-def test_what_cannot_be_followed_is_named():
-    with pytest.raises(SpecError, match="permute: convanim cannot follow permute"):
-        layers(_model("convnext_tiny"), (3, 64, 64))  # LayerNorm2d moves the channels last
+@pytest.mark.parametrize("name, shape, message", [
+    ("convnext_tiny", (3, 64, 64), "permute: convanim cannot follow permute"),  # LayerNorm2d moves the channels last
+    ("maxvit_t", (3, 224, 224), "conv_a.0: convanim cannot follow reshape (64x56x56 -> 64x8x7x8x7), which Conv2d"),
+    ("segmentation.fcn_resnet50", (3, 64, 64), "interpolate: nn.Upsample: mode='bilinear' is not drawn"),
+    ("video.r3d_18", (3, 4, 32, 32), "layer stem.0: layers() follows 1-D and 2-D layers; nn.Conv3d"),
+    ("video.s3d", (3, 4, 32, 32), "input_size: S3D cannot run on an input of 3x4x32x32: Given input size"),
+])
+def test_what_cannot_be_followed_is_named(name, shape, message):
+    """Models convanim does not list, each refused naming the layer or call and why (not a
+    shortened listing, not PyTorch's own error)."""
+    family, _, model = name.rpartition(".")
+    kind = getattr(torchvision.models, family) if family else torchvision.models
+    extra = {"weights_backbone": None, "aux_loss": False} if family == "segmentation" else {}
+    with pytest.raises(SpecError) as error:
+        layers(getattr(kind, model)(weights=None, **extra).eval(), shape)
+    assert message in str(error.value)

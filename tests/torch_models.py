@@ -113,6 +113,23 @@ class UNet(nn.Module):
         return self.dec1(torch.cat([self.up1(d2), e1], dim=1))
 
 
+class Resized(nn.Module):
+    """A decoder's way of meeting its skip: nearest interpolation to the size the skip has (a size
+    computed from a tensor's shape, as torchvision's segmentation heads write it), odd sizes so that
+    the factor is not whole."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(1, 2, 3, padding=1)
+        self.down = nn.Conv2d(2, 2, 3, stride=2)
+        self.last = nn.Conv2d(4, 1, 3, padding=1)
+
+    def forward(self, x):
+        skip = self.stem(x)
+        up = F.interpolate(self.down(skip), size=skip.shape[-2:], mode="nearest")
+        return self.last(torch.cat([up, skip], dim=1))
+
+
 def _positive(model: nn.Module) -> nn.Module:
     """A copy whose every gradient is positive: weights 1/fan-in, biases 0, max pooling read as
     average pooling of the same windows (a max passes the gradient to one cell only), activations

@@ -14,7 +14,7 @@ from typing import Any, Dict, List, Sequence, Tuple
 from ..core.errors import SpecError
 from .graph import Graph, Node
 from .layer_text import MAX_TEXT, read_call, shown
-from .pytorch import HEAD, LAYERS, SHAPE_KEEPING, module_args, read_layer, spec_from_args, with_channels
+from .pytorch import HEAD, LAYERS, SHAPE_KEEPING, followed, module_args, read_layer, spec_from_args, with_channels
 from .traced import traced_graph
 
 MAX_MODEL_TEXT = 200_000  # a printed model: resnet18's is 4,871 characters, resnet152's about 33,000
@@ -148,6 +148,7 @@ def _stacked(items: Sequence[Tuple[str, Any]], shape: Tuple[int, ...]) -> List[t
             break
         if args is None:
             continue
+        followed(layer, name)
         spatial, dims = shape[1:], LAYERS[layer].dims
         if len(spatial) != dims:
             raise SpecError("model", f"layer {name}: nn.{layer} takes a {dims}-D input, got {len(spatial)}-D")

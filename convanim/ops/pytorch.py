@@ -176,11 +176,19 @@ DRAWN_BY = tuple(sorted({layer.operation.name: layer.operation for layer in LAYE
 
 SHAPE_KEEPING = frozenset((
     "ReLU", "ReLU6", "LeakyReLU", "PReLU", "ELU", "SELU", "CELU", "GELU", "SiLU", "Mish", "Sigmoid", "Tanh", "Hardtanh",
-    "Hardswish", "Hardsigmoid", "Softplus", "Identity", "Dropout", "Dropout1d", "Dropout2d", "AlphaDropout",
-    "BatchNorm1d", "BatchNorm2d", "GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "LocalResponseNorm", "LayerNorm",
+    "Hardswish", "Hardsigmoid", "Softplus", "Identity", "Dropout", "Dropout1d", "Dropout2d", "Dropout3d",
+    "AlphaDropout", "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "GroupNorm", "InstanceNorm1d", "InstanceNorm2d",
+    "InstanceNorm3d", "LocalResponseNorm", "LayerNorm",
 ))
-HEAD = frozenset(("Flatten", "Linear", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d",
-                  "Softmax", "LogSoftmax"))
+HEAD = frozenset(("Flatten", "Linear", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d", "AdaptiveMaxPool1d",
+                  "AdaptiveMaxPool2d", "AdaptiveMaxPool3d", "Softmax", "LogSoftmax"))
+def followed(layer: str, name: str) -> None:
+    """Refuses a volume in a network's listing: its field would need a depth axis the graph does not follow."""
+    if LAYERS[layer].dims == 3:
+        raise SpecError("model", f"layer {name}: layers() follows 1-D and 2-D layers; nn.{layer} is drawn on its own"
+                        f" (convanim torch \"nn.{layer}(…)\"), not listed in a network")
+
+
 def with_channels(layer: str, args: dict, channels: int, name: str) -> dict:
     """A layer's arguments with what its input's channels decide: a pixel shuffle's output channels."""
     if layer != "PixelShuffle":

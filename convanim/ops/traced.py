@@ -8,7 +8,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from ..core.errors import SpecError
 from .graph import Graph, Node
-from .pytorch import HEAD, LAYERS, SHAPE_KEEPING, module_args, spec_from_args, with_channels
+from .pytorch import HEAD, LAYERS, SHAPE_KEEPING, followed, module_args, spec_from_args, with_channels
 
 # functional calls that act as a layer: (the layer, its arguments after the input, in order)
 FUNCTIONAL = {
@@ -54,8 +54,9 @@ def _moves_channels_only(node, shape_in: Tuple[int, ...], out: Tuple[int, ...], 
     return all(isinstance(d, int) and d % rank < rank - spatial for d in moved)
 
 
-def _functional_layer(node, spatial: Tuple[int, ...]) -> Optional[Tuple[str, dict, Any]]:
-    """A functional pooling, interpolation or pixel shuffle as the layer it acts as (its spec)."""
+def _functional_layer(node, spatial: Tuple[int, ...], out: Tuple[int, ...]) -> Optional[Tuple[str, dict, Any]]:
+    """A functional pooling, interpolation or pixel shuffle as the layer it acts as (its spec);
+    ``out`` is its output's spatial size, as the traced run found it."""
     name = _callee(node)
     if name not in FUNCTIONAL:
         return None
@@ -63,9 +64,15 @@ def _functional_layer(node, spatial: Tuple[int, ...]) -> Optional[Tuple[str, dic
     args = {n: _literal(v) for n, v in zip(names, node.args[1:])}
     args.update({n: _literal(v) for n, v in node.kwargs.items() if n in names})
     args = {n: v for n, v in args.items() if v is not None and n not in ("return_indices",)}
+    if layer == "Upsample" and (hasattr(args.get("size"), "op") or hasattr(args.get("scale_factor"), "op")):
+        args.pop("scale_factor", None)  # computed from another tensor's shape: the traced run gave the size
+        args["size"] = out[0] if len(out) == 1 else tuple(out)
     if any(hasattr(v, "op") for v in args.values()):
         raise SpecError("model", f"{node.name}: {name} takes arguments computed in the model; convanim reads literals")
-    return layer, args, spec_from_args(layer, args, spatial[0] if len(spatial) == 1 else spatial)
+    try:
+        return layer, args, spec_from_args(layer, args, spatial[0] if len(spatial) == 1 else spatial)
+    except SpecError as error:  # which call of the model it is
+        raise SpecError("model", f"{node.name}: {error.reason}") from None
 
 
 def _shapes(model, shape: Tuple[int, ...]):
@@ -84,6 +91,11 @@ def _shapes(model, shape: Tuple[int, ...]):
     try:
         with torch.no_grad():
             ShapeProp(traced).propagate(torch.zeros((1, *shape)))
+    except Exception as error:  # noqa: BLE001 - the model's own error (an input too small), wrapped by fx
+        cause = error.__cause__ or error
+        first = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
+        raise SpecError("input_size", f"{type(model).__name__} cannot run on an input of {_shape(shape)}: {first[:200]}"
+                        " (a larger input?)") from None
     finally:
         model.train(was)
     return traced
@@ -102,6 +114,7 @@ def traced_graph(model, shape: Tuple[int, ...]) -> Tuple[Graph, List[tuple]]:
     nodes: List[Node] = []
     listed: List[tuple] = []
     shapes: Dict[str, Tuple[int, ...]] = {}
+    lost: Dict[str, str] = {}  # nodes that come of a call changing the rank: the call
     axes = len(shape) - 1  # the input's spatial axes
     for node in traced.graph.nodes:
         meta = node.meta.get("tensor_meta")
@@ -117,6 +130,7 @@ def traced_graph(model, shape: Tuple[int, ...]) -> Tuple[Graph, List[tuple]]:
             continue
         inputs = tuple(n.name for n in node.all_input_nodes if n.name in shapes)
         if not inputs:
+            _lost(node, modules, lost)
             continue  # a constant, or past the head: it does not read the input's cells
         shape_in = shapes[inputs[0]]
         kind = type(modules[node.target]).__name__ if node.op == "call_module" else _callee(node)
@@ -124,16 +138,20 @@ def traced_graph(model, shape: Tuple[int, ...]) -> Tuple[Graph, List[tuple]]:
             nodes.append(Node(node.name, inputs, out[-axes:]))
             shapes[node.name] = out
             continue
-        if kind in HEAD or kind in ADAPTIVE or len(out) < 2 or len(out) != len(shape_in):
+        if kind in HEAD or kind in ADAPTIVE or len(out) < 2:
             continue  # the head: nothing past it is spatial
+        if len(out) != len(shape_in):  # not followed; refused if a layer reads what comes of it
+            lost[node.name] = f"{kind} ({_shape(shape_in)} -> {_shape(out)})"
+            continue
         spec, layer, args = None, kind, {}
         if node.op == "call_module" and kind in LAYERS:
+            followed(kind, node.target)
             layer, args = module_args(modules[node.target])
             args = with_channels(layer, args, shape_in[0], node.target)
             spatial = shape_in[1:]
             spec = spec_from_args(layer, args, spatial[0] if len(spatial) == 1 else spatial)
         elif node.op != "call_module" and kind in FUNCTIONAL:
-            layer, args, spec = _functional_layer(node, shape_in[1:])
+            layer, args, spec = _functional_layer(node, shape_in[1:], out[1:])
         elif kind in MIXING or (node.op == "call_module" and kind not in SHAPE_KEEPING) or out[1:] != shape_in[1:] \
                 or any(shapes[i][1:] != out[1:] for i in inputs):
             raise SpecError("model", f"{node.target if node.op == 'call_module' else node.name}: convanim cannot follow"
@@ -144,6 +162,20 @@ def traced_graph(model, shape: Tuple[int, ...]) -> Tuple[Graph, List[tuple]]:
             name = node.target if node.op == "call_module" else node.name
             listed.append((node.name, name, layer, args, spec, shape_in, out))
     return Graph(nodes), listed
+
+
+def _lost(node, modules: Dict[str, Any], lost: Dict[str, str]) -> None:
+    """Marks a node that reads only what a rank-changing call made (a transformer's tokens), and
+    refuses a convolution, pooling or upsampling there: its cells are no longer the input's."""
+    came = [lost[n.name] for n in node.all_input_nodes if n.name in lost]
+    if not came:
+        return
+    lost[node.name] = came[0]
+    kind = type(modules[node.target]).__name__ if node.op == "call_module" else _callee(node)
+    if (node.op == "call_module" and kind in LAYERS) or (node.op != "call_module" and kind in FUNCTIONAL):
+        name = node.target if node.op == "call_module" else node.name
+        raise SpecError("model", f"{name}: convanim cannot follow {came[0]}, which {kind} reads after: it reshapes"
+                        " the cells in a way it does not read")
 
 
 def _shape(shape: Tuple[int, ...]) -> str:
