@@ -170,3 +170,17 @@ def test_names_and_captions_grow_with_the_image(spec):
     assert caption_px >= max(MIN_TEXT_PX, TEXT_SHARE * max(geometry.width, geometry.height)) * 0.98
     if geometry.cell_px == PAPER_CELL_PX:
         assert geometry.text_scale == 1.0
+
+
+@pytest.mark.parametrize("args, needed", [(["separable"], 429), (["conv", "--view", "im2col"], 410)])
+def test_a_width_too_narrow_for_the_texts_is_refused_not_overstepped(tmp_path, args, needed):
+    """A long caption over cells at their smallest made a wider image than --width asked for
+    (separable at 400: 521 px); the width is the image's, or the command names one that is."""
+    from click.testing import CliRunner
+    from PIL import Image
+
+    result = CliRunner().invoke(cli, [*args, "--width", "400", "--poster", "1", "-o", str(tmp_path / "a.png")])
+    assert (result.exit_code, result.stderr) == (2, f"Error: --width: 400 px is too narrow for the figure's texts at"
+                                                    f" a legible size; use --width {needed} or more\n")
+    result = CliRunner().invoke(cli, [*args, "--width", str(needed), "--poster", "1", "-o", str(tmp_path / "b.png")])
+    assert result.exit_code == 0 and Image.open(tmp_path / "b.png").width == needed

@@ -188,6 +188,9 @@ class Geometry:
         if width is not None and crowding and geometry.crowded:
             _refuse_crowded(width, lambda w: cls.of(scene, style, theme, None, labels, fit_width, max_size, w, False),
                             max_size)
+        if width is not None and crowding and pixels_wide > math.ceil(width) + 1:
+            _refuse_overflow(width, lambda w: cls.of(scene, style, theme, None, labels, fit_width, max_size, w, False),
+                             max_size)
         return geometry
 
     @property
@@ -238,6 +241,23 @@ def _refuse_crowded(width: float, at: Callable[[float], "Geometry"], max_size: f
         low, high = (mid, high) if at(mid).crowded else (low, mid)
     raise SpecError("width", f"{width:,.0f} px is too narrow for the names of the planes (they would overlap); "
                              f"use --width {math.ceil(high)} or more")
+
+
+def _refuse_overflow(width: float, at: Callable[[float], "Geometry"], max_size: float) -> None:
+    """Refuse a ``width`` narrower than the figure's texts at a legible size (a long caption over
+    cells shrunk to their smallest), naming the smallest width (to a few px) that holds them."""
+    fits = lambda w: at(w).width <= math.ceil(w) + 1  # noqa: E731
+    low, high = float(width), float(width) * 1.25
+    while not fits(high):
+        low, high = high, high * 1.25
+        if high > max_size:
+            raise SpecError("width", f"{width:,.0f} px is too narrow for the figure's texts, and no width up to "
+                                     f"--max-size {max_size:,.0f} holds them")
+    while high - low > 4:
+        mid = (low + high) / 2
+        low, high = (mid, high) if not fits(mid) else (low, mid)
+    raise SpecError("width", f"{width:,.0f} px is too narrow for the figure's texts at a legible size; use --width"
+                             f" {math.ceil(high)} or more")
 
 
 def _refuse_width(width: float, size: float, needed: Tuple[int, int], weights: bool, max_size: float) -> None:
