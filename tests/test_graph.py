@@ -154,10 +154,11 @@ def test_a_layer_after_a_call_that_changes_the_rank_is_refused_naming_the_call()
 
 
 @needs_torch
-def test_a_model_that_cannot_run_on_the_input_and_a_volume_are_refused_by_name():
+def test_a_model_that_cannot_run_on_the_input_and_a_volume_are_refused_by_name(capfd):
     model = torch.nn.Sequential(torch.nn.Conv2d(1, 1, 5), torch.nn.MaxPool2d(2))
     with pytest.raises(SpecError, match="input_size: Sequential cannot run on an input of 1x4x4: .*a larger input"):
         layers(model, (1, 4, 4))
+    assert capfd.readouterr().err == ""  # not torch.fx's traceback beside the one error
     volume = torch.nn.Sequential(torch.nn.Conv3d(1, 2, 3), torch.nn.BatchNorm3d(2))
     with pytest.raises(SpecError, match=r"layer 0: layers\(\) follows 1-D and 2-D layers; nn.Conv3d is drawn on its own"):
         layers(volume, (1, 8, 8, 8))

@@ -4,6 +4,9 @@ run on zeros. PyTorch is imported here only, and only when a model is given."""
 
 from __future__ import annotations
 
+import contextlib
+import io
+import sys
 from typing import Any, Dict, List, Optional, Tuple
 
 from ..core.errors import SpecError
@@ -88,9 +91,11 @@ def _shapes(model, shape: Tuple[int, ...]):
         raise SpecError("model", f"torch.fx cannot trace {type(model).__name__}: {first[:200]}") from None
     was = model.training
     model.eval()  # one zero input through batch norm in training mode would be refused
+    printed = io.StringIO()  # ShapeProp prints a failing node's traceback itself: the error below says it
     try:
-        with torch.no_grad():
+        with torch.no_grad(), contextlib.redirect_stderr(printed):
             ShapeProp(traced).propagate(torch.zeros((1, *shape)))
+        sys.stderr.write(printed.getvalue())  # the model's own warnings, when it ran
     except Exception as error:  # noqa: BLE001 - the model's own error (an input too small), wrapped by fx
         cause = error.__cause__ or error
         first = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
