@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 import naive
 from convanim import Conv2d, ConvTranspose2d, Pool2d, SpecError
 from convanim.core.values import Numbers
-from convanim.core.formats import format_value
+from convanim.core.formats import exact_precision, format_value
 from convanim.io.data import load_values, record
 from strategies import conv_specs, pairs, transposed_specs
 
@@ -120,6 +120,15 @@ def test_bad_numbers(make, params, reason):
 )
 def test_format_value(value, precision, text):
     assert format_value(value, precision) == text
+
+
+@pytest.mark.parametrize("values, precision, decimals", [
+    ([0.125, 0.25, -1.0], 1, 3),  # an average's shares over 8 cells: written as they are, they add up
+    ([0.5, 1.5], 1, 1), ([1 / 9, 2 / 9], 1, 1),  # no few decimals write ninths: as asked
+    ([0.125, np.inf], 2, 3), ([0.0625], 1, 1),  # at most three decimals
+])
+def test_exact_precision_writes_the_shares_as_they_are_where_a_few_decimals_can(values, precision, decimals):
+    assert exact_precision([np.array(values)], precision) == decimals
 
 
 def test_load_values_from_npy_csv_and_txt(tmp_path):

@@ -34,6 +34,18 @@ def figure_format(arrays, precision: int = 1):
     return fmt
 
 
+def exact_precision(arrays, precision: int = 1, most: int = 3) -> int:
+    """``precision``, or more where that writes every value exactly and ``precision`` does not
+    (an average's shares, 1/8 = 0.125: written 0.1, two of them would add up to 0.3)."""
+    values = np.concatenate([np.asarray(a, dtype=float).ravel() for a in arrays])
+    values = values[np.isfinite(values)]
+    for decimals in range(precision, most + 1):
+        scaled = values * 10**decimals
+        if np.allclose(scaled, np.round(scaled), rtol=0, atol=1e-6):
+            return decimals
+    return precision
+
+
 class Formats:
     """A figure's number formats, one for each kind of number it holds (``by_kind``: a key, such
     as a volume or "weight", to the arrays of that kind): integer inputs stay integers beside

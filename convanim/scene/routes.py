@@ -10,7 +10,7 @@ from typing import List, Optional, Tuple
 import numpy as np
 
 from ..core.backward import Gradients
-from ..core.formats import figure_format
+from ..core.formats import exact_precision, figure_format
 from ..core.sweep import Cell, Grid
 from ..core.values import Numbers
 from .gather import index_text, widest
@@ -50,11 +50,10 @@ class _Routes:
         gradients = Gradients(numbers)
         self.shares = [[gradients.shares(o, k, read) for k, read in enumerate(reads)] for o, reads in enumerate(self.reads)]
         self.sums = self._running()
-        every = [numbers.grad.astype(float).ravel(), *(a.ravel() for row in self.shares for a in row),
-                 *(a.ravel() for row in self.sums for a in row)]
-        self.fmt = figure_format([np.concatenate(every)], precision)
+        sent = [*(a.ravel() for row in self.shares for a in row), *(a.ravel() for row in self.sums for a in row)]
+        self.fmt = figure_format([np.concatenate(sent)], exact_precision(sent, precision))  # shares add up as written
         g = numbers.grad.astype(float).reshape(self.depths[1], *self.sweep.output_size)
-        self.grads = np.vectorize(self.fmt, otypes=[object])(g)
+        self.grads = np.vectorize(figure_format([g], precision), otypes=[object])(g)  # ∂L/∂y as given
         shown = figure_format([numbers.input], precision)
         self.inputs = np.vectorize(shown, otypes=[object])(numbers.drawn_inputs)
 
