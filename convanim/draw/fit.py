@@ -227,37 +227,30 @@ def _polygon_meets_box(polygon: np.ndarray, box: np.ndarray) -> bool:
     return True
 
 
-def _refuse_crowded(width: float, at: Callable[[float], "Geometry"], max_size: float) -> None:
-    """Refuse a ``width`` at which names overlap, naming the smallest width (to a few px) at
-    which none does; ``at(w)`` is the figure fitted to ``w`` px."""
+def _refuse_narrow(width: float, holds: Callable[[float], bool], max_size: float, what: str, why: str) -> None:
+    """Refuse a ``width`` too narrow for ``what`` (``why``: how it fails), naming the smallest
+    width (to a few px) that ``holds`` them."""
     low, high = float(width), float(width)
-    while at(high).crowded:
+    while not holds(high):
         low, high = high, high * 1.25
         if high > max_size:
-            raise SpecError("width", f"{width:,.0f} px is too narrow for the names of the planes, and no width up to "
+            raise SpecError("width", f"{width:,.0f} px is too narrow for {what}, and no width up to "
                                      f"--max-size {max_size:,.0f} holds them")
     while high - low > 4:
         mid = (low + high) / 2
-        low, high = (mid, high) if at(mid).crowded else (low, mid)
-    raise SpecError("width", f"{width:,.0f} px is too narrow for the names of the planes (they would overlap); "
-                             f"use --width {math.ceil(high)} or more")
+        low, high = (low, mid) if holds(mid) else (mid, high)
+    raise SpecError("width", f"{width:,.0f} px is too narrow for {what}{why}; use --width {math.ceil(high)} or more")
+
+
+def _refuse_crowded(width: float, at: Callable[[float], "Geometry"], max_size: float) -> None:
+    """Refuse a ``width`` at which names overlap; ``at(w)`` is the figure fitted to ``w`` px."""
+    _refuse_narrow(width, lambda w: not at(w).crowded, max_size, "the names of the planes", " (they would overlap)")
 
 
 def _refuse_overflow(width: float, at: Callable[[float], "Geometry"], max_size: float) -> None:
     """Refuse a ``width`` narrower than the figure's texts at a legible size (a long caption over
-    cells shrunk to their smallest), naming the smallest width (to a few px) that holds them."""
-    fits = lambda w: at(w).width <= math.ceil(w) + 1  # noqa: E731
-    low, high = float(width), float(width) * 1.25
-    while not fits(high):
-        low, high = high, high * 1.25
-        if high > max_size:
-            raise SpecError("width", f"{width:,.0f} px is too narrow for the figure's texts, and no width up to "
-                                     f"--max-size {max_size:,.0f} holds them")
-    while high - low > 4:
-        mid = (low + high) / 2
-        low, high = (mid, high) if not fits(mid) else (low, mid)
-    raise SpecError("width", f"{width:,.0f} px is too narrow for the figure's texts at a legible size; use --width"
-                             f" {math.ceil(high)} or more")
+    cells shrunk to their smallest), which would otherwise make a wider image than asked."""
+    _refuse_narrow(width, lambda w: at(w).width <= math.ceil(w) + 1, max_size, "the figure's texts", " at a legible size")
 
 
 def _refuse_width(width: float, size: float, needed: Tuple[int, int], weights: bool, max_size: float) -> None:
