@@ -30,6 +30,7 @@ from .ops import Operation, check_view, operation_for
 from .scene.model import Scene
 
 if TYPE_CHECKING:
+    from .draw.paint import Drawing
     from .draw.render import Renderer
 
 
@@ -120,7 +121,7 @@ class Animation:
         from .draw.page import page_data
         from .io.page import figure_html
 
-        data = page_data(self.renderer(), self.delay_ms, self.title, "" if self.scene.caption else self.description)
+        data = page_data(self.drawing(), self.delay_ms, self.title, "" if self.scene.caption else self.description)
         return figure_html(data, still=still)
 
     def poster_png(self) -> bytes:
@@ -188,6 +189,13 @@ class Animation:
         return Renderer(self.scene, self.style, self.theme, geometry=self.geometry, antialias=not crisp,
                         transparent=self.transparent)
 
+    def drawing(self) -> "Drawing":
+        """This animation as the paint model has it, drawn by no backend: what the page is made of."""
+        from .draw.paint import Drawing
+
+        self.check_limits()
+        return Drawing(self.scene, self.theme, self.geometry, self.transparent)
+
     def frames(self, rgba: bool = False) -> Iterator[np.ndarray]:
         """Every frame, in order, as (H, W, 3) uint8 arrays (or RGBA), drawn one at a time."""
         return self.renderer().frames(rgba)
@@ -222,17 +230,17 @@ class Animation:
     def _draw_into(self, target: Target, frames: range, on_frame: Optional[Callable[[int], None]], force: bool
                    ) -> List[Path]:
         """Frames ``frames`` into ``target``, drawn as its format's kind asks: pixels, vector states or the page."""
-        crisp = self.crisp_for(target.format)
-        renderer = self.renderer(crisp)
         kind = FORMATS[target.format].kind
         if kind == "page":
             from .draw.page import page_data
             from .io.page import write_page
 
-            page = page_data(renderer, self.delay_ms, self.title, "" if self.scene.caption else self.description)
+            page = page_data(self.drawing(), self.delay_ms, self.title, "" if self.scene.caption else self.description)
             if on_frame is not None:
                 on_frame(len(self) - 1)
             return [write_page(page, target.path)]
+        crisp = self.crisp_for(target.format)
+        renderer = self.renderer(crisp)
         drawn: Iterator = islice(renderer.vector_states() if kind == "vector" else renderer.stream(), frames.stop)
         if on_frame is not None:  # every frame drawn counts, those before a poster's too
             drawn = _report(drawn, on_frame)

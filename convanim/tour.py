@@ -84,7 +84,7 @@ def figures(calls: Sequence[Tuple[dict, str, dict]]) -> List[dict]:
     for row, layer, args in calls:
         spec = small_spec(layer, args, len(row["input_shape"]) - 1)
         anim = Animation(spec, labels=True, style="flat", delay_ms=700)
-        out.append(page_data(anim.renderer(), anim.delay_ms, f"{row['name']}: {anim.description}", _left_out(row, spec)))
+        out.append(page_data(anim.drawing(), anim.delay_ms, f"{row['name']}: {anim.description}", _left_out(row, spec)))
     return out
 
 

@@ -1,7 +1,7 @@
 """An animation as data for the interactive page: where every cell, line and text of each frame
-goes, in pixels, as the renderer would draw them.
+goes, in pixels, as the raster backend draws them: both read one paint model.
 
-Nothing is computed here that the scene does not say: the cells' colours are the renderer's,
+Nothing is computed here that the scene does not say: the cells' colours are the painter's,
 the links its segments (hidden below planes, cut around digits), the equations its runs. The
 page's script only draws these and switches between frames; hovering a cell looks up the steps
 whose highlights hold it.
@@ -15,8 +15,7 @@ import numpy as np
 
 from ..core.sweep import Cell
 from ..scene.model import Label, Step
-from .paint import ZERO_TINT, blank_edges, rgba
-from .render import Renderer
+from .paint import ZERO_TINT, Drawing, blank_edges, rgba
 from .text import CAPTION_EM, VALUE_BY_WEIGHT_AT, WEIGHT_AT, WEIGHT_PAD_PX, digit_height
 from .theme import RGB
 
@@ -43,24 +42,24 @@ class _Palette:
         return self.colours.setdefault(_hex(colour), len(self.colours))
 
 
-def page_data(renderer: Renderer, delay_ms: int, title: str, caption: str) -> dict:
+def page_data(drawing: Drawing, delay_ms: int, title: str, caption: str) -> dict:
     """Everything the page draws, as plain data (JSON): the planes, the static texts, and per
     step its highlights, marks, links, texts, reveals, heading and equation."""
-    page = _PageBuilder(renderer)
-    planes = [page.plane(k) for k in range(len(renderer.scene.planes))]
+    page = _PageBuilder(drawing)
+    planes = [page.plane(k) for k in range(len(drawing.scene.planes))]
     steps = page.steps()
-    geometry, theme, digit = renderer.geometry, renderer.theme, page.digit
-    scale = renderer.cell_px / 29.6  # strokes relative to the paper's
+    geometry, theme, digit = drawing.geometry, drawing.theme, page.digit
+    scale = drawing.cell_px / 29.6  # strokes relative to the paper's
     palette = sorted(page.colour.colours, key=page.colour.colours.get)
     ink: RGB = theme.text
     return {
         "title": title,
         "caption": caption,
-        "width": renderer.width,
-        "height": renderer.height,
+        "width": drawing.width,
+        "height": drawing.height,
         "delay": delay_ms,
-        "transparent": renderer.transparent,
-        "equationSize": round(page.em * renderer.cell_px, 2),
+        "transparent": drawing.transparent,
+        "equationSize": round(page.em * drawing.cell_px, 2),
         "font": theme.font,
         "colours": palette,
         "theme": {
@@ -81,19 +80,19 @@ def page_data(renderer: Renderer, delay_ms: int, title: str, caption: str) -> di
 
 
 class _PageBuilder:
-    """One figure's page data, built from its renderer: the planes, then the steps; colours are
+    """One figure's page data, built from its drawing: the planes, then the steps; colours are
     collected once into a palette that cells and texts refer to by index."""
 
-    def __init__(self, renderer: Renderer) -> None:
-        self.renderer = renderer
-        self.scene, self.theme, self.painter = renderer.scene, renderer.theme, renderer.painter
+    def __init__(self, drawing: Drawing) -> None:
+        self.drawing = drawing
+        self.scene, self.theme, self.painter = drawing.scene, drawing.theme, drawing.painter
         self.colour = _Palette()
         self.digit = digit_height(self.theme.font)
-        self.em = CAPTION_EM * renderer.geometry.text_scale
+        self.em = CAPTION_EM * drawing.geometry.text_scale
 
     def plane(self, k: int) -> dict:
         plane, theme, colour = self.scene.planes[k], self.theme, self.colour
-        origin, right, down = self.renderer.pixels(k, [[0, 0], [1, 0], [0, 1]])
+        origin, right, down = self.drawing.pixels(k, [[0, 0], [1, 0], [0, 1]])
         kinds = plane.grid.kinds
         h, w = kinds.shape
         cells = np.argwhere(np.ones((h, w), dtype=bool))
@@ -133,7 +132,7 @@ class _PageBuilder:
 
     def placed(self, outline) -> list:
         x, y = self.painter.pixels(outline.origin)[0]
-        return [outline.text, round(float(x), 2), round(float(y), 2), round(outline.em * self.renderer.cell_px, 2)]
+        return [outline.text, round(float(x), 2), round(float(y), 2), round(outline.em * self.drawing.cell_px, 2)]
 
     def equation(self, step: Step) -> list:
         """The painter's equation runs, each at its pen's origin on the baseline, in its ink."""

@@ -12,6 +12,7 @@ from the top-left, the page's frame.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -379,3 +380,39 @@ def paint_labels(step: Step, raised: Sequence[Label]) -> List[Label]:
     """The labels a step's paint writes, in its order: the step's own texts, then the standing
     values it draws again above its highlight."""
     return [label for label in (*step.labels, *step.reveals) if label.kind != "fill"] + list(raised)
+
+
+@dataclass(frozen=True, eq=False)
+class Drawing:
+    """A figure as the paint model has it, drawn by no backend: what the page writes as data
+    (the raster backend, :class:`~.render.Renderer`, paints the same painter's shapes)."""
+
+    scene: Scene
+    theme: Theme
+    geometry: Geometry
+    transparent: bool = False
+
+    @cached_property
+    def painter(self) -> Painter:
+        return Painter(self.scene, self.theme, self.geometry)
+
+    @property
+    def width(self) -> int:
+        return self.geometry.width
+
+    @property
+    def height(self) -> int:
+        return self.geometry.height
+
+    @property
+    def cell_px(self) -> float:
+        return self.geometry.cell_px
+
+    def pixels(self, plane: int, xy) -> np.ndarray:
+        return plane_pixels(self.geometry, self.painter, plane, xy)
+
+
+def plane_pixels(geometry: Geometry, painter: Painter, plane: int, xy) -> np.ndarray:
+    """Where plane points (x, y) = (column, row) land in a frame, as (x, y) pixels from the top-left."""
+    screen = geometry.layout.placements[plane].to_screen(np.asarray(xy, dtype=float))
+    return painter.pixels(screen).reshape(np.shape(screen))

@@ -26,7 +26,7 @@ from ..core.sweep import Cell
 from ..scene.model import Label, Plane, Scene, Step
 from .fit import PAPER_CELL_PX, Geometry
 from .layout import Placement
-from .paint import ZERO_TINT, Outline, Paint, Painter, blank_edges, kind_colours, rgba, solid_colours
+from .paint import ZERO_TINT, Outline, Paint, Painter, blank_edges, kind_colours, plane_pixels, rgba, solid_colours
 from .theme import PAPER, RGB, Theme
 
 __all__ = ["Renderer", "ZERO_TINT", "solid_colours"]
@@ -331,8 +331,7 @@ class Renderer:
 
     def pixels(self, plane: int, xy: np.ndarray) -> np.ndarray:
         """Where plane points (x, y) = (column, row) land in a frame, as (x, y) pixels from the top-left."""
-        screen = self.layout.placements[plane].to_screen(np.asarray(xy, dtype=float))
-        return self.painter.pixels(screen).reshape(np.shape(screen))
+        return plane_pixels(self.geometry, self.painter, plane, xy)
 
     def _add_text(self, labels: Sequence[Label]) -> None:
         labels = [label for label in labels if label.kind != "fill"]
