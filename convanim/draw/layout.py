@@ -7,7 +7,7 @@ Pure NumPy: the renderer asks this module where things are and draws them there.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import List, Optional, Sequence, Tuple
 
@@ -50,7 +50,13 @@ class Placement:
 
     def corners(self) -> np.ndarray:
         """The plane's four corners on screen: top-left, top-right, bottom-right, bottom-left."""
-        return self.to_screen(box_corners((0, 0, *self.shape)))
+        return self._corners
+
+    @cached_property
+    def _corners(self) -> np.ndarray:  # asked for by every wire of every frame: worked out once, read-only
+        corners = self.to_screen(box_corners((0, 0, *self.shape)))
+        corners.setflags(write=False)
+        return corners
 
     def cells(self, cells: np.ndarray) -> np.ndarray:
         """Screen polygons (n, 4, 2) of the cells given as (n, 2) rows of (row, col)."""
@@ -74,12 +80,26 @@ class Layout:
     draws_links: bool
     strips: bool = False  # upright strips stacked: a link joins a footprint's top edge to a cell's bottom edge
     names: Tuple[Placement, ...] = ()  # in a column layout, the screen boxes the planes' names take (obstacles for wires)
+    _wires: dict = field(default_factory=dict, repr=False)  # routed wires by (source, box, target, box, corner)
 
     @property
     def bounds(self) -> Tuple[float, float, float, float]:
         """(xmin, ymin, xmax, ymax) of all planes on screen."""
         pts = np.concatenate([p.corners() for p in self.placements])
         return (*pts.min(axis=0), *pts.max(axis=0))  # type: ignore[return-value]
+
+    @cached_property
+    def _spans(self) -> List[Tuple[float, float]]:
+        """Each plane's and then each name's extent across x on screen: a column's names are part
+        of it, so that a wire's knees stay clear of them."""
+        return [(c[:, 0].min(), c[:, 0].max()) for c in (p.corners() for p in (*self.placements, *self.names))]
+
+    def _column_edge(self, k: int, right: bool) -> float:
+        """The right (or left) edge on screen of the column plane ``k`` stands in: every plane
+        (and name) whose screen extent overlaps its own across x."""
+        lo, hi = self._spans[k]
+        column = [s for s in self._spans if s[0] < hi - 1e-9 and s[1] > lo + 1e-9]
+        return max(s[1] for s in column) if right else min(s[0] for s in column)
 
     def link_segments(self, source: int, source_box: Box, target: int, target_box: Box, wire: bool = False,
                       corner: bool = False) -> np.ndarray:
@@ -102,8 +122,11 @@ class Layout:
             bottom = end[np.argsort(end[:, 1])[:2]]
             top, bottom = top[np.argsort(top[:, 0])], bottom[np.argsort(bottom[:, 0])]
             return np.stack([np.stack([top[0], bottom[0]]), np.stack([top[1], bottom[1]])])
-        if wire:
-            return self._wire(source, source_box, target, target_box, corner)
+        if wire:  # the same wire comes back in many frames (and in the page): routed once
+            key = (source, tuple(source_box), target, tuple(target_box), corner)
+            if key not in self._wires:
+                self._wires[key] = self._wire(source, source_box, target, target_box, corner)
+            return self._wires[key].copy()
         low, high = self.placements[source].level, self.placements[target].level
         rise = high - low if abs(high - low) > 1e-9 else 1.0
         hiders = [p for k, p in enumerate(self.placements) if k != source and p.level > low + 1e-9]
@@ -132,9 +155,8 @@ class Layout:
              if cell else _side(dst, target_box, right=False))
         entry = _entry(dst, target_box) if cell else b
         a = src.to_screen(box_corners(source_box)).mean(axis=0) if corner else _side(src, source_box, right=True, toward=entry[1])
-        marks = (*self.placements, *self.names)  # a column's names are part of it: knees stay clear of them
-        out_x = _column_edge(marks, source, right=True) + WIRE_CLEARANCE
-        into_x = min(_column_edge(marks, target, right=False) - WIRE_CLEARANCE, entry[0])
+        out_x = self._column_edge(source, right=True) + WIRE_CLEARANCE
+        into_x = min(self._column_edge(target, right=False) - WIRE_CLEARANCE, entry[0])
         knee_a = _knee(a, entry, max(out_x, a[0]), src)
         knee_b = _knee(a, entry, into_x, dst)
         corners = dst.corners()
@@ -190,13 +212,6 @@ def _knee(a: np.ndarray, b: np.ndarray, x: float, placement: Placement) -> np.nd
     return np.array([x, np.clip(a[1] + t * (b[1] - a[1]), ys.min(), ys.max())])
 
 
-def _column_edge(placements: Sequence[Placement], k: int, right: bool) -> float:
-    """The right (or left) edge on screen of the column plane ``k`` stands in: every plane whose
-    screen extent overlaps its own across x."""
-    spans = [(c[:, 0].min(), c[:, 0].max()) for c in (p.corners() for p in placements)]
-    lo, hi = spans[k]
-    column = [s for s in spans if s[0] < hi - 1e-9 and s[1] > lo + 1e-9]
-    return max(s[1] for s in column) if right else min(s[0] for s in column)
 
 
 class _Obstacles:
