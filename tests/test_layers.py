@@ -153,3 +153,21 @@ def test_no_function_or_class_outgrows_a_screen_or_two():
             if isinstance(node, ast.ClassDef) and lines > MAX_CLASS_LINES:
                 large.append(f"{name}.{node.name}: {lines} lines")
     assert large == []
+
+
+def test_specs_are_read_through_their_protocol():
+    """A spec is asked what the protocol declares (``core.spec.Layer``), never probed for what it
+    might have: ``getattr(spec, "padding_mode", "zeros")`` hides a spec that forgot to say."""
+    probes = []
+    for name, path in _modules().items():
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.args):
+                continue
+            subject = ast.unparse(node.args[0])
+            if not any(word in ("spec", "layer") for word in subject.replace(".", " ").split()):
+                continue
+            probing = node.func.id in ("getattr", "hasattr") and isinstance(node.args[1], ast.Constant)
+            typed = node.func.id == "isinstance" and ast.unparse(node.args[1]) not in ("str", "int", "bool")
+            if probing or typed:
+                probes.append(f"{name}:{node.lineno}: {ast.unparse(node)}")
+    assert probes == []

@@ -138,5 +138,5 @@ def backward_costs(spec) -> dict:
     if spec.reducer.weighted:
         forward = spec.costs()["multiply_adds"]
         return {"input": forward, "weight": forward}
-    taps = math.prod(getattr(spec, "kernel_volume", spec.kernel_size))
+    taps = math.prod(spec.kernel_size) * spec.kernel_depth
     return {"input": steps if spec.reducer.pick is not None else steps * taps, "weight": 0}

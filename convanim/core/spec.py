@@ -196,6 +196,7 @@ class Layer(Spec, Protocol):
     bias: bool  # whether it adds a bias per output channel (a weighted layer's, as PyTorch's bias=True)
     depths: Pair  # depth slices of its input and of its output: (D, OD) for a 3-D operation, (1, 1) otherwise
     kernel_depth: int  # depth slices of its kernel: kd for a 3-D operation, else 1
+    padding_mode: str  # what its padding cells hold: "zeros", or the input cells they copy ("reflect", …)
 
     @property
     def in_planes(self) -> int:

@@ -220,7 +220,7 @@ def _teaches_little(spec, kernel: np.ndarray) -> bool:
     [1,2,1]: the order of its weights, which a transposed convolution turns and a scatter stamps,
     could not be seen), or has one weight that is not zero (it only shifts: [0,0,2])."""
     weights = np.squeeze(kernel)
-    if getattr(spec, "has_channels", False) or weights.size < 2:
+    if spec.has_channels or weights.size < 2:
         return False
     return bool(np.array_equal(weights, np.flip(weights))) or np.count_nonzero(weights) < 2
 

@@ -377,6 +377,7 @@ class OneSweep:
     dims = 2
     depths = (1, 1)
     kernel_depth = 1
+    padding_mode = "zeros"
     in_channels: int
     out_channels: int
     groups: int

@@ -84,7 +84,7 @@ class WeightGradient(OneSweep, Windowed):
         values = dict(input_size=size, window=Window(kernel, layer.dilation, padding, layer.stride),
                       weights=layer.kernel_size, in_channels=in_ch, out_channels=other * (in_ch // layer.groups),
                       groups=layer.groups, operands=other, output_shape=tuple(layer.weight_shape), dims=layer.dims,
-                      padding_mode=getattr(layer, "padding_mode", "zeros"), volumes=(DY if reads_grad else "x", DW))
+                      padding_mode=layer.padding_mode, volumes=(DY if reads_grad else "x", DW))
         for name, value in values.items():
             object.__setattr__(self, name, value)
 
@@ -238,7 +238,7 @@ def _weight_indexed(scene: Scene, layer: WeightGradient, other: str) -> Scene:
 
 def _check_input(spec) -> None:
     gradient_of(spec)
-    if getattr(spec, "padding_mode", "zeros") != "zeros":
+    if spec.padding_mode != "zeros":
         raise SpecError(("view", "padding_mode"), f"the grad-input view draws zero padding: with {spec.padding_mode}"
                         " padding the gradient that reaches the padding goes back to the cells it copies (--dump has"
                         " the values; the grad-weight view draws it)")
