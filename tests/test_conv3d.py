@@ -384,3 +384,25 @@ def test_the_matrix_of_a_volume_is_drawn_a_row_a_frame_its_slices_unrolled(spec)
         plane, cell = divmod(index, spec.output_size[0] * spec.output_size[1])
         assert [len(step.highlights[ins + 3 + d]) for d in range(outs)] == [int(d == plane) for d in range(outs)]
         assert step.equation.result == f"= {numbers.output.ravel()[index]:g}".replace("-", "−")
+
+
+def test_a_max_pool3d_window_on_padding_slices_only_keeps_nothing(run, tmp_path):
+    """Depth 1 under a dilated kernel: an output slice whose window reads only padding slices is
+    −∞, as PyTorch's forward gives; its frame and its route name no kept cell, and the dump no winner."""
+    spec = Pool3d((2, 3, 3), 2, stride=(1, 2, 2), padding=1, dilation=(2, 1, 1))
+    assert [spec.reads(o) for o in range(spec.depths[1])][0] != ()
+    lonely = Pool3d((1, 3, 3), 2, stride=(1, 2, 2), padding=1, dilation=(2, 1, 1))
+    assert [lonely.reads(o) for o in range(lonely.depths[1])] == [()]
+    numbers = Numbers.of(lonely, grad=True)
+    assert np.isneginf(numbers.output).all()
+    from convanim.core.backward import Gradients
+    np.testing.assert_array_equal(Gradients(numbers).input, 0)
+    for view in ("gather", "grad-input", "matrix"):
+        dump = tmp_path / f"{view}.json"
+        result = run("pool3d", "--i", "1x3x3", "--k", "2", "--s", "1x2x2", "--p", "1", "--d", "2x1x1", "--numbers",
+                     "--view", view, "-o", f"{view}.gif", "--dump", str(dump))
+        assert result.exit_code == 0, result.output
+    frames = json.loads((tmp_path / "gather.json").read_text())["frames"]
+    assert all("winner" not in frame and frame["reads"] == [] for frame in frames)
+    equation = Animation(lonely, numbers=numbers).scene.step(0).equation
+    assert (equation.terms, equation.result) == ((), "= −∞")

@@ -139,8 +139,9 @@ class Numbers:
         of each output plane, every plane it reads one after another (a 3-D window: its slices),
         filled up with the padding's value where a plane reads fewer (padding slices)."""
         g = self.gathered
-        rows = [np.concatenate([g[read.channel] for read in self.reads(o)], axis=1) for o in range(self.spec.out_planes)]
-        width = max(r.shape[1] for r in rows)
+        rows = [np.concatenate([g[read.channel] for read in self.reads(o)] or [g[0, :, :0]], axis=1)
+                for o in range(self.spec.out_planes)]
+        width = max(g.shape[2], *(r.shape[1] for r in rows))  # a plane that reads only padding: its value
         filled = np.full((len(rows), g.shape[1], width), self.reducer.background)
         for o, r in enumerate(rows):
             filled[o, :, : r.shape[1]] = r

@@ -177,7 +177,7 @@ def _frame(numbers: Numbers, index: int, value: float) -> dict:
         planes = [read.channel for read in reads]
         frame.update(channel=plane, reads=[min(planes), max(planes) + 1])
     frame.update(out=out, taps=taps.tolist(), value=_json_number(value))
-    if numbers.winners is not None:
+    if numbers.winners is not None and reads:  # a window on padding only keeps none
         which, tap = divmod(int(numbers.winners[plane, spatial]), numbers.gathered.shape[2])
         frame["winner"] = ([reads[which].depth] if spec.dims == 3 else []) + taps[tap].tolist()
     return frame

@@ -50,7 +50,8 @@ class _Routes:
         gradients = Gradients(numbers)
         self.shares = [[gradients.shares(o, k, read) for k, read in enumerate(reads)] for o, reads in enumerate(self.reads)]
         self.sums = self._running()
-        sent = [*(a.ravel() for row in self.shares for a in row), *(a.ravel() for row in self.sums for a in row)]
+        sent = [np.zeros(0), *(a.ravel() for row in self.shares for a in row),  # none: every window on padding
+                *(a.ravel() for row in self.sums for a in row)]
         self.fmt = figure_format([np.concatenate(sent)], exact_precision(sent, precision))  # shares add up as written
         g = numbers.grad.astype(float).reshape(self.depths[1], *self.sweep.output_size)
         self.grads = np.vectorize(figure_format([g], precision), otypes=[object])(g)  # ∂L/∂y as given
