@@ -67,6 +67,26 @@ CMDS += [
  ["batch","vals/bad.toml"],
  ["conv","-o","out/seq/"],
 ]
+# the strips, the volumes and the pixel shuffle: operations that hold a plane spec of their own
+for op in ["conv1d", "pool1d", "transposed1d", "pixel-shuffle", "conv3d", "pool3d", "transposed3d"]:
+    CMDS += [["info", op], ["info", op, "--json"], [op, "-o", f"out/{op}.gif", "--numbers", "--dump", f"out/{op}.json"]]
+CMDS += [
+ ["conv1d","--i","9","--k","3","--p","causal","--d","2","--numbers","-o","out/c1.png"],
+ ["conv1d","--in-channels","2","--out-channels","4","--groups","2","--padding-mode","reflect","--p","2","-o","out/c1g.gif"],
+ ["conv1d","--view","matrix","--numbers","-o","out/c1m.gif"], ["conv1d","--view","im2col","-o","out/c1i.gif"],
+ ["conv1d","--view","grad-input","--s","2","--p","1","-o","out/c1gi.gif"],
+ ["conv1d","--view","grad-weight","--numbers","--dump","out/c1gw.json","-o","out/c1gw.gif"],
+ ["pool1d","--mode","avg","--k","3","--s","2","--p","1","--ceil-mode","--no-count-include-pad","--numbers","-o","out/p1.gif"],
+ ["pool1d","--view","grad-input","--numbers","-o","out/p1g.gif"], ["pool1d","--mode","max","--divisor-override","2"],
+ ["pool1d","--i","0"], ["pool1d","--mode","min"], ["conv1d","--i","2","--k","5"], ["conv1d","--p","3,"],
+ ["transposed1d","--s","2","--a","1","--view","scatter","--numbers","-o","out/t1.gif"],
+ ["transposed1d","--view","grad-input","--numbers","-o","out/t1g.gif"], ["transposed1d","--a","3"],
+ ["pixel-shuffle","--out-channels","2","--numbers","-o","out/ps.gif"],
+ ["conv3d","--view","grad-weight","--numbers","-o","out/c3.gif"], ["pool3d","--view","grad-input","-o","out/p3.gif"],
+ ["torch","nn.Conv1d(2, 3, 3, padding=1)","--numbers","-o","out/tc1.gif"],
+ ["torch","nn.AvgPool1d(3, 2, ceil_mode=True)","-o","out/ta1.gif"],
+]
+
 
 def run():
     results = []

@@ -18,11 +18,10 @@ from .base import GATHER, IM2COL, OneSweep, Operation, Param, Windowed, channel_
 
 
 @dataclass(frozen=True, init=False)
-class Conv2d(Windowed, OneSweep):
-    """A direct 2-D convolution (cross-correlation, as in PyTorch's ``F.conv2d``).
-
-    With channels, as ``nn.Conv2d``: input C×H×W, weight O×(C/groups)×kh×kw; each output
-    channel reads the input channels of its group.
+class Convolution(Windowed, OneSweep):
+    """A direct convolution (cross-correlation, as in PyTorch's ``F.conv2d``) on planes: what
+    :class:`Conv2d` and ``Conv1d`` (a plane one row high) hold, each reading its own PyTorch
+    arguments into it. With channels: each output channel reads the input channels of its group.
     """
 
     input_size: Pair
@@ -33,23 +32,11 @@ class Conv2d(Windowed, OneSweep):
     padding_mode: str = "zeros"
     bias: bool = True  # a bias per output channel (PyTorch's default); counted in the costs, drawn with --bias-values
 
-    op = "conv"
-
-    def __init__(
-        self,
-        input_size: PairLike,
-        kernel_size: PairLike,
-        stride: PairLike = 1,
-        padding: PaddingLike = 0,
-        dilation: PairLike = 1,
-        in_channels: int = 1,
-        out_channels: int = 1,
-        groups: int = 1,
-        padding_mode: str = "zeros",
-        bias: bool = True,
-    ):
-        object.__setattr__(self, "input_size", as_pair("input_size", input_size, 1))
-        object.__setattr__(self, "window", Window.of(kernel_size, stride, padding, dilation))
+    def _hold(self, input_size: Pair, window: Window, in_channels: int, out_channels: int, groups: int,
+              padding_mode: str, bias: bool) -> None:
+        """Set and check what every direct convolution holds, its arguments read."""
+        object.__setattr__(self, "input_size", input_size)
+        object.__setattr__(self, "window", window)
         set_channels(self, in_channels, out_channels, groups)
         self.window.check_fits(self.input_size)
         padding_copies(self.input_size, self.padding, padding_mode)  # checks the mode and what it can copy
@@ -92,12 +79,6 @@ class Conv2d(Windowed, OneSweep):
         """The sweep that computes it, over the padded input as the paper draws it."""
         return direct_sweep(self.input_size, self.padding, self.kernel_size, self.stride, self.dilation, self.padding_mode)
 
-    @property
-    def slug(self) -> str:
-        """A file-name-safe summary, e.g. ``i5_k3_s2_p1_d1``."""
-        return self.window.slug(self.input_size) + channels_slug(self) + (
-            "" if self.padding_mode == "zeros" else f"_{self.padding_mode}")
-
     # ---- what `info` says ----
 
     def size_formula(self) -> List[str]:
@@ -117,6 +98,35 @@ class Conv2d(Windowed, OneSweep):
     def receptive_field(self) -> Pair:
         """How many input cells (h, w) one output cell can depend on."""
         return self.kernel_extent
+
+
+@dataclass(frozen=True, init=False)
+class Conv2d(Convolution):
+    """A direct 2-D convolution, as ``nn.Conv2d``: input C×H×W, weight O×(C/groups)×kh×kw."""
+
+    op = "conv"
+
+    def __init__(
+        self,
+        input_size: PairLike,
+        kernel_size: PairLike,
+        stride: PairLike = 1,
+        padding: PaddingLike = 0,
+        dilation: PairLike = 1,
+        in_channels: int = 1,
+        out_channels: int = 1,
+        groups: int = 1,
+        padding_mode: str = "zeros",
+        bias: bool = True,
+    ):
+        self._hold(as_pair("input_size", input_size, 1), Window.of(kernel_size, stride, padding, dilation),
+                   in_channels, out_channels, groups, padding_mode, bias)
+
+    @property
+    def slug(self) -> str:
+        """A file-name-safe summary, e.g. ``i5_k3_s2_p1_d1``."""
+        return self.window.slug(self.input_size) + channels_slug(self) + (
+            "" if self.padding_mode == "zeros" else f"_{self.padding_mode}")
 
 
 def has_bias(bias) -> bool:

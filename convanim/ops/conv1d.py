@@ -11,13 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import List, Optional, Tuple, Union
 
-from ..core.errors import SpecError, whole
+from ..core.errors import SpecError, as_pair, whole
 from ..core.geometry import PADDING_WORDS, Quad, resolve_padding, sweep_leftover
 from .base import GATHER, IM2COL, Operation, Param, View, channel_params, channels_slug, describe_pooling, matrix_view, one_channel, stage_shapes, view_param
-from .conv import PADDING_MODE, Conv2d, caption_extras
-from .pool import POOL_MODES, POOL_PARAMS, Pool2d, pooling_note
+from ..core.spec import Window
+from .conv import PADDING_MODE, Convolution, caption_extras
+from .pool import POOL_MODES, POOL_PARAMS, Pooling, pooling_note
 from .gradient import GRAD_ROUTE, GRAD_VIEWS, GRADIENTS, Gradient
-from .transposed import ConvTranspose2d, conv_of
+from .transposed import TransposedConvolution, conv_of
 from ..core.values import full_canvas
 from ..scene.views import scatter_scene
 
@@ -77,7 +78,7 @@ class Strip:
 
 
 @dataclass(frozen=True, init=False)
-class Conv1d(Strip, Conv2d):
+class Conv1d(Strip, Convolution):
     """A 1-D convolution (``nn.Conv1d``): input C×L, weight O×(C/groups)×k."""
 
     op = "conv1d"
@@ -86,8 +87,9 @@ class Conv1d(Strip, Conv2d):
                  in_channels: int = 1, out_channels: int = 1, groups: int = 1, padding_mode: str = "zeros",
                  bias: bool = True):
         k, s, d = (_length(n, v) for n, v in (("kernel_size", kernel_size), ("stride", stride), ("dilation", dilation)))
-        super().__init__((1, _length("input_size", input_size)), (1, k), (1, s), strip_padding(padding, k, d, s), (1, d),
-                         in_channels, out_channels, groups, padding_mode, bias)
+        length, padding = _length("input_size", input_size), strip_padding(padding, k, d, s)
+        self._hold(as_pair("input_size", (1, length), 1), Window.of((1, k), (1, s), padding, (1, d)),
+                   in_channels, out_channels, groups, padding_mode, bias)
 
     @property
     def slug(self) -> str:
@@ -99,7 +101,7 @@ class Conv1d(Strip, Conv2d):
 
 
 @dataclass(frozen=True, init=False)
-class Pool1d(Strip, Pool2d):
+class Pool1d(Strip, Pooling):
     """1-D max or average pooling (``nn.MaxPool1d``, ``nn.AvgPool1d``)."""
 
     op = "pool1d"
@@ -108,8 +110,9 @@ class Pool1d(Strip, Pool2d):
                  mode: str = "max", ceil_mode: bool = False, count_include_pad: bool = True,
                  divisor_override: Optional[int] = None):
         k, s, d = (_length(n, v) for n, v in (("kernel_size", kernel_size), ("stride", stride), ("dilation", dilation)))
-        super().__init__((1, _length("input_size", input_size)), (1, k), (1, s), strip_padding(padding, k, d, s), (1, d),
-                         mode, ceil_mode, count_include_pad, divisor_override)
+        length, padding = _length("input_size", input_size), strip_padding(padding, k, d, s)
+        self._hold_mode(mode, ceil_mode, count_include_pad, divisor_override)
+        self._hold_window(as_pair("input_size", (1, length), 1), Window.of((1, k), (1, s), padding, (1, d)))
 
     @property
     def slug(self) -> str:
@@ -121,7 +124,7 @@ class Pool1d(Strip, Pool2d):
 
 
 @dataclass(frozen=True, init=False)
-class ConvTranspose1d(Strip, ConvTranspose2d):
+class ConvTranspose1d(Strip, TransposedConvolution):
     """A transposed 1-D convolution (``nn.ConvTranspose1d``): output (L − 1)·s − 2p + d·(k − 1) + a + 1."""
 
     op = "transposed1d"
@@ -132,8 +135,8 @@ class ConvTranspose1d(Strip, ConvTranspose2d):
         values = [_length(n, v) for n, v in (("input_size", input_size), ("kernel_size", kernel_size), ("stride", stride),
                                              ("padding", padding), ("dilation", dilation),
                                              ("output_padding", output_padding))]
-        super().__init__(*((0 if n in (3, 5) else 1, v) for n, v in enumerate(values)), in_channels, out_channels, groups,
-                         bias)
+        self._hold(*((0 if n in (3, 5) else 1, v) for n, v in enumerate(values)), in_channels, out_channels, groups,
+                   bias)
 
     @property
     def weight_shape(self) -> Tuple[int, ...]:

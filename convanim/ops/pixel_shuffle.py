@@ -15,7 +15,7 @@ from ..core.errors import PairLike, whole_in
 from ..core.geometry import shape_text, size_text
 from ..core.spec import Stage
 from .base import GATHER, Operation, Param, view_param
-from .transposed import ConvTranspose2d
+from .transposed import TransposedConvolution
 
 MAX_FACTOR = 8
 
@@ -32,7 +32,7 @@ def one_hot(channels: int, factor: int) -> np.ndarray:
 
 
 @dataclass(frozen=True, init=False)
-class PixelShuffle2d(ConvTranspose2d):
+class PixelShuffle2d(TransposedConvolution):
     """``nn.PixelShuffle(upscale_factor)`` on C·r² channels: a transposed convolution (k = s = r,
     groups = C) with one-hot kernels."""
 
@@ -44,7 +44,7 @@ class PixelShuffle2d(ConvTranspose2d):
         r = whole_in("upscale_factor", upscale_factor, 1, MAX_FACTOR)
         c = whole_in("out_channels", out_channels, 1, 256)
         object.__setattr__(self, "upscale_factor", r)
-        super().__init__(input_size, r, r, 0, 1, 0, c * r * r, c, c, bias=False)
+        self._hold(input_size, r, r, 0, 1, 0, c * r * r, c, c, bias=False)
 
     @property
     def has_channels(self) -> bool:

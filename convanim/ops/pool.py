@@ -30,11 +30,11 @@ class PoolMode:
     for averages). A picking reducer (max, min) fills the padding and the cells past it with a
     value that never wins, so ceil mode needs nothing more of it."""
 
-    reducer: Callable[["Pool2d"], Reducer]
+    reducer: Callable[["Pooling"], Reducer]
     averages: bool
 
 
-def average(spec: "Pool2d") -> Reducer:
+def average(spec: "Pooling") -> Reducer:
     """The mean of every window; with ``ceil_mode``, ``count_include_pad=False`` or
     ``divisor_override``, the sum divided by each window's own divisor."""
     if not spec.ceil_mode and spec.count_include_pad and spec.divisor_override is None:
@@ -53,8 +53,9 @@ POOL_MODES = tuple(MODES)
 
 
 @dataclass(frozen=True, init=False)
-class Pool2d(Windowed, OneSweep, OneChannel):
-    """Max or average pooling: the geometry of a convolution, with no weights.
+class Pooling(Windowed, OneSweep, OneChannel):
+    """Max or average pooling on planes: the geometry of a convolution, with no weights; what
+    :class:`Pool2d` and ``Pool1d`` (a plane one row high) hold.
 
     As in PyTorch, max pooling pads with −∞ and average pooling counts the zero padding
     (``count_include_pad=True``); padding may be at most half the kernel. ``ceil_mode`` rounds
@@ -70,21 +71,10 @@ class Pool2d(Windowed, OneSweep, OneChannel):
     count_include_pad: bool = True
     divisor_override: Optional[int] = None
 
-    op = "pool"
     bias = False  # pooling adds none
 
-    def __init__(
-        self,
-        input_size: PairLike,
-        kernel_size: PairLike,
-        stride: PairLike = 1,
-        padding: PaddingLike = 0,
-        dilation: PairLike = 1,
-        mode: str = "max",
-        ceil_mode: bool = False,
-        count_include_pad: bool = True,
-        divisor_override: Optional[int] = None,
-    ):
+    def _hold_mode(self, mode: str, ceil_mode: bool, count_include_pad: bool, divisor_override: Optional[int]) -> None:
+        """Set and check the mode and its options, which every pooling reads before its window."""
         if mode not in MODES:
             raise SpecError("mode", f"unknown pooling mode {mode!r}: use one of {', '.join(MODES)}")
         object.__setattr__(self, "mode", mode)
@@ -99,11 +89,14 @@ class Pool2d(Windowed, OneSweep, OneChannel):
         if not averages and (not self.count_include_pad or divisor_override is not None):
             raise SpecError("count_include_pad" if divisor_override is None else "divisor_override",
                             f"is average pooling's ({mode} pooling divides nothing)")
-        object.__setattr__(self, "input_size", as_pair("input_size", input_size, 1))
-        object.__setattr__(self, "window", Window.of(kernel_size, stride, padding, dilation))
+
+    def _hold_window(self, input_size: Pair, window: Window) -> None:
+        """Set and check the input and the window its mode allows."""
+        object.__setattr__(self, "input_size", input_size)
+        object.__setattr__(self, "window", window)
         object.__setattr__(self, "padding_mode", "zeros")
         self._check_fits()
-        if averages and self.dilation != (1, 1):
+        if MODES[self.mode].averages and self.dilation != (1, 1):
             raise SpecError("dilation", "average pooling has no dilation (as in PyTorch's avg_pool2d)")
         t, b, l, r = self.padding
         kh, kw = self.kernel_size
@@ -170,12 +163,6 @@ class Pool2d(Windowed, OneSweep, OneChannel):
                 out.append(max(rows, 0) * max(cols, 0))
         return tuple(out)
 
-    @property
-    def slug(self) -> str:
-        extra = ("_ceil" if self.ceil_mode else "") + ("" if self.count_include_pad else "_nopad")
-        extra += f"_div{self.divisor_override}" if self.divisor_override is not None else ""
-        return f"{self.mode}_{self.window.slug(self.input_size)}{extra}"
-
     def size_formula(self) -> List[str]:
         if not self.ceil_mode:
             return self.window.size_formula(self.input_size)
@@ -204,6 +191,34 @@ class Pool2d(Windowed, OneSweep, OneChannel):
         """No multiplications: a compare or an add per tap."""
         (kh, kw), (oh, ow) = self.kernel_size, self.output_size
         return {"weights": 0, "biases": 0, "multiply_adds": 0, "operations": oh * ow * kh * kw}
+
+
+@dataclass(frozen=True, init=False)
+class Pool2d(Pooling):
+    """Max or average pooling, as PyTorch's ``max_pool2d`` and ``avg_pool2d``."""
+
+    op = "pool"
+
+    def __init__(
+        self,
+        input_size: PairLike,
+        kernel_size: PairLike,
+        stride: PairLike = 1,
+        padding: PaddingLike = 0,
+        dilation: PairLike = 1,
+        mode: str = "max",
+        ceil_mode: bool = False,
+        count_include_pad: bool = True,
+        divisor_override: Optional[int] = None,
+    ):
+        self._hold_mode(mode, ceil_mode, count_include_pad, divisor_override)
+        self._hold_window(as_pair("input_size", input_size, 1), Window.of(kernel_size, stride, padding, dilation))
+
+    @property
+    def slug(self) -> str:
+        extra = ("_ceil" if self.ceil_mode else "") + ("" if self.count_include_pad else "_nopad")
+        extra += f"_div{self.divisor_override}" if self.divisor_override is not None else ""
+        return f"{self.mode}_{self.window.slug(self.input_size)}{extra}"
 
 
 def caption(spec: Pool2d) -> str:

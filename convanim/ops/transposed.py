@@ -23,8 +23,9 @@ from .gradient import GRAD_VIEWS, GRADIENTS, Gradient
 
 
 @dataclass(frozen=True, init=False)
-class ConvTranspose2d(Windowed, OneSweep):
-    """A transposed 2-D convolution with PyTorch's parameters (``nn.ConvTranspose2d``).
+class TransposedConvolution(Windowed, OneSweep):
+    """A transposed convolution on planes: what :class:`ConvTranspose2d`, ``ConvTranspose1d``
+    (a plane one row high) and a pixel shuffle hold.
 
     ``input_size`` is the transposed operation's own input (the o of the direct convolution
     it transposes); the output size is (i − 1)·s − 2p + d·(k − 1) + a + 1. With channels, as
@@ -39,21 +40,10 @@ class ConvTranspose2d(Windowed, OneSweep):
     groups: int = 1
     bias: bool = True  # a bias per output channel (PyTorch's default); counted in the costs
 
-    op = "transposed"
-
-    def __init__(
-        self,
-        input_size: PairLike,
-        kernel_size: PairLike,
-        stride: PairLike = 1,
-        padding: PairLike = 0,
-        dilation: PairLike = 1,
-        output_padding: PairLike = 0,
-        in_channels: int = 1,
-        out_channels: int = 1,
-        groups: int = 1,
-        bias: bool = True,
-    ):
+    def _hold(self, input_size: PairLike, kernel_size: PairLike, stride: PairLike, padding: PairLike,
+              dilation: PairLike, output_padding: PairLike, in_channels: int, out_channels: int, groups: int,
+              bias: bool) -> None:
+        """Read and check PyTorch's arguments, one value or one per axis of the planes."""
         set_channels(self, in_channels, out_channels, groups)
         object.__setattr__(self, "bias", has_bias(bias))
         object.__setattr__(self, "input_size", as_pair("input_size", input_size, 1))
@@ -73,18 +63,6 @@ class ConvTranspose2d(Windowed, OneSweep):
                 ("padding", "input_size", "kernel_size"),
                 f"the padding leaves no output (output size {out[0]}x{out[1]})",
             )
-
-    @classmethod
-    def of(cls, conv: Conv2d) -> "ConvTranspose2d":
-        """The transposed convolution that maps ``conv``'s output shape back to its input shape
-        (its channels the other way round, and the same weight tensor)."""
-        t, b, l, r = conv.padding
-        if (t, l) != (b, r):
-            raise SpecError("padding", "only a symmetric padding has a transposed convolution in PyTorch"
-                            " (nor a gradient view drawn as one)")
-        leftover = sweep_leftover(conv.padded_size, conv.kernel_size, conv.stride, conv.dilation)
-        return cls(conv.output_size, conv.kernel_size, conv.stride, (t, l), conv.dilation, leftover,
-                   conv.out_channels, conv.in_channels, conv.groups)
 
     @property
     def padding(self) -> Pair:  # type: ignore[override]
@@ -136,14 +114,6 @@ class ConvTranspose2d(Windowed, OneSweep):
         return transposed_sweep(self.input_size, self.kernel_size, self.stride, self.padding, self.dilation,
                                 self.output_padding)
 
-    @property
-    def slug(self) -> str:
-        return (
-            f"i{size_text(self.input_size)}_k{size_text(self.kernel_size)}_s{size_text(self.stride)}"
-            f"_p{size_text(self.padding)}_d{size_text(self.dilation)}_a{size_text(self.output_padding)}"
-            f"{channels_slug(self)}"
-        )
-
     def size_formula(self) -> List[str]:
         lines = []
         for axis, name in ((0, "height"), (1, "width")):
@@ -172,6 +142,49 @@ class ConvTranspose2d(Windowed, OneSweep):
     def receptive_field(self) -> Pair:
         """Its taps land on every s-th drawn cell: ⌈extent / s⌉ inputs on each axis."""
         return tuple(-(-e // s) for e, s in zip(self.kernel_extent, self.stride))  # type: ignore[return-value]
+
+
+@dataclass(frozen=True, init=False)
+class ConvTranspose2d(TransposedConvolution):
+    """A transposed 2-D convolution with PyTorch's parameters (``nn.ConvTranspose2d``)."""
+
+    op = "transposed"
+
+    def __init__(
+        self,
+        input_size: PairLike,
+        kernel_size: PairLike,
+        stride: PairLike = 1,
+        padding: PairLike = 0,
+        dilation: PairLike = 1,
+        output_padding: PairLike = 0,
+        in_channels: int = 1,
+        out_channels: int = 1,
+        groups: int = 1,
+        bias: bool = True,
+    ):
+        self._hold(input_size, kernel_size, stride, padding, dilation, output_padding, in_channels, out_channels,
+                   groups, bias)
+
+    @classmethod
+    def of(cls, conv: Conv2d) -> "ConvTranspose2d":
+        """The transposed convolution that maps ``conv``'s output shape back to its input shape
+        (its channels the other way round, and the same weight tensor)."""
+        t, b, l, r = conv.padding
+        if (t, l) != (b, r):
+            raise SpecError("padding", "only a symmetric padding has a transposed convolution in PyTorch"
+                            " (nor a gradient view drawn as one)")
+        leftover = sweep_leftover(conv.padded_size, conv.kernel_size, conv.stride, conv.dilation)
+        return cls(conv.output_size, conv.kernel_size, conv.stride, (t, l), conv.dilation, leftover,
+                   conv.out_channels, conv.in_channels, conv.groups)
+
+    @property
+    def slug(self) -> str:
+        return (
+            f"i{size_text(self.input_size)}_k{size_text(self.kernel_size)}_s{size_text(self.stride)}"
+            f"_p{size_text(self.padding)}_d{size_text(self.dilation)}_a{size_text(self.output_padding)}"
+            f"{channels_slug(self)}"
+        )
 
 
 def caption(spec: ConvTranspose2d) -> str:
