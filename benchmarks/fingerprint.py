@@ -68,7 +68,8 @@ CMDS += [
  ["conv","-o","out/seq/"],
 ]
 # the strips, the volumes and the pixel shuffle: operations that hold a plane spec of their own
-for op in ["conv1d", "pool1d", "transposed1d", "pixel-shuffle", "conv3d", "pool3d", "transposed3d"]:
+for op in ["conv1d", "pool1d", "transposed1d", "pixel-shuffle", "conv3d", "pool3d", "transposed3d", "adaptive-pool",
+           "adaptive-pool1d"]:
     CMDS += [["info", op], ["info", op, "--json"], [op, "-o", f"out/{op}.gif", "--numbers", "--dump", f"out/{op}.json"]]
 CMDS += [
  ["conv1d","--i","9","--k","3","--p","causal","--d","2","--numbers","-o","out/c1.png"],

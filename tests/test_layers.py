@@ -171,3 +171,13 @@ def test_specs_are_read_through_their_protocol():
             if probing or typed:
                 probes.append(f"{name}:{node.lineno}: {ast.unparse(node)}")
     assert probes == []
+
+
+def test_no_operations_spec_is_another_operations_spec():
+    """Specs share what they hold (a window, a base such as ``Convolution``), never one another:
+    a ``Conv1d`` that were a ``Conv2d`` would answer for it wherever a 2-D one is asked for."""
+    from convanim.ops import OPERATIONS
+
+    specs = {cls for op in OPERATIONS for cls in (op.specs if isinstance(op.specs, tuple) else (op.specs,))}
+    assert len(specs) > 15
+    assert sorted(f"{a.__name__}({b.__name__})" for a in specs for b in specs if a is not b and issubclass(a, b)) == []

@@ -109,18 +109,16 @@ def _sizes_text(sizes: Sequence[int]) -> str:
 
 
 @dataclass(frozen=True, init=False)
-class AdaptivePool2d(Ranged):
-    """``nn.AdaptiveAvgPool2d`` / ``nn.AdaptiveMaxPool2d``: the output size is given, and output
-    cell i reads input cells ⌊i·in/out⌋ to ⌈(i+1)·in/out⌉ − 1, windows of varying size that overlap
-    where in/out is not whole."""
+class AdaptivePooling(Ranged):
+    """Adaptive pooling on planes: the output size is given, and output cell i reads input cells
+    ⌊i·in/out⌋ to ⌈(i+1)·in/out⌉ − 1, windows of varying size that overlap where in/out is not
+    whole; what :class:`AdaptivePool2d` and ``AdaptivePool1d`` (a plane one row high) hold."""
 
     input_size: Pair
     target_size: Pair
     mode: str = "avg"
 
-    op = "adaptive-pool"
-
-    def __init__(self, input_size: PairLike, output_size: PairLike = 1, mode: str = "avg"):
+    def _hold(self, input_size: PairLike, output_size: PairLike, mode: str) -> None:
         if mode not in ("avg", "max"):
             raise SpecError("mode", f"unknown pooling mode {mode!r}: use avg or max")
         object.__setattr__(self, "mode", mode)
@@ -150,10 +148,6 @@ class AdaptivePool2d(Ranged):
         return Reducer("avg", lambda values, axis: np.sum(np.where(mask, values, 0.0), axis=axis) / share[:, 0],
                        0.0, None, "(", " + ", ")/{n}", divisors)
 
-    @property
-    def slug(self) -> str:
-        return f"{self.mode}_i{size_text(self.input_size)}_o{size_text(self.target_size)}"
-
     def size_formula(self) -> List[str]:
         lines = []
         for axis, name in zip(self.ranges(), ("height", "width")):
@@ -161,6 +155,20 @@ class AdaptivePool2d(Ranged):
             spans = " ".join(f"[{a},{b})" for a, b in axis[:8]) + (" …" if o > 8 else "")
             lines.append(f"{name}: o = {o} (given); window i = [floor(i*{n}/{o}), ceil((i+1)*{n}/{o})): {spans}")
         return lines
+
+
+@dataclass(frozen=True, init=False)
+class AdaptivePool2d(AdaptivePooling):
+    """``nn.AdaptiveAvgPool2d`` / ``nn.AdaptiveMaxPool2d``."""
+
+    op = "adaptive-pool"
+
+    def __init__(self, input_size: PairLike, output_size: PairLike = 1, mode: str = "avg"):
+        self._hold(input_size, output_size, mode)
+
+    @property
+    def slug(self) -> str:
+        return f"{self.mode}_i{size_text(self.input_size)}_o{size_text(self.target_size)}"
 
 
 @dataclass(frozen=True, init=False)
@@ -275,14 +283,14 @@ class RangedStrip:
 
 
 @dataclass(frozen=True, init=False)
-class AdaptivePool1d(RangedStrip, AdaptivePool2d):
+class AdaptivePool1d(RangedStrip, AdaptivePooling):
     """``nn.AdaptiveAvgPool1d`` / ``nn.AdaptiveMaxPool1d``: input L, output the length given."""
 
     op = "adaptive-pool1d"
 
     def __init__(self, input_size: int, output_size: int = 1, mode: str = "avg"):
         one = lambda name, v: whole(name, v[0] if isinstance(v, (tuple, list)) and len(v) == 1 else v)  # noqa: E731
-        super().__init__((1, one("input_size", input_size)), (1, one("output_size", output_size)), mode)
+        self._hold((1, one("input_size", input_size)), (1, one("output_size", output_size)), mode)
 
     @property
     def slug(self) -> str:
