@@ -87,6 +87,9 @@ class Animation:
             raise SpecError("crisp", f"must be true, false or None (antialiased), got {self.crisp!r}")
         if self.width is not None and not 16 <= self.width <= 100_000:
             raise SpecError("width", f"must be between 16 and 100,000 px, got {self.width}")
+        unreadable = self.theme.unreadable()  # a theme of the user's: every text still reads at 4.5:1
+        if unreadable:
+            raise SpecError("theme", unreadable[0])
 
     def check_limits(self, numbers: Optional[bool] = None, laid_out: bool = True) -> None:
         """Refuse, before anything is drawn, an animation with too many frames, values or cells, or

@@ -93,8 +93,10 @@ def test_either_ink_reads_on_every_fill_a_theme_can_paint(theme):
     fills = [t.background, t.padding, t.input, t.output, t.kernel_fill]
     fills += [c for k in range(len(t.hues) + 1) for c in (t.hue(k), t.tinted_kernel(k))]
     fills += [t.heat(level) for level in np.linspace(0, 1, 33)]
+    assert {fill for _, fill in t.fills()} == set(fills + [t.over(f) for f in fills])
     for fill in fills + [t.over(f) for f in fills]:
         assert contrast(t.ink_on(fill), fill) >= MIN_CONTRAST, (theme, fill, t.ink_on(fill))
+    assert t.unreadable() == ()
     for tint in range(-1, len(t.hues) + 1):  # an equation's runs, each in its channel's hue
         ink = t.legible(t.tinted_link(tint) if tint >= 0 else t.text)
         assert contrast(ink, t.background) >= MIN_CONTRAST, (theme, tint, ink)
@@ -156,3 +158,22 @@ def test_a_custom_theme_gets_its_inks_from_its_fields():
     light = Theme(text=(20, 20, 20), alt_text=(250, 250, 250), input=(30, 30, 120))
     assert light.ink_on(light.input) == (250, 250, 250)
     assert light.ink_on(light.output) == (20, 20, 20)
+
+
+def test_a_theme_a_text_would_not_read_in_is_refused_with_what_mends_it():
+    """A theme of the user's is held to the built-in ones' rule: where neither ink reads at 4.5:1
+    on a fill it can paint, or its text on its background, the animation is refused, saying which
+    fill, the ratio, and the ink that would read."""
+    from convanim import Animation, Conv2d, SpecError
+
+    grey = Theme(text=(136, 136, 136))
+    with pytest.raises(SpecError) as e:
+        Animation(Conv2d(5, 3), theme=grey)
+    assert e.value.params == ("theme",)
+    assert str(e.value).startswith("theme: text #888888 reads at 3.5:1 on the background #ffffff, under the 4.5:1")
+    murky = Theme(alt_text=(100, 100, 100))
+    assert murky.unreadable() == ("neither text #000000 nor alt_text #646464 reads at 4.5:1 on hue 5 under the highlight"
+                                  " #873437: at best 2.6:1 (and 17 more fills); alt_text = \"#ffffff\" mends them",)
+    assert Theme(alt_text=(255, 255, 255)).unreadable() == ()
+    near = Theme(text=(20, 20, 20), alt_text=(250, 250, 250))  # near black and white: 9 of the paper's fills fall short
+    assert near.unreadable()[0].endswith('at best 4.2:1 (and 8 more fills); text = "#000000" mends them')

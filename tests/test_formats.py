@@ -169,6 +169,9 @@ def test_theme_files(here):
         ("font = \"No Such Font\"", "font = 'No Such Font': no installed font family has that name"),
         ("line_px = -1", "line_px = -1 is out of range"),
         ("[[", "not TOML"),
+        ('text = "#999999"', 'text #999999 reads at 2.8:1 on the background #ffffff, under the 4.5:1 names, captions and'
+                             ' equations need; text = "#000000" reads at 21.0:1'),
+        ('base = "dark"\nalt_text = "#777777"', "neither text #fffcf2 nor alt_text #777777 reads at 4.5:1 on"),
     ]:
         (here / "bad.toml").write_text(text)
         result = _invoke("conv", "--theme-file", "bad.toml")

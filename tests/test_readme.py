@@ -144,3 +144,12 @@ def test_the_makefile_snippet_builds_every_target(here):
 def test_what_the_development_section_makes_is_ignored_by_git():
     ignored = (README.parent / ".gitignore").read_text().split()
     assert ".venv/" in ignored and "output/*" in ignored
+
+
+def test_the_theme_file_it_shows_is_one_convanim_takes():
+    """The theme shown is the one readers copy: it loads, and every text in it reads at 4.5:1."""
+    from convanim.draw.theme import theme_from_toml
+
+    blocks = [b for b in re.findall(r"```toml\n(.*?)```", TEXT, re.S) if "highlight_alpha" in b]
+    assert len(blocks) == 1
+    assert theme_from_toml(blocks[0]).unreadable() == ()

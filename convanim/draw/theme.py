@@ -85,6 +85,44 @@ class Theme:
                 return ink
         return target
 
+    def _short(self) -> list:
+        return [(name, fill) for name, fill in self.fills() if contrast(self.ink_on(fill), fill) < MIN_CONTRAST]
+
+    def fills(self) -> Tuple[Tuple[str, RGB], ...]:
+        """Every fill a value can be written on, named: the background, padding, input, output, a
+        kernel, each channel's hue and kernel slice, a heatmap's levels; each also under the highlight."""
+        named = [("background", self.background), ("padding", self.padding), ("input", self.input),
+                 ("output", self.output), ("kernel", self.kernel_fill)]
+        named += [(f"hue {k}", self.hue(k)) for k in range(1, len(self.hues) + 1)]
+        named += [(f"hue {k}'s kernel slice", self.tinted_kernel(k)) for k in range(len(self.hues) + 1)]
+        named += [(f"heatmap level {level:g}", self.heat(level)) for level in np.linspace(0, 1, 33)]
+        return tuple(dict.fromkeys([*named, *((f"{name} under the highlight", self.over(c)) for name, c in named)]))
+
+    @functools.lru_cache(maxsize=64)  # asked by every animation; a theme is a frozen value
+    def unreadable(self) -> Tuple[str, ...]:
+        """Where a text of this theme would read at under ``MIN_CONTRAST`` (WCAG AA), each said
+        with its ratio and what would mend it; empty for a theme every text reads in."""
+        out = []
+        if contrast(self.text, self.background) < MIN_CONTRAST:
+            best = max(((0, 0, 0), (255, 255, 255)), key=lambda ink: contrast(ink, self.background))
+            out.append(f"text {_hex(self.text)} reads at {contrast(self.text, self.background):.1f}:1 on the background"
+                       f" {_hex(self.background)}, under the {MIN_CONTRAST}:1 names, captions and equations need;"
+                       f" text = \"{_hex(best)}\" reads at {contrast(best, self.background):.1f}:1")
+        short = self._short()
+        if short:
+            name, fill = min(short, key=lambda named: contrast(self.ink_on(named[1]), named[1]))
+            hint = "; give the fills more contrast with the inks"
+            for field in ("alt_text", "text"):  # one ink changed to black or white, the other kept
+                mend = next((ink for ink in ((0, 0, 0), (255, 255, 255))
+                             if not dataclasses.replace(self, **{field: ink})._short()), None)
+                if mend is not None:
+                    hint = f"; {field} = \"{_hex(mend)}\" mends them"
+                    break
+            more = f" (and {len(short) - 1} more fill{'s' if len(short) > 2 else ''})" if len(short) > 1 else ""
+            out.append(f"neither text {_hex(self.text)} nor alt_text {_hex(self.alt_text)} reads at {MIN_CONTRAST}:1 on"
+                       f" {name} {_hex(fill)}: at best {contrast(self.ink_on(fill), fill):.1f}:1{more}{hint}")
+        return tuple(out)
+
     def over(self, base: RGB) -> RGB:
         """The highlight composited over ``base``."""
         a = self.highlight_alpha
@@ -162,6 +200,10 @@ def contrast(a: RGB, b: RGB) -> float:
     """WCAG's contrast ratio of two colours, 1 to 21."""
     low, high = sorted((luminance(a), luminance(b)))
     return (high + 0.05) / (low + 0.05)
+
+
+def _hex(colour: RGB) -> str:
+    return "#" + "".join(f"{int(v):02x}" for v in colour[:3])
 
 
 def _mix(a: RGB, b: RGB, t: float) -> RGB:
@@ -286,4 +328,7 @@ def theme_from_toml(text: str) -> Theme:
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= (1 if key.endswith("alpha") else 50):
                 raise ValueError(f"{key} = {value!r} is out of range")
             changes[key] = float(value)
-    return dataclasses.replace(base, **changes)
+    theme = dataclasses.replace(base, **changes)
+    if theme.unreadable():
+        raise ValueError(theme.unreadable()[0])
+    return theme
