@@ -45,6 +45,12 @@ def colour_keys(frame: np.ndarray, box: Optional[Box] = None) -> np.ndarray:
     return rgb[:, :, 0] | (rgb[:, :, 1] << 8) | (rgb[:, :, 2] << 16)
 
 
+def check_frame_size(frame: np.ndarray, width: int, height: int) -> None:
+    """A GIF's frames are all the size of its first: a ValueError saying so otherwise."""
+    if frame.shape[:2] != (height, width):
+        raise ValueError(f"frame size changed from {width}x{height} to {frame.shape[1]}x{frame.shape[0]}")
+
+
 class GifStream:
     """Writes GIF frames as they come: one palette, loop forever, and per frame only the
     rectangle that changed, with its unchanged pixels transparent so that they compress to nothing.
@@ -90,21 +96,19 @@ class GifStream:
             self._shown, self._clear = indices.copy(), clear
             return
         height, width = self._shown.shape
-        if frame.shape[:2] != (height, width):
-            raise ValueError(f"frame size changed from {width}x{height} to {frame.shape[1]}x{frame.shape[0]}")
-        box = changed if changed is not None else (0, 0, width, height)
-        bx, by = box[0], box[1]
-        indices = self._index(colour_keys(frame, box))
-        found = _changed_box(indices, self._shown, box)
+        check_frame_size(frame, width, height)
+        bx, by, bx1, by1 = changed if changed is not None else (0, 0, width, height)
+        indices = self._index(colour_keys(frame, (bx, by, bx1, by1)))
+        differs = indices != self._shown[by:by1, bx:bx1]
+        found = _changed_box(differs)
         if found is None:
             self._pending[3] += self.delay_ms
             return
         x0, y0, x1, y1 = found
-        region = indices[y0 - by : y1 - by, x0 - bx : x1 - bx]
-        shown = self._shown[y0:y1, x0:x1]
-        clear = _unchanged_runs(region, region != shown)
-        self._hold(region, clear, (x0, y0), 1)
-        shown[...] = region
+        region = indices[y0:y1, x0:x1]
+        clear = _unchanged_runs(region, differs[y0:y1, x0:x1])
+        self._hold(region, clear, (bx + x0, by + y0), 1)
+        self._shown[by + y0 : by + y1, bx + x0 : bx + x1] = region
 
     def _start(self, keys: np.ndarray) -> None:
         """Order the palette by use in the first frame (ties and unused colours in palette order),
@@ -135,8 +139,7 @@ class GifStream:
         self._pending = None
         has_clear = bool(clear.any())
         transparent = int(indices.max()) + 1  # never drawn: the palette holds at most 255 colours
-        if has_clear:
-            np.copyto(indices, np.uint8(transparent), where=clear)
+        indices = np.where(clear, np.uint8(transparent), indices) if has_clear else np.ascontiguousarray(indices)
         bits = max(2, (transparent if has_clear else transparent - 1).bit_length())
         height, width = indices.shape
         centiseconds = min((duration + 5) // 10, 0xFFFF)  # merged frames may add up past a GIF's longest
@@ -145,7 +148,7 @@ class GifStream:
         flags = disposal << 2 | (has_clear or disposal == 2)
         control = struct.pack("<3sBHBB", b"!\xf9\x04", flags, centiseconds, transparent, 0)
         descriptor = struct.pack("<sHHHHBB", b",", x, y, width, height, 0, bits)
-        data = Image.fromarray(np.ascontiguousarray(indices), "P").tobytes("gif", "P", bits, 0)
+        data = Image.fromarray(indices, "P").tobytes("gif", "P", bits, 0)
         self.fp.writelines([control, descriptor, data, b"\0"])
 
     def close(self) -> None:
@@ -155,16 +158,13 @@ class GifStream:
         self.fp.write(b";")
 
 
-def _changed_box(new: np.ndarray, old: np.ndarray, box: Box) -> Optional[Box]:
-    """The smallest box (x0, y0, x1, y1) within ``box`` where ``new`` (the region ``box`` of a
-    frame) differs from the whole-frame ``old``, or None."""
-    x0, y0, x1, y1 = box
-    differs = new != old[y0:y1, x0:x1]
+def _changed_box(differs: np.ndarray) -> Optional[Box]:
+    """The smallest box (x0, y0, x1, y1) that holds every True of ``differs``, or None."""
     rows = np.flatnonzero(differs.any(axis=1))
     if rows.size == 0:
         return None
     cols = np.flatnonzero(differs[rows[0] : rows[-1] + 1].any(axis=0))
-    return (int(x0 + cols[0]), int(y0 + rows[0]), int(x0 + cols[-1] + 1), int(y0 + rows[-1] + 1))
+    return (int(cols[0]), int(rows[0]), int(cols[-1] + 1), int(rows[-1] + 1))
 
 
 def _unchanged_runs(indices: np.ndarray, changed: np.ndarray) -> np.ndarray:
@@ -173,14 +173,13 @@ def _unchanged_runs(indices: np.ndarray, changed: np.ndarray) -> np.ndarray:
     run out of three. Either shows the same picture; fewer runs are fewer LZW codes.
     """
     height, width = indices.shape
-    flat = indices.ravel()
-    starts = np.empty(flat.size, dtype=bool)
-    starts[0] = True
-    np.not_equal(flat[1:], flat[:-1], out=starts[1:])
-    starts[::width] = True
-    first = np.flatnonzero(starts)
-    changed_run = np.logical_or.reduceat(changed.ravel(), first)
-    return ~np.repeat(changed_run, np.diff(first, append=flat.size)).reshape(height, width)
+    starts = np.empty((height, width), dtype=bool)
+    starts[:, 0] = True
+    np.not_equal(indices[:, 1:], indices[:, :-1], out=starts[:, 1:])
+    run = np.cumsum(starts.ravel(), dtype=np.int32)  # each pixel's run, numbered from 1
+    unchanged = np.ones(int(run[-1]) + 1, dtype=bool)
+    unchanged[run[changed.ravel()]] = False
+    return unchanged.take(run).reshape(height, width)
 
 
 class PaletteMapper:
