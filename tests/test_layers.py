@@ -14,7 +14,7 @@ LAYERS = [
     {"core", "scene", "draw", "io", "core.errors", "core.limits", "io.formats"},  # the packages' docstrings; what a bad spec is; the guards; the output formats
     {"core.geometry", "core.formats", "draw.theme", "io.files"},  # sizes and taps; number text; colours; files
     {"core.sweep", "io.gif", "io.notebook"},  # one sweep; the GIF encoder; a figure in a notebook
-    {"core.spec"},  # what core and scene ask of a spec; the window
+    {"core.spec", "io.pipeline"},  # what core and scene ask of a spec; the window; a GIF encoded beside the drawing
     {"core.matrix"},  # the operation as a matrix
     {"core.values", "io.writers"},  # the NumPy reference; animations to files
     {"core.backward"},  # the backward pass, off the same sweeps

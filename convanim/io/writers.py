@@ -25,6 +25,7 @@ from ..core.limits import out_of_memory, pixels_refusal
 from .files import MARK, OutputError, Target, replacing, write_sequence
 from .formats import FORMATS, STORYBOARDS
 from .gif import Frames, with_boxes, write_gif
+from .pipeline import worth_a_worker, write_gif_beside
 
 
 def write_animation(
@@ -67,7 +68,8 @@ class Encoding:
 
 
 def _gif(frames: Frames, target: Target, how: Encoding) -> List[Path]:
-    return [write_gif(frames, target.path, how.delay_ms, how.palette, how.transparent)]
+    write = write_gif_beside if worth_a_worker(how.count) else write_gif
+    return [write(frames, target.path, how.delay_ms, how.palette, how.transparent)]
 
 
 def _png(frames: Frames, target: Target, how: Encoding) -> List[Path]:
