@@ -44,6 +44,16 @@ def test_a_layer_becomes_the_spec_it_draws():
     assert from_torch("nn.Conv1d(1, 1, 3, dilation=4)").input_size == (1, 10)  # room for the kernel, and a step
 
 
+def test_a_pasted_layer_without_a_size_gets_room_for_steps_on_each_axis():
+    """Inception's 1×7 kernel was refused (5×5 is too narrow for it), and a Conv3d striding its
+    planes drew 1×1 ones: each axis now has room for its own kernel and a step."""
+    assert from_torch("nn.Conv2d(1, 1, (1, 7))") == Conv2d((5, 8), (1, 7))
+    assert from_torch("nn.Conv3d(1, 1, (1, 3, 3), stride=(1, 2, 2))").output_volume == (4, 2, 2)
+    assert from_torch("nn.AvgPool2d((3, 1), stride=(2, 1))").output_size == (2, 5)
+    assert from_torch("nn.ConvTranspose2d(1, 1, (1, 3), stride=(1, 2))").output_size == (4, 5)  # 4 a side, or more
+    assert from_torch("nn.Conv2d(1, 1, 3)").input_size == (5, 5)  # a square kernel: as before
+
+
 @pytest.mark.parametrize("text, message", [
     ("__import__('os').system('ls')", "layer: \"__import__('os').system\" is not a layer"),
     ("nn.Conv2d(1, 1, 3) + 1", "layer: 'nn.Conv2d(1, 1, 3) + 1' is not a layer call like nn.Conv2d(1, 8, 3)"),

@@ -10,7 +10,7 @@ nothing drawn (``device``, ``dtype``) are skipped, those convanim cannot draw ar
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, Optional, Tuple
+from typing import Any, Callable, Dict, Optional, Tuple, Union
 
 from ..core.errors import SpecError
 from ..core.geometry import PADDING_MODES
@@ -221,17 +221,20 @@ def parse_layer(text: str) -> Tuple[str, Dict[str, Any]]:
     return read_layer(read_call(text))
 
 
-def _default_size(layer: Layer, params: Dict[str, Any]) -> int:
-    """An input the layer fits with room for a few steps: 5 (8 along a strip, 4 slices of 4×4 in a
-    volume), or more; a 2-D transposed layer's, the smallest whose output is 4 a side, as the
-    paper's 2x2 (it grows)."""
-    first = lambda v: v if isinstance(v, int) else v[0]  # noqa: E731
-    extent = first(params["dilation"]) * (first(params["kernel_size"]) - 1) + 1
-    stride = first(params["stride"])
-    if layer.operation is TRANSPOSED:
-        grown = extent - 2 * first(params["padding"]) + first(params["output_padding"])  # o = (i-1)·s + grown
-        return max(2, -(-(4 - grown) // stride) + 1)
-    return max({1: 8, 2: 5, 3: 4}[layer.dims], extent + stride)
+def _default_size(layer: Layer, params: Dict[str, Any]) -> Union[int, Tuple[int, ...]]:
+    """An input the layer fits with room for a few steps on each axis: 5 (8 along a strip, 4 slices
+    of 4×4 in a volume), or the kernel's extent and a stride more (a 1×7 kernel: 5×8); a 2-D
+    transposed layer's, the smallest whose output is 4 a side, as the paper's 2x2 (it grows)."""
+    sizes = []
+    for axis in range(layer.dims):
+        value = lambda name: params[name] if isinstance(params[name], int) else params[name][axis]  # noqa: E731
+        extent, stride = value("dilation") * (value("kernel_size") - 1) + 1, value("stride")
+        if layer.operation is TRANSPOSED:
+            grown = extent - 2 * value("padding") + value("output_padding")  # o = (i-1)·s + grown
+            sizes.append(max(2, -(-(4 - grown) // stride) + 1))
+        else:
+            sizes.append(max({1: 8, 2: 5, 3: 4}[layer.dims], extent + stride))
+    return sizes[0] if len(set(sizes)) == 1 else tuple(sizes)
 
 
 MOST_DRAWN = (3, 2)  # a pasted layer's input and output channels drawn by default: a sum over inputs, two kernels
