@@ -406,3 +406,19 @@ def test_a_max_pool3d_window_on_padding_slices_only_keeps_nothing(run, tmp_path)
     assert all("winner" not in frame and frame["reads"] == [] for frame in frames)
     equation = Animation(lonely, numbers=numbers).scene.step(0).equation
     assert (equation.terms, equation.result) == ((), "= −∞")
+
+
+def test_a_kernel_one_slice_deep_is_drawn_once_not_beside_every_input_slice():
+    """k = 1×3×3 reads each input slice under the same kernel slice: one plane, named as the
+    heading names it (it was drawn four times, unnamed, beside each input slice)."""
+    spec = Conv3d((4, 5, 5), (1, 3, 3), (1, 2, 2))
+    scene = Animation(spec, labels=True).scene
+    kernels = [p.name for p in scene.planes if p.name.startswith("kernel")]
+    assert kernels == ["kernel slice 0"] and len(scene.planes) == 4 + 1 + 4
+    step = scene.step(5)  # output slice 1: input slice 1 under kernel slice 0
+    assert scene.phases[step.phase] == "output slice 1 = input slice 1 ∗ kernel slice 0"
+    lit = [scene.planes[k].name for k, cells in enumerate(step.highlights) if len(cells)]
+    assert lit == ["input slice 1", "kernel slice 0", "output slice 1"]
+    channels = Animation(Conv3d((3, 4, 4), (1, 3, 3), in_channels=2, out_channels=1), labels=True).scene
+    assert [p.name for p in channels.planes if p.name.startswith("kernel")] == ["kernel slice 0 (input 0)",
+                                                                                 "kernel slice 0 (input 1)"]

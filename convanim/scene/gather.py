@@ -147,7 +147,7 @@ class PlanePlanner:
         """Stage j's kernel slices, one beside each input channel drawn, in its hue; a 3-D
         kernel's, its own depth slices for each input channel, in a column of their own."""
         st = self.stages[j]
-        if st.kernel_depth > 1:
+        if st.sliced:
             return self._kernel_volume(j, column)
         for (v, c), k in list(self.plane_of.items()):
             if v != st.source:
@@ -420,7 +420,7 @@ def _slot_key(st: Sweeping, read: Read) -> int:
     """The kernel slice a read goes through: its input channel's (2-D), or its input channel's
     slice at that depth (3-D)."""
     slices = st.kernel_depth
-    return read.channel if slices == 1 else read.channel // st.depths[0] * slices + read.slice % slices
+    return read.channel // st.depths[0] * slices + read.slice % slices if st.sliced else read.channel
 
 
 def _outside_blank(strings: np.ndarray, grid: Grid) -> np.ndarray:

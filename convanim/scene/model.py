@@ -172,6 +172,12 @@ class Sweeping:
         return self.layer.kernel_depth if self.layer is not None else 1
 
     @property
+    def sliced(self) -> bool:
+        """Whether its planes are depth slices (a 3-D operation's): its kernel is drawn as its own
+        slices, even one, in a column of their own, not as one kernel beside each plane read."""
+        return self.layer is not None and self.layer.dims == 3
+
+    @property
     def weighted(self) -> bool:
         return self.layer.reducer.weighted if self.layer is not None else True
 
