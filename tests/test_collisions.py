@@ -172,15 +172,48 @@ def test_names_and_captions_grow_with_the_image(spec):
         assert geometry.text_scale == 1.0
 
 
-@pytest.mark.parametrize("args, needed", [(["separable"], 429), (["conv", "--view", "im2col"], 410)])
+@pytest.mark.parametrize("args, needed", [(["separable"], 270), (["conv", "--view", "im2col"], 207)])
 def test_a_width_too_narrow_for_the_texts_is_refused_not_overstepped(tmp_path, args, needed):
     """A long caption over cells at their smallest made a wider image than --width asked for
-    (separable at 400: 521 px); the width is the image's, or the command names one that is."""
+    (separable at 400: 521 px); the width is the image's, or the command names one that is, its
+    headings and caption wrapped as narrow as the planes."""
     from click.testing import CliRunner
     from PIL import Image
 
-    result = CliRunner().invoke(cli, [*args, "--width", "400", "--poster", "1", "-o", str(tmp_path / "a.png")])
-    assert (result.exit_code, result.stderr) == (2, f"Error: --width: 400 px is too narrow for the figure's texts at"
+    result = CliRunner().invoke(cli, [*args, "--width", "200", "--poster", "1", "-o", str(tmp_path / "a.png")])
+    assert (result.exit_code, result.stderr) == (2, f"Error: --width: 200 px is too narrow for the figure's texts at"
                                                     f" a legible size; use --width {needed} or more\n")
     result = CliRunner().invoke(cli, [*args, "--width", str(needed), "--poster", "1", "-o", str(tmp_path / "b.png")])
     assert result.exit_code == 0 and Image.open(tmp_path / "b.png").width == needed
+
+
+@pytest.mark.parametrize("args", [["separable"], ["conv", "--view", "im2col"], ["conv3d", "--view", "grad-input"],
+                                  ["conv3d", "--view", "grad-weight"]])
+def test_a_narrow_width_wraps_the_headings_and_caption_instead_of_refusing(args):
+    """At 320 px these were refused (they needed 404–432): their headings and caption now break
+    into lines as wide as the planes, centred one under another, touching nothing, and the image
+    is the width asked for."""
+    import click
+
+    from convanim.cli.commands import prepare
+    from convanim.ops import BY_NAME
+
+    command, *rest = args
+    with click.Context(cli) as parent:
+        ctx = cli.commands[command].make_context(command, [*rest, "--width", "320", "-o", "a.gif"], parent=parent)
+        anim = prepare(BY_NAME[command], dict(ctx.params), ctx).anim
+    geometry = anim.geometry
+    assert geometry.width <= 321 and not geometry.crowded
+    lines = [line for outline in (*geometry.annotations, *geometry.phases) for line in outline.lines]
+    assert any(len(outline.lines) > 1 for outline in geometry.phases) or len(geometry.annotations) > len(anim.scene.planes)
+    boxes = [_box(line[0]) for line in lines]
+    for outline in geometry.phases:  # a heading's lines: one under another, about one middle
+        tops = [_box(line[0])[3] for line in outline.lines]
+        assert tops == sorted(tops, reverse=True)
+        middles = [(_box(line[0])[0] + _box(line[0])[2]) / 2 for line in outline.lines]
+        assert max(middles) - min(middles) < 0.2
+    static = [_box(o[0]) for o in geometry.annotations]
+    for i, a in enumerate(static):
+        assert not any(_overlap(a, b) for b in static[i + 1:])
+    left, right = geometry.bounds[0], geometry.bounds[2]
+    assert all(left - 1e-9 <= box[0] and box[2] <= right + 1e-9 for box in boxes)

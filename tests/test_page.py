@@ -359,3 +359,20 @@ def test_every_cell_text_takes_the_ink_of_what_lies_under_it_in_frames_and_previ
     page.hover(f".convanim-planes [data-p='{output}'][data-c='10']")  # another frame's output cell: its preview
     assert "preview" in page.text_content(".convanim-counter")
     _check_inks(page, animation.theme)
+
+
+def test_a_wrapped_heading_is_written_line_by_line_where_the_gif_draws_it(open_page):
+    """At 320 px a separable convolution's headings break into two lines: the page writes each
+    line at the place the GIF draws it, and swaps them as the phase changes."""
+    from convanim import SeparableConv2d
+
+    animation = Animation(SeparableConv2d(5, 3, in_channels=3, out_channels=1), labels=True, width=320)
+    page = open_page(animation, hash="#frame=5")
+    lines = page.eval_on_selector_all(".convanim-heading text", "ts => ts.map(t => [t.textContent, +t.getAttribute('y')])")
+    drawn = animation.geometry.phases[animation.scene.step(4).phase].lines
+    assert [text for text, _ in lines] == [line.text for line in drawn] == ["phase 1: depthwise 3x3:",
+                                                                              "depthwise 0 = input 0 ∗ kernel 0"]
+    assert lines[0][1] < lines[1][1]  # one under the other
+    page.keyboard.press("End")
+    last = page.eval_on_selector_all(".convanim-heading text", "ts => ts.map(t => t.textContent)")
+    assert last == [line.text for line in animation.geometry.phases[animation.scene.step(len(animation) - 1).phase].lines]

@@ -13,8 +13,8 @@ from ..core.errors import SpecError
 from ..scene.model import Scene
 from .layout import Layout, layout
 from .text import (CAPTION_EM, EDGE_GAP_PX, NAME_EM, SHEARED_WEIGHT_PX, TEXT_GAP_PX, VALUE_BY_WEIGHT_AT, VALUE_PX,
-                   WEIGHT_AT, WEIGHT_PAD_PX, WEIGHT_PX, digit_height, digits_px, equation_runs, glyphs, screen_text,
-                   text_box, text_width)
+                   WEIGHT_AT, WEIGHT_PAD_PX, WEIGHT_PX, Outline, digit_height, digits_px, equation_runs, glyphs,
+                   screen_lines, screen_text, text_box, text_width, wrapped)
 from .theme import PAPER, Theme
 
 
@@ -25,6 +25,7 @@ MARGIN_PX = 21.0  # the standalone class's 10 pt border at that resolution
 
 
 EQUATION_ROOM = 20.0  # cells: a figure narrower than this widens to write its equation whole
+LINE_PITCH = 1.3  # ems from a wrapped line's baseline to the next's
 
 
 MIN_TEXT_PX = 11.0  # names and captions stay legible however small the cells...
@@ -129,7 +130,7 @@ class Geometry:
     def of(
         cls, scene: Scene, style: str = "paper", theme: Theme = PAPER, cell_px: Optional[float] = None,
         labels: bool = False, fit_width: float = FIT_WIDTH_PX, max_size: float = math.inf,
-        width: Optional[float] = None, crowding: bool = True,
+        width: Optional[float] = None, crowding: bool = True, wrap: bool = False,
     ) -> "Geometry":
         """``cell_px`` None: the paper's cell size, shrunk so that a large grid stays about ``fit_width``
         wide and within ``max_size`` on a side; or the size that makes the image ``width`` px wide.
@@ -145,7 +146,8 @@ class Geometry:
         matrix = _cell_matrix(style)
         forced = width is not None or cell_px is not None
         for _ in range(6):
-            lay, annotations, phases, (xmin, ymin, xmax, ymax), line = _arrangement(scene, style, theme, labels, text_scale)
+            lay, annotations, phases, (xmin, ymin, xmax, ymax), line = _arrangement(scene, style, theme, labels, text_scale,
+                                                                                     wrap)
             matrix = lay.placements[0].matrix  # as the cells are drawn: strips stand upright in either style
             margins = 2 * MARGIN_PX / PAPER_CELL_PX  # margins scale with the cells, in cell units
             if width is not None:
@@ -185,12 +187,18 @@ class Geometry:
         pixels_high = int(math.ceil((ymax - ymin + margins) * size - 1e-6))
         geometry = cls(lay, tuple(annotations), tuple(phases), (xmin, ymin, xmax, ymax), float(size), pixels_wide,
                        pixels_high, value_px, weight_px, line, text_scale)
-        if width is not None and crowding and geometry.crowded:
-            _refuse_crowded(width, lambda w: cls.of(scene, style, theme, None, labels, fit_width, max_size, w, False),
-                            max_size)
-        if width is not None and crowding and pixels_wide > math.ceil(width) + 1:
-            _refuse_overflow(width, lambda w: cls.of(scene, style, theme, None, labels, fit_width, max_size, w, False),
-                             max_size)
+        if width is None or not crowding or not (geometry.crowded or pixels_wide > math.ceil(width) + 1):
+            return geometry
+
+        def at(w: float, wrap: bool = True) -> "Geometry":
+            return cls.of(scene, style, theme, None, labels, fit_width, max_size, w, False, wrap)
+
+        wrapped = at(width)  # headings and caption in lines as wide as the planes, before a refusal
+        if not wrapped.crowded and wrapped.width <= math.ceil(width) + 1:
+            return wrapped
+        if geometry.crowded:
+            _refuse_crowded(width, at, max_size)
+        _refuse_overflow(width, at, max_size)
         return geometry
 
     @property
@@ -287,13 +295,13 @@ def _legible_cell(matrix: np.ndarray, size: float, value: str, weight: str, font
     return math.ceil(high * 100) / 100
 
 
-def _arrangement(scene: Scene, style: str, theme: Theme, labels: bool, text_scale: float):
+def _arrangement(scene: Scene, style: str, theme: Theme, labels: bool, text_scale: float, wrap: bool = False):
     """The layout, its texts at ``text_scale`` times their size, the bounds of it all (cell units),
     and the line an equation is written on (None without equations)."""
     widths = [text_width(p.name, NAME_EM * text_scale, theme) for p in scene.planes] if labels else []
     room = (NAME_EM + 0.45) * text_scale if labels and scene.columns else 0.0
     lay = layout(scene.planes, style, widths, text_scale, scene.columns, room)
-    annotations, phases, line = _annotations(scene, lay, style, theme, labels, text_scale)
+    annotations, phases, line = _annotations(scene, lay, style, theme, labels, text_scale, wrap)
     xmin, ymin, xmax, ymax = lay.bounds
     for vertices, _ in (*annotations, *phases):
         xmin, ymin = min(xmin, vertices[:, 0].min()), min(ymin, vertices[:, 1].min())
@@ -311,9 +319,11 @@ def _arrangement(scene: Scene, style: str, theme: Theme, labels: bool, text_scal
     return lay, annotations, phases, (xmin, ymin, xmax, ymax), line
 
 
-def _annotations(scene: Scene, lay: Layout, style: str, theme: Theme, labels: bool, scale: float = 1.0):
+def _annotations(scene: Scene, lay: Layout, style: str, theme: Theme, labels: bool, scale: float = 1.0,
+                 wrap: bool = False):
     """Static texts (plane names and caption if ``labels``; ellipses always), the headings, and
-    the line for equations, ``scale`` times their size, placed where they touch nothing."""
+    the line for equations, ``scale`` times their size, placed where they touch nothing; with
+    ``wrap``, headings and caption in lines no wider than the planes and their names."""
     name_em, caption_em = NAME_EM * scale, CAPTION_EM * scale
     # names above their planes, notes in the gaps; a strip's names to its left (its links rise through the gap above it)
     above = (style == "flat" and not lay.strips) or scene.columns
@@ -354,14 +364,20 @@ def _annotations(scene: Scene, lay: Layout, style: str, theme: Theme, labels: bo
     line = ymin - 0.45 * scale
     for vertices, _ in out:  # headings, equation and caption share one middle: the figure's, names and all
         xmin, xmax = min(xmin, vertices[:, 0].min()), max(xmax, vertices[:, 0].max())
+    middle, pitch = (xmin + xmax) / 2, LINE_PITCH * caption_em
+
+    def lines(text: str) -> List[str]:
+        return wrapped(text, caption_em, theme, xmax - xmin) if wrap else [text]
+
     phases = []
     if scene.phases:
-        phases = [screen_text(name, caption_em, [(xmin + xmax) / 2, line], theme, "center", "top") for name in scene.phases]
-        line -= 0.8 * scale
+        broken = [lines(name) for name in scene.phases]
+        phases = [Outline.joined(screen_lines(texts, caption_em, [middle, line], theme, pitch)) for texts in broken]
+        line -= 0.8 * scale + (max(map(len, broken)) - 1) * pitch
     equation_line = None
     if scene.equations:
         equation_line = line - digit_height(theme.font) * caption_em / 2
         line -= 0.8 * scale
     if labels and scene.caption:
-        out.append(screen_text(scene.caption, caption_em, [(xmin + xmax) / 2, line], theme, "center", "top"))
+        out += screen_lines(lines(scene.caption), caption_em, [middle, line], theme, pitch)
     return out, phases, equation_line

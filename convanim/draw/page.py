@@ -74,7 +74,7 @@ def page_data(drawing: Drawing, delay_ms: int, title: str, caption: str) -> dict
                  "chipPad": WEIGHT_PAD_PX},
         "planes": planes,
         "annotations": [page.placed(outline) for outline in geometry.annotations],
-        "phases": [page.placed(outline) for outline in geometry.phases],
+        "phases": [[page.placed(line) for line in outline.lines] for outline in geometry.phases],  # a heading: its lines
         "steps": steps,
     }
 

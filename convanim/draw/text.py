@@ -4,7 +4,7 @@ equation strip's runs, and connector lines cut around the digits they would stri
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import List, Tuple
+from typing import List, Sequence, Tuple
 
 import numpy as np
 
@@ -120,6 +120,18 @@ class Outline(tuple):
     def __new__(cls, vertices: np.ndarray, codes: np.ndarray, text: str, em: float, origin: np.ndarray) -> "Outline":
         outline = super().__new__(cls, (vertices, codes))
         outline.text, outline.em, outline.origin = text, em, origin
+        outline.lines = (outline,)
+        return outline
+
+    @classmethod
+    def joined(cls, lines: Sequence["Outline"]) -> "Outline":
+        """Lines drawn as one outline (a heading shown in one place, one at a time); a page
+        writes each of ``lines``."""
+        if len(lines) == 1:
+            return lines[0]
+        outline = cls(np.concatenate([line[0] for line in lines]), np.concatenate([line[1] for line in lines]),
+                      "\n".join(line.text for line in lines), lines[0].em, lines[0].origin)
+        outline.lines = tuple(lines)
         return outline
 
 
@@ -130,6 +142,41 @@ def screen_text(text: str, em: float, anchor, theme: Theme, ha: str, va: str = "
     dy = {"top": -gy1, "middle": -digit_height(theme.font) / 2, "bottom": -gy0}[va]
     origin = np.asarray(anchor, dtype=float) + np.array([dx, dy]) * em
     return Outline(origin + vertices * em, codes, text, em, origin)
+
+
+def wrapped(text: str, em: float, theme: Theme, room: float) -> List[str]:
+    """``text`` broken at spaces into as few lines as keep within ``room`` (a word wider than it
+    keeps a line of its own), and those lines as even as they can be: a centred heading reads as
+    one block, not a long line over a short one."""
+    words = text.split(" ")
+
+    def lines(limit: float) -> List[str]:
+        out = [words[0]]
+        for word in words[1:]:
+            joined = f"{out[-1]} {word}"
+            if text_width(joined, em, theme) <= limit:
+                out[-1] = joined
+            else:
+                out.append(word)
+        return out
+
+    fewest = lines(room)
+    low, high = max(text_width(word, em, theme) for word in words), room
+    for _ in range(12):  # the narrowest limit that needs no more lines
+        middle = (low + high) / 2
+        low, high = (middle, high) if len(lines(middle)) > len(fewest) else (low, middle)
+    return lines(high) if len(lines(high)) == len(fewest) else fewest
+
+
+def screen_lines(texts: Sequence[str], em: float, anchor, theme: Theme, pitch: float) -> List[Outline]:
+    """Lines centred on ``anchor``'s x, the first's top at its y, each baseline ``pitch`` below the last."""
+    first = screen_text(texts[0], em, anchor, theme, "center", "top")
+    out = [first]
+    for n, text in enumerate(texts[1:], 1):
+        vertices, codes, (gx0, _, gx1, _) = glyphs(text, theme.font)
+        origin = np.array([anchor[0] - (gx0 + gx1) / 2 * em, first.origin[1] - n * pitch])
+        out.append(Outline(origin + vertices * em, codes, text, em, origin))
+    return out
 
 
 def equation_runs(equation, width: float, em: float, theme: Theme):

@@ -109,7 +109,7 @@
       if (plane.text) plane.text.forEach(function (s, k) { if (s) cellText(layer.statics, p, k, s, "value", plane.ink[k]); });
     });
     data.annotations.forEach(function (a) { text(layer.texts, a[0], a[1], a[2], a[3]); });
-    var phase = text(layer.texts, "", 0, 0, 0);
+    var phase = el("g", {"class": "convanim-heading"}, layer.texts);
     var equation = el("g", {"class": "convanim-equation"}, layer.texts);
 
     // the controls
@@ -210,8 +210,8 @@
       });
       drawLabels(layer.revealed, revealed.filter(function (r) { return r[3] !== "fill"; }));
       var step = steps[index], p = data.phases[step.phase];
-      phase.textContent = p ? p[0] : "";
-      if (p) { phase.setAttribute("x", p[1]); phase.setAttribute("y", p[2]); phase.setAttribute("font-size", p[3]); }
+      clear(phase);
+      (p || []).forEach(function (line) { text(phase, line[0], line[1], line[2], line[3]); });
       if (!inspected) drawStep(step, step.highlights);
       else inspected.draw();
       ink();
