@@ -18,6 +18,7 @@ import os
 import pickle
 import signal
 import struct
+import sys
 import threading
 from pathlib import Path
 from typing import BinaryIO, List, Optional
@@ -36,10 +37,12 @@ _FREE, _DONE, _FAILED = 0, 1, 2  # a slot is free again; the file is complete; a
 
 
 def worth_a_worker(count: int) -> bool:
-    """Whether ``count`` frames are encoded faster beside the drawing: long enough, a second CPU,
-    a system that forks, and no other thread in this process (which a fork would leave behind)."""
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return count >= MIN_FRAMES and cpus >= 2 and hasattr(os, "fork") and threading.active_count() == 1
+    """Whether ``count`` frames are encoded faster beside the drawing: long enough, a second CPU
+    for this process, Linux (where a fork without exec is safe with these libraries; macOS's
+    frameworks are not), and no other thread in this process (which a fork would leave behind)."""
+    if count < MIN_FRAMES or not sys.platform.startswith("linux") or threading.active_count() != 1:
+        return False
+    return len(os.sched_getaffinity(0)) >= 2
 
 
 def write_gif_beside(frames: Frames, path: Path, delay_ms: int, palette: np.ndarray, transparent: bool = False) -> Path:
