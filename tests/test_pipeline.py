@@ -151,9 +151,14 @@ def test_a_worker_killed_from_outside_is_an_error_not_a_hang(tmp_path, workers):
     assert list(tmp_path.iterdir()) == [] and _gone(workers[0])
 
 
-def test_only_long_animations_on_more_than_one_cpu_get_a_worker(monkeypatch):
-    assert not worth_a_worker(pipeline.MIN_FRAMES - 1)
-    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0}, raising=False)
+def test_only_long_animations_with_a_cpu_to_spare_get_a_worker(monkeypatch):
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1})
+    monkeypatch.setattr(os, "getloadavg", lambda: (1.5, 1.0, 1.0))
+    assert worth_a_worker(pipeline.MIN_FRAMES) and not worth_a_worker(pipeline.MIN_FRAMES - 1)
+    monkeypatch.setattr(os, "getloadavg", lambda: (3.0, 1.0, 1.0))  # both CPUs busy with others
+    assert not worth_a_worker(10_000)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0})
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.0, 0.0, 0.0))
     assert not worth_a_worker(10_000)
 
 
@@ -161,6 +166,7 @@ _CLI = """
 import sys
 import convanim.io.pipeline as pipeline
 pipeline.MIN_FRAMES = int(sys.argv[1])
+pipeline.os.getloadavg = lambda: (0.0, 0.0, 0.0)  # as on an idle machine: the suite itself loads this one
 started = []
 real = pipeline.Worker.start.__func__
 pipeline.Worker.start = classmethod(lambda cls, *a: started.append(1) or real(cls, *a))
