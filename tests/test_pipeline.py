@@ -186,3 +186,14 @@ def test_the_command_line_writes_a_long_gif_with_a_worker_byte_for_byte(tmp_path
                               text=True)
         assert (done.returncode, done.stderr) == (0, "1\n" if name == "beside.gif" else "0\n")
     assert (tmp_path / "beside.gif").read_bytes() == (tmp_path / "one.gif").read_bytes()
+
+
+def test_without_a_pipe_to_spare_the_gif_is_encoded_here(tmp_path, workers, monkeypatch):
+    def no_pipe():
+        raise OSError(24, "Too many open files")
+
+    monkeypatch.setattr(pipeline.os, "pipe", no_pipe)
+    anim = Animation(Conv2d(5, 3))
+    one = write_gif(anim.renderer().stream(), tmp_path / "one.gif", 100, anim.palette()).read_bytes()
+    assert write_gif_beside(anim.renderer().stream(), tmp_path / "b.gif", 100, anim.palette()).read_bytes() == one
+    assert workers == []

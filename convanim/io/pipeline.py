@@ -95,11 +95,16 @@ class Worker:
         count = 2 * per_message + 1  # one batch encoded, one drawn, one frame more
         try:
             shared = mmap.mmap(-1, count * first.nbytes)
-        except (OSError, ValueError):
+            to_r, to_w = os.pipe()
+        except (OSError, ValueError):  # out of memory or of file descriptors
+            return None
+        try:
+            from_r, from_w = os.pipe()
+        except OSError:
+            os.close(to_r)
+            os.close(to_w)
             return None
         slots = np.frombuffer(shared, np.uint8).reshape(count, *first.shape)
-        to_r, to_w = os.pipe()
-        from_r, from_w = os.pipe()
         held = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)  # none lands in the child before it ignores them
         try:
             pid = os.fork()
