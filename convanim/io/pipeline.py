@@ -5,9 +5,10 @@ time, so threads would take turns; a forked worker encodes frame n while frame n
 The worker runs the same :class:`~convanim.io.gif.GifStream` on the same pixels, so the file is
 byte for byte the one that one process writes. Each frame's changed box travels through shared
 memory, its coordinates through a pipe; the worker writes into the temporary file this process
-opened, and this process renames it into place or removes it as before. Ctrl-C and the ending
-signals reach this process only (the worker ignores them): whatever ends the drawing kills the
-worker, and a worker whose parent is gone reads the end of its pipe and stops.
+opened, and this process renames it into place or removes it as before. The worker ignores
+Ctrl-C and the ending signals, which this process handles as it always has: whatever ends the
+drawing kills the worker, an error in the worker is raised here, and a worker whose parent is
+gone (killed outright) reads the end of its pipe and stops.
 """
 
 from __future__ import annotations
