@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 import naive
 from convanim import Conv2d, ConvTranspose2d, Pool2d, SpecError
 from convanim.core.values import Numbers
-from convanim.core.formats import exact_precision, format_value
+from convanim.core.formats import exact_precision, figure_format, format_value
 from convanim.io.data import load_values, record
 from strategies import conv_specs, pairs, transposed_specs
 
@@ -220,3 +220,13 @@ def test_a_ragged_table_says_which_row(tmp_path):
     with pytest.raises(ValueError) as e:
         load_values(tmp_path / "r.csv")
     assert str(e.value) == "rows of different lengths: row 2 has 2 values, the rows above it 3"
+
+
+def test_values_with_more_digits_than_a_decimal_keeps_are_written_whole():
+    """1e27 with one decimal has 29 digits, one more than a Decimal's default context: it was an
+    internal error in every figure with such an input (values up to 1e100 are accepted)."""
+    fmt = figure_format([np.array([1e30, 0.5])], 1)
+    assert fmt(1e30) == "1" + "0" * 30 + ".0"
+    assert fmt(-1e99) == "−1" + "0" * 99 + ".0"
+    assert fmt(0.5) == "0.5"
+    assert figure_format([np.array([1e27, 0.25])], 6)(1e27) == "1" + "0" * 27 + ".000000"

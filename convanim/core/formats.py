@@ -3,7 +3,7 @@ number a figure holds (inputs, weights, outputs), ±∞."""
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Callable, Hashable, Mapping, Sequence
 
 import numpy as np
@@ -15,8 +15,16 @@ def format_value(value: float, precision: int = 1) -> str:
         return "−∞" if value < 0 else "∞"
     if float(value).is_integer():
         return f"{int(value)}".replace("-", "−")
-    rounded = Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-precision), rounding=ROUND_HALF_UP)
-    return f"{rounded:f}".replace("-", "−")  # 4.125 → 4.13, as written by hand
+    return _decimals(value, precision)
+
+
+def _decimals(value: float, precision: int) -> str:
+    """``value`` rounded half up to ``precision`` decimals (4.125 → 4.13, as written by hand),
+    with room for every digit: a value of 1e27 has more than the 28 a Decimal keeps by default."""
+    exact = Decimal(repr(float(value)))
+    room = Context(prec=max(28, exact.adjusted() + precision + 2))
+    rounded = exact.quantize(Decimal(1).scaleb(-precision), rounding=ROUND_HALF_UP, context=room)
+    return f"{rounded:f}".replace("-", "−")
 
 
 def figure_format(arrays, precision: int = 1):
@@ -28,8 +36,7 @@ def figure_format(arrays, precision: int = 1):
     def fmt(value: float) -> str:
         if np.isinf(value) or whole:
             return format_value(value, precision)
-        rounded = Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-precision), rounding=ROUND_HALF_UP)
-        return f"{rounded:f}".replace("-", "−")
+        return _decimals(value, precision)
 
     return fmt
 
