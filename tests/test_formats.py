@@ -304,6 +304,9 @@ def test_batch_output_folder(here):
         ('[a]\ncommand = "conv"\nhelp = true\n', "Error: figs.toml [a]: No such option '--help'."),
         ('[a]\ncommand = "conv"\ni = true\n', "Error: figs.toml [a]: i = true: --i takes a value (i = …), not true or false"),
         ("a = " + "[" * 5000 + "]" * 5000 + "\n", "Error: Invalid value for FILE: figs.toml: not TOML convanim reads: nested too deeply"),
+        ('[g]\ncommand = "gallery"\nonly = 5\n', "Error: figs.toml [g]: only = 5: use a figure's name or a list of names"),
+        ('[g]\ncommand = "gallery"\nonly = true\n', "Error: figs.toml [g]: only = true: use a figure's name or a list of names"),
+        ('[g]\ncommand = "gallery"\nonly = { a = 1 }\n', "Error: figs.toml [g]: only = {'a': 1}: use a figure's name or a list of names"),
     ],
 )
 def test_bad_batch_files_write_nothing(here, text, message):

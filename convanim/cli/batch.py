@@ -97,6 +97,9 @@ def _gallery_entry(name: str, entry: dict, folder: Path) -> Entry:
     """A ``command = "gallery"`` entry: its keys are the gallery command's options, as any
     command's are (``only`` a name or a list of names, ``output`` a folder inside the batch's)."""
     only = entry.pop("only", list(GALLERY))
+    if not isinstance(only, (str, list)):
+        shown = str(only).lower() if isinstance(only, bool) else repr(only)  # as TOML writes it
+        raise click.UsageError(f"only = {shown}: use a figure's name or a list of names")
     names = gallery_names([only] if isinstance(only, str) else [",".join(map(str, only))])
     sub = _inside(folder, "output", entry.pop("output", ""), empty=True)
     crisp = _crisp_key(entry)
