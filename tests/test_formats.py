@@ -166,6 +166,8 @@ def test_theme_files(here):
         ("colour = 1", "unknown key 'colour'"),
         ("input = \"red\"", "input = 'red' is not a colour"),
         ("base = \"neon\"", "base = 'neon': use one of paper, dark, colorblind"),
+        ("base = [\"dark\"]", "base = ['dark']: use one of paper, dark, colorblind"),
+        ("base = { a = 1 }", "base = {'a': 1}: use one of paper, dark, colorblind"),
         ("font = \"No Such Font\"", "font = 'No Such Font': no installed font family has that name"),
         ("line_px = -1", "line_px = -1 is out of range"),
         ("[[", "not TOML"),

@@ -305,7 +305,7 @@ def theme_from_toml(text: str) -> Theme:
     except RecursionError:
         raise ValueError("not TOML convanim reads: nested too deeply") from None
     base_name = data.pop("base", "paper")
-    if base_name not in THEMES:
+    if not isinstance(base_name, str) or base_name not in THEMES:  # a list or a table: no theme's name
         raise ValueError(f"base = {base_name!r}: use one of {', '.join(THEMES)}")
     base = THEMES[base_name]
     fields = {f.name: f for f in dataclasses.fields(Theme)}
