@@ -86,7 +86,11 @@ def test_nearest_upsampling_picks_the_cells_torch_picks(h, w, fh, fw, mode, by_s
         size = (max(1, int(h * fh)), max(1, int(w * fw)))
         spec, expected = Upsample2d((h, w), None, size, mode), F.interpolate(torch.tensor(x)[None, None], size, mode=mode)
     else:
-        if int(h * fh) < 1 or int(w * fw) < 1:
+        if int(h * fh) < 1 or int(w * fw) < 1:  # an empty output: refused by both
+            with pytest.raises(RuntimeError, match="greater than 0"):
+                F.interpolate(torch.tensor(x)[None, None], scale_factor=(fh, fw), mode=mode)
+            with pytest.raises(SpecError, match="the output would be empty"):
+                Upsample2d((h, w), (fh, fw), mode=mode)
             return
         spec = Upsample2d((h, w), (fh, fw), mode=mode)
         expected = F.interpolate(torch.tensor(x)[None, None], scale_factor=(fh, fw), mode=mode)
@@ -123,6 +127,20 @@ def test_pasted_layers_give_torchs_shapes_and_values(text, size):
     batch = torch.tensor(x)[None] if len(spec.input_shape) == 3 else torch.tensor(x)[None, None]
     expected = module(batch).numpy()
     np.testing.assert_allclose(Numbers.of(spec, x).output, expected.reshape(spec.output_shape), atol=1e-12)
+
+
+def test_a_scale_that_leaves_no_output_is_refused_as_pytorch_does():
+    """floor(3·0.01) = 0: PyTorch refuses the empty output; convanim drew a 1x1 one and wrote
+    'o = floor(3*0.01) = 1' in info."""
+    with pytest.raises(SpecError) as info:
+        Upsample2d(3, 0.01)
+    assert info.value.params == ("scale_factor", "input_size")
+    assert info.value.reason == "the output would be empty: floor(3*0.01) = 0 (PyTorch refuses it); use a scale factor of at least 1/3"
+    result = CliRunner().invoke(cli, ["info", "upsample", "--i", "3x5", "--scale", "1,0.1"])
+    assert result.exit_code == 2
+    assert result.stderr == ("Error: --scale/--scale-factor, --i/--input-size: the output would be empty: floor(5*0.1) = 0"
+                             " (PyTorch refuses it); use a scale factor of at least 1/5\n")
+    assert Upsample2d(3, 1 / 3).output_size == (1, 1) and Upsample2d(3, (0.34, 2)).output_size == (1, 6)
 
 
 def test_refused_layers_say_which_are_drawn():

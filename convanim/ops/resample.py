@@ -193,6 +193,10 @@ class Upsample2d(Ranged):
             raise SpecError(("scale_factor", "size"), "give either a scale factor or an output size")
         object.__setattr__(self, "size", None if size is None else as_pair("size", size, 1))
         object.__setattr__(self, "scale_factor", None if scale_factor is None else _factors(scale_factor))
+        for n, f in zip(self.input_size, self.scale_factor or ()):
+            if math.floor(n * f) < 1:  # PyTorch refuses an empty output
+                raise SpecError(("scale_factor", "input_size"), f"the output would be empty: floor({n}*{_short(f)}) = 0"
+                                f" (PyTorch refuses it); use a scale factor of at least 1/{n}")
         if max(o / n for o, n in zip(self.output_size, self.input_size)) > MAX_SCALE:
             raise SpecError("scale_factor", f"upsampling by more than {MAX_SCALE} is refused")
 
@@ -200,7 +204,7 @@ class Upsample2d(Ranged):
     def output_size(self) -> Pair:
         if self.size is not None:
             return self.size
-        return tuple(max(1, math.floor(n * f)) for n, f in zip(self.input_size, self.scale_factor))  # type: ignore
+        return tuple(math.floor(n * f) for n, f in zip(self.input_size, self.scale_factor))  # type: ignore
 
     def ranges(self) -> Tuple[Ranges, Ranges]:
         factors = self.scale_factor or (None, None)
