@@ -169,6 +169,19 @@ def test_load_values_errors(tmp_path, name, content, message):
     assert "\n" not in str(info.value)
 
 
+def test_a_1d_array_that_is_not_finite_says_at_which_index(tmp_path, monkeypatch):
+    """A 1-D .npy (a strip, a bias) with a NaN was an internal error (IndexError) instead of this."""
+    np.save(tmp_path / "x.npy", np.array([1.0, np.nan, 2.0]))
+    with pytest.raises(ValueError, match=r"^nan at index 1: values must be finite$"):
+        load_values(tmp_path / "x.npy")
+    monkeypatch.chdir(tmp_path)
+    from click.testing import CliRunner
+    from convanim.cli import cli
+    result = CliRunner().invoke(cli, ["conv1d", "--i", "3", "--k", "1", "--input-values", "x.npy"])
+    assert (result.exit_code, result.stderr) == (2, "Error: Invalid value for '--input-values': x.npy: nan at index 1:"
+                                                    " values must be finite\n")
+
+
 def test_load_values_rejects_wrong_dimensions_and_objects(tmp_path):
     np.save(tmp_path / "v.npy", np.arange(3))
     assert load_values(tmp_path / "v.npy").tolist() == [0, 1, 2]  # a strip's L values, or a bias

@@ -95,7 +95,10 @@ def load_values(path: str | os.PathLike) -> np.ndarray:
         bad = np.argwhere(~np.isfinite(array))
         if len(bad):
             at = tuple(int(i) for i in bad[0])
-            where = f"row {at[-2]}, column {at[-1]}" + (f" of channel {', '.join(map(str, at[:-2]))}" if len(at) > 2 else "")
+            if len(at) == 1:  # a strip's or a bias's values
+                where = f"index {at[0]}"
+            else:
+                where = f"row {at[-2]}, column {at[-1]}" + (f" of channel {', '.join(map(str, at[:-2]))}" if len(at) > 2 else "")
             raise ValueError(f"{array[at]} at {where}: values must be finite")
         if np.all(array == np.round(array)) and np.abs(array).max() < 2**53:
             array = array.astype(np.int64)
