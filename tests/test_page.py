@@ -376,3 +376,19 @@ def test_a_wrapped_heading_is_written_line_by_line_where_the_gif_draws_it(open_p
     page.keyboard.press("End")
     last = page.eval_on_selector_all(".convanim-heading text", "ts => ts.map(t => t.textContent)")
     assert last == [line.text for line in animation.geometry.phases[animation.scene.step(len(animation) - 1).phase].lines]
+
+
+def test_the_example_pages_carry_the_player_and_its_style_as_they_are():
+    """A page holds its player: one in examples/ written before the player changed plays the
+    old one (cc4de22 changed how headings are written and left conv.html behind)."""
+    from pathlib import Path
+
+    import convanim
+
+    package = Path(convanim.__file__).parent / "io"
+    pages = sorted((Path(__file__).resolve().parents[1] / "examples").rglob("*.html"))
+    assert pages
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        for asset in ("player.js", "player.css"):
+            assert (package / asset).read_text(encoding="utf-8").strip() in text, (page.name, asset)
