@@ -422,3 +422,25 @@ def test_a_kernel_one_slice_deep_is_drawn_once_not_beside_every_input_slice():
     channels = Animation(Conv3d((3, 4, 4), (1, 3, 3), in_channels=2, out_channels=1), labels=True).scene
     assert [p.name for p in channels.planes if p.name.startswith("kernel")] == ["kernel slice 0 (input 0)",
                                                                                  "kernel slice 0 (input 1)"]
+
+
+def test_one_input_slice_under_a_deeper_kernel_shows_the_kernel_slice_that_reads_it(run):
+    """One input slice, one output slice, a kernel 3 slices deep over the depth's padding: the
+    paper's figure, with the one kernel slice that reads the input beside it (was an internal
+    error: the 3x3x3 kernel reshaped to 3x3), in the gather and both gradient views."""
+    spec = Conv3d((1, 3, 3), 3, padding=1)
+    numbers = Numbers.of(spec, seed=5)
+    kernel = [p for p in Animation(spec, numbers=numbers, labels=True).scene.planes if p.beside]
+    assert [p.name for p in kernel] == ["kernel slice 1"]
+    np.testing.assert_array_equal(kernel[0].text, np.vectorize(str)(numbers.kernel.reshape(3, 3, 3)[1]))
+    flipped = ConvTranspose3d((1, 2, 2), 2, stride=2, padding=1, output_padding=1)  # reads stored slice 1
+    beside = [p for p in Animation(flipped, numbers=Numbers.of(flipped), labels=True).scene.planes if p.beside]
+    assert [p.name for p in beside] == ["kernel slice 1"]
+    on_padding = Conv3d((1, 3, 3), (2, 3, 3), padding=1, dilation=(2, 1, 1))  # no slice reads the input
+    assert not [p for p in Animation(on_padding, numbers=Numbers.of(on_padding), labels=True).scene.planes if p.beside]
+    for view in ("gather", "grad-input", "grad-weight"):
+        result = run("conv3d", "--i", "1x3x3", "--k", "3", "--p", "1", "--numbers", "--view", view, "-o", f"{view}.html")
+        assert result.exit_code == 0, result.output
+    result = run("conv3d", "--i", "1", "--k", "1", "--p", "2", "--numbers", "--view", "grad-weight", "--poster", "1",
+                 "-o", "w.png")
+    assert result.exit_code == 0, result.output

@@ -262,8 +262,15 @@ def _kernel_beside(stages: Sequence[Sweeping], fmt: Formats) -> Optional[Plane]:
     only = stages[0] if len(stages) == 1 else None
     if only is None or only.numbers is None or only.numbers.kernel is None:
         return None
-    kernel = only.numbers.kernel.reshape(only.numbers.spec.kernel_size)
-    return Plane("kernel", Grid.dense(kernel.shape, Cell.WEIGHT), strings(kernel, fmt["weight"]), beside=True)
+    kernel = only.numbers.kernel.reshape(-1, *only.numbers.spec.kernel_size)
+    name, read = "kernel", 0
+    if len(kernel) > 1:  # a 3-D kernel over one input slice: the one slice of it that reads that slice
+        slices = sorted({r.slice % len(kernel) for r in only.reads(0)})
+        if not slices:
+            return None  # every kernel slice on padding
+        read = slices[0]
+        name = f"kernel slice {read}"
+    return Plane(name, Grid.dense(kernel[read].shape, Cell.WEIGHT), strings(kernel[read], fmt["weight"]), beside=True)
 
 
 def _headings(volumes: Sequence[str], stages: Sequence[Sweeping], kernel_stage: Sequence[bool]
