@@ -180,7 +180,7 @@ finally:
 
 def test_the_command_line_writes_a_long_gif_with_a_worker_byte_for_byte(tmp_path):
     """From a shell (one thread, so a worker is worth it): the file is the one written without."""
-    args = ["conv", "--i", "18", "--k", "3", "--numbers", "-o"]  # 256 frames
+    args = ["conv", "--i", "17", "--k", "2", "-o"]  # 256 frames
     for name, least in (("beside.gif", pipeline.MIN_FRAMES), ("one.gif", 10_000)):
         done = subprocess.run([sys.executable, "-c", _CLI, str(least), *args, name], cwd=tmp_path, capture_output=True,
                               text=True)
