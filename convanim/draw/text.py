@@ -160,12 +160,12 @@ def wrapped(text: str, em: float, theme: Theme, room: float) -> List[str]:
                 out.append(word)
         return out
 
-    fewest = lines(room)
-    low, high = max(text_width(word, em, theme) for word in words), room
+    fewest = len(lines(room))  # a narrower limit never needs fewer lines
+    low, high = min(max(text_width(word, em, theme) for word in words), room), room
     for _ in range(12):  # the narrowest limit that needs no more lines
         middle = (low + high) / 2
-        low, high = (middle, high) if len(lines(middle)) > len(fewest) else (low, middle)
-    return lines(high) if len(lines(high)) == len(fewest) else fewest
+        low, high = (middle, high) if len(lines(middle)) > fewest else (low, middle)
+    return lines(high)
 
 
 def screen_lines(texts: Sequence[str], em: float, anchor, theme: Theme, pitch: float) -> List[Outline]:
